@@ -1,0 +1,61 @@
+#include "app/cli.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "app/start_command.hpp"
+#include "release/error.hpp"
+
+namespace lokku::app {
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{"lokku: Heroku's core (dynos, router, releases) on your machine", "lokku"};
+  app.set_version_flag("-v,--version", std::string("lokku ") + LOKKU_VERSION);
+  app.require_subcommand(1);
+  app.footer("Run `lokku COMMAND --help` for a command's options.");
+
+  StartOptions start;
+  auto* cmd = app.add_subcommand(
+      "start", "Run the app directory's Procfile in the foreground, as Heroku's dyno manager would");
+  cmd->add_option("types", start.types, "Run only these process types (one of each unless -m)");
+  cmd->add_option("-m,--formation", start.formation,
+                  "Formation: web=2,worker=1 (unlisted types 0, all=N for the rest); sizes as "
+                  "web=1:standard-2x");
+  cmd->add_option("-e,--env", start.env_files,
+                  "Env file to load (repeatable; default: .env in the app directory)");
+  cmd->add_option("-p,--port", start.port, "Public port (default: $PORT, else 5000)")
+      ->check(CLI::Range(1, 65535));
+  cmd->add_option("-d,--app-dir", start.app_dir, "App directory (default: the current one)");
+  cmd->add_option("-f,--procfile", start.procfile, "Procfile (default: APP_DIR/Procfile)");
+  cmd->add_option("--time-scale", start.time_scale,
+                  "Divide every platform duration by N (default: $LOKKU_TIME_SCALE, else 1)");
+  cmd->add_flag("--no-backoff", start.no_backoff,
+                "Restart crashed dynos at once, every time (Private Spaces)");
+  cmd->add_flag("--runtime-metrics", start.runtime_metrics,
+                "Log load and memory samples for each dyno (log-runtime-metrics)");
+  cmd->add_option("--color", start.colour, "Colour the log: auto, always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? kExitOk : kExitUsage;
+  }
+
+  try {
+    if (cmd->parsed()) {
+      return run_start(start);
+    }
+  } catch (const release::InputError& e) {
+    std::cerr << "lokku: error: " << e.what() << '\n';
+    return kExitError;
+  } catch (const std::exception& e) {
+    std::cerr << "lokku: error: " << e.what() << '\n';
+    return kExitError;
+  }
+  return kExitOk;
+}
+
+}  // namespace lokku::app

@@ -1,0 +1,186 @@
+#include "app/start_command.hpp"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/asio/signal_set.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fmt/format.h>
+#include <iostream>
+
+#include "app/cli.hpp"
+#include "common/log_sink.hpp"
+#include "common/time_scale.hpp"
+#include "dyno/manager.hpp"
+#include "release/dotenv.hpp"
+#include "release/error.hpp"
+#include "release/formation.hpp"
+#include "release/procfile.hpp"
+
+namespace lokku::app {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::optional<std::string> getenv_str(const std::string& name) {
+  if (const char* v = std::getenv(name.c_str())) {
+    return std::string(v);
+  }
+  return std::nullopt;
+}
+
+unsigned resolve_port(const StartOptions& o) {
+  if (o.port) {
+    return *o.port;
+  }
+  if (auto p = getenv_str("PORT")) {
+    char* end = nullptr;
+    long v = std::strtol(p->c_str(), &end, 10);
+    if (end == p->c_str() || *end != '\0' || v < 1 || v > 65535) {
+      throw release::InputError(fmt::format("$PORT: '{}' is not a port number (1-65535)", *p));
+    }
+    return static_cast<unsigned>(v);
+  }
+  return 5000;
+}
+
+common::TimeScale resolve_time_scale(const StartOptions& o) {
+  if (o.time_scale) {
+    if (!(*o.time_scale > 0)) {
+      throw release::InputError("--time-scale: must be a positive number");
+    }
+    return common::TimeScale(*o.time_scale);
+  }
+  if (auto s = getenv_str("LOKKU_TIME_SCALE")) {
+    auto scale = common::TimeScale::parse(*s);
+    if (!scale) {
+      throw release::InputError(
+          fmt::format("LOKKU_TIME_SCALE: '{}' is not a positive number", *s));
+    }
+    return *scale;
+  }
+  return common::TimeScale();
+}
+
+/// lokku-init is installed beside the lokku executable.
+std::string find_init() {
+  std::error_code ec;
+  auto self = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) {
+    throw std::runtime_error("cannot locate the lokku executable: " + ec.message());
+  }
+  auto init = self.parent_path() / "lokku-init";
+  if (::access(init.c_str(), X_OK) != 0) {
+    throw std::runtime_error(fmt::format(
+        "{}: missing or not executable; lokku-init must be installed beside lokku",
+        init.string()));
+  }
+  return init.string();
+}
+
+bool use_colour(const std::string& mode) {
+  if (mode == "always") {
+    return true;
+  }
+  if (mode == "never") {
+    return false;
+  }
+  auto term = getenv_str("TERM");
+  return ::isatty(1) == 1 && !getenv_str("NO_COLOR") && (!term || *term != "dumb");
+}
+
+}  // namespace
+
+int run_start(const StartOptions& o) {
+  std::error_code ec;
+  fs::path app_dir = fs::absolute(o.app_dir, ec);
+  if (ec || !fs::is_directory(app_dir)) {
+    throw release::InputError(fmt::format("{}: not a directory", o.app_dir));
+  }
+  app_dir = fs::canonical(app_dir);
+
+  std::string procfile_path = o.procfile.empty() ? (app_dir / "Procfile").string() : o.procfile;
+  if (!fs::exists(procfile_path)) {
+    throw release::InputError(fmt::format(
+        "{}: no Procfile; lokku start runs the process types of a Procfile (web: COMMAND)",
+        procfile_path));
+  }
+  if (fs::is_directory(procfile_path)) {
+    throw release::InputError(fmt::format("{}: is a directory, not a Procfile", procfile_path));
+  }
+  auto procfile = release::load_procfile(procfile_path);
+  for (const auto& w : procfile.warnings) {
+    std::cerr << w << '\n';
+  }
+
+  release::ConfigVars config;
+  std::vector<std::string> env_files = o.env_files;
+  if (env_files.empty() && fs::exists(app_dir / ".env")) {
+    env_files.push_back((app_dir / ".env").string());
+  }
+  for (const auto& f : env_files) {
+    if (fs::is_directory(f)) {
+      throw release::InputError(fmt::format("{}: is a directory, not an env file", f));
+    }
+    release::load_dotenv(f, config, getenv_str);
+  }
+
+  std::optional<release::FormationSpec> spec;
+  if (o.formation) {
+    spec = release::parse_formation(*o.formation);
+  }
+  auto formation = release::resolve_formation(procfile, spec, o.types);
+  if (formation.empty()) {
+    throw release::InputError("the formation runs no dyno (every quantity is 0)");
+  }
+
+  dyno::DynoSettings settings;
+  settings.scale = resolve_time_scale(o);
+  settings.backoff = !o.no_backoff;
+  settings.runtime_metrics = o.runtime_metrics;
+  settings.init_path = find_init();
+  settings.app_dir = app_dir.string();
+  settings.config = std::move(config);
+  if (::access(settings.bash_path.c_str(), X_OK) != 0) {
+    throw std::runtime_error(settings.bash_path + ": not found; dynos run their command with bash");
+  }
+  unsigned port = resolve_port(o);
+
+  ::signal(SIGPIPE, SIG_IGN);
+  net::io_context ioc;
+  common::LogSink sink(1, use_colour(o.colour));
+  dyno::Manager manager(ioc.get_executor(), sink, std::move(settings), formation, port);
+
+  int exit_code = kExitOk;
+  int signals_seen = 0;
+  net::signal_set signals(ioc, SIGINT, SIGTERM, SIGHUP);
+  std::function<void()> wait_signal = [&]() {
+    signals.async_wait([&](boost::system::error_code e, int) {
+      if (e) {
+        return;
+      }
+      if (++signals_seen == 1) {
+        // STOP-1/2: every dyno gets SIGTERM, then SIGKILL after the grace period.
+        manager.stop([&](bool clean) {
+          exit_code = clean ? kExitOk : kExitUnclean;
+          boost::system::error_code ignored;
+          signals.cancel(ignored);
+        });
+      } else {
+        manager.kill();  // a second Ctrl-C: no more waiting
+      }
+      wait_signal();
+    });
+  };
+  wait_signal();
+  manager.start();
+  ioc.run();
+  sink.flush();
+  return exit_code;
+}
+
+}  // namespace lokku::app

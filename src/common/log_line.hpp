@@ -1,0 +1,23 @@
+#pragma once
+// Heroku's log frame (dynos.md STATE-6): `<RFC 3339 timestamp, µs> <source>[<dyno>]: <message>`.
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+namespace lokku::common {
+
+using SystemTime = std::chrono::system_clock::time_point;
+
+/// `2026-01-01T00:00:00.000000+00:00`, always UTC, always six fractional digits.
+std::string format_timestamp(SystemTime t);
+
+/// One whole log line, newline included. `source` is `app` or `heroku`; `dyno` may be empty
+/// (then the frame is `source: message`).
+std::string format_log_line(SystemTime t, std::string_view source, std::string_view dyno,
+                            std::string_view message, std::string_view colour = {});
+
+/// ANSI colour for the n-th process type, in foreman's order (dynos.md LOCAL-5).
+std::string_view colour_for_index(std::size_t index);
+
+}  // namespace lokku::common

@@ -1,0 +1,47 @@
+#include "common/log_sink.hpp"
+
+#include <cerrno>
+#include <unistd.h>
+
+namespace lokku::common {
+
+namespace {
+constexpr std::size_t kFlushAt = 64 * 1024;
+}
+
+LogSink::LogSink(int fd, bool colour)
+    : fd_(fd), colour_(colour), clock_([] { return std::chrono::system_clock::now(); }) {}
+
+LogSink::~LogSink() { flush(); }
+
+void LogSink::add(std::string_view source, std::string_view dyno, std::string_view message,
+                  std::size_t colour_key) {
+  pending_ += format_log_line(clock_(), source, dyno, message,
+                              colour_ ? colour_for_index(colour_key) : std::string_view{});
+  if (pending_.size() >= kFlushAt) {
+    flush();
+  }
+}
+
+void LogSink::flush() {
+  std::size_t off = 0;
+  while (off < pending_.size()) {
+    ssize_t n = ::write(fd_, pending_.data() + off, pending_.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      break;  // stdout is gone (EPIPE); nothing sensible to do but drop it.
+    }
+    off += static_cast<std::size_t>(n);
+  }
+  pending_.clear();
+}
+
+void LogSink::line(std::string_view source, std::string_view dyno, std::string_view message,
+                   std::size_t colour_key) {
+  add(source, dyno, message, colour_key);
+  flush();
+}
+
+}  // namespace lokku::common

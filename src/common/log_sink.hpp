@@ -1,0 +1,46 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "common/log_line.hpp"
+
+namespace lokku::common {
+
+/// The app log stream (the `logplex` of one lokku process): every `app[...]` and
+/// `heroku[...]` line goes through here and leaves as whole lines, so lines of two dynos
+/// never interleave mid-line. Lines are batched and written with one write(2) per batch.
+/// Single-threaded: owned by the app, used from the io_context thread only.
+class LogSink {
+ public:
+  /// Writes to `fd` (stdout by default). Colours only when `colour` is set, which the CLI
+  /// decides (a TTY and no NO_COLOR).
+  explicit LogSink(int fd = 1, bool colour = false);
+  ~LogSink();
+  LogSink(const LogSink&) = delete;
+  LogSink& operator=(const LogSink&) = delete;
+
+  /// The clock used to stamp lines; tests of pure formatting inject their own.
+  void set_clock(std::function<SystemTime()> clock) { clock_ = std::move(clock); }
+
+  /// Queues one line. `colour_key` picks the dyno's colour (index of its process type).
+  void add(std::string_view source, std::string_view dyno, std::string_view message,
+           std::size_t colour_key = 0);
+  /// Writes what was queued. Blocks until the bytes are written (backpressure on dynos
+  /// instead of unbounded memory).
+  void flush();
+  /// add() then flush().
+  void line(std::string_view source, std::string_view dyno, std::string_view message,
+            std::size_t colour_key = 0);
+
+  bool colour() const { return colour_; }
+
+ private:
+  int fd_;
+  bool colour_;
+  std::string pending_;
+  std::function<SystemTime()> clock_;
+};
+
+}  // namespace lokku::common

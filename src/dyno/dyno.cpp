@@ -1,0 +1,360 @@
+#include "dyno/dyno.hpp"
+
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <array>
+#include <atomic>
+#include <fmt/format.h>
+#include <random>
+#include <stdexcept>
+
+#include "common/procfs.hpp"
+#include "common/subprocess.hpp"
+#include "dyno/dyno_env.hpp"
+#include "dyno/init/kill_tree_signal.hpp"
+#include "dyno/line_splitter.hpp"
+#include "dyno/memory.hpp"
+
+namespace lokku::dyno {
+
+const char* to_string(DynoState s) {
+  switch (s) {
+    case DynoState::starting: return "starting";
+    case DynoState::up: return "up";
+    case DynoState::crashed: return "crashed";
+    case DynoState::down: return "down";
+  }
+  return "down";
+}
+
+unsigned PortAllocator::acquire() {
+  for (int attempt = 0; attempt < 64; ++attempt) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+      throw std::runtime_error("cannot open a socket to find a free port");
+    }
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_ANY);
+    addr.sin_port = 0;
+    socklen_t len = sizeof addr;
+    unsigned port = 0;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+      port = ntohs(addr.sin_port);
+    }
+    ::close(fd);
+    if (port != 0 && in_use_.insert(port).second) {
+      return port;
+    }
+  }
+  throw std::runtime_error("no free TCP port found");
+}
+
+namespace {
+
+std::string random_uuid() {
+  static std::mt19937_64 rng{std::random_device{}()};
+  std::uniform_int_distribution<std::uint64_t> dist;
+  std::uint64_t a = dist(rng), b = dist(rng);
+  a = (a & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
+  b = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
+  return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", a >> 32, (a >> 16) & 0xffff,
+                     a & 0xffff, b >> 48, b & 0xffffffffffffULL);
+}
+
+constexpr auto kBootPoll = std::chrono::milliseconds(100);
+
+}  // namespace
+
+/// One start of the dyno: its init process, its pipes, and what its monitors learnt.
+struct Dyno::Life {
+  explicit Life(net::any_io_executor ex) : monitor_timer(ex), drained(ex) {}
+  std::unique_ptr<common::Subprocess> proc;
+  unsigned port = 0;
+  Clock::time_point launched;
+  std::string dyno_id;  ///< MEM-5 `dyno=`: new at every start
+  bool exited = false;
+  int open_pumps = 0;
+  /// Armed between polls of the boot check and memory samples; cancelled at exit.
+  net::steady_timer monitor_timer;
+  /// Armed after exit while output is still draining; the last pump cancels it.
+  net::steady_timer drained;
+};
+
+Dyno::Dyno(net::any_io_executor ex, common::LogSink& sink, const DynoSettings& settings,
+           PortAllocator& ports, DynoSpec spec)
+    : ex_(ex)
+    , sink_(sink)
+    , settings_(settings)
+    , ports_(ports)
+    , spec_(std::move(spec))
+    , policy_(RestartPolicyOptions::heroku(settings.scale.factor(), settings.backoff))
+    , restart_timer_(ex)
+    , grace_timer_(ex) {}
+
+Dyno::~Dyno() = default;
+
+void Dyno::log(std::string_view message) { sink_.line("heroku", spec_.name, message, spec_.colour); }
+
+void Dyno::set_state(DynoState s) {
+  if (s != state_) {
+    log(fmt::format("State changed from {} to {}", to_string(state_), to_string(s)));
+    state_ = s;
+  }
+}
+
+void Dyno::start() {
+  net::co_spawn(ex_, lives(), [self = shared_from_this()](std::exception_ptr e) {
+    if (e) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        self->sink_.line("heroku", self->spec_.name,
+                         fmt::format("Error R99 (Platform error) -> {}", ex.what()));
+      }
+    }
+  });
+}
+
+net::awaitable<void> Dyno::lives() {
+  auto self = shared_from_this();
+  state_ = DynoState::starting;
+  while (!stopping_) {
+    co_await run_life();
+    if (stopping_) {
+      break;
+    }
+    // CRASH-1: any exit nobody asked for is a crash, status 0 included.
+    set_state(DynoState::crashed);
+    auto wait = policy_.on_crash(Clock::now(), up_since_);
+    up_since_ = {};
+    if (wait.count() > 0) {
+      restart_timer_.expires_after(wait);
+      boost::system::error_code ec;
+      co_await restart_timer_.async_wait(net::redirect_error(net::use_awaitable, ec));
+    }
+    if (stopping_) {
+      break;
+    }
+    set_state(DynoState::starting);
+  }
+  state_ = DynoState::down;
+  if (on_down_) {
+    auto done = std::move(on_down_);
+    done();
+  }
+}
+
+net::awaitable<int> Dyno::run_life() {
+  auto life = std::make_shared<Life>(ex_);
+  life->port = spec_.fixed_port ? *spec_.fixed_port : ports_.acquire();
+  life->dyno_id = random_uuid();
+  auto env = dyno_environment(settings_.config, {spec_.name, life->port, settings_.app_dir});
+  log(fmt::format("Starting process with command `{}`", expand_for_display(spec_.command, env)));
+  state_ = DynoState::starting;
+
+  common::SpawnOptions opts;
+  opts.argv = {settings_.init_path, std::to_string(::getpid()), "--", settings_.bash_path, "-c",
+               launch_script(spec_.command)};
+  opts.env = to_envp(env);
+  opts.cwd = settings_.app_dir;
+  life->launched = Clock::now();
+  int status = 127;
+  try {
+    life->proc = std::make_unique<common::Subprocess>(ex_, opts);
+  } catch (const std::exception& e) {
+    sink_.line("heroku", spec_.name, fmt::format("Error R99 (Platform error) -> {}", e.what()),
+               spec_.colour);
+    if (!spec_.fixed_port) {
+      ports_.release(life->port);
+    }
+    log(fmt::format("Process exited with status {}", status));
+    co_return status;
+  }
+  life_ = life;
+  life->open_pumps = 2;
+  net::co_spawn(ex_, pump(life, false), net::detached);
+  net::co_spawn(ex_, pump(life, true), net::detached);
+  if (spec_.type != "web") {
+    set_state(DynoState::up);  // STATE-3: non-web dynos are up at once
+    up_since_ = Clock::now();
+  }
+  net::co_spawn(ex_, monitor(life), net::detached);
+
+  status = co_await life->proc->wait();
+  life->exited = true;
+  life->monitor_timer.cancel();
+  grace_timer_.cancel();
+  if (life->open_pumps > 0) {
+    // Every process of the dyno is gone, so the pipes reach EOF: let the last lines out
+    // first, but never wait forever on a descriptor something else may have inherited.
+    life->drained.expires_after(settings_.drain_limit);
+    boost::system::error_code ec;
+    co_await life->drained.async_wait(net::redirect_error(net::use_awaitable, ec));
+    if (life->open_pumps > 0) {
+      life->proc->stdout_pipe().close(ec);
+      life->proc->stderr_pipe().close(ec);
+    }
+  }
+  log(fmt::format("Process exited with status {}", status));
+  if (!spec_.fixed_port) {
+    ports_.release(life->port);
+  }
+  life_.reset();
+  co_return status;
+}
+
+net::awaitable<void> Dyno::pump(std::shared_ptr<Life> life, bool err) {
+  auto self = shared_from_this();
+  auto& pipe = err ? life->proc->stderr_pipe() : life->proc->stdout_pipe();
+  std::array<char, 64 * 1024> buf;
+  LineSplitter splitter;
+  auto emit = [this](std::string_view line) { sink_.add("app", spec_.name, line, spec_.colour); };
+  for (;;) {
+    boost::system::error_code ec;
+    std::size_t n = co_await pipe.async_read_some(net::buffer(buf),
+                                                  net::redirect_error(net::use_awaitable, ec));
+    if (n > 0) {
+      splitter.feed(std::string_view(buf.data(), n), emit);
+      sink_.flush();
+    }
+    if (ec) {
+      break;
+    }
+  }
+  splitter.finish(emit);
+  sink_.flush();
+  if (--life->open_pumps == 0) {
+    life->drained.cancel();
+  }
+}
+
+net::awaitable<void> Dyno::monitor(std::shared_ptr<Life> life) {
+  auto self = shared_from_this();
+  boost::system::error_code ec;
+  const pid_t init = life->proc->pid();
+  if (spec_.type == "web") {
+    // BOOT-3/5: up once a process of this dyno listens on $PORT.
+    const auto deadline = life->launched + settings_.scale(settings_.boot_timeout);
+    for (;;) {
+      if (life->exited) {
+        co_return;
+      }
+      if (common::procfs::listens_on(common::procfs::descendants(init),
+                                     static_cast<std::uint16_t>(life->port))) {
+        set_state(DynoState::up);
+        up_since_ = Clock::now();
+        break;
+      }
+      if (Clock::now() >= deadline) {
+        // BOOT-4: no SIGTERM grace.
+        log("Error R10 (Boot timeout) -> Web process failed to bind to $PORT within 60 seconds "
+            "of launch");
+        log("Stopping process with SIGKILL");
+        life->proc->signal(kill_tree_signal());
+        co_return;
+      }
+      life->monitor_timer.expires_after(kBootPoll);
+      co_await life->monitor_timer.async_wait(net::redirect_error(net::use_awaitable, ec));
+    }
+  }
+  for (;;) {
+    life->monitor_timer.expires_after(settings_.scale(settings_.memory_interval));
+    co_await life->monitor_timer.async_wait(net::redirect_error(net::use_awaitable, ec));
+    if (life->exited) {
+      co_return;
+    }
+    if (!co_await sample_memory(life)) {
+      co_return;
+    }
+  }
+}
+
+net::awaitable<bool> Dyno::sample_memory(std::shared_ptr<Life> life) {
+  // MEM-6 without cgroups: VmRSS + VmSwap summed over the dyno's processes (not lokku-init).
+  auto pids = common::procfs::descendants(life->proc->pid());
+  auto kb = common::procfs::memory_of(pids);
+  MemorySample sample{static_cast<double>(kb.rss) / 1024.0, static_cast<double>(kb.swap) / 1024.0,
+                      0.0};
+  if (settings_.runtime_metrics) {
+    std::size_t runnable = 0;
+    for (pid_t pid : pids) {
+      if (auto stat = common::procfs::read_file("/proc/" + std::to_string(pid) + "/stat")) {
+        auto close = stat->rfind(')');
+        if (close != std::string::npos && close + 2 < stat->size() && (*stat)[close + 2] == 'R') {
+          ++runnable;
+        }
+      }
+    }
+    load_.update(static_cast<double>(runnable),
+                 std::chrono::duration<double>(settings_.memory_interval).count());
+    log(load_metrics_line(spec_.name, life->dyno_id, load_));
+    log(memory_metrics_line(spec_.name, life->dyno_id, sample, spec_.size.quota_mb));
+  }
+  switch (judge_memory(sample, spec_.size.quota_mb, spec_.size.r15_mb)) {
+    case MemoryVerdict::ok:
+      co_return true;
+    case MemoryVerdict::r14:
+      log(process_running_line(sample, spec_.size.quota_mb));
+      log("Error R14 (Memory quota exceeded)");
+      co_return true;
+    case MemoryVerdict::r15:
+      log(process_running_line(sample, spec_.size.quota_mb));
+      log("Error R15 (Memory quota vastly exceeded)");
+      log("Stopping process with SIGKILL");
+      life->proc->signal(kill_tree_signal());
+      co_return false;
+  }
+  co_return true;
+}
+
+void Dyno::stop(std::function<void()> done) {
+  if (stopping_) {
+    return;
+  }
+  stopping_ = true;
+  on_down_ = std::move(done);
+  if (!life_ || life_->exited) {
+    restart_timer_.cancel();  // waiting out a cool-off: nothing runs, down at once
+    if (!life_) {
+      if (state_ != DynoState::down) {
+        state_ = DynoState::down;
+      }
+    }
+    return;
+  }
+  set_state(DynoState::down);
+  log("Stopping all processes with SIGTERM");
+  life_->proc->signal(SIGTERM);
+  grace_timer_.expires_after(settings_.scale(settings_.stop_grace));
+  grace_timer_.async_wait([self = shared_from_this(), life = life_](boost::system::error_code ec) {
+    if (ec || life->exited) {
+      return;
+    }
+    self->log("Error R12 (Exit timeout) -> At least one process failed to exit within 30 "
+              "seconds of SIGTERM");
+    self->log("Stopping remaining processes with SIGKILL");
+    self->needed_sigkill_ = true;
+    life->proc->signal(kill_tree_signal());
+  });
+}
+
+void Dyno::kill() {
+  stopping_ = true;
+  restart_timer_.cancel();
+  if (life_ && !life_->exited) {
+    needed_sigkill_ = true;
+    life_->proc->signal(kill_tree_signal());
+  }
+}
+
+}  // namespace lokku::dyno

@@ -1,0 +1,122 @@
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "common/asio.hpp"
+#include "common/log_sink.hpp"
+#include "common/time_scale.hpp"
+#include "dyno/memory.hpp"
+#include "dyno/restart_policy.hpp"
+#include "release/dotenv.hpp"
+#include "release/dyno_size.hpp"
+
+namespace lokku::common {
+class Subprocess;
+}
+
+namespace lokku::dyno {
+
+/// What every dyno of one manager shares. Durations are Heroku's nominal ones; `scale`
+/// divides them (CONVENTIONS.md, Time).
+struct DynoSettings {
+  common::TimeScale scale;
+  bool backoff = true;             ///< false: CRASH-5 (restart at once, every time)
+  bool runtime_metrics = false;    ///< MEM-5 lines
+  std::string init_path;           ///< lokku-init
+  std::string bash_path = "/bin/bash";
+  std::string app_dir;             ///< HOME and start directory of every dyno
+  release::ConfigVars config;
+  std::chrono::nanoseconds boot_timeout = std::chrono::seconds(60);   ///< BOOT-1
+  std::chrono::nanoseconds stop_grace = std::chrono::seconds(30);     ///< STOP-2
+  std::chrono::nanoseconds memory_interval = std::chrono::seconds(20);  ///< MEM-3
+  std::chrono::nanoseconds drain_limit = std::chrono::seconds(2);  ///< output after exit
+};
+
+struct DynoSpec {
+  std::string name;     ///< web.1
+  std::string type;     ///< web
+  std::string command;  ///< Procfile text
+  release::DynoSize size;
+  std::size_t colour = 0;
+  /// A port this dyno always gets instead of a fresh private one (web.1 answering on the
+  /// public port until the router lands).
+  std::optional<unsigned> fixed_port;
+};
+
+enum class DynoState { starting, up, crashed, down };
+const char* to_string(DynoState s);
+
+/// Hands out free TCP ports, never one that a live dyno of this manager holds (ENV-4).
+class PortAllocator {
+ public:
+  unsigned acquire();
+  void release(unsigned port) { in_use_.erase(port); }
+
+ private:
+  std::set<unsigned> in_use_;
+};
+
+/// One dyno name of the formation (`web.1`) across its lives: each start runs the command
+/// under a fresh lokku-init, with a fresh PORT; a crash restarts it on Heroku's schedule
+/// (CRASH-1..4). Owned by the Manager through a shared_ptr; runs on the manager's
+/// executor (one thread); every coroutine holds shared_from_this(). It dies when the
+/// manager drops it after stop() completed.
+class Dyno : public std::enable_shared_from_this<Dyno> {
+ public:
+  Dyno(net::any_io_executor ex, common::LogSink& sink, const DynoSettings& settings,
+       PortAllocator& ports, DynoSpec spec);
+  ~Dyno();
+
+  /// Starts the first life. Never completes inline.
+  void start();
+  /// Graceful stop (STOP-1/2): SIGTERM to every process, SIGKILL after the grace period.
+  /// `done` runs once the dyno is down (at once if it is waiting to restart).
+  void stop(std::function<void()> done);
+  /// Immediate SIGKILL of every process (a second Ctrl-C).
+  void kill();
+
+  const std::string& name() const { return spec_.name; }
+  DynoState state() const { return state_; }
+  /// True when a stop had to fall back to SIGKILL (R12).
+  bool needed_sigkill() const { return needed_sigkill_; }
+
+ private:
+  struct Life;
+
+  net::awaitable<void> lives();
+  net::awaitable<int> run_life();
+  net::awaitable<void> pump(std::shared_ptr<Life> life, bool err);
+  net::awaitable<void> monitor(std::shared_ptr<Life> life);
+  net::awaitable<bool> sample_memory(std::shared_ptr<Life> life);
+  void log(std::string_view message);
+  void set_state(DynoState s);
+
+  net::any_io_executor ex_;
+  common::LogSink& sink_;
+  const DynoSettings& settings_;
+  PortAllocator& ports_;
+  DynoSpec spec_;
+  RestartPolicy policy_;
+  DynoState state_ = DynoState::down;
+  Clock::time_point up_since_{};
+  bool stopping_ = false;
+  bool needed_sigkill_ = false;
+  std::function<void()> on_down_;
+  std::shared_ptr<Life> life_;
+  LoadAverage load_;  ///< MEM-5 load average, across lives
+  /// Armed while waiting for a crash cool-off; cancelled by stop(); firing restarts.
+  net::steady_timer restart_timer_;
+  /// Armed by stop(); cancelled when the life exits; firing means R12.
+  net::steady_timer grace_timer_;
+};
+
+}  // namespace lokku::dyno
