@@ -144,6 +144,7 @@ int run_start(const StartOptions& o) {
   settings.runtime_metrics = o.runtime_metrics;
   settings.init_path = find_init();
   settings.app_dir = app_dir.string();
+  settings.app_number = static_cast<unsigned>(std::hash<std::string>{}(settings.app_dir) % 100000000);
   settings.config = std::move(config);
   if (::access(settings.bash_path.c_str(), X_OK) != 0) {
     throw std::runtime_error(settings.bash_path + ": not found; dynos run their command with bash");

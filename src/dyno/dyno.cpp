@@ -157,7 +157,7 @@ net::awaitable<void> Dyno::lives() {
 net::awaitable<int> Dyno::run_life() {
   auto life = std::make_shared<Life>(ex_);
   life->port = spec_.fixed_port ? *spec_.fixed_port : ports_.acquire();
-  life->dyno_id = random_uuid();
+  life->dyno_id = fmt::format("heroku.{}.{}", settings_.app_number, random_uuid());
   auto env = dyno_environment(settings_.config, {spec_.name, life->port, settings_.app_dir});
   log(fmt::format("Starting process with command `{}`", expand_for_display(spec_.command, env)));
   state_ = DynoState::starting;

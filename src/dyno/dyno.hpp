@@ -34,6 +34,7 @@ struct DynoSettings {
   std::string init_path;           ///< lokku-init
   std::string bash_path = "/bin/bash";
   std::string app_dir;             ///< HOME and start directory of every dyno
+  unsigned app_number = 0;         ///< MEM-5 `dyno=heroku.<app-num>.<uuid>`
   release::ConfigVars config;
   std::chrono::nanoseconds boot_timeout = std::chrono::seconds(60);   ///< BOOT-1
   std::chrono::nanoseconds stop_grace = std::chrono::seconds(30);     ///< STOP-2

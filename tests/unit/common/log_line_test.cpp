@@ -1,0 +1,32 @@
+#include "common/log_line.hpp"
+
+#include <gtest/gtest.h>
+
+namespace lokku::common {
+namespace {
+
+using namespace std::chrono;
+
+SystemTime at(int64_t unix_micros) { return SystemTime(microseconds(unix_micros)); }
+
+// dynos.md STATE-6: RFC 3339 timestamp with microseconds, then source[dyno]: message.
+TEST(LogLine, TimestampHasMicrosecondsAndUtcOffset) {
+  EXPECT_EQ(format_timestamp(at(1798761600000000)), "2027-01-01T00:00:00.000000+00:00");
+  EXPECT_EQ(format_timestamp(at(1798761600123456)), "2027-01-01T00:00:00.123456+00:00");
+}
+
+TEST(LogLine, FrameIsTimestampSourceDynoMessage) {
+  EXPECT_EQ(format_log_line(at(1798761600000001), "app", "web.1", "hello"),
+            "2027-01-01T00:00:00.000001+00:00 app[web.1]: hello\n");
+  EXPECT_EQ(format_log_line(at(1798761600000001), "heroku", "worker.2",
+                            "State changed from starting to up"),
+            "2027-01-01T00:00:00.000001+00:00 heroku[worker.2]: State changed from starting to up\n");
+}
+
+TEST(LogLine, ColourWrapsOnlyThePrefix) {
+  auto line = format_log_line(at(0), "app", "web.1", "x", "\x1b[36m");
+  EXPECT_EQ(line, "1970-01-01T00:00:00.000000+00:00 \x1b[36mapp[web.1]:\x1b[0m x\n");
+}
+
+}  // namespace
+}  // namespace lokku::common

@@ -1,0 +1,53 @@
+#include "dyno/restart_policy.hpp"
+
+#include <gtest/gtest.h>
+
+namespace lokku::dyno {
+namespace {
+
+using namespace std::chrono_literals;
+using std::chrono::nanoseconds;
+
+Clock::time_point t0() { return Clock::time_point(1h); }
+
+// dynos.md CRASH-2/3: immediate, then 20, 40, 60, 180, 320, 320... minutes.
+TEST(RestartPolicy, HerokuSchedule) {
+  RestartPolicy p(RestartPolicyOptions::heroku(1));
+  std::vector<nanoseconds> waits;
+  for (int i = 0; i < 8; ++i) {
+    waits.push_back(p.on_crash(t0() + std::chrono::minutes(i), {}));
+  }
+  EXPECT_EQ(waits, (std::vector<nanoseconds>{0min, 20min, 40min, 60min, 180min, 320min, 320min,
+                                             320min}));
+}
+
+// CONVENTIONS.md, Time: the schedule is divided by the time scale.
+TEST(RestartPolicy, ScaledSchedule) {
+  RestartPolicy p(RestartPolicyOptions::heroku(1200));
+  EXPECT_EQ(p.on_crash(t0(), {}), 0s);
+  EXPECT_EQ(p.on_crash(t0(), {}), 1s);
+  EXPECT_EQ(p.on_crash(t0(), {}), 2s);
+}
+
+// CRASH-4: up for at least 10 minutes resets the count; so does a restart by hand.
+TEST(RestartPolicy, ResetsAfterTenMinutesUp) {
+  RestartPolicy p(RestartPolicyOptions::heroku(1));
+  p.on_crash(t0(), {});
+  EXPECT_EQ(p.on_crash(t0() + 1min, t0() + 30s), 20min);  // up only 30 s
+  EXPECT_EQ(p.on_crash(t0() + 30min, t0() + 19min), 0min);  // up 11 minutes
+  EXPECT_EQ(p.consecutive_crashes(), 1);
+  p.on_crash(t0() + 31min, {});
+  p.reset();
+  EXPECT_EQ(p.on_crash(t0() + 32min, {}), 0min);
+}
+
+// CRASH-5: no back-off.
+TEST(RestartPolicy, NoBackoffRestartsAtOnce) {
+  RestartPolicy p(RestartPolicyOptions::heroku(1, false));
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(p.on_crash(t0(), {}), 0s);
+  }
+}
+
+}  // namespace
+}  // namespace lokku::dyno
