@@ -13,9 +13,12 @@ void write_hog(const TempDir& app) {
   app.write("hog.py",
             "import os, sys, time\n"
             "parent_mb, child_mb = int(sys.argv[1]), int(sys.argv[2])\n"
+            "r, w = os.pipe()\n"
             "if os.fork() == 0:\n"
             "    b = b'x' * (child_mb << 20)\n"
+            "    os.write(w, b'1')\n"
             "    time.sleep(600)\n"
+            "os.read(r, 1)\n"
             "a = b'x' * (parent_mb << 20)\n"
             "print('allocated', flush=True)\n"
             "time.sleep(600)\n");
@@ -28,9 +31,11 @@ TEST(Memory, OverQuotaLogsR14AndKeepsRunning) {
   app.write("Procfile", "worker: python3 hog.py 350 300\n");
   LokkuProcess lokku({"start", "--time-scale", "40"}, app.path());  // sample every 0.5 s
   ASSERT_TRUE(lokku.wait_for(R"(app\[worker\.1\]: allocated)", 30s));
-  std::string running;
-  ASSERT_TRUE(lokku.wait_for(R"(heroku\[worker\.1\]: Process running mem=(\d+)M\((\d+\.\d)%\)$)",
-                             10s, &running));
+  // Samples taken once both processes hold their memory.
+  const std::string running_re = R"(heroku\[worker\.1\]: Process running mem=(\d+)M\((\d+\.\d)%\)$)";
+  std::size_t before = lokku.count(running_re);
+  ASSERT_TRUE(lokku.wait_for_count(running_re, before + 2, 10s));
+  std::string running = lokku.matching(running_re).back();
   int mb = std::stoi(running.substr(running.find("mem=") + 4));
   EXPECT_GE(mb, 640);
   EXPECT_LE(mb, 760);

@@ -1,0 +1,49 @@
+// The bundled examples run as the README says (copied to a temp dir so the tree stays clean).
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include "support/lokku_process.hpp"
+
+namespace lokku::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path copy_example(const TempDir& dir, const std::string& name) {
+  fs::path to = dir.path() / name;
+  fs::copy(fs::path(LOKKU_EXAMPLES_DIR) / name, to, fs::copy_options::recursive);
+  return to;
+}
+
+TEST(Examples, PythonWebAnswersOnThePublicPort) {
+  TempDir dir;
+  auto app = copy_example(dir, "python-web");
+  LokkuProcess lokku({"start", "-p", "47320"}, app);
+  ASSERT_TRUE(lokku.wait_for(R"(heroku\[web\.1\]: State changed from starting to up$)"));
+  auto response = http_get(47320);
+  EXPECT_NE(response.find("200 OK"), std::string::npos) << response;
+  EXPECT_NE(response.find("Hello from lokku from web.1"), std::string::npos) << response;
+  EXPECT_TRUE(lokku.wait_for(R"(app\[web\.1\]: GET / -> "GET / HTTP/1\.0" 200 -$)"));
+  EXPECT_TRUE(lokku.wait_for(R"(app\[worker\.1\]: worker: processed job 1$)"));
+  lokku.signal(SIGINT);
+  EXPECT_EQ(lokku.wait_exit(20s), 0);
+  EXPECT_EQ(lokku.count(R"(app\[worker\.1\]: worker: got SIGTERM, finishing up$)"), 1u);
+}
+
+TEST(Examples, ShellWorkersShareTheQueue) {
+  TempDir dir;
+  auto app = copy_example(dir, "shell-worker");
+  dir.write("shell-worker/fast.env", "CLOCK_INTERVAL=0.2\n");
+  LokkuProcess lokku({"start", "-m", "clock=1,worker=2", "-e", ".env", "-e", "fast.env"}, app);
+  ASSERT_TRUE(lokku.wait_for(R"(app\[worker\.1\]: worker\.1 working on: job \d+ from clock\.1$)"));
+  ASSERT_TRUE(lokku.wait_for(R"(app\[worker\.2\]: worker\.2 working on: job \d+ from clock\.1$)"));
+  lokku.signal(SIGTERM);
+  EXPECT_EQ(lokku.wait_exit(20s), 0);
+  // Every job enqueued was taken at most once.
+  for (int n = 1; n <= 5; ++n) {
+    EXPECT_LE(lokku.count("working on: job " + std::to_string(n) + " from"), 1u);
+  }
+}
+
+}  // namespace
+}  // namespace lokku::test
