@@ -31,6 +31,24 @@ TEST(Restart, CrashScheduleGrows) {
   EXPECT_EQ(lokku.wait_exit(20s), 0);
 }
 
+// CRASH-4: a dyno that stayed up for 10 minutes (here 1 s) before crashing starts the count
+// again, so its restart is immediate instead of waiting the 20-minute cool-off (2 s here).
+TEST(Restart, CoolOffResetsAfterTenMinutesUp) {
+  TempDir app;
+  app.write("Procfile", "worker: sleep 1.3; exit 1\n");
+  LokkuProcess lokku({"start", "--time-scale", "600"}, app.path());
+  ASSERT_TRUE(lokku.wait_for_count(R"(heroku\[worker\.1\]: Starting process with command)", 4,
+                                   20s));
+  auto starts = lokku.matching(R"(heroku\[worker\.1\]: Starting process with command)");
+  auto crashes = lokku.matching(R"(heroku\[worker\.1\]: State changed from up to crashed$)");
+  ASSERT_GE(crashes.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_LT(line_time(starts[i + 1]) - line_time(crashes[i]), 0.5) << "restart " << i + 1;
+  }
+  lokku.signal(SIGINT);
+  EXPECT_EQ(lokku.wait_exit(20s), 0);
+}
+
 // CRASH-5: --no-backoff restarts at once, every time.
 TEST(Restart, NoBackoffRestartsAtOnce) {
   TempDir app;
