@@ -77,6 +77,24 @@ TEST(BadInput, BadCommandLineIsUsageError) {
   EXPECT_EQ(run_lokku({}, app.path()).exit_code, 2);
 }
 
+// The public port taken by someone else: a clear error at once, not a crash loop.
+TEST(BadInput, PublicPortInUse) {
+  TempDir app;
+  app.write("Procfile", "web: sleep 60\nworker: sleep 60\n");
+  unsigned port = free_port();
+  Listener squatter(port);
+  ASSERT_TRUE(squatter.ok());
+  auto r = run_lokku({"start", "-p", std::to_string(port)}, app.path());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("port " + std::to_string(port) + " is already in use"), std::string::npos)
+      << r.err;
+  // Without a web dyno the public port is not needed.
+  LokkuProcess lokku({"start", "worker", "-p", std::to_string(port)}, app.path());
+  EXPECT_TRUE(lokku.wait_for(R"(heroku\[worker\.1\]: State changed from starting to up)"));
+  lokku.signal(SIGINT);
+  EXPECT_EQ(lokku.wait_exit(20s), 0);
+}
+
 TEST(BadInput, BadTimeScaleFromEnvironment) {
   TempDir app;
   app.write("Procfile", "web: x\n");

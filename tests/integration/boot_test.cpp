@@ -14,7 +14,7 @@ TEST(Boot, WebIsUpOnlyOnceItListens) {
             "web: echo booting; sleep 1; echo binding; exec python3 -c 'import socket,os,time; "
             "s=socket.socket(); s.bind((\"\",int(os.environ[\"PORT\"]))); s.listen(); "
             "time.sleep(600)'\n");
-  LokkuProcess lokku({"start", "-p", "47314"}, app.path());
+  LokkuProcess lokku({"start", "-p", std::to_string(free_port())}, app.path());
   std::string binding, up;
   ASSERT_TRUE(lokku.wait_for(R"(app\[web\.1\]: binding$)", 20s, &binding));
   ASSERT_TRUE(lokku.wait_for(R"(heroku\[web\.1\]: State changed from starting to up$)", 20s, &up));
@@ -27,7 +27,8 @@ TEST(Boot, WebIsUpOnlyOnceItListens) {
 TEST(Boot, NoBindWithinTimeoutIsR10) {
   TempDir app;
   app.write("Procfile", "web: echo not binding; sleep 600\n");
-  LokkuProcess lokku({"start", "-p", "47315", "--time-scale", "60"}, app.path());  // 60 s -> 1 s
+  LokkuProcess lokku({"start", "-p", std::to_string(free_port()), "--time-scale", "60"},
+                     app.path());  // 60 s -> 1 s
   std::string start, r10;
   ASSERT_TRUE(lokku.wait_for(R"(heroku\[web\.1\]: Starting process with command)", 10s, &start));
   ASSERT_TRUE(lokku.wait_for(
@@ -58,21 +59,16 @@ TEST(Boot, WorkersNeverGetR10) {
 // BOOT-5: a socket on $PORT held by some other process does not make the dyno up.
 TEST(Boot, SomeoneElsesListenerDoesNotCount) {
   TempDir app;
-  app.write("Procfile", "web: sleep 600\n");
-  // A listener outside lokku on the port web.1 will get.
-  TempDir holder;
-  holder.write("Procfile",
-               "web: exec python3 -c 'import socket,os,time; s=socket.socket(); "
-               "s.bind((\"\",int(os.environ[\"PORT\"]))); s.listen(); time.sleep(600)'\n");
-  LokkuProcess squatter({"start", "-p", "47317"}, holder.path());
-  ASSERT_TRUE(squatter.wait_for(R"(heroku\[web\.1\]: State changed from starting to up$)"));
-  LokkuProcess lokku({"start", "-p", "47317", "--time-scale", "60"}, app.path());
+  app.write("Procfile", "web: echo started; sleep 600\n");
+  unsigned port = free_port();
+  LokkuProcess lokku({"start", "-p", std::to_string(port), "--time-scale", "60"}, app.path());
+  ASSERT_TRUE(lokku.wait_for(R"(app\[web\.1\]: started$)"));
+  Listener squatter(port);  // the test process itself, after lokku checked the port
+  ASSERT_TRUE(squatter.ok());
   EXPECT_TRUE(lokku.wait_for(R"(heroku\[web\.1\]: Error R10)", 10s));
   EXPECT_EQ(lokku.count(R"(State changed from starting to up)"), 0u);
   lokku.signal(SIGINT);
   EXPECT_EQ(lokku.wait_exit(20s), 0);
-  squatter.signal(SIGINT);
-  EXPECT_EQ(squatter.wait_exit(20s), 0);
 }
 
 }  // namespace

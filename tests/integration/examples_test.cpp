@@ -18,9 +18,10 @@ fs::path copy_example(const TempDir& dir, const std::string& name) {
 TEST(Examples, PythonWebAnswersOnThePublicPort) {
   TempDir dir;
   auto app = copy_example(dir, "python-web");
-  LokkuProcess lokku({"start", "-p", "47320"}, app);
+  unsigned port = free_port();
+  LokkuProcess lokku({"start", "-p", std::to_string(port)}, app);
   ASSERT_TRUE(lokku.wait_for(R"(heroku\[web\.1\]: State changed from starting to up$)"));
-  auto response = http_get(47320);
+  auto response = http_get(port);
   EXPECT_NE(response.find("200 OK"), std::string::npos) << response;
   EXPECT_NE(response.find("Hello from lokku from web.1"), std::string::npos) << response;
   EXPECT_TRUE(lokku.wait_for(R"(app\[web\.1\]: GET / -> "GET / HTTP/1\.0" 200 -$)"));

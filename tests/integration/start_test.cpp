@@ -20,11 +20,13 @@ TEST(Start, WebDynoAnswersOnPortAndLogsLikeHeroku) {
             "worker: echo worker says hi; sleep 60\n"
             "release: echo never\n");
   app.write("index.html", "hello from the web dyno\n");
-  LokkuProcess lokku({"start", "-p", "47311"}, app.path());
+  unsigned port = free_port();
+  LokkuProcess lokku({"start", "-p", std::to_string(port)}, app.path());
   std::string port_line;
-  ASSERT_TRUE(lokku.wait_for(kTs + R"(app\[web\.1\]: PORT=47311$)", 20s, &port_line));
+  ASSERT_TRUE(lokku.wait_for(kTs + R"(app\[web\.1\]: PORT=)" + std::to_string(port) + "$", 20s,
+                             &port_line));
   ASSERT_TRUE(lokku.wait_for(kTs + R"(heroku\[web\.1\]: State changed from starting to up$)"));
-  EXPECT_NE(http_get(47311).find("hello from the web dyno"), std::string::npos);
+  EXPECT_NE(http_get(port).find("hello from the web dyno"), std::string::npos);
   EXPECT_TRUE(lokku.wait_for(kTs + R"(heroku\[worker\.1\]: Starting process with command `echo worker says hi; sleep 60`$)"));
   EXPECT_TRUE(lokku.wait_for(kTs + R"(heroku\[worker\.1\]: State changed from starting to up$)"));
   EXPECT_TRUE(lokku.wait_for(kTs + R"(app\[worker\.1\]: worker says hi$)"));

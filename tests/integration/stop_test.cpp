@@ -15,7 +15,7 @@ TEST(Stop, CtrlCStopsEveryDynoWithSigtermAndExitsZero) {
             "s.bind((\"\",int(os.environ[\"PORT\"]))); s.listen(); time.sleep(600)'\n"
             "worker: trap 'echo worker got TERM; exit 0' TERM; echo ready; "
             "while true; do sleep 0.1; done\n");
-  LokkuProcess lokku({"start", "-p", "47312"}, app.path());
+  LokkuProcess lokku({"start", "-p", std::to_string(free_port())}, app.path());
   ASSERT_TRUE(lokku.wait_for_count(R"(State changed from starting to up)", 2));
   ASSERT_TRUE(lokku.wait_for(R"(app\[worker\.1\]: ready$)"));
   lokku.signal(SIGINT);

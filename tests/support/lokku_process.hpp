@@ -94,6 +94,22 @@ RunResult run_lokku(const std::vector<std::string>& args, const std::filesystem:
 /// Live (non-zombie) processes whose environment holds `NAME=VALUE`.
 std::vector<pid_t> processes_with_env(const std::string& name, const std::string& value);
 
+/// A TCP port that was free a moment ago (the kernel's pick for port 0).
+unsigned free_port();
+
+/// A socket of the test process itself listening on 0.0.0.0:port; closed at destruction.
+class Listener {
+ public:
+  explicit Listener(unsigned port);
+  ~Listener();
+  Listener(const Listener&) = delete;
+  Listener& operator=(const Listener&) = delete;
+  bool ok() const { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+};
+
 /// A GET / over a fresh TCP connection to 127.0.0.1:port; the whole response, or "" on error.
 std::string http_get(unsigned port, const std::string& path = "/");
 
