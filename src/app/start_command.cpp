@@ -1,15 +1,12 @@
 #include "app/start_command.hpp"
 
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/asio/signal_set.hpp>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <fmt/format.h>
@@ -17,6 +14,7 @@
 
 #include "app/cli.hpp"
 #include "common/log_sink.hpp"
+#include "common/ports.hpp"
 #include "common/time_scale.hpp"
 #include "dyno/manager.hpp"
 #include "release/dotenv.hpp"
@@ -84,27 +82,6 @@ std::string find_init() {
         init.string()));
   }
   return init.string();
-}
-
-/// Fails fast when the public port is taken: web.1 would otherwise crash on every start.
-void check_port_free(unsigned port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    return;
-  }
-  int one = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_ANY);
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  int rc = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  int err = errno;
-  ::close(fd);
-  if (rc != 0 && err == EADDRINUSE) {
-    throw release::InputError(
-        fmt::format("port {} is already in use; choose another with -p PORT", port));
-  }
 }
 
 bool use_colour(const std::string& mode) {
@@ -177,8 +154,10 @@ int run_start(const StartOptions& o) {
   unsigned port = resolve_port(o);
   bool has_web = std::any_of(formation.begin(), formation.end(),
                              [](const release::FormationItem& i) { return i.type == "web"; });
-  if (has_web) {
-    check_port_free(port);
+  if (has_web && common::port_in_use(port)) {
+    // web.1 would otherwise crash at every start.
+    throw release::InputError(
+        fmt::format("port {} is already in use; choose another with -p PORT", port));
   }
 
   ::signal(SIGPIPE, SIG_IGN);

@@ -1,8 +1,6 @@
 #include "dyno/dyno.hpp"
 
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -16,6 +14,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "common/ports.hpp"
 #include "common/procfs.hpp"
 #include "common/subprocess.hpp"
 #include "dyno/dyno_env.hpp"
@@ -37,23 +36,12 @@ const char* to_string(DynoState s) {
 
 unsigned PortAllocator::acquire() {
   for (int attempt = 0; attempt < 64; ++attempt) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
+    auto port = common::pick_free_port();
+    if (!port) {
       throw std::runtime_error("cannot open a socket to find a free port");
     }
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_ANY);
-    addr.sin_port = 0;
-    socklen_t len = sizeof addr;
-    unsigned port = 0;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-      port = ntohs(addr.sin_port);
-    }
-    ::close(fd);
-    if (port != 0 && in_use_.insert(port).second) {
-      return port;
+    if (in_use_.insert(*port).second) {
+      return *port;
     }
   }
   throw std::runtime_error("no free TCP port found");

@@ -1,5 +1,7 @@
 #include "support/lokku_process.hpp"
 
+#include "common/ports.hpp"
+
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -318,18 +320,11 @@ std::vector<pid_t> processes_with_env(const std::string& name, const std::string
 }
 
 unsigned free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_ANY);
-  socklen_t len = sizeof addr;
-  unsigned port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
+  auto port = common::pick_free_port();
+  if (!port) {
+    throw std::runtime_error("no free port");
   }
-  ::close(fd);
-  return port;
+  return *port;
 }
 
 Listener::Listener(unsigned port) {
