@@ -5,17 +5,21 @@
 #include <iostream>
 
 #include "app/start_command.hpp"
-#include "release/error.hpp"
 
 namespace lokku::app {
 
-int run_cli(int argc, char** argv) {
+namespace {
+
+enum class Command { none, start };
+
+/// Parses the command line into `start`; the parser (and all it allocated) is gone before
+/// the command runs, which may run for days.
+Command parse(int argc, char** argv, StartOptions& start, int& exit_code) {
   CLI::App app{"lokku: Heroku's core (dynos, router, releases) on your machine", "lokku"};
   app.set_version_flag("-v,--version", std::string("lokku ") + LOKKU_VERSION);
   app.require_subcommand(1);
   app.footer("Run `lokku COMMAND --help` for a command's options.");
 
-  StartOptions start;
   auto* cmd = app.add_subcommand(
       "start", "Run the app directory's Procfile in the foreground, as Heroku's dyno manager would");
   cmd->add_option("types", start.types, "Run only these process types (one of each unless -m)");
@@ -41,21 +45,30 @@ int run_cli(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
-    return rc == 0 ? kExitOk : kExitUsage;
+    exit_code = rc == 0 ? kExitOk : kExitUsage;
+    return Command::none;
   }
+  return cmd->parsed() ? Command::start : Command::none;
+}
 
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  StartOptions start;
+  int exit_code = kExitOk;
+  Command command = parse(argc, argv, start, exit_code);
   try {
-    if (cmd->parsed()) {
-      return run_start(start);
+    switch (command) {
+      case Command::start:
+        return run_start(start);
+      case Command::none:
+        return exit_code;
     }
-  } catch (const release::InputError& e) {
-    std::cerr << "lokku: error: " << e.what() << '\n';
-    return kExitError;
   } catch (const std::exception& e) {
     std::cerr << "lokku: error: " << e.what() << '\n';
     return kExitError;
   }
-  return kExitOk;
+  return exit_code;
 }
 
 }  // namespace lokku::app
