@@ -35,7 +35,14 @@ Command parse(int argc, char** argv, StartOptions& start, int& exit_code) {
   cmd->add_option("--time-scale", start.time_scale,
                   "Divide every platform duration by N (default: $LOKKU_TIME_SCALE, else 1)");
   cmd->add_flag("--no-backoff", start.no_backoff,
-                "Restart crashed dynos at once, every time (Private Spaces)");
+                "Restart crashed dynos at once, every time (Private Spaces; --restart-profile "
+                "none)");
+  cmd->add_option("--restart-profile", start.restart_profile,
+                  "Crash cool-offs: heroku (0, 20, 40, 60, 180, 320 min), capped (0, 20, 20... "
+                  "min), none")
+      ->check(CLI::IsMember({"heroku", "capped", "none"}));
+  cmd->add_flag("--crash-jitter", start.crash_jitter,
+                "Draw each cool-off at random up to its bound instead of waiting the bound");
   cmd->add_flag("--runtime-metrics", start.runtime_metrics,
                 "Log load and memory samples for each dyno (log-runtime-metrics)");
   cmd->add_option("--color", start.colour, "Colour the log: auto, always, never")

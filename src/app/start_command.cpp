@@ -142,7 +142,9 @@ int run_start(const StartOptions& o) {
 
   dyno::DynoSettings settings;
   settings.scale = resolve_time_scale(o);
-  settings.backoff = !o.no_backoff;
+  settings.restart_profile = o.no_backoff ? dyno::RestartProfile::none
+                                          : *dyno::parse_restart_profile(o.restart_profile);
+  settings.crash_jitter = o.crash_jitter;
   settings.runtime_metrics = o.runtime_metrics;
   settings.init_path = find_init();
   settings.app_dir = app_dir.string();

@@ -15,7 +15,9 @@ struct StartOptions {
   std::vector<std::string> types;
   std::optional<unsigned> port;         ///< default: $PORT, else 5000
   std::optional<double> time_scale;     ///< default: $LOKKU_TIME_SCALE, else 1
-  bool no_backoff = false;
+  bool no_backoff = false;              ///< same as restart_profile "none"
+  std::string restart_profile = "heroku";
+  bool crash_jitter = false;
   bool runtime_metrics = false;
   std::string colour = "auto";          ///< auto | always | never
 };

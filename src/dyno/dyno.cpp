@@ -85,7 +85,8 @@ Dyno::Dyno(net::any_io_executor ex, common::LogSink& sink, const DynoSettings& s
     , settings_(settings)
     , ports_(ports)
     , spec_(std::move(spec))
-    , policy_(RestartPolicyOptions::heroku(settings.scale.factor(), settings.backoff))
+    , policy_(RestartPolicyOptions::make(settings.restart_profile, settings.scale.factor(),
+                                         settings.crash_jitter))
     , restart_timer_(ex)
     , grace_timer_(ex) {}
 

@@ -29,7 +29,8 @@ namespace lokku::dyno {
 /// divides them (CONVENTIONS.md, Time).
 struct DynoSettings {
   common::TimeScale scale;
-  bool backoff = true;             ///< false: CRASH-5 (restart at once, every time)
+  RestartProfile restart_profile = RestartProfile::heroku;  ///< CRASH-3/5
+  bool crash_jitter = false;       ///< CRASH-3: waits drawn in (0, bound]
   bool runtime_metrics = false;    ///< MEM-5 lines
   std::string init_path;           ///< lokku-init
   std::string bash_path = "/bin/bash";

@@ -1,23 +1,52 @@
 #include "dyno/restart_policy.hpp"
 
+#include <random>
+
 namespace lokku::dyno {
 
-RestartPolicyOptions RestartPolicyOptions::heroku(double scale, bool backoff) {
+std::optional<RestartProfile> parse_restart_profile(std::string_view name) {
+  if (name == "heroku") {
+    return RestartProfile::heroku;
+  }
+  if (name == "capped") {
+    return RestartProfile::capped;
+  }
+  if (name == "none") {
+    return RestartProfile::none;
+  }
+  return std::nullopt;
+}
+
+RestartPolicyOptions RestartPolicyOptions::make(RestartProfile profile, double scale,
+                                                bool jitter) {
   using std::chrono::minutes;
-  auto scaled = [scale](auto d) {
+  auto scaled = [scale](minutes d) {
     return std::chrono::nanoseconds(static_cast<std::chrono::nanoseconds::rep>(
         std::chrono::duration<double, std::nano>(d).count() / scale));
   };
+  std::vector<int> bounds;
+  switch (profile) {
+    case RestartProfile::heroku: bounds = {0, 20, 40, 60, 180, 320}; break;
+    case RestartProfile::capped: bounds = {0, 20}; break;
+    case RestartProfile::none: bounds = {0}; break;
+  }
   RestartPolicyOptions o;
-  if (backoff) {
-    for (auto m : {0, 20, 40, 60, 180, 320}) {
-      o.schedule.push_back(scaled(minutes(m)));
-    }
-  } else {
-    o.schedule.push_back(std::chrono::nanoseconds(0));
+  for (int m : bounds) {
+    o.schedule.push_back(scaled(minutes(m)));
   }
   o.reset_after = scaled(minutes(10));
+  o.jitter = jitter;
   return o;
+}
+
+RestartPolicy::RestartPolicy(RestartPolicyOptions options, std::function<double()> uniform01)
+    : options_(std::move(options)), uniform01_(std::move(uniform01)) {
+  if (!uniform01_) {
+    uniform01_ = [rng = std::mt19937_64{std::random_device{}()}]() mutable {
+      // (0, 1]: 1 - [0, 1)
+      return 1.0 - std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+    };
+  }
 }
 
 std::chrono::nanoseconds RestartPolicy::on_crash(Clock::time_point now,
@@ -33,7 +62,12 @@ std::chrono::nanoseconds RestartPolicy::on_crash(Clock::time_point now,
   if (index >= options_.schedule.size()) {
     index = options_.schedule.size() - 1;
   }
-  return options_.schedule[index];
+  auto bound = options_.schedule[index];
+  if (!options_.jitter || bound.count() == 0) {
+    return bound;
+  }
+  return std::chrono::nanoseconds(
+      static_cast<std::chrono::nanoseconds::rep>(static_cast<double>(bound.count()) * uniform01_()));
 }
 
 }  // namespace lokku::dyno

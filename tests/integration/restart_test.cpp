@@ -50,6 +50,24 @@ TEST(Restart, CoolOffResetsAfterTenMinutesUp) {
   EXPECT_TRUE(lokku.wait_exit(20s).has_value());  // grace is 50 ms at this scale
 }
 
+// CRASH-3: the capped profile waits 20 min (1 s here) every time after the first.
+TEST(Restart, CappedProfileWaitsTheSameEachTime) {
+  TempDir app;
+  app.write("Procfile", "worker: exit 2\n");
+  LokkuProcess lokku({"start", "--time-scale", "1200", "--restart-profile", "capped"},
+                     app.path());
+  ASSERT_TRUE(lokku.wait_for_count(R"(heroku\[worker\.1\]: Starting process with command)", 4,
+                                   30s));
+  auto starts = lokku.matching(R"(heroku\[worker\.1\]: Starting process with command)");
+  auto crashes = lokku.matching(R"(heroku\[worker\.1\]: State changed from up to crashed$)");
+  ASSERT_GE(crashes.size(), 3u);
+  EXPECT_LT(line_time(starts[1]) - line_time(crashes[0]), 0.5);
+  EXPECT_NEAR(line_time(starts[2]) - line_time(crashes[1]), 1.0, 0.4);
+  EXPECT_NEAR(line_time(starts[3]) - line_time(crashes[2]), 1.0, 0.4);
+  lokku.signal(SIGINT);
+  EXPECT_TRUE(lokku.wait_exit(20s).has_value());  // grace is 25 ms at this scale
+}
+
 // CRASH-5: --no-backoff restarts at once, every time.
 TEST(Restart, NoBackoffRestartsAtOnce) {
   TempDir app;
