@@ -1,10 +1,10 @@
 #include "app/cli.hpp"
 
+#include "app/start_command.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <iostream>
-
-#include "app/start_command.hpp"
 
 namespace lokku::app {
 
@@ -21,7 +21,8 @@ Command parse(int argc, char** argv, StartOptions& start, int& exit_code) {
   app.footer("Run `lokku COMMAND --help` for a command's options.");
 
   auto* cmd = app.add_subcommand(
-      "start", "Run the app directory's Procfile in the foreground, as Heroku's dyno manager would");
+      "start",
+      "Run the app directory's Procfile in the foreground, as Heroku's dyno manager would");
   cmd->add_option("types", start.types, "Run only these process types (one of each unless -m)");
   cmd->add_option("-m,--formation", start.formation,
                   "Formation: web=2,worker=1 (unlisted types 0, all=N for the rest); sizes as "

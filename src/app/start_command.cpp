@@ -1,17 +1,5 @@
 #include "app/start_command.hpp"
 
-#include <signal.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <boost/asio/signal_set.hpp>
-
-#include <algorithm>
-#include <cstdlib>
-#include <filesystem>
-#include <fmt/format.h>
-#include <iostream>
-
 #include "app/cli.hpp"
 #include "common/log_sink.hpp"
 #include "common/ports.hpp"
@@ -21,6 +9,17 @@
 #include "release/error.hpp"
 #include "release/formation.hpp"
 #include "release/procfile.hpp"
+
+#include <boost/asio/signal_set.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace lokku::app {
 
@@ -60,8 +59,7 @@ common::TimeScale resolve_time_scale(const StartOptions& o) {
   if (auto s = getenv_str("LOKKU_TIME_SCALE")) {
     auto scale = common::TimeScale::parse(*s);
     if (!scale) {
-      throw release::InputError(
-          fmt::format("LOKKU_TIME_SCALE: '{}' is not a positive number", *s));
+      throw release::InputError(fmt::format("LOKKU_TIME_SCALE: '{}' is not a positive number", *s));
     }
     return *scale;
   }
@@ -78,8 +76,7 @@ std::string find_init() {
   auto init = self.parent_path() / "lokku-init";
   if (::access(init.c_str(), X_OK) != 0) {
     throw std::runtime_error(fmt::format(
-        "{}: missing or not executable; lokku-init must be installed beside lokku",
-        init.string()));
+        "{}: missing or not executable; lokku-init must be installed beside lokku", init.string()));
   }
   return init.string();
 }
@@ -142,13 +139,14 @@ int run_start(const StartOptions& o) {
 
   dyno::DynoSettings settings;
   settings.scale = resolve_time_scale(o);
-  settings.restart_profile = o.no_backoff ? dyno::RestartProfile::none
-                                          : *dyno::parse_restart_profile(o.restart_profile);
+  settings.restart_profile =
+      o.no_backoff ? dyno::RestartProfile::none : *dyno::parse_restart_profile(o.restart_profile);
   settings.crash_jitter = o.crash_jitter;
   settings.runtime_metrics = o.runtime_metrics;
   settings.init_path = find_init();
   settings.app_dir = app_dir.string();
-  settings.app_number = static_cast<unsigned>(std::hash<std::string>{}(settings.app_dir) % 100000000);
+  settings.app_number =
+      static_cast<unsigned>(std::hash<std::string>{}(settings.app_dir) % 100000000);
   settings.config = std::move(config);
   if (::access(settings.bash_path.c_str(), X_OK) != 0) {
     throw std::runtime_error(settings.bash_path + ": not found; dynos run their command with bash");

@@ -9,17 +9,17 @@ namespace lokku::app {
 /// `lokku start [TYPE...]`: runs the working tree's Procfile in the foreground.
 struct StartOptions {
   std::string app_dir = ".";
-  std::string procfile;                 ///< default: APP_DIR/Procfile
-  std::vector<std::string> env_files;   ///< default: APP_DIR/.env when it exists
+  std::string procfile;                ///< default: APP_DIR/Procfile
+  std::vector<std::string> env_files;  ///< default: APP_DIR/.env when it exists
   std::optional<std::string> formation;
   std::vector<std::string> types;
-  std::optional<unsigned> port;         ///< default: $PORT, else 5000
-  std::optional<double> time_scale;     ///< default: $LOKKU_TIME_SCALE, else 1
-  bool no_backoff = false;              ///< same as restart_profile "none"
+  std::optional<unsigned> port;      ///< default: $PORT, else 5000
+  std::optional<double> time_scale;  ///< default: $LOKKU_TIME_SCALE, else 1
+  bool no_backoff = false;           ///< same as restart_profile "none"
   std::string restart_profile = "heroku";
   bool crash_jitter = false;
   bool runtime_metrics = false;
-  std::string colour = "auto";          ///< auto | always | never
+  std::string colour = "auto";  ///< auto | always | never
 };
 
 int run_start(const StartOptions& options);

@@ -47,8 +47,8 @@ std::string format_log_line(SystemTime t, std::string_view source, std::string_v
 }
 
 std::string_view colour_for_index(std::size_t index) {
-  static constexpr std::array<std::string_view, 6> kColours{
-      "\x1b[36m", "\x1b[33m", "\x1b[32m", "\x1b[35m", "\x1b[31m", "\x1b[34m"};
+  static constexpr std::array<std::string_view, 6> kColours{"\x1b[36m", "\x1b[33m", "\x1b[32m",
+                                                            "\x1b[35m", "\x1b[31m", "\x1b[34m"};
   return kColours[index % kColours.size()];
 }
 

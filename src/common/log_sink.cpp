@@ -12,7 +12,9 @@ constexpr std::size_t kFlushAt = 64 * 1024;
 LogSink::LogSink(int fd, bool colour)
     : fd_(fd), colour_(colour), clock_([] { return std::chrono::system_clock::now(); }) {}
 
-LogSink::~LogSink() { flush(); }
+LogSink::~LogSink() {
+  flush();
+}
 
 void LogSink::add(std::string_view source, std::string_view dyno, std::string_view message,
                   std::size_t colour_key) {

@@ -1,10 +1,10 @@
 #pragma once
 
+#include "common/log_line.hpp"
+
 #include <functional>
 #include <string>
 #include <string_view>
-
-#include "common/log_line.hpp"
 
 namespace lokku::common {
 

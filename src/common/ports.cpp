@@ -1,11 +1,10 @@
 #include "common/ports.hpp"
 
+#include <cerrno>
+#include <cstdint>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <cerrno>
-#include <cstdint>
 
 namespace lokku::common {
 

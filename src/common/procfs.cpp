@@ -1,11 +1,10 @@
 #include "common/procfs.hpp"
 
+#include <charconv>
 #include <dirent.h>
 #include <fcntl.h>
-#include <unistd.h>
-
-#include <charconv>
 #include <map>
+#include <unistd.h>
 
 namespace lokku::common::procfs {
 
@@ -117,8 +116,8 @@ std::vector<ListenSocket> parse_listen_sockets(std::string_view net_tcp) {
   std::size_t pos = net_tcp.find('\n');  // skip the header
   while (pos != std::string_view::npos && pos < net_tcp.size()) {
     auto end = net_tcp.find('\n', pos + 1);
-    auto line = net_tcp.substr(pos + 1, end == std::string_view::npos ? std::string_view::npos
-                                                                      : end - pos - 1);
+    auto line = net_tcp.substr(
+        pos + 1, end == std::string_view::npos ? std::string_view::npos : end - pos - 1);
     pos = end;
     auto f = split_ws(line);
     // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
@@ -195,8 +194,8 @@ std::set<std::uint64_t> socket_inodes_of(pid_t pid) {
     std::string_view t(target, static_cast<std::size_t>(n));
     constexpr std::string_view kPrefix = "socket:[";
     if (t.substr(0, kPrefix.size()) == kPrefix && t.back() == ']') {
-      if (auto inode = to_number<std::uint64_t>(
-              t.substr(kPrefix.size(), t.size() - kPrefix.size() - 1))) {
+      if (auto inode =
+              to_number<std::uint64_t>(t.substr(kPrefix.size(), t.size() - kPrefix.size() - 1))) {
         out.insert(*inode);
       }
     }

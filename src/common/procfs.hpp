@@ -2,13 +2,12 @@
 // Reading /proc: process trees, memory use and listening sockets. Parsers are pure and
 // unit-tested; the readers around them tolerate processes vanishing mid-read.
 
-#include <sys/types.h>
-
 #include <cstdint>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
+#include <sys/types.h>
 #include <vector>
 
 namespace lokku::common::procfs {

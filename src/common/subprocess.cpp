@@ -1,15 +1,14 @@
 #include "common/subprocess.hpp"
 
+#include <boost/asio/use_awaitable.hpp>
+
+#include <cerrno>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <unistd.h>
-
-#include <boost/asio/use_awaitable.hpp>
-
-#include <cerrno>
 #include <system_error>
+#include <unistd.h>
 
 namespace lokku::common {
 

@@ -1,15 +1,14 @@
 #pragma once
 
-#include <sys/types.h>
+#include "common/asio.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 
 #include <optional>
 #include <string>
+#include <sys/types.h>
 #include <vector>
-
-#include "common/asio.hpp"
 
 namespace lokku::common {
 

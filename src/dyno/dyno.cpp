@@ -1,19 +1,5 @@
 #include "dyno/dyno.hpp"
 
-#include <signal.h>
-#include <unistd.h>
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
-#include <array>
-#include <atomic>
-#include <fmt/format.h>
-#include <random>
-#include <stdexcept>
-
 #include "common/ports.hpp"
 #include "common/procfs.hpp"
 #include "common/subprocess.hpp"
@@ -22,14 +8,31 @@
 #include "dyno/line_splitter.hpp"
 #include "dyno/memory.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
+
+#include <array>
+#include <atomic>
+#include <random>
+#include <signal.h>
+#include <stdexcept>
+#include <unistd.h>
+
 namespace lokku::dyno {
 
 const char* to_string(DynoState s) {
   switch (s) {
-    case DynoState::starting: return "starting";
-    case DynoState::up: return "up";
-    case DynoState::crashed: return "crashed";
-    case DynoState::down: return "down";
+    case DynoState::starting:
+      return "starting";
+    case DynoState::up:
+      return "up";
+    case DynoState::crashed:
+      return "crashed";
+    case DynoState::down:
+      return "down";
   }
   return "down";
 }
@@ -55,8 +58,8 @@ std::string random_uuid() {
   std::uint64_t a = dist(rng), b = dist(rng);
   a = (a & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
   b = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
-  return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", a >> 32, (a >> 16) & 0xffff,
-                     a & 0xffff, b >> 48, b & 0xffffffffffffULL);
+  return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", a >> 32, (a >> 16) & 0xffff, a & 0xffff,
+                     b >> 48, b & 0xffffffffffffULL);
 }
 
 constexpr auto kBootPoll = std::chrono::milliseconds(100);
@@ -92,7 +95,9 @@ Dyno::Dyno(net::any_io_executor ex, common::LogSink& sink, const DynoSettings& s
 
 Dyno::~Dyno() = default;
 
-void Dyno::log(std::string_view message) { sink_.line("heroku", spec_.name, message, spec_.colour); }
+void Dyno::log(std::string_view message) {
+  sink_.line("heroku", spec_.name, message, spec_.colour);
+}
 
 void Dyno::set_state(DynoState s) {
   if (s != state_) {
@@ -152,8 +157,9 @@ net::awaitable<int> Dyno::run_life() {
   state_ = DynoState::starting;
 
   common::SpawnOptions opts;
-  opts.argv = {settings_.init_path, std::to_string(::getpid()), "--", settings_.bash_path, "-c",
-               launch_script(spec_.command)};
+  opts.argv = {
+      settings_.init_path,         std::to_string(::getpid()), "--", settings_.bash_path, "-c",
+      launch_script(spec_.command)};
   opts.env = to_envp(env);
   opts.cwd = settings_.app_dir;
   life->launched = Clock::now();
@@ -329,8 +335,9 @@ void Dyno::stop(std::function<void()> done) {
     if (ec || life->exited) {
       return;
     }
-    self->log("Error R12 (Exit timeout) -> At least one process failed to exit within 30 "
-              "seconds of SIGTERM");
+    self->log(
+        "Error R12 (Exit timeout) -> At least one process failed to exit within 30 "
+        "seconds of SIGTERM");
     self->log("Stopping remaining processes with SIGKILL");
     self->needed_sigkill_ = true;
     life->proc->signal(kill_tree_signal());

@@ -1,5 +1,13 @@
 #pragma once
 
+#include "common/asio.hpp"
+#include "common/log_sink.hpp"
+#include "common/time_scale.hpp"
+#include "dyno/memory.hpp"
+#include "dyno/restart_policy.hpp"
+#include "release/dotenv.hpp"
+#include "release/dyno_size.hpp"
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -10,14 +18,6 @@
 #include <optional>
 #include <set>
 #include <string>
-
-#include "common/asio.hpp"
-#include "common/log_sink.hpp"
-#include "common/time_scale.hpp"
-#include "dyno/memory.hpp"
-#include "dyno/restart_policy.hpp"
-#include "release/dotenv.hpp"
-#include "release/dyno_size.hpp"
 
 namespace lokku::common {
 class Subprocess;
@@ -30,17 +30,17 @@ namespace lokku::dyno {
 struct DynoSettings {
   common::TimeScale scale;
   RestartProfile restart_profile = RestartProfile::heroku;  ///< CRASH-3/5
-  bool crash_jitter = false;       ///< CRASH-3: waits drawn in (0, bound]
-  bool runtime_metrics = false;    ///< MEM-5 lines
-  std::string init_path;           ///< lokku-init
+  bool crash_jitter = false;                                ///< CRASH-3: waits drawn in (0, bound]
+  bool runtime_metrics = false;                             ///< MEM-5 lines
+  std::string init_path;                                    ///< lokku-init
   std::string bash_path = "/bin/bash";
-  std::string app_dir;             ///< HOME and start directory of every dyno
-  unsigned app_number = 0;         ///< MEM-5 `dyno=heroku.<app-num>.<uuid>`
+  std::string app_dir;      ///< HOME and start directory of every dyno
+  unsigned app_number = 0;  ///< MEM-5 `dyno=heroku.<app-num>.<uuid>`
   release::ConfigVars config;
-  std::chrono::nanoseconds boot_timeout = std::chrono::seconds(60);   ///< BOOT-1
-  std::chrono::nanoseconds stop_grace = std::chrono::seconds(30);     ///< STOP-2
+  std::chrono::nanoseconds boot_timeout = std::chrono::seconds(60);     ///< BOOT-1
+  std::chrono::nanoseconds stop_grace = std::chrono::seconds(30);       ///< STOP-2
   std::chrono::nanoseconds memory_interval = std::chrono::seconds(20);  ///< MEM-3
-  std::chrono::nanoseconds drain_limit = std::chrono::seconds(2);  ///< output after exit
+  std::chrono::nanoseconds drain_limit = std::chrono::seconds(2);       ///< output after exit
 };
 
 struct DynoSpec {

@@ -68,8 +68,7 @@ std::string expand_for_display(std::string_view command, const release::ConfigVa
         auto close = command.find('}', i + 2);
         auto name = close == std::string_view::npos ? std::string_view{}
                                                     : command.substr(i + 2, close - i - 2);
-        if (!name.empty() && is_start(name[0]) &&
-            std::all_of(name.begin(), name.end(), is_char)) {
+        if (!name.empty() && is_start(name[0]) && std::all_of(name.begin(), name.end(), is_char)) {
           out += value_of(name);
           i = close + 1;
           continue;

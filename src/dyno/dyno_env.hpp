@@ -1,11 +1,11 @@
 #pragma once
 // A dyno's environment and launch script (dynos.md ENV-1..9; CONVENTIONS.md, Processes).
 
+#include "release/dotenv.hpp"
+
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "release/dotenv.hpp"
 
 namespace lokku::dyno {
 
@@ -13,9 +13,9 @@ namespace lokku::dyno {
 inline constexpr std::string_view kDynoPath = "/usr/local/bin:/usr/bin:/bin";
 
 struct DynoIdentity {
-  std::string name;      ///< DYNO: web.1
-  unsigned port = 0;     ///< PORT
-  std::string home;      ///< HOME and start directory: the app directory
+  std::string name;   ///< DYNO: web.1
+  unsigned port = 0;  ///< PORT
+  std::string home;   ///< HOME and start directory: the app directory
 };
 
 /// The whole environment of a dyno, built from scratch: defaults (PATH, LANG), then the

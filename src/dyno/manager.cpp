@@ -11,8 +11,12 @@ Manager::Manager(net::any_io_executor ex, common::LogSink& sink, DynoSettings se
   std::size_t colour = 0;
   for (const auto& item : formation) {
     for (int n = 1; n <= item.quantity; ++n) {
-      DynoSpec spec{item.type + "." + std::to_string(n), item.type, item.command, item.size,
-                    colour, std::nullopt};
+      DynoSpec spec{item.type + "." + std::to_string(n),
+                    item.type,
+                    item.command,
+                    item.size,
+                    colour,
+                    std::nullopt};
       if (item.type == "web" && n == 1) {
         spec.fixed_port = public_web_port;
       }

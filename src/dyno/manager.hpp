@@ -1,14 +1,14 @@
 #pragma once
 
-#include <functional>
-#include <memory>
-#include <optional>
-#include <vector>
-
 #include "common/asio.hpp"
 #include "common/log_sink.hpp"
 #include "dyno/dyno.hpp"
 #include "release/formation.hpp"
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
 
 namespace lokku::dyno {
 

@@ -17,8 +17,7 @@ std::optional<RestartProfile> parse_restart_profile(std::string_view name) {
   return std::nullopt;
 }
 
-RestartPolicyOptions RestartPolicyOptions::make(RestartProfile profile, double scale,
-                                                bool jitter) {
+RestartPolicyOptions RestartPolicyOptions::make(RestartProfile profile, double scale, bool jitter) {
   using std::chrono::minutes;
   auto scaled = [scale](minutes d) {
     return std::chrono::nanoseconds(static_cast<std::chrono::nanoseconds::rep>(
@@ -26,9 +25,15 @@ RestartPolicyOptions RestartPolicyOptions::make(RestartProfile profile, double s
   };
   std::vector<int> bounds;
   switch (profile) {
-    case RestartProfile::heroku: bounds = {0, 20, 40, 60, 180, 320}; break;
-    case RestartProfile::capped: bounds = {0, 20}; break;
-    case RestartProfile::none: bounds = {0}; break;
+    case RestartProfile::heroku:
+      bounds = {0, 20, 40, 60, 180, 320};
+      break;
+    case RestartProfile::capped:
+      bounds = {0, 20};
+      break;
+    case RestartProfile::none:
+      bounds = {0};
+      break;
   }
   RestartPolicyOptions o;
   for (int m : bounds) {
@@ -66,8 +71,8 @@ std::chrono::nanoseconds RestartPolicy::on_crash(Clock::time_point now,
   if (!options_.jitter || bound.count() == 0) {
     return bound;
   }
-  return std::chrono::nanoseconds(
-      static_cast<std::chrono::nanoseconds::rep>(static_cast<double>(bound.count()) * uniform01_()));
+  return std::chrono::nanoseconds(static_cast<std::chrono::nanoseconds::rep>(
+      static_cast<double>(bound.count()) * uniform01_()));
 }
 
 }  // namespace lokku::dyno

@@ -1,5 +1,7 @@
 #include "release/dotenv.hpp"
 
+#include "release/error.hpp"
+
 #include <fmt/format.h>
 
 #include <cerrno>
@@ -7,15 +9,19 @@
 #include <fstream>
 #include <sstream>
 
-#include "release/error.hpp"
-
 namespace lokku::release {
 
 namespace {
 
-bool is_blank(char c) { return c == ' ' || c == '\t'; }
-bool is_key_start(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
-bool is_key_char(char c) { return is_key_start(c) || (c >= '0' && c <= '9'); }
+bool is_blank(char c) {
+  return c == ' ' || c == '\t';
+}
+bool is_key_start(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+}
+bool is_key_char(char c) {
+  return is_key_start(c) || (c >= '0' && c <= '9');
+}
 
 class Parser {
  public:
@@ -92,8 +98,7 @@ class Parser {
     }
     std::string name(text_.substr(pos_ + 2, close - pos_ - 2));
     if (name.empty() || !is_key_start(name[0]) ||
-        name.find_first_not_of(
-            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") !=
+        name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") !=
             std::string::npos) {
       fail(line, fmt::format("'${{{}}}' is not a variable name", name));
     }
@@ -122,7 +127,8 @@ class Parser {
     }
     std::size_t key_start = pos_;
     if (at_end() || !is_key_start(peek())) {
-      fail(line, "expected KEY=VALUE (a key is letters, digits and '_', not starting with a digit)");
+      fail(line,
+           "expected KEY=VALUE (a key is letters, digits and '_', not starting with a digit)");
     }
     while (!at_end() && is_key_char(peek())) {
       ++pos_;
@@ -159,12 +165,25 @@ class Parser {
         if (c == '\\' && pos_ + 1 < text_.size()) {
           char n = text_[pos_ + 1];
           switch (n) {
-            case 'n': value += '\n'; break;
-            case 't': value += '\t'; break;
-            case '"': value += '"'; break;
-            case '\\': value += '\\'; break;
-            case '$': value += '$'; break;
-            default: value += '\\'; value += n; break;
+            case 'n':
+              value += '\n';
+              break;
+            case 't':
+              value += '\t';
+              break;
+            case '"':
+              value += '"';
+              break;
+            case '\\':
+              value += '\\';
+              break;
+            case '$':
+              value += '$';
+              break;
+            default:
+              value += '\\';
+              value += n;
+              break;
           }
           pos_ += 2;
           continue;

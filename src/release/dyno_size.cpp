@@ -31,7 +31,9 @@ std::optional<DynoSize> find_dyno_size(std::string_view name) {
   return std::nullopt;
 }
 
-const DynoSize& default_dyno_size() { return sizes()[2]; }
+const DynoSize& default_dyno_size() {
+  return sizes()[2];
+}
 
 std::string dyno_size_names() {
   std::string out;

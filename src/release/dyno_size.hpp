@@ -10,10 +10,10 @@
 namespace lokku::release {
 
 struct DynoSize {
-  std::string name;         ///< Canonical lower-case: `standard-1x`.
-  std::string display;      ///< Heroku's spelling in logs: `Standard-1X`.
-  std::uint64_t quota_mb;   ///< R14 above this.
-  std::uint64_t r15_mb;     ///< R15 (killed) at this.
+  std::string name;        ///< Canonical lower-case: `standard-1x`.
+  std::string display;     ///< Heroku's spelling in logs: `Standard-1X`.
+  std::uint64_t quota_mb;  ///< R14 above this.
+  std::uint64_t r15_mb;    ///< R15 (killed) at this.
 };
 
 /// Case-insensitive lookup; nullopt for a size Heroku does not have.

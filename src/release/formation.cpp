@@ -1,11 +1,11 @@
 #include "release/formation.hpp"
 
+#include "release/error.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <charconv>
-
-#include "release/error.hpp"
 
 namespace lokku::release {
 
@@ -25,8 +25,8 @@ int parse_quantity(std::string_view text, std::string_view item) {
   int n = -1;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
   if (text.empty() || ec != std::errc{} || p != text.data() + text.size() || n < 0 || n > 100) {
-    throw InputError(fmt::format(
-        "formation '{}': quantity must be a whole number from 0 to 100", item));
+    throw InputError(
+        fmt::format("formation '{}': quantity must be a whole number from 0 to 100", item));
   }
   return n;
 }
@@ -73,7 +73,8 @@ FormationSpec parse_formation(std::string_view text) {
       spec.all_size = size;
       continue;
     }
-    if (type.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
+    if (type.find_first_not_of(
+            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
         std::string::npos) {
       throw InputError(fmt::format("formation '{}': '{}' is not a process type name", item, type));
     }

@@ -2,13 +2,13 @@
 // Formation on the command line (CONVENTIONS.md): `-m web=2,worker=1`, `all=N`, sizes
 // `web=2:standard-2x`, and positional process types.
 
+#include "release/dyno_size.hpp"
+#include "release/procfile.hpp"
+
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "release/dyno_size.hpp"
-#include "release/procfile.hpp"
 
 namespace lokku::release {
 

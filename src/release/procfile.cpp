@@ -1,5 +1,7 @@
 #include "release/procfile.hpp"
 
+#include "release/error.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -8,16 +10,16 @@
 #include <fstream>
 #include <sstream>
 
-#include "release/error.hpp"
-
 namespace lokku::release {
 
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\n'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\n';
+}
 bool is_name_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '_' || c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '-';
 }
 
 /// CNB rule (PROC-4): 1-63 chars of [a-z0-9-], '-' only inside.
@@ -111,10 +113,10 @@ Procfile parse_procfile(std::string_view text, std::string_view file) {
       continue;
     }
     if (!cnb_valid(name)) {
-      pf.warnings.push_back(fmt::format(
-          "{}:{}: warning: process type '{}' is not valid for Cloud Native Buildpacks "
-          "(lowercase a-z, 0-9 and inner '-' only)",
-          file, lineno, name));
+      pf.warnings.push_back(
+          fmt::format("{}:{}: warning: process type '{}' is not valid for Cloud Native Buildpacks "
+                      "(lowercase a-z, 0-9 and inner '-' only)",
+                      file, lineno, name));
     }
     if (name == "run") {
       pf.warnings.push_back(fmt::format(
@@ -134,9 +136,10 @@ Procfile parse_procfile(std::string_view text, std::string_view file) {
     }
   }
   if (pf.types.empty()) {
-    throw InputError(fmt::format("{}: no process types defined (expected lines like "
-                                 "'web: command')",
-                                 file));
+    throw InputError(
+        fmt::format("{}: no process types defined (expected lines like "
+                    "'web: command')",
+                    file));
   }
   return pf;
 }

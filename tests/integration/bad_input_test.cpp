@@ -1,11 +1,11 @@
 // Bad input: a clear error naming the file or argument, a non-zero exit, no crash or hang.
+#include "support/lokku_process.hpp"
+
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/resource.h>
 
 #include <fstream>
-
-#include "support/lokku_process.hpp"
+#include <signal.h>
+#include <sys/resource.h>
 
 namespace lokku::test {
 namespace {
@@ -27,7 +27,9 @@ TEST(BadInput, EmptyProcfile) {
 
 TEST(BadInput, BinaryProcfile) {
   TempDir app;
-  app.write("Procfile", std::string("\x7f" "ELF\x02\x01\x01\0\0\0web: x", 17));
+  app.write("Procfile", std::string("\x7f"
+                                    "ELF\x02\x01\x01\0\0\0web: x",
+                                    17));
   auto r = run_lokku({"start"}, app.path());
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("Procfile: is a binary file"), std::string::npos) << r.err;

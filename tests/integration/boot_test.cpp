@@ -1,9 +1,10 @@
 // Boot (dynos.md BOOT-1..5, STATE-4): a web dyno is up only once it listens on $PORT;
 // one that does not bind in time gets R10.
-#include <gtest/gtest.h>
-#include <signal.h>
-
 #include "support/lokku_process.hpp"
+
+#include <gtest/gtest.h>
+
+#include <signal.h>
 
 namespace lokku::test {
 namespace {

@@ -1,14 +1,14 @@
 // Colours only on a TTY (the point 4; CLI habits): lines piped to a file or another
 // program carry no escape codes; on a terminal the source[dyno] prefix is coloured.
+#include "support/lokku_process.hpp"
+
 #include <gtest/gtest.h>
+
 #include <pty.h>
 #include <signal.h>
+#include <string>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <string>
-
-#include "support/lokku_process.hpp"
 
 namespace lokku::test {
 namespace {
@@ -42,8 +42,7 @@ TEST(Colour, ColouredPrefixOnATerminal) {
   }
   std::string out;
   auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (out.find("m hello") == std::string::npos &&
-         std::chrono::steady_clock::now() < deadline) {
+  while (out.find("m hello") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
     char buf[4096];
     ssize_t n = ::read(master, buf, sizeof buf);
     if (n <= 0) {

@@ -1,8 +1,9 @@
 // The bundled examples run as the README says (copied to a temp dir so the tree stays clean).
-#include <gtest/gtest.h>
-#include <signal.h>
-
 #include "support/lokku_process.hpp"
+
+#include <gtest/gtest.h>
+
+#include <signal.h>
 
 namespace lokku::test {
 namespace {

@@ -1,9 +1,10 @@
 // Memory (dynos.md MEM-1..5): the dyno's memory is sampled from /proc; over the quota is R14,
 // at the R15 threshold the dyno is killed and restarted.
-#include <gtest/gtest.h>
-#include <signal.h>
-
 #include "support/lokku_process.hpp"
+
+#include <gtest/gtest.h>
+
+#include <signal.h>
 
 namespace lokku::test {
 namespace {
@@ -32,7 +33,8 @@ TEST(Memory, OverQuotaLogsR14AndKeepsRunning) {
   LokkuProcess lokku({"start", "--time-scale", "40"}, app.path());  // sample every 0.5 s
   ASSERT_TRUE(lokku.wait_for(R"(app\[worker\.1\]: allocated)", 30s));
   // Samples taken once both processes hold their memory.
-  const std::string running_re = R"(heroku\[worker\.1\]: Process running mem=(\d+)M\((\d+\.\d)%\)$)";
+  const std::string running_re =
+      R"(heroku\[worker\.1\]: Process running mem=(\d+)M\((\d+\.\d)%\)$)";
   std::size_t before = lokku.count(running_re);
   ASSERT_TRUE(lokku.wait_for_count(running_re, before + 2, 10s));
   std::string running = lokku.matching(running_re).back();
@@ -50,13 +52,15 @@ TEST(Memory, LargerSizeHasLargerQuota) {
   TempDir app;
   write_hog(app);
   app.write("Procfile", "worker: python3 hog.py 350 300\n");
-  LokkuProcess lokku({"start", "-m", "worker=1:Standard-2X", "--time-scale", "40",
-                      "--runtime-metrics"},
-                     app.path());
+  LokkuProcess lokku(
+      {"start", "-m", "worker=1:Standard-2X", "--time-scale", "40", "--runtime-metrics"},
+      app.path());
   ASSERT_TRUE(lokku.wait_for(R"(app\[worker\.1\]: allocated)", 30s));
   // MEM-5: runtime metrics lines, with the quota of the size.
-  EXPECT_TRUE(lokku.wait_for(R"(heroku\[worker\.1\]: source=worker\.1 dyno=heroku\.\d+\.[0-9a-f-]{36} sample#memory_total=\d+\.\d\dMB sample#memory_rss=\d+\.\d\dMB .*sample#memory_quota=1024\.00MB$)"));
-  EXPECT_TRUE(lokku.wait_for(R"(heroku\[worker\.1\]: source=worker\.1 dyno=\S+ sample#load_avg_1m=\d+\.\d\d sample#load_avg_5m=\d+\.\d\d sample#load_avg_15m=\d+\.\d\d$)"));
+  EXPECT_TRUE(lokku.wait_for(
+      R"(heroku\[worker\.1\]: source=worker\.1 dyno=heroku\.\d+\.[0-9a-f-]{36} sample#memory_total=\d+\.\d\dMB sample#memory_rss=\d+\.\d\dMB .*sample#memory_quota=1024\.00MB$)"));
+  EXPECT_TRUE(lokku.wait_for(
+      R"(heroku\[worker\.1\]: source=worker\.1 dyno=\S+ sample#load_avg_1m=\d+\.\d\d sample#load_avg_5m=\d+\.\d\d sample#load_avg_15m=\d+\.\d\d$)"));
   std::this_thread::sleep_for(1500ms);
   EXPECT_EQ(lokku.count(R"(R14)"), 0u);
   lokku.signal(SIGINT);
@@ -69,7 +73,8 @@ TEST(Memory, R15KillsAndRestarts) {
   write_hog(app);
   app.write("Procfile", "worker: python3 hog.py 600 500\n");
   LokkuProcess lokku({"start", "--time-scale", "40"}, app.path());
-  ASSERT_TRUE(lokku.wait_for(R"(heroku\[worker\.1\]: Error R15 \(Memory quota vastly exceeded\)$)", 30s));
+  ASSERT_TRUE(
+      lokku.wait_for(R"(heroku\[worker\.1\]: Error R15 \(Memory quota vastly exceeded\)$)", 30s));
   EXPECT_TRUE(lokku.wait_for(R"(heroku\[worker\.1\]: Stopping process with SIGKILL$)"));
   EXPECT_TRUE(lokku.wait_for(R"(heroku\[worker\.1\]: Process exited with status 137$)"));
   EXPECT_TRUE(lokku.wait_for(R"(heroku\[worker\.1\]: State changed from up to crashed$)"));

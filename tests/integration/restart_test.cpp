@@ -1,8 +1,9 @@
 // Crash restarts (dynos.md CRASH-1..6, ENV-4, STATE-5).
-#include <gtest/gtest.h>
-#include <signal.h>
-
 #include "support/lokku_process.hpp"
+
+#include <gtest/gtest.h>
+
+#include <signal.h>
 
 namespace lokku::test {
 namespace {
@@ -13,8 +14,8 @@ TEST(Restart, CrashScheduleGrows) {
   TempDir app;
   app.write("Procfile", "worker: echo working; exit 0\n");
   LokkuProcess lokku({"start", "--time-scale", "1200"}, app.path());
-  ASSERT_TRUE(lokku.wait_for_count(R"(heroku\[worker\.1\]: Starting process with command)", 4,
-                                   30s));
+  ASSERT_TRUE(
+      lokku.wait_for_count(R"(heroku\[worker\.1\]: Starting process with command)", 4, 30s));
   auto starts = lokku.matching(R"(heroku\[worker\.1\]: Starting process with command)");
   std::vector<double> gaps;
   auto crashes = lokku.matching(R"(heroku\[worker\.1\]: State changed from up to crashed$)");
@@ -38,8 +39,8 @@ TEST(Restart, CoolOffResetsAfterTenMinutesUp) {
   TempDir app;
   app.write("Procfile", "worker: sleep 1.3; exit 1\n");
   LokkuProcess lokku({"start", "--time-scale", "600"}, app.path());
-  ASSERT_TRUE(lokku.wait_for_count(R"(heroku\[worker\.1\]: Starting process with command)", 4,
-                                   20s));
+  ASSERT_TRUE(
+      lokku.wait_for_count(R"(heroku\[worker\.1\]: Starting process with command)", 4, 20s));
   auto starts = lokku.matching(R"(heroku\[worker\.1\]: Starting process with command)");
   auto crashes = lokku.matching(R"(heroku\[worker\.1\]: State changed from up to crashed$)");
   ASSERT_GE(crashes.size(), 3u);
@@ -54,10 +55,9 @@ TEST(Restart, CoolOffResetsAfterTenMinutesUp) {
 TEST(Restart, CappedProfileWaitsTheSameEachTime) {
   TempDir app;
   app.write("Procfile", "worker: exit 2\n");
-  LokkuProcess lokku({"start", "--time-scale", "1200", "--restart-profile", "capped"},
-                     app.path());
-  ASSERT_TRUE(lokku.wait_for_count(R"(heroku\[worker\.1\]: Starting process with command)", 4,
-                                   30s));
+  LokkuProcess lokku({"start", "--time-scale", "1200", "--restart-profile", "capped"}, app.path());
+  ASSERT_TRUE(
+      lokku.wait_for_count(R"(heroku\[worker\.1\]: Starting process with command)", 4, 30s));
   auto starts = lokku.matching(R"(heroku\[worker\.1\]: Starting process with command)");
   auto crashes = lokku.matching(R"(heroku\[worker\.1\]: State changed from up to crashed$)");
   ASSERT_GE(crashes.size(), 3u);
@@ -73,8 +73,8 @@ TEST(Restart, NoBackoffRestartsAtOnce) {
   TempDir app;
   app.write("Procfile", "worker: exit 3\n");
   LokkuProcess lokku({"start", "--no-backoff"}, app.path());
-  ASSERT_TRUE(lokku.wait_for_count(R"(heroku\[worker\.1\]: Process exited with status 3$)", 5,
-                                   20s));
+  ASSERT_TRUE(
+      lokku.wait_for_count(R"(heroku\[worker\.1\]: Process exited with status 3$)", 5, 20s));
   lokku.signal(SIGINT);
   EXPECT_EQ(lokku.wait_exit(20s), 0);
 }
@@ -84,11 +84,13 @@ TEST(Restart, CrashRestartsOnlyThatDynoWithANewPort) {
   TempDir app;
   app.write("Procfile",
             "web: python3 -c 'import socket,os,time; s=socket.socket(); "
-            "s.bind((\"\",int(os.environ[\"PORT\"]))); s.listen(); print(\"PORT=\"+os.environ[\"PORT\"], flush=True); "
+            "s.bind((\"\",int(os.environ[\"PORT\"]))); s.listen(); "
+            "print(\"PORT=\"+os.environ[\"PORT\"], flush=True); "
             "time.sleep(0.5)'\n"
             "worker: echo worker pid $$; sleep 600\n");
-  LokkuProcess lokku({"start", "-m", "web=2,worker=1", "-p", std::to_string(free_port()), "--no-backoff"},
-                     app.path());
+  LokkuProcess lokku(
+      {"start", "-m", "web=2,worker=1", "-p", std::to_string(free_port()), "--no-backoff"},
+      app.path());
   ASSERT_TRUE(lokku.wait_for_count(R"(app\[web\.2\]: PORT=)", 3, 30s));
   auto ports = lokku.matching(R"(app\[web\.2\]: PORT=)");
   EXPECT_NE(port_from_line(ports[0]), port_from_line(ports[1]));

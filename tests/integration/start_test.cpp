@@ -1,8 +1,9 @@
 // lokku start: Procfile, formation, environment and log lines (dynos.md PROC, ENV, STATE).
-#include <gtest/gtest.h>
-#include <signal.h>
-
 #include "support/lokku_process.hpp"
+
+#include <gtest/gtest.h>
+
+#include <signal.h>
 
 namespace lokku::test {
 namespace {
@@ -27,7 +28,9 @@ TEST(Start, WebDynoAnswersOnPortAndLogsLikeHeroku) {
                              &port_line));
   ASSERT_TRUE(lokku.wait_for(kTs + R"(heroku\[web\.1\]: State changed from starting to up$)"));
   EXPECT_NE(http_get(port).find("hello from the web dyno"), std::string::npos);
-  EXPECT_TRUE(lokku.wait_for(kTs + R"(heroku\[worker\.1\]: Starting process with command `echo worker says hi; sleep 60`$)"));
+  EXPECT_TRUE(lokku.wait_for(
+      kTs +
+      R"(heroku\[worker\.1\]: Starting process with command `echo worker says hi; sleep 60`$)"));
   EXPECT_TRUE(lokku.wait_for(kTs + R"(heroku\[worker\.1\]: State changed from starting to up$)"));
   EXPECT_TRUE(lokku.wait_for(kTs + R"(app\[worker\.1\]: worker says hi$)"));
   EXPECT_EQ(lokku.count(R"(release)"), 0u);
@@ -40,7 +43,8 @@ TEST(Start, FormationFlagRunsListedTypes) {
   TempDir app;
   app.write("Procfile", "web: sleep 60\nworker: sleep 60\nclock: sleep 60\n");
   LokkuProcess lokku({"start", "-m", "worker=2,clock=1"}, app.path());
-  ASSERT_TRUE(lokku.wait_for_count(R"(heroku\[(worker\.[12]|clock\.1)\]: State changed from starting to up)", 3));
+  ASSERT_TRUE(lokku.wait_for_count(
+      R"(heroku\[(worker\.[12]|clock\.1)\]: State changed from starting to up)", 3));
   EXPECT_EQ(lokku.count(R"(heroku\[web\.)"), 0u);
   lokku.signal(SIGTERM);
   EXPECT_EQ(lokku.wait_exit(20s), 0);
@@ -97,9 +101,9 @@ TEST(Start, DynoEnvironmentIsBuiltFromScratch) {
   app.write(".profile.d/a.sh", "export ORDER=\"${ORDER}a\"\n");
   app.write(".profile.d/skip.txt", "export ORDER=wrong\n");
   app.write(".profile", "export ORDER=\"${ORDER}-profile\"\n");
-  LokkuProcess lokku({"start", "--env", ".env", "--env", "extra.env"}, app.path(),
-                     {{"LOKKU_SECRET_TOKEN", "do-not-leak"},
-                      {"LOKKU_TEST_VISIBLE_TO_DOTENV", "expanded"}});
+  LokkuProcess lokku(
+      {"start", "--env", ".env", "--env", "extra.env"}, app.path(),
+      {{"LOKKU_SECRET_TOKEN", "do-not-leak"}, {"LOKKU_TEST_VISIBLE_TO_DOTENV", "expanded"}});
   ASSERT_TRUE(lokku.wait_for(R"(app\[worker\.1\]: ORDER Aab-profile$)"));
   auto env = lokku.matching(R"(app\[worker\.1\]: ENV )");
   std::string all;

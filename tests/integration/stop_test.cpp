@@ -1,9 +1,10 @@
 // Stopping (dynos.md STOP-1..3, STATE-5; CONVENTIONS.md, Processes): every process of every
 // dyno gets SIGTERM, survivors SIGKILL after the grace period, and nothing outlives lokku.
-#include <gtest/gtest.h>
-#include <signal.h>
-
 #include "support/lokku_process.hpp"
+
+#include <gtest/gtest.h>
+
+#include <signal.h>
 
 namespace lokku::test {
 namespace {
@@ -39,8 +40,9 @@ TEST(Stop, SurvivorsGetR12AndSigkillAfterGrace) {
   ASSERT_TRUE(lokku.wait_for(R"(app\[worker\.1\]: ready$)"));
   lokku.signal(SIGTERM);
   std::string r12;
-  ASSERT_TRUE(lokku.wait_for(R"(heroku\[worker\.1\]: Error R12 \(Exit timeout\) -> At least one process failed to exit within 30 seconds of SIGTERM$)",
-                             10s, &r12));
+  ASSERT_TRUE(lokku.wait_for(
+      R"(heroku\[worker\.1\]: Error R12 \(Exit timeout\) -> At least one process failed to exit within 30 seconds of SIGTERM$)",
+      10s, &r12));
   std::string term;
   ASSERT_TRUE(lokku.wait_for(R"(Stopping all processes with SIGTERM$)", 1s, &term));
   double waited = line_time(r12) - line_time(term);

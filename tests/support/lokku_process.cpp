@@ -3,19 +3,18 @@
 #include "common/ports.hpp"
 
 #include <arpa/inet.h>
+#include <cstring>
+#include <ctime>
 #include <dirent.h>
 #include <fcntl.h>
+#include <fstream>
 #include <netinet/in.h>
+#include <random>
 #include <signal.h>
+#include <sstream>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <cstring>
-#include <ctime>
-#include <fstream>
-#include <random>
-#include <sstream>
 
 extern char** environ;
 
@@ -165,10 +164,10 @@ void LokkuProcess::read_loop(int fd, bool is_stdout) {
   for (std::size_t i = out_.size() > 40 ? out_.size() - 40 : 0; i < out_.size(); ++i) {
     tail += "  " + out_[i].substr(0, 300) + "\n";
   }
-  return ::testing::AssertionFailure() << "no line matched /" << pattern << "/ within "
-                                       << timeout.count() << " ms; last lines:\n"
-                                       << tail << "stderr:\n"
-                                       << err_;
+  return ::testing::AssertionFailure()
+         << "no line matched /" << pattern << "/ within " << timeout.count() << " ms; last lines:\n"
+         << tail << "stderr:\n"
+         << err_;
 }
 
 ::testing::AssertionResult LokkuProcess::wait_for_count(const std::string& pattern, std::size_t n,
@@ -192,10 +191,10 @@ void LokkuProcess::read_loop(int fd, bool is_stdout) {
   for (std::size_t i = out_.size() > 40 ? out_.size() - 40 : 0; i < out_.size(); ++i) {
     tail += "  " + out_[i].substr(0, 300) + "\n";
   }
-  return ::testing::AssertionFailure() << "only " << found << " of " << n << " lines matched /"
-                                       << pattern << "/; last lines:\n"
-                                       << tail << "stderr:\n"
-                                       << err_;
+  return ::testing::AssertionFailure()
+         << "only " << found << " of " << n << " lines matched /" << pattern << "/; last lines:\n"
+         << tail << "stderr:\n"
+         << err_;
 }
 
 std::size_t LokkuProcess::count(const std::string& pattern) const {

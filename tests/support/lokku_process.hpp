@@ -2,7 +2,6 @@
 // Test support: runs the real lokku binary as a child and reads what a user would see.
 
 #include <gtest/gtest.h>
-#include <sys/types.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -13,6 +12,7 @@
 #include <optional>
 #include <regex>
 #include <string>
+#include <sys/types.h>
 #include <thread>
 #include <vector>
 

@@ -16,6 +16,8 @@
 // - exits with the main process's status, 128+signal for a signalled one.
 // It uses nothing but libc so that it stays small: one runs per dyno.
 
+#include "dyno/init/kill_tree_signal.hpp"
+
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
@@ -25,10 +27,7 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
 #include <vector>
-
-#include "dyno/init/kill_tree_signal.hpp"
 
 namespace {
 

@@ -7,7 +7,9 @@ namespace {
 
 using namespace std::chrono;
 
-SystemTime at(int64_t unix_micros) { return SystemTime(microseconds(unix_micros)); }
+SystemTime at(int64_t unix_micros) {
+  return SystemTime(microseconds(unix_micros));
+}
 
 // dynos.md STATE-6: RFC 3339 timestamp with microseconds, then source[dyno]: message.
 TEST(LogLine, TimestampHasMicrosecondsAndUtcOffset) {
@@ -18,9 +20,10 @@ TEST(LogLine, TimestampHasMicrosecondsAndUtcOffset) {
 TEST(LogLine, FrameIsTimestampSourceDynoMessage) {
   EXPECT_EQ(format_log_line(at(1798761600000001), "app", "web.1", "hello"),
             "2027-01-01T00:00:00.000001+00:00 app[web.1]: hello\n");
-  EXPECT_EQ(format_log_line(at(1798761600000001), "heroku", "worker.2",
-                            "State changed from starting to up"),
-            "2027-01-01T00:00:00.000001+00:00 heroku[worker.2]: State changed from starting to up\n");
+  EXPECT_EQ(
+      format_log_line(at(1798761600000001), "heroku", "worker.2",
+                      "State changed from starting to up"),
+      "2027-01-01T00:00:00.000001+00:00 heroku[worker.2]: State changed from starting to up\n");
 }
 
 TEST(LogLine, ColourWrapsOnlyThePrefix) {

@@ -8,7 +8,9 @@ namespace {
 using namespace std::chrono_literals;
 using std::chrono::nanoseconds;
 
-Clock::time_point t0() { return Clock::time_point(1h); }
+Clock::time_point t0() {
+  return Clock::time_point(1h);
+}
 
 // dynos.md CRASH-2/3: immediate, then 20, 40, 60, 180, 320, 320... minutes.
 TEST(RestartPolicy, HerokuSchedule) {
@@ -17,8 +19,8 @@ TEST(RestartPolicy, HerokuSchedule) {
   for (int i = 0; i < 8; ++i) {
     waits.push_back(p.on_crash(t0() + std::chrono::minutes(i), {}));
   }
-  EXPECT_EQ(waits, (std::vector<nanoseconds>{0min, 20min, 40min, 60min, 180min, 320min, 320min,
-                                             320min}));
+  EXPECT_EQ(waits,
+            (std::vector<nanoseconds>{0min, 20min, 40min, 60min, 180min, 320min, 320min, 320min}));
 }
 
 // CONVENTIONS.md, Time: the schedule is divided by the time scale.
@@ -33,7 +35,7 @@ TEST(RestartPolicy, ScaledSchedule) {
 TEST(RestartPolicy, ResetsAfterTenMinutesUp) {
   RestartPolicy p(RestartPolicyOptions::make(RestartProfile::heroku, 1));
   p.on_crash(t0(), {});
-  EXPECT_EQ(p.on_crash(t0() + 1min, t0() + 30s), 20min);  // up only 30 s
+  EXPECT_EQ(p.on_crash(t0() + 1min, t0() + 30s), 20min);    // up only 30 s
   EXPECT_EQ(p.on_crash(t0() + 30min, t0() + 19min), 0min);  // up 11 minutes
   EXPECT_EQ(p.consecutive_crashes(), 1);
   p.on_crash(t0() + 31min, {});

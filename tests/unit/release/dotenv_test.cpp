@@ -1,8 +1,8 @@
 #include "release/dotenv.hpp"
 
-#include <gtest/gtest.h>
-
 #include "release/error.hpp"
+
+#include <gtest/gtest.h>
 
 namespace lokku::release {
 namespace {
@@ -68,9 +68,10 @@ TEST(Dotenv, ExpandsFromEarlierLinesThenEnvironment) {
     }
     return std::nullopt;
   };
-  auto v = parse("HOST=db\nURL=postgres://${USER}@${HOST}/x\nQ=\"${HOST}:5432\"\nS='${HOST}'\n"
-                 "MISSING=[${NOPE}]\n",
-                 outside);
+  auto v = parse(
+      "HOST=db\nURL=postgres://${USER}@${HOST}/x\nQ=\"${HOST}:5432\"\nS='${HOST}'\n"
+      "MISSING=[${NOPE}]\n",
+      outside);
   EXPECT_EQ(v.at("URL"), "postgres://alice@db/x");
   EXPECT_EQ(v.at("Q"), "db:5432");
   EXPECT_EQ(v.at("S"), "${HOST}");

@@ -1,8 +1,8 @@
 #include "release/formation.hpp"
 
-#include <gtest/gtest.h>
-
 #include "release/error.hpp"
+
+#include <gtest/gtest.h>
 
 namespace lokku::release {
 namespace {
@@ -58,13 +58,15 @@ TEST(Formation, BadInputNamesThePart) {
     }
     return "no error";
   };
-  EXPECT_EQ(message("web=two"), "formation 'web=two': quantity must be a whole number from 0 to 100");
+  EXPECT_EQ(message("web=two"),
+            "formation 'web=two': quantity must be a whole number from 0 to 100");
   EXPECT_EQ(message("web"), "formation 'web': expected TYPE=N or TYPE=N:SIZE");
   EXPECT_EQ(message("web=1:huge"),
             "formation 'web=1:huge': unknown dyno size 'huge' (sizes: eco, basic, standard-1x, "
             "standard-2x, performance-m, performance-l)");
-  EXPECT_EQ(message("db=1"), "formation: no process type 'db' in the Procfile (types: web, worker, "
-                             "clock)");
+  EXPECT_EQ(message("db=1"),
+            "formation: no process type 'db' in the Procfile (types: web, worker, "
+            "clock)");
   EXPECT_EQ(message("web=1,web=2"), "formation: 'web' is given twice");
 }
 

@@ -1,8 +1,8 @@
 #include "release/procfile.hpp"
 
-#include <gtest/gtest.h>
-
 #include "release/error.hpp"
+
+#include <gtest/gtest.h>
 
 namespace lokku::release {
 namespace {
@@ -45,8 +45,9 @@ TEST(Procfile, SkippedLinesWarnWithFileAndLine) {
   ASSERT_EQ(pf.warnings.size(), 3u);
   EXPECT_EQ(pf.warnings[0],
             "Procfile:3: ignored: the process type must be followed by ':' and a space");
-  EXPECT_EQ(pf.warnings[1], "Procfile:4: ignored: a line must start with a process type name of "
-                            "letters, digits, '_' or '-'");
+  EXPECT_EQ(pf.warnings[1],
+            "Procfile:4: ignored: a line must start with a process type name of "
+            "letters, digits, '_' or '-'");
   EXPECT_EQ(pf.warnings[2], "Procfile:5: ignored: no command after the process type");
 }
 
@@ -96,7 +97,10 @@ TEST(Procfile, EmptyOrCommentOnlyIsAnError) {
 }
 
 TEST(Procfile, BinaryIsAnError) {
-  std::string bin("\x7f" "ELF\0\0\x01", 7);
+  std::string bin(
+      "\x7f"
+      "ELF\0\0\x01",
+      7);
   EXPECT_THROW(parse_procfile(bin), InputError);
 }
 
