@@ -57,8 +57,8 @@ def rss_kb(pid, field="Rss:"):
     return 0
 
 
-def children_rss_kb(pid):
-    """RSS of the direct children of pid (lokku-init processes)."""
+def children_rss_kb(pid, field="Rss:"):
+    """Rss or Pss of the direct children of pid (lokku-init processes)."""
     total = 0
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -70,7 +70,7 @@ def children_rss_kb(pid):
             if ppid == pid:
                 with open("/proc/%s/comm" % entry) as f:
                     if f.read().strip() == "lokku-init":
-                        total += rss_kb(int(entry))
+                        total += rss_kb(int(entry), field)
         except (OSError, ValueError):
             pass
     return total
@@ -122,8 +122,9 @@ def bench_memory(tool, app):
         manager = rss_kb(proc.pid)
         pss = rss_kb(proc.pid, "Pss:")
         inits = children_rss_kb(proc.pid) if tool.name == "lokku" else 0
+        inits_pss = children_rss_kb(proc.pid, "Pss:") if tool.name == "lokku" else 0
         stop(proc)
-    return manager, pss, inits
+    return manager, pss, inits, inits_pss
 
 
 def bench_boot(tool, app):
@@ -189,12 +190,13 @@ def main():
 
     results = {}
     for tool in tools(args.lokku):
-        mem, pss, inits = bench_memory(tool, app)
+        mem, pss, inits, inits_pss = bench_memory(tool, app)
         boot = bench_boot(tool, app)
         fields = bench_logs(tool, app, args.lines)
         results[tool.name] = dict(mem=mem, pss=pss, inits=inits, boot=boot, fields=fields)
         print("%-13s rss=%6d kB pss=%6d kB%s  boot(3 web)=%.3f s  %s" % (
-            tool.name, mem, pss, (" (+%d kB rss in 10 lokku-init)" % inits) if inits else "", boot,
+            tool.name, mem, pss,
+            (" (10 lokku-init: +%d kB rss, +%d kB pss)" % (inits, inits_pss)) if inits else "", boot,
             " ".join("%s=%s" % kv for kv in fields.items())), flush=True)
 
     base = results["lokku"]

@@ -20,80 +20,162 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <vector>
+
+// No stdio and no C++ containers: this program is linked statically and runs once per
+// dyno, so what it does not use it should not carry (a few hundred kB of resident memory
+// per dyno otherwise).
 
 namespace {
 
 constexpr int kForwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 
-pid_t read_ppid(pid_t pid) {
-  char path[64];
-  snprintf(path, sizeof path, "/proc/%d/stat", pid);
-  FILE* f = fopen(path, "re");
-  if (f == nullptr) {
+void write_all(const char* s) {
+  size_t n = strlen(s);
+  while (n > 0) {
+    ssize_t w = write(2, s, n);
+    if (w <= 0) {
+      return;
+    }
+    s += w;
+    n -= static_cast<size_t>(w);
+  }
+}
+
+void write_err(const char* a, const char* b = "", const char* c = "") {
+  write_all(a);
+  write_all(b);
+  write_all(c);
+}
+
+/// Parses a non-negative decimal; -1 if `s` is not one (up to `end`, or NUL).
+long parse_long(const char* s, const char* end = nullptr) {
+  if (s == end || *s == '\0') {
+    return -1;
+  }
+  long v = 0;
+  for (; s != end && *s != '\0'; ++s) {
+    if (*s < '0' || *s > '9') {
+      return -1;
+    }
+    v = v * 10 + (*s - '0');
+  }
+  return v;
+}
+
+/// The ppid of `pid` from /proc/PID/stat (after the last ')': state, then ppid).
+pid_t read_ppid(const char* pid_text) {
+  char path[64] = "/proc/";
+  size_t len = strlen(pid_text);
+  if (len > 20) {
+    return -1;
+  }
+  memcpy(path + 6, pid_text, len);
+  memcpy(path + 6 + len, "/stat", 6);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
     return -1;
   }
   char buf[1024];
-  size_t n = fread(buf, 1, sizeof buf - 1, f);
-  fclose(f);
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) {
+    return -1;
+  }
   buf[n] = '\0';
-  char* close = strrchr(buf, ')');
-  if (close == nullptr) {
+  char* p = strrchr(buf, ')');
+  if (p == nullptr || p[1] != ' ' || p[2] == '\0' || p[3] != ' ') {
     return -1;
   }
-  char state = 0;
-  int ppid = -1;
-  if (sscanf(close + 1, " %c %d", &state, &ppid) != 2) {
-    return -1;
-  }
-  return ppid;
+  char* start = p + 4;
+  char* end = strchr(start, ' ');
+  return static_cast<pid_t>(parse_long(start, end));
 }
 
-/// Every process below this one, by walking /proc's ppid links. As the subreaper, every
-/// process the dyno started and that is still alive is below us.
-std::vector<pid_t> descendants() {
-  std::vector<std::pair<pid_t, pid_t>> links;  // (pid, ppid)
+/// Growable array of (pid, ppid) pairs, on malloc.
+struct Links {
+  pid_t* pid = nullptr;
+  pid_t* ppid = nullptr;
+  size_t size = 0;
+  size_t capacity = 0;
+  ~Links() {
+    free(pid);
+    free(ppid);
+  }
+  bool push(pid_t a, pid_t b) {
+    if (size == capacity) {
+      size_t cap = capacity == 0 ? 512 : capacity * 2;
+      auto* np = static_cast<pid_t*>(realloc(pid, cap * sizeof(pid_t)));
+      if (np == nullptr) {
+        return false;
+      }
+      pid = np;
+      auto* npp = static_cast<pid_t*>(realloc(ppid, cap * sizeof(pid_t)));
+      if (npp == nullptr) {
+        return false;
+      }
+      ppid = npp;
+      capacity = cap;
+    }
+    pid[size] = a;
+    ppid[size] = b;
+    ++size;
+    return true;
+  }
+};
+
+/// Sends `sig` to every process below this one, found by walking /proc's ppid links. As
+/// the subreaper, every process the dyno started and that is still alive is below us.
+void signal_all(int sig) {
+  Links links;
   DIR* dir = opendir("/proc");
   if (dir == nullptr) {
-    return {};
+    return;
   }
   while (dirent* e = readdir(dir)) {
-    char* end = nullptr;
-    long pid = strtol(e->d_name, &end, 10);
-    if (end == e->d_name || *end != '\0' || pid <= 0) {
+    long pid = parse_long(e->d_name);
+    if (pid <= 0) {
       continue;
     }
-    pid_t ppid = read_ppid(static_cast<pid_t>(pid));
-    if (ppid > 0) {
-      links.emplace_back(static_cast<pid_t>(pid), ppid);
+    pid_t ppid = read_ppid(e->d_name);
+    if (ppid > 0 && !links.push(static_cast<pid_t>(pid), ppid)) {
+      break;
     }
   }
   closedir(dir);
-  std::vector<pid_t> out;
-  std::vector<pid_t> frontier{getpid()};
-  while (!frontier.empty()) {
-    pid_t p = frontier.back();
-    frontier.pop_back();
-    for (const auto& [child, parent] : links) {
-      if (parent == p) {
-        out.push_back(child);
-        frontier.push_back(child);
+  // Breadth-first from ourselves: mark descendants by moving them to the front.
+  size_t done = 0;
+  pid_t self = getpid();
+  for (size_t i = 0; i < links.size; ++i) {
+    if (links.ppid[i] == self) {
+      pid_t tp = links.pid[i], tpp = links.ppid[i];
+      links.pid[i] = links.pid[done];
+      links.ppid[i] = links.ppid[done];
+      links.pid[done] = tp;
+      links.ppid[done] = tpp;
+      ++done;
+    }
+  }
+  for (size_t head = 0; head < done; ++head) {
+    for (size_t i = done; i < links.size; ++i) {
+      if (links.ppid[i] == links.pid[head]) {
+        pid_t tp = links.pid[i], tpp = links.ppid[i];
+        links.pid[i] = links.pid[done];
+        links.ppid[i] = links.ppid[done];
+        links.pid[done] = tp;
+        links.ppid[done] = tpp;
+        ++done;
       }
     }
   }
-  return out;
-}
-
-void signal_all(int sig) {
-  for (pid_t pid : descendants()) {
-    kill(pid, sig);
+  for (size_t i = 0; i < done; ++i) {
+    kill(links.pid[i], sig);
   }
 }
 
@@ -149,10 +231,10 @@ bool any_children() {
 
 int main(int argc, char** argv) {
   if (argc < 4 || strcmp(argv[2], "--") != 0) {
-    fprintf(stderr, "usage: lokku-init PARENT_PID -- PROGRAM [ARGS...]\n");
+    write_err("usage: lokku-init PARENT_PID -- PROGRAM [ARGS...]\n");
     return 2;
   }
-  const pid_t parent = static_cast<pid_t>(atoi(argv[1]));
+  const pid_t parent = static_cast<pid_t>(parse_long(argv[1]));
   const int kill_tree = lokku::dyno::kill_tree_signal();
 
   sigset_t all;
@@ -168,7 +250,7 @@ int main(int argc, char** argv) {
 
   g_main = fork();
   if (g_main < 0) {
-    fprintf(stderr, "lokku-init: fork: %s\n", strerror(errno));
+    write_err("lokku-init: fork: ", strerror(errno), "\n");
     return 126;
   }
   if (g_main == 0) {
@@ -176,7 +258,9 @@ int main(int argc, char** argv) {
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
     execv(argv[3], argv + 3);
-    fprintf(stderr, "lokku-init: cannot run %s: %s\n", argv[3], strerror(errno));
+    int err = errno;
+    write_err("lokku-init: cannot run ", argv[3], ": ");
+    write_err(strerror(err), "\n");
     _exit(127);
   }
 
