@@ -149,28 +149,26 @@ void signal_all(int sig) {
     }
   }
   closedir(dir);
-  // Breadth-first from ourselves: mark descendants by moving them to the front.
+  // Breadth-first from ourselves: descendants are moved to the front, [0, done).
   size_t done = 0;
-  pid_t self = getpid();
+  auto take = [&](size_t i) {
+    pid_t tp = links.pid[i], tpp = links.ppid[i];
+    links.pid[i] = links.pid[done];
+    links.ppid[i] = links.ppid[done];
+    links.pid[done] = tp;
+    links.ppid[done] = tpp;
+    ++done;
+  };
+  const pid_t self = getpid();
   for (size_t i = 0; i < links.size; ++i) {
     if (links.ppid[i] == self) {
-      pid_t tp = links.pid[i], tpp = links.ppid[i];
-      links.pid[i] = links.pid[done];
-      links.ppid[i] = links.ppid[done];
-      links.pid[done] = tp;
-      links.ppid[done] = tpp;
-      ++done;
+      take(i);
     }
   }
   for (size_t head = 0; head < done; ++head) {
     for (size_t i = done; i < links.size; ++i) {
       if (links.ppid[i] == links.pid[head]) {
-        pid_t tp = links.pid[i], tpp = links.ppid[i];
-        links.pid[i] = links.pid[done];
-        links.ppid[i] = links.ppid[done];
-        links.pid[done] = tp;
-        links.ppid[done] = tpp;
-        ++done;
+        take(i);
       }
     }
   }
