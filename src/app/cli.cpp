@@ -29,7 +29,7 @@ Command parse(int argc, char** argv, StartOptions& start, int& exit_code) {
                   "web=1:standard-2x");
   cmd->add_option("-e,--env", start.env_files,
                   "Env file to load (repeatable; default: .env in the app directory)");
-  cmd->add_option("-p,--port", start.port, "Public port (default: $PORT, else 5000)")
+  cmd->add_option("-p,--port", start.port, "The router's public port (default: $PORT, else 5000)")
       ->check(CLI::Range(1, 65535));
   cmd->add_option("-d,--app-dir", start.app_dir, "App directory (default: the current one)");
   cmd->add_option("-f,--procfile", start.procfile, "Procfile (default: APP_DIR/Procfile)");
@@ -48,6 +48,10 @@ Command parse(int argc, char** argv, StartOptions& start, int& exit_code) {
                 "Log load and memory samples for each dyno (log-runtime-metrics)");
   cmd->add_option("--color", start.colour, "Colour the log: auto, always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
+  cmd->add_option("--router", start.router,
+                  "Router generation: r2 (Router 2.0, default) or legacy (vegur: a new dyno "
+                  "connection per request, Via 1.1 vegur, Connect-Time/Total-Route-Time)")
+      ->check(CLI::IsMember({"r2", "legacy"}));
 
   try {
     app.parse(argc, argv);

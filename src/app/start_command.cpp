@@ -9,6 +9,7 @@
 #include "release/error.hpp"
 #include "release/formation.hpp"
 #include "release/procfile.hpp"
+#include "router/router.hpp"
 
 #include <boost/asio/signal_set.hpp>
 #include <fmt/format.h>
@@ -152,10 +153,9 @@ int run_start(const StartOptions& o) {
     throw std::runtime_error(settings.bash_path + ": not found; dynos run their command with bash");
   }
   unsigned port = resolve_port(o);
-  bool has_web = std::any_of(formation.begin(), formation.end(),
-                             [](const release::FormationItem& i) { return i.type == "web"; });
+  // The router serves apps that have a web process type, even when none runs (H14).
+  const bool has_web = procfile.find("web") != nullptr;
   if (has_web && common::port_in_use(port)) {
-    // web.1 would otherwise crash at every start.
     throw release::InputError(
         fmt::format("port {} is already in use; choose another with -p PORT", port));
   }
@@ -163,7 +163,16 @@ int run_start(const StartOptions& o) {
   ::signal(SIGPIPE, SIG_IGN);
   net::io_context ioc;
   common::LogSink sink(1, use_colour(o.colour));
-  dyno::Manager manager(ioc.get_executor(), sink, std::move(settings), formation, port);
+  common::WebDynoFeed feed;
+  router::RouterOptions ropts;
+  ropts.port = port;
+  ropts.legacy = o.router == "legacy";
+  ropts.scale = settings.scale;
+  router::Router router(ioc, sink, feed, ropts);
+  if (has_web) {
+    router.start();
+  }
+  dyno::Manager manager(ioc.get_executor(), sink, std::move(settings), formation, feed);
 
   int exit_code = kExitOk;
   int signals_seen = 0;
@@ -174,6 +183,7 @@ int run_start(const StartOptions& o) {
         return;
       }
       if (++signals_seen == 1) {
+        router.stop();
         // STOP-1/2: every dyno gets SIGTERM, then SIGKILL after the grace period.
         manager.stop([&](bool clean) {
           exit_code = clean ? kExitOk : kExitUnclean;

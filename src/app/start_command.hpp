@@ -20,6 +20,7 @@ struct StartOptions {
   bool crash_jitter = false;
   bool runtime_metrics = false;
   std::string colour = "auto";  ///< auto | always | never
+  std::string router = "r2";    ///< r2 | legacy (CONVENTIONS.md, Router defaults)
 };
 
 int run_start(const StartOptions& options);

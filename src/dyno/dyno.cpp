@@ -99,10 +99,21 @@ void Dyno::log(std::string_view message) {
   sink_.line("heroku", spec_.name, message, spec_.colour);
 }
 
+void Dyno::changed() {
+  if (on_change_) {
+    on_change_();
+  }
+}
+
+std::uint16_t Dyno::port() const {
+  return life_ && !life_->exited ? static_cast<std::uint16_t>(life_->port) : 0;
+}
+
 void Dyno::set_state(DynoState s) {
   if (s != state_) {
     log(fmt::format("State changed from {} to {}", to_string(state_), to_string(s)));
     state_ = s;
+    changed();
   }
 }
 
@@ -122,6 +133,7 @@ void Dyno::start() {
 net::awaitable<void> Dyno::lives() {
   auto self = shared_from_this();
   state_ = DynoState::starting;
+  changed();
   while (!stopping_) {
     co_await run_life();
     if (stopping_) {
@@ -142,6 +154,7 @@ net::awaitable<void> Dyno::lives() {
     set_state(DynoState::starting);
   }
   state_ = DynoState::down;
+  changed();
   if (on_down_) {
     auto done = std::move(on_down_);
     done();
@@ -150,7 +163,7 @@ net::awaitable<void> Dyno::lives() {
 
 net::awaitable<int> Dyno::run_life() {
   auto life = std::make_shared<Life>(ex_);
-  life->port = spec_.fixed_port ? *spec_.fixed_port : ports_.acquire();
+  life->port = ports_.acquire();
   life->dyno_id = fmt::format("heroku.{}.{}", settings_.app_number, random_uuid());
   auto env = dyno_environment(settings_.config, {spec_.name, life->port, settings_.app_dir});
   log(fmt::format("Starting process with command `{}`", expand_for_display(spec_.command, env)));
@@ -169,9 +182,7 @@ net::awaitable<int> Dyno::run_life() {
   } catch (const std::exception& e) {
     sink_.line("heroku", spec_.name, fmt::format("Error R99 (Platform error) -> {}", e.what()),
                spec_.colour);
-    if (!spec_.fixed_port) {
-      ports_.release(life->port);
-    }
+    ports_.release(life->port);
     log(fmt::format("Process exited with status {}", status));
     co_return status;
   }
@@ -201,10 +212,9 @@ net::awaitable<int> Dyno::run_life() {
     }
   }
   log(fmt::format("Process exited with status {}", status));
-  if (!spec_.fixed_port) {
-    ports_.release(life->port);
-  }
+  ports_.release(life->port);
   life_.reset();
+  changed();
   co_return status;
 }
 
@@ -323,6 +333,7 @@ void Dyno::stop(std::function<void()> done) {
     if (!life_) {
       if (state_ != DynoState::down) {
         state_ = DynoState::down;
+        changed();
       }
     }
     return;

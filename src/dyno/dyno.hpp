@@ -49,9 +49,6 @@ struct DynoSpec {
   std::string command;  ///< Procfile text
   release::DynoSize size;
   std::size_t colour = 0;
-  /// A port this dyno always gets instead of a fresh private one (web.1 answering on the
-  /// public port until the router lands).
-  std::optional<unsigned> fixed_port;
 };
 
 enum class DynoState { starting, up, crashed, down };
@@ -87,6 +84,11 @@ class Dyno : public std::enable_shared_from_this<Dyno> {
   void kill();
 
   const std::string& name() const { return spec_.name; }
+  const std::string& type() const { return spec_.type; }
+  /// $PORT of the running process; 0 when none runs.
+  std::uint16_t port() const;
+  /// Runs after every state change (the manager republishes the web dyno table).
+  void set_on_change(std::function<void()> f) { on_change_ = std::move(f); }
   DynoState state() const { return state_; }
   /// True when a stop had to fall back to SIGKILL (R12).
   bool needed_sigkill() const { return needed_sigkill_; }
@@ -101,6 +103,7 @@ class Dyno : public std::enable_shared_from_this<Dyno> {
   net::awaitable<bool> sample_memory(std::shared_ptr<Life> life);
   void log(std::string_view message);
   void set_state(DynoState s);
+  void changed();
 
   net::any_io_executor ex_;
   common::LogSink& sink_;
@@ -113,6 +116,7 @@ class Dyno : public std::enable_shared_from_this<Dyno> {
   bool stopping_ = false;
   bool needed_sigkill_ = false;
   std::function<void()> on_down_;
+  std::function<void()> on_change_;
   std::shared_ptr<Life> life_;
   LoadAverage load_;  ///< MEM-5 load average, across lives
   /// Armed while waiting for a crash cool-off; cancelled by stop(); firing restarts.

@@ -5,31 +5,58 @@
 namespace lokku::dyno {
 
 Manager::Manager(net::any_io_executor ex, common::LogSink& sink, DynoSettings settings,
-                 const std::vector<release::FormationItem>& formation,
-                 std::optional<unsigned> public_web_port)
-    : ex_(ex), sink_(sink), settings_(std::move(settings)) {
+                 const std::vector<release::FormationItem>& formation, common::WebDynoFeed& feed)
+    : ex_(ex), sink_(sink), settings_(std::move(settings)), feed_(feed) {
   std::size_t colour = 0;
   for (const auto& item : formation) {
     for (int n = 1; n <= item.quantity; ++n) {
-      DynoSpec spec{item.type + "." + std::to_string(n),
-                    item.type,
-                    item.command,
-                    item.size,
-                    colour,
-                    std::nullopt};
-      if (item.type == "web" && n == 1) {
-        spec.fixed_port = public_web_port;
+      DynoSpec spec{item.type + "." + std::to_string(n), item.type, item.command, item.size,
+                    colour};
+      auto dyno = std::make_shared<Dyno>(ex_, sink_, settings_, ports_, std::move(spec));
+      if (item.type == "web") {
+        dyno->set_on_change([this] { publish(); });
       }
-      dynos_.push_back(std::make_shared<Dyno>(ex_, sink_, settings_, ports_, std::move(spec)));
+      dynos_.push_back(std::move(dyno));
     }
     ++colour;
   }
 }
 
 void Manager::start() {
+  publish();
   for (auto& d : dynos_) {
     d->start();
   }
+}
+
+void Manager::publish() {
+  common::WebDynoTable table;
+  table.error_page_url = settings_.config.count("ERROR_PAGE_URL") != 0
+                             ? settings_.config.at("ERROR_PAGE_URL")
+                             : std::string();
+  table.maintenance_page_url = settings_.config.count("MAINTENANCE_PAGE_URL") != 0
+                                   ? settings_.config.at("MAINTENANCE_PAGE_URL")
+                                   : std::string();
+  for (const auto& d : dynos_) {
+    if (d->type() != "web") {
+      continue;
+    }
+    common::WebDyno row{d->name(), common::WebDynoState::crashed, d->port()};
+    switch (d->state()) {
+      case DynoState::starting:
+        row.state = common::WebDynoState::starting;
+        break;
+      case DynoState::up:
+        row.state = common::WebDynoState::up;
+        break;
+      case DynoState::crashed:
+      case DynoState::down:
+        row.state = common::WebDynoState::crashed;
+        break;
+    }
+    table.dynos.push_back(std::move(row));
+  }
+  feed_.publish(std::move(table));
 }
 
 void Manager::stop(std::function<void(bool clean)> done) {

@@ -2,6 +2,7 @@
 
 #include "common/asio.hpp"
 #include "common/log_sink.hpp"
+#include "common/web_dyno_feed.hpp"
 #include "dyno/dyno.hpp"
 #include "release/formation.hpp"
 
@@ -16,10 +17,9 @@ namespace lokku::dyno {
 /// (CRASH-6), all stopped together. Owned by the app; runs on its executor.
 class Manager {
  public:
-  /// `public_web_port`: web.1 listens there itself (until the router lands).
+  /// Web dynos are published to `feed` (the router's view) whenever one changes state.
   Manager(net::any_io_executor ex, common::LogSink& sink, DynoSettings settings,
-          const std::vector<release::FormationItem>& formation,
-          std::optional<unsigned> public_web_port);
+          const std::vector<release::FormationItem>& formation, common::WebDynoFeed& feed);
 
   void start();
   /// Graceful stop of every dyno; `done(clean)` once all are down, `clean` false when any
@@ -35,6 +35,9 @@ class Manager {
   common::LogSink& sink_;
   DynoSettings settings_;
   PortAllocator ports_;
+  common::WebDynoFeed& feed_;
+
+  void publish();
   std::vector<std::shared_ptr<Dyno>> dynos_;
 };
 

@@ -90,8 +90,9 @@ TEST(BadInput, PublicPortInUse) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("port " + std::to_string(port) + " is already in use"), std::string::npos)
       << r.err;
-  // Without a web dyno the public port is not needed.
-  LokkuProcess lokku({"start", "worker", "-p", std::to_string(port)}, app.path());
+  // Without a web process type there is no router, and the public port is not needed.
+  app.write("Procfile", "worker: sleep 60\n");
+  LokkuProcess lokku({"start", "-p", std::to_string(port)}, app.path());
   EXPECT_TRUE(lokku.wait_for(R"(heroku\[worker\.1\]: State changed from starting to up)"));
   lokku.signal(SIGINT);
   EXPECT_EQ(lokku.wait_exit(20s), 0);

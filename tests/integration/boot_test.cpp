@@ -60,11 +60,12 @@ TEST(Boot, WorkersNeverGetR10) {
 // BOOT-5: a socket on $PORT held by some other process does not make the dyno up.
 TEST(Boot, SomeoneElsesListenerDoesNotCount) {
   TempDir app;
-  app.write("Procfile", "web: echo started; sleep 600\n");
-  unsigned port = free_port();
-  LokkuProcess lokku({"start", "-p", std::to_string(port), "--time-scale", "60"}, app.path());
-  ASSERT_TRUE(lokku.wait_for(R"(app\[web\.1\]: started$)"));
-  Listener squatter(port);  // the test process itself, after lokku checked the port
+  app.write("Procfile", "web: echo PORT=$PORT; sleep 600\n");
+  LokkuProcess lokku({"start", "-p", std::to_string(free_port()), "--time-scale", "60"},
+                     app.path());
+  std::string line;
+  ASSERT_TRUE(lokku.wait_for(R"(app\[web\.1\]: PORT=\d+$)", 10s, &line));
+  Listener squatter(*port_from_line(line));  // the test process itself, not the dyno
   ASSERT_TRUE(squatter.ok());
   EXPECT_TRUE(lokku.wait_for(R"(heroku\[web\.1\]: Error R10)", 10s));
   EXPECT_EQ(lokku.count(R"(State changed from starting to up)"), 0u);

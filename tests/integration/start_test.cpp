@@ -24,10 +24,13 @@ TEST(Start, WebDynoAnswersOnPortAndLogsLikeHeroku) {
   unsigned port = free_port();
   LokkuProcess lokku({"start", "-p", std::to_string(port)}, app.path());
   std::string port_line;
-  ASSERT_TRUE(lokku.wait_for(kTs + R"(app\[web\.1\]: PORT=)" + std::to_string(port) + "$", 20s,
-                             &port_line));
+  ASSERT_TRUE(lokku.wait_for(kTs + R"(app\[web\.1\]: PORT=\d+$)", 20s, &port_line));
+  // ENV-4: the dyno listens on a private port; the router has the public one.
+  EXPECT_NE(port_from_line(port_line), port);
   ASSERT_TRUE(lokku.wait_for(kTs + R"(heroku\[web\.1\]: State changed from starting to up$)"));
   EXPECT_NE(http_get(port).find("hello from the web dyno"), std::string::npos);
+  EXPECT_TRUE(lokku.wait_for(
+      kTs + R"(heroku\[router\]: at=info method=GET path="/" .* dyno=web\.1 .*status=200 )"));
   EXPECT_TRUE(lokku.wait_for(
       kTs +
       R"(heroku\[worker\.1\]: Starting process with command `echo worker says hi; sleep 60`$)"));

@@ -1,0 +1,112 @@
+#include "router/headers.hpp"
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <random>
+
+namespace lokku::router {
+
+bool valid_request_id(std::string_view id) {
+  if (id.size() < 20 || id.size() > 200) {
+    return false;
+  }
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '+' || c == '/' || c == '=' || c == '-';
+    if (!ok) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string new_request_id() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::uint64_t a = rng(), b = rng();
+  a = (a & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
+  b = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
+  return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", a >> 32, (a >> 16) & 0xffff,
+                     a & 0xffff, b >> 48, b & 0xffffffffffffULL);
+}
+
+std::string append_list(std::string_view existing, std::string_view value) {
+  std::string out;
+  std::size_t b = existing.find_first_not_of(" \t");
+  std::size_t e = existing.find_last_not_of(" \t");
+  if (b != std::string_view::npos) {
+    out.append(existing.substr(b, e - b + 1));
+    out += ", ";
+  }
+  out += value;
+  return out;
+}
+
+std::optional<std::string> host_key(std::string_view host) {
+  if (host.empty()) {
+    return std::nullopt;
+  }
+  std::string_view name = host;
+  if (name.front() == '[') {  // [::1]:5000
+    auto close = name.find(']');
+    if (close == std::string_view::npos) {
+      return std::nullopt;
+    }
+    name = name.substr(0, close + 1);
+  } else if (auto colon = name.rfind(':'); colon != std::string_view::npos) {
+    auto port = name.substr(colon + 1);
+    for (char c : port) {
+      if (c < '0' || c > '9') {
+        return std::nullopt;
+      }
+    }
+    name = name.substr(0, colon);
+  }
+  if (name.empty()) {
+    return std::nullopt;
+  }
+  std::string out;
+  out.reserve(name.size());
+  for (char c : name) {
+    auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7f || c == '/' || c == '@') {
+      return std::nullopt;
+    }
+    out += static_cast<char>(std::tolower(u));
+  }
+  return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool has_token(std::string_view list, std::string_view token) {
+  std::size_t pos = 0;
+  while (pos <= list.size()) {
+    auto comma = list.find(',', pos);
+    auto item = list.substr(pos, comma == std::string_view::npos ? std::string_view::npos
+                                                                 : comma - pos);
+    auto b = item.find_first_not_of(" \t");
+    auto e = item.find_last_not_of(" \t");
+    if (b != std::string_view::npos && iequals(item.substr(b, e - b + 1), token)) {
+      return true;
+    }
+    if (comma == std::string_view::npos) {
+      break;
+    }
+    pos = comma + 1;
+  }
+  return false;
+}
+
+}  // namespace lokku::router

@@ -1,0 +1,726 @@
+// The one translation unit of the router that includes Beast (its headers are heavy).
+#include "router/router.hpp"
+
+#include <sys/socket.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <array>
+#include <fmt/format.h>
+#include <map>
+#include <random>
+#include <set>
+#include <vector>
+
+#include "router/balancer.hpp"
+#include "router/headers.hpp"
+#include "router/router_error.hpp"
+
+namespace lokku::router {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+using error_code = boost::system::error_code;
+
+namespace {
+
+constexpr std::size_t kRelayBuffer = 16 * 1024;
+constexpr std::uint32_t kHeaderLimit = 64 * 1024;     // L-1..L-4 together, per request head
+constexpr std::uint32_t kResponseHeaderLimit = 512 * 1024;  // L-6
+
+auto use_ec(error_code& ec) { return net::redirect_error(net::use_awaitable, ec); }
+
+long ms_since(Clock::time_point t) {
+  return static_cast<long>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count());
+}
+
+/// A connection to a dyno, kept for reuse (RSP-7 R2).
+struct Pooled {
+  std::unique_ptr<beast::tcp_stream> stream;
+  Clock::time_point idle_since;
+};
+
+/// True when an idle pooled socket is still usable: no EOF and no stray bytes waiting.
+bool still_idle(beast::tcp_stream& s) {
+  char byte;
+  ssize_t n = ::recv(s.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+}  // namespace
+
+struct Router::State : std::enable_shared_from_this<Router::State> {
+  State(net::io_context& ioc_, common::LogSink& sink_, common::WebDynoFeed& feed_,
+        RouterOptions o)
+      : ioc(ioc_), sink(sink_), feed(feed_), opts(std::move(o)), acceptor(ioc_) {}
+
+  net::io_context& ioc;
+  common::LogSink& sink;
+  common::WebDynoFeed& feed;
+  RouterOptions opts;
+  tcp::acceptor acceptor;
+  Quarantine quarantine;
+  std::mt19937_64 rng{std::random_device{}()};
+  std::map<std::uint16_t, std::vector<Pooled>> pool;  ///< by dyno port
+  bool stopping = false;
+  std::set<std::shared_ptr<beast::tcp_stream>> idle_clients;  ///< closed by stop()
+
+  std::chrono::nanoseconds d(std::chrono::nanoseconds nominal) const {
+    return opts.scale(nominal);
+  }
+
+  void log(const AccessRecord& r) { sink.line("heroku", "router", format_access(r)); }
+
+  net::awaitable<void> accept_loop();
+  net::awaitable<void> serve(tcp::socket socket);
+
+  std::unique_ptr<beast::tcp_stream> take_pooled(std::uint16_t port) {
+    auto it = pool.find(port);
+    if (it == pool.end()) {
+      return nullptr;
+    }
+    auto& conns = it->second;
+    while (!conns.empty()) {
+      Pooled p = std::move(conns.back());
+      conns.pop_back();
+      if (Clock::now() - p.idle_since < d(opts.pool_idle) && still_idle(*p.stream)) {
+        return std::move(p.stream);
+      }
+    }
+    return nullptr;
+  }
+
+  void give_back(std::uint16_t port, std::unique_ptr<beast::tcp_stream> s) {
+    auto& conns = pool[port];
+    if (conns.size() < 64) {
+      conns.push_back({std::move(s), Clock::now()});
+    }
+  }
+};
+
+namespace {
+
+struct RouteFailure {
+  Code code;
+};
+
+/// Everything about one request the session learns on the way (for the log line).
+struct Exchange {
+  AccessRecord rec;
+  Clock::time_point accepted;
+  bool client_broken = false;  ///< the client connection cannot carry another request
+};
+
+template <class Body>
+void set_error_headers(http::response<Body>& res, bool legacy) {
+  res.set(http::field::content_type, "text/html; charset=utf-8");
+  res.set(http::field::cache_control, "no-cache, no-store");
+  if (legacy) {
+    res.set(http::field::server, "Cowboy");
+  }
+}
+
+}  // namespace
+
+Router::Router(net::io_context& ioc, common::LogSink& sink, common::WebDynoFeed& feed,
+               RouterOptions options)
+    : state_(std::make_shared<State>(ioc, sink, feed, std::move(options))) {}
+
+Router::~Router() { stop(); }
+
+void Router::start() {
+  auto& s = *state_;
+  tcp::endpoint ep(net::ip::make_address(s.opts.address), static_cast<unsigned short>(s.opts.port));
+  error_code ec;
+  s.acceptor.open(ep.protocol(), ec);
+  if (!ec) {
+    s.acceptor.set_option(net::socket_base::reuse_address(true), ec);
+    s.acceptor.bind(ep, ec);
+  }
+  if (!ec) {
+    s.acceptor.listen(net::socket_base::max_listen_connections, ec);
+  }
+  if (ec) {
+    throw std::system_error(ec, fmt::format("router: cannot listen on {}:{}", s.opts.address,
+                                            s.opts.port));
+  }
+  net::co_spawn(s.ioc, state_->accept_loop(), net::detached);
+}
+
+void Router::stop() {
+  auto& s = *state_;
+  if (s.stopping) {
+    return;
+  }
+  s.stopping = true;
+  error_code ec;
+  s.acceptor.close(ec);
+  for (const auto& c : s.idle_clients) {
+    c->socket().close(ec);
+  }
+  s.idle_clients.clear();
+  s.pool.clear();
+}
+
+unsigned Router::port() const {
+  error_code ec;
+  auto ep = state_->acceptor.local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
+
+net::awaitable<void> Router::State::accept_loop() {
+  auto self = shared_from_this();
+  for (;;) {
+    error_code ec;
+    tcp::socket socket = co_await acceptor.async_accept(use_ec(ec));
+    if (ec) {
+      if (stopping || ec == net::error::operation_aborted) {
+        co_return;
+      }
+      continue;  // EMFILE and friends: keep accepting what we can
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    net::co_spawn(ioc, serve(std::move(socket)), net::detached);
+  }
+}
+
+namespace {
+
+/// Writes a router-generated response (error page, 4xx) and logs it when `rec` says so.
+net::awaitable<void> send_page(beast::tcp_stream& client, unsigned version, http::status status,
+                               std::string body, bool keep_alive, bool legacy,
+                               std::chrono::nanoseconds timeout) {
+  http::response<http::string_body> res{status, 11};
+  set_error_headers(res, legacy);
+  res.body() = std::move(body);
+  res.keep_alive(keep_alive && version >= 10);
+  res.prepare_payload();
+  client.expires_after(timeout);
+  error_code ec;
+  co_await http::async_write(client, res, use_ec(ec));
+}
+
+net::awaitable<void> send_bare(beast::tcp_stream& client, http::status status,
+                               std::chrono::nanoseconds timeout) {
+  http::response<http::string_body> res{status, 11};
+  res.set(http::field::content_type, "text/plain; charset=utf-8");
+  res.body() = std::string(http::obsolete_reason(status)) + "\n";
+  res.keep_alive(false);
+  res.prepare_payload();
+  client.expires_after(timeout);
+  error_code ec;
+  co_await http::async_write(client, res, use_ec(ec));
+}
+
+}  // namespace
+
+net::awaitable<void> Router::State::serve(tcp::socket socket) {
+  auto self = shared_from_this();
+  const auto peer_ip = [&] {
+    error_code ec;
+    auto ep = socket.remote_endpoint(ec);
+    return ec ? std::string("unknown") : ep.address().to_string();
+  }();
+  const unsigned listen_port = [&] {
+    error_code ec;
+    auto ep = socket.local_endpoint(ec);
+    return ec ? 0u : ep.port();
+  }();
+  auto client = std::make_shared<beast::tcp_stream>(std::move(socket));
+  beast::flat_buffer buffer;
+  std::array<char, kRelayBuffer> relay;
+
+  for (;;) {
+    // T-4: a kept-alive connection may sit idle for 60 s; then the whole request head must
+    // arrive within the head deadline (CONVENTIONS.md, Router defaults).
+    error_code ec;
+    if (buffer.size() == 0) {
+      idle_clients.insert(client);
+      client->expires_after(d(opts.keepalive));
+      auto mb = buffer.prepare(kRelayBuffer);
+      std::size_t n = co_await client->async_read_some(mb, use_ec(ec));
+      idle_clients.erase(client);
+      if (ec || stopping) {
+        co_return;  // idle timeout, client closed, or shutdown: close silently
+      }
+      buffer.commit(n);
+    }
+    http::request_parser<http::buffer_body> req_p;
+    req_p.header_limit(kHeaderLimit);
+    req_p.body_limit(boost::none);  // L-10
+    client->expires_after(d(opts.request_head));
+    co_await http::async_read_header(*client, buffer, req_p, use_ec(ec));
+    if (ec) {
+      // T-7: client errors before the app is known get a bare 4xx and no log line.
+      if (ec == beast::error::timeout) {
+        co_await send_bare(*client, http::status::request_timeout, d(opts.idle));
+      } else if (ec != http::error::end_of_stream && ec != net::error::eof &&
+                 ec != net::error::connection_reset) {
+        co_await send_bare(*client, http::status::bad_request, d(opts.idle));
+      }
+      co_return;
+    }
+    auto& req = req_p.get();
+    Exchange ex;
+    ex.accepted = Clock::now();
+    const auto accepted_wall = std::chrono::system_clock::now();
+    ex.rec.method = std::string(req.method_string());
+    ex.rec.path = std::string(req.target());
+    ex.rec.protocol = "http";
+
+    // RSP-4: HTTP/1.0 and 1.1 only.
+    if (req.version() != 10 && req.version() != 11) {
+      co_await send_bare(*client, http::status::http_version_not_supported, d(opts.idle));
+      co_return;
+    }
+    // HOST-2
+    if (req.count(http::field::host) > 1 ||
+        (req.version() == 11 && req.count(http::field::host) == 0)) {
+      co_await send_bare(*client, http::status::bad_request, d(opts.idle));
+      co_return;
+    }
+    auto host = host_key(req[http::field::host]);
+    if (req.count(http::field::host) == 1 && !host) {
+      co_await send_bare(*client, http::status::bad_request, d(opts.idle));
+      co_return;
+    }
+    ex.rec.host = host ? *host : std::string();
+    const bool has_body = req_p.chunked() || (req_p.content_length() && *req_p.content_length() > 0);
+
+    // HDR-1
+    auto rid = req["X-Request-ID"];
+    ex.rec.request_id = valid_request_id(rid) ? std::string(rid) : new_request_id();
+    req.set("X-Request-ID", ex.rec.request_id);
+    // HDR-2
+    std::string fwd = append_list(req["X-Forwarded-For"], peer_ip);
+    req.set("X-Forwarded-For", fwd);
+    ex.rec.fwd = fwd;
+    // HDR-3, HDR-4, HDR-5
+    req.set("X-Forwarded-Proto", "http");
+    req.set("X-Forwarded-Port", std::to_string(listen_port));
+    req.set("X-Request-Start",
+            std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                               accepted_wall.time_since_epoch())
+                               .count()));
+    // HDR-6
+    const std::string via_token = opts.legacy ? "1.1 vegur" : "1.1 heroku-router";
+    req.set(http::field::via, append_list(req[http::field::via], via_token));
+
+    // HDR-12
+    bool send_continue = false;
+    if (req.count(http::field::expect) != 0) {
+      auto expect = req[http::field::expect];
+      if (iequals(expect, "100-continue")) {
+        send_continue = true;
+      } else if (!expect.empty()) {
+        ex.rec.code = Code::H26;
+        ex.rec.cause = "unsupported expect header value";
+        ex.rec.status = 417;
+        log(ex.rec);
+        co_await send_page(*client, req.version(), http::status::expectation_failed,
+                           error_page(kApplicationErrorUrl), false, opts.legacy, d(opts.idle));
+        co_return;
+      }
+      req.erase(http::field::expect);
+    }
+    // RSP-9: Connection: upgrade needs an Upgrade header.
+    const bool upgrade_requested = has_token(req[http::field::connection], "upgrade");
+    if (upgrade_requested && req.count(http::field::upgrade) == 0) {
+      ex.rec.code = Code::H26;
+      ex.rec.cause = "bad header";
+      ex.rec.status = 400;
+      log(ex.rec);
+      co_await send_page(*client, req.version(), http::status::bad_request,
+                         error_page(kApplicationErrorUrl), false, opts.legacy, d(opts.idle));
+      co_return;
+    }
+    const bool is_upgrade = upgrade_requested;
+    // The client's wish for this connection, read before hop-by-hop headers go.
+    const bool client_keep_alive = req.keep_alive();
+    // HDR-10
+    for (auto f : {http::field::connection, http::field::keep_alive, http::field::te,
+                   http::field::proxy_authorization}) {
+      req.erase(f);
+    }
+    if (is_upgrade) {
+      req.set(http::field::connection, "Upgrade");
+    } else {
+      req.set(http::field::connection, opts.legacy ? "close" : "keep-alive");
+    }
+
+    // --- choose a dyno (LB-1..5) and connect (T-1) ---------------------------------
+    auto table = feed.current();
+    std::optional<Code> failure;
+    std::unique_ptr<beast::tcp_stream> upstream;
+    common::WebDyno chosen;
+    if (table->maintenance) {
+      failure = Code::H80;
+    } else if (!table->has_release) {
+      failure = Code::H81;
+    } else if (table->dynos.empty()) {
+      failure = Code::H14;
+    } else {
+      std::set<std::string> tried;
+      const auto hold_deadline = ex.accepted + d(opts.boot_hold);
+      const auto connect_deadline = ex.accepted + d(opts.connect_total);
+      int attempts = 0;
+      std::optional<Code> last_connect_failure;
+      auto backoff = std::chrono::milliseconds(50);
+      for (;;) {
+        auto pick = pick_dyno(*table, quarantine, tried, Clock::now(), rng);
+        if (!pick) {
+          bool any_up = false, any_starting = false;
+          for (const auto& dy : table->dynos) {
+            any_up = any_up || dy.state == common::WebDynoState::up;
+            any_starting = any_starting || dy.state == common::WebDynoState::starting;
+          }
+          if (last_connect_failure &&
+              (static_cast<std::size_t>(attempts) >= table->dynos.size() ||
+               attempts >= opts.max_attempts)) {
+            failure = last_connect_failure;  // LB-2: use the last failure
+            break;
+          }
+          if (any_up && !last_connect_failure) {
+            // LB-3: every up dyno is quarantined: back off and retry, up to 75 s.
+            if (Clock::now() + backoff >= connect_deadline) {
+              failure = Code::H99;
+              break;
+            }
+            net::steady_timer t(ioc);
+            t.expires_after(backoff);
+            co_await t.async_wait(use_ec(ec));
+            backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
+            table = feed.current();
+            continue;
+          }
+          if (!any_up && !any_starting) {
+            failure = last_connect_failure ? *last_connect_failure : Code::H10;  // CRASH-7
+            break;
+          }
+          // LB-5: hold the request until a dyno is up, at most 75 s (T-6).
+          if (Clock::now() >= hold_deadline) {
+            failure = Code::H20;
+            break;
+          }
+          auto timer = std::make_shared<net::steady_timer>(ioc);
+          timer->expires_at(hold_deadline);
+          feed.notify_on_publish(timer);
+          if (feed.current()->generation == table->generation) {
+            co_await timer->async_wait(use_ec(ec));
+          }
+          table = feed.current();
+          tried.clear();
+          continue;
+        }
+        chosen = table->dynos[*pick];
+        tried.insert(chosen.name);
+        if (!opts.legacy) {
+          upstream = take_pooled(chosen.port);
+          if (upstream) {
+            break;
+          }
+        }
+        ++attempts;
+        upstream = std::make_unique<beast::tcp_stream>(ioc);
+        upstream->expires_after(d(opts.connect_timeout));
+        auto connect_started = Clock::now();
+        co_await upstream->async_connect(
+            tcp::endpoint(net::ip::make_address_v4("127.0.0.1"), chosen.port), use_ec(ec));
+        if (!ec) {
+          ex.rec.connect_ms = ms_since(connect_started);
+          break;
+        }
+        // LB-2: quarantine this dyno and try another.
+        last_connect_failure = ec == beast::error::timeout ? Code::H19 : Code::H21;
+        quarantine.add(chosen, Clock::now() + d(opts.quarantine));
+        upstream.reset();
+        if (attempts >= opts.max_attempts) {
+          failure = last_connect_failure;
+          break;
+        }
+      }
+    }
+    if (failure) {
+      ex.rec.code = failure;
+      ex.rec.status = info(*failure).status;
+      if (*failure == Code::H19) {
+        ex.rec.connect_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                d(opts.connect_timeout))
+                                .count();
+        ex.rec.dyno = chosen.name;
+      }
+      log(ex.rec);
+      std::string url(*failure == Code::H80
+                          ? (table->maintenance_page_url.empty() ? kMaintenanceUrl
+                                                                 : table->maintenance_page_url)
+                          : (table->error_page_url.empty() ? kApplicationErrorUrl
+                                                           : table->error_page_url));
+      // A request body we never read makes the connection unusable for another request.
+      bool keep = client_keep_alive && !has_body && !is_upgrade;
+      co_await send_page(*client, req.version(), static_cast<http::status>(ex.rec.status),
+                         error_page(url), keep, opts.legacy, d(opts.idle));
+      if (!keep) {
+        co_return;
+      }
+      continue;
+    }
+    ex.rec.dyno = chosen.name;
+    if (!ex.rec.connect_ms) {
+      ex.rec.connect_ms = 0;
+    }
+    if (opts.legacy) {
+      // HDR-7
+      req.set("Connect-Time", std::to_string(*ex.rec.connect_ms));
+      req.set("Total-Route-Time", std::to_string(ms_since(ex.accepted) - *ex.rec.connect_ms));
+    }
+    const auto service_started = Clock::now();
+
+    // --- forward the request: head, then the body as it arrives (RSP-10) --------------
+    if (send_continue && has_body) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      client->expires_after(d(opts.idle));
+      co_await net::async_write(*client, net::buffer(kContinue.data(), kContinue.size()),
+                                use_ec(ec));
+    }
+    http::request_serializer<http::buffer_body> req_sr{req};
+    bool upstream_broken = false;
+    for (;;) {
+      if (!req_p.is_done()) {
+        req.body().data = relay.data();
+        req.body().size = relay.size();
+        client->expires_after(d(opts.idle));
+        co_await http::async_read(*client, buffer, req_p, use_ec(ec));
+        if (ec == http::error::need_buffer) {
+          ec = {};
+        }
+        if (ec) {
+          // T-3: the client went silent (H28) or away (H27) while sending its body.
+          ex.rec.code = ec == beast::error::timeout ? Code::H28 : Code::H27;
+          ex.rec.status = 499;
+          ex.rec.service_ms = ms_since(service_started);
+          ex.rec.bytes = 0;
+          log(ex.rec);
+          co_return;
+        }
+        req.body().size = relay.size() - req.body().size;
+        req.body().data = relay.data();
+        req.body().more = !req_p.is_done();
+      } else {
+        req.body().data = nullptr;
+        req.body().size = 0;
+        req.body().more = false;
+      }
+      upstream->expires_after(d(opts.idle));
+      co_await http::async_write(*upstream, req_sr, use_ec(ec));
+      if (ec == http::error::need_buffer) {
+        ec = {};
+      }
+      if (ec) {
+        upstream_broken = true;
+        break;
+      }
+      if (req_sr.is_done()) {
+        break;
+      }
+    }
+
+    // --- read the response head (T-2) -------------------------------------------------
+    beast::flat_buffer up_buffer;
+    std::optional<http::response_parser<http::buffer_body>> res_parser;
+    auto fresh_parser = [&] {
+      res_parser.emplace();
+      res_parser->header_limit(kResponseHeaderLimit);
+      res_parser->body_limit(boost::none);
+      if (req.method() == http::verb::head) {
+        res_parser->skip(true);  // RSP-8
+      }
+    };
+    fresh_parser();
+    if (!upstream_broken) {
+      upstream->expires_after(d(opts.first_byte));
+      co_await http::async_read_header(*upstream, up_buffer, *res_parser, use_ec(ec));
+      // A 1xx other than 101 is not relayed: read on to the final response.
+      while (!ec && res_parser->get().result_int() / 100 == 1 &&
+             res_parser->get().result() != http::status::switching_protocols) {
+        fresh_parser();
+        co_await http::async_read_header(*upstream, up_buffer, *res_parser, use_ec(ec));
+      }
+    }
+    auto& res_p = *res_parser;
+    if (upstream_broken || ec || res_p.get().reason().empty()) {
+      Code code;
+      std::string cause;
+      if (upstream_broken) {
+        code = Code::H13;
+      } else if (ec == beast::error::timeout) {
+        code = Code::H12;  // T-2: the dyno connection is closed, the app is not told
+      } else if (ec == http::error::header_limit) {
+        code = Code::H25;
+        cause = "oversized header";
+      } else if (ec == http::error::bad_content_length) {
+        code = Code::H25;
+        cause = "invalid content length";
+      } else if ((ec == http::error::end_of_stream || ec == net::error::eof ||
+                  ec == net::error::connection_reset) &&
+                 up_buffer.size() == 0 && !res_p.got_some()) {
+        code = Code::H13;  // accepted, then closed with no response byte
+      } else if (ec == http::error::partial_message || ec == net::error::eof ||
+                 ec == http::error::end_of_stream || ec == net::error::connection_reset) {
+        code = Code::H18;
+      } else {
+        code = Code::H17;  // unparseable, or no reason phrase (L-8)
+      }
+      ex.rec.code = code;
+      ex.rec.cause = cause;
+      ex.rec.status = info(code).status;
+      ex.rec.service_ms = ms_since(service_started);
+      ex.rec.bytes = 0;
+      log(ex.rec);
+      bool keep = client_keep_alive && req_p.is_done() && !is_upgrade;
+      co_await send_page(*client, req.version(), static_cast<http::status>(ex.rec.status),
+                         error_page(table->error_page_url.empty() ? kApplicationErrorUrl
+                                                                  : table->error_page_url),
+                         keep, opts.legacy, d(opts.idle));
+      if (!keep) {
+        co_return;
+      }
+      continue;
+    }
+
+    auto& res = res_p.get();
+    const bool upstream_keep_alive = res.keep_alive();
+    const bool switching = res.result() == http::status::switching_protocols && is_upgrade;
+    // RSP-1, RSP-2
+    for (auto f : {http::field::connection, http::field::keep_alive, http::field::te,
+                   http::field::proxy_authorization}) {
+      res.erase(f);
+    }
+    res.set(http::field::via, append_list(res[http::field::via], via_token));
+    if (res.count(http::field::server) == 0) {
+      res.set(http::field::server, opts.legacy ? "Cowboy" : "Heroku");
+    }
+    res.version(11);  // RSP-4
+    bool keep_client = client_keep_alive && req_p.is_done();
+    if (switching) {
+      res.set(http::field::connection, "Upgrade");
+    } else {
+      if (req.version() == 10 && res_p.chunked()) {
+        // RSP-5: de-chunk for an HTTP/1.0 client; the body ends when the connection does.
+        res.chunked(false);
+        keep_client = false;
+      }
+      if (!res_p.chunked() && !res_p.content_length() && !res_p.skip() &&
+          res.result_int() != 204 && res.result_int() != 304) {
+        keep_client = false;  // RSP-8: body delimited by the dyno closing
+      }
+      res.keep_alive(keep_client);
+    }
+
+    // --- relay the response: head, then the body as it arrives (T-3) -----------------
+    http::response_serializer<http::buffer_body> res_sr{res};
+    unsigned long long bytes = 0;
+    std::optional<Code> mid_failure;
+    for (;;) {
+      if (!res_p.is_done()) {
+        res.body().data = relay.data();
+        res.body().size = relay.size();
+        upstream->expires_after(d(opts.idle));
+        co_await http::async_read(*upstream, up_buffer, res_p, use_ec(ec));
+        if (ec == http::error::need_buffer) {
+          ec = {};
+        }
+        if (ec) {
+          mid_failure = ec == beast::error::timeout ? Code::H15 : Code::H18;
+          break;
+        }
+        res.body().size = relay.size() - res.body().size;
+        res.body().data = relay.data();
+        res.body().more = !res_p.is_done();
+        bytes += res.body().size;
+      } else {
+        res.body().data = nullptr;
+        res.body().size = 0;
+        res.body().more = false;
+      }
+      client->expires_after(d(opts.idle));
+      co_await http::async_write(*client, res_sr, use_ec(ec));
+      if (ec == http::error::need_buffer) {
+        ec = {};
+      }
+      if (ec) {
+        mid_failure = Code::H27;
+        break;
+      }
+      if (res_sr.is_done()) {
+        break;
+      }
+    }
+    ex.rec.service_ms = ms_since(service_started);
+    ex.rec.bytes = bytes;
+    if (mid_failure) {
+      ex.rec.code = mid_failure;
+      ex.rec.status = info(*mid_failure).status;
+      log(ex.rec);
+      co_return;  // the client already has a partial response: close (T-3)
+    }
+    ex.rec.status = res.result_int();
+    log(ex.rec);
+
+    if (switching) {
+      // RSP-9: a raw byte pipe both ways, 55 s idle (T-3).
+      auto pipe = [this](beast::tcp_stream& from, beast::tcp_stream& to,
+                         beast::flat_buffer& pending) -> net::awaitable<void> {
+        error_code e;
+        if (pending.size() > 0) {
+          to.expires_after(d(opts.idle));
+          co_await net::async_write(to, pending.data(), use_ec(e));
+          pending.consume(pending.size());
+          if (e) {
+            co_return;
+          }
+        }
+        std::array<char, kRelayBuffer> chunk;
+        for (;;) {
+          from.expires_after(d(opts.idle));
+          std::size_t n = co_await from.async_read_some(net::buffer(chunk), use_ec(e));
+          if (e) {
+            break;
+          }
+          to.expires_after(d(opts.idle));
+          co_await net::async_write(to, net::buffer(chunk.data(), n), use_ec(e));
+          if (e) {
+            break;
+          }
+        }
+        error_code ignored;
+        to.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      };
+      std::shared_ptr<beast::tcp_stream> up(std::move(upstream));
+      auto c2u = net::co_spawn(ioc, pipe(*client, *up, buffer), net::use_awaitable);
+      co_await pipe(*up, *client, up_buffer);
+      co_await std::move(c2u);
+      co_return;
+    }
+
+    if (!opts.legacy && upstream_keep_alive && res_p.is_done() && up_buffer.size() == 0) {
+      give_back(chosen.port, std::move(upstream));  // RSP-7 R2
+    }
+    if (!keep_client) {
+      error_code ignored;
+      client->socket().shutdown(tcp::socket::shutdown_send, ignored);
+      co_return;
+    }
+  }
+}
+
+}  // namespace lokku::router

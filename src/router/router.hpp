@@ -1,0 +1,59 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "common/asio.hpp"
+#include "common/log_sink.hpp"
+#include "common/time_scale.hpp"
+#include "common/web_dyno_feed.hpp"
+
+namespace lokku::router {
+
+/// Durations are Heroku's nominal ones (router.md §5); `scale` divides them.
+struct RouterOptions {
+  std::string address = "0.0.0.0";
+  unsigned port = 5000;  ///< 0: any free port (tests)
+  bool legacy = false;   ///< CONVENTIONS.md, Router defaults: --router legacy
+  common::TimeScale scale;
+  std::chrono::nanoseconds connect_timeout = std::chrono::seconds(5);   ///< T-1, per attempt
+  std::chrono::nanoseconds connect_total = std::chrono::seconds(75);    ///< T-1, LB-3
+  std::chrono::nanoseconds first_byte = std::chrono::seconds(30);       ///< T-2, H12
+  std::chrono::nanoseconds idle = std::chrono::seconds(55);             ///< T-3, H15/H28
+  std::chrono::nanoseconds keepalive = std::chrono::seconds(60);        ///< T-4
+  std::chrono::nanoseconds pool_idle = std::chrono::seconds(90);        ///< T-5
+  std::chrono::nanoseconds boot_hold = std::chrono::seconds(75);        ///< T-6, H20
+  std::chrono::nanoseconds quarantine = std::chrono::seconds(5);        ///< LB-2
+  std::chrono::nanoseconds request_head = std::chrono::seconds(30);  ///< CONVENTIONS: head deadline
+  int max_attempts = 10;                                                ///< LB-2
+};
+
+/// Heroku's router in front of one app's web dynos (router.md): accepts clients on the
+/// public port, rewrites and forwards each request to a web dyno from the WebDynoFeed,
+/// streams bodies both ways, answers H-codes, and writes one `heroku[router]` line per
+/// request to the app log. Owned by the app; runs on the io_context it is given; every
+/// connection is a coroutine that holds the router's shared state, so connections may
+/// outlive the Router object itself until they finish.
+class Router {
+ public:
+  Router(net::io_context& ioc, common::LogSink& sink, common::WebDynoFeed& feed,
+         RouterOptions options);
+  ~Router();
+  Router(const Router&) = delete;
+  Router& operator=(const Router&) = delete;
+
+  /// Binds and starts accepting. Throws std::system_error naming the address on failure.
+  void start();
+  /// Stops accepting and closes idle client connections; requests in flight finish.
+  void stop();
+  /// The bound port (useful with port 0).
+  unsigned port() const;
+
+  struct State;
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace lokku::router
