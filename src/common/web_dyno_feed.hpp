@@ -2,6 +2,8 @@
 // The seam between the dyno manager and the router (STYLE.md §1): the manager publishes an
 // immutable table of web dynos; the router takes one snapshot per request and keeps it.
 
+#include "common/asio.hpp"
+
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -10,8 +12,6 @@
 #include <mutex>
 #include <string>
 #include <vector>
-
-#include "common/asio.hpp"
 
 namespace lokku::common {
 
@@ -25,8 +25,8 @@ struct WebDyno {
 
 struct WebDynoTable {
   std::uint64_t generation = 0;
-  bool has_release = true;  ///< false: H81 (blank app)
-  bool maintenance = false;  ///< H80
+  bool has_release = true;           ///< false: H81 (blank app)
+  bool maintenance = false;          ///< H80
   std::string error_page_url;        ///< ERROR_PAGE_URL config var (PAGE-2)
   std::string maintenance_page_url;  ///< MAINTENANCE_PAGE_URL config var
   std::vector<WebDyno> dynos;        ///< empty: web scaled to 0 (H14)

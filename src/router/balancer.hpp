@@ -2,14 +2,14 @@
 // Dyno selection (router.md LB-1, LB-2 quarantine), pure: the caller passes `now` and the
 // random source.
 
+#include "common/web_dyno_feed.hpp"
+
 #include <chrono>
 #include <map>
 #include <optional>
 #include <random>
 #include <set>
 #include <string>
-
-#include "common/web_dyno_feed.hpp"
 
 namespace lokku::router {
 

@@ -26,8 +26,8 @@ std::string new_request_id() {
   std::uint64_t a = rng(), b = rng();
   a = (a & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
   b = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
-  return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", a >> 32, (a >> 16) & 0xffff,
-                     a & 0xffff, b >> 48, b & 0xffffffffffffULL);
+  return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", a >> 32, (a >> 16) & 0xffff, a & 0xffff,
+                     b >> 48, b & 0xffffffffffffULL);
 }
 
 std::string append_list(std::string_view existing, std::string_view value) {
@@ -94,8 +94,8 @@ bool has_token(std::string_view list, std::string_view token) {
   std::size_t pos = 0;
   while (pos <= list.size()) {
     auto comma = list.find(',', pos);
-    auto item = list.substr(pos, comma == std::string_view::npos ? std::string_view::npos
-                                                                 : comma - pos);
+    auto item =
+        list.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
     auto b = item.find_first_not_of(" \t");
     auto e = item.find_last_not_of(" \t");
     if (b != std::string_view::npos && iequals(item.substr(b, e - b + 1), token)) {

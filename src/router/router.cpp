@@ -1,10 +1,13 @@
 // The one translation unit of the router that includes Beast (its headers are heavy).
 #include "router/router.hpp"
 
-#include <sys/socket.h>
+#include "router/balancer.hpp"
+#include "router/headers.hpp"
+#include "router/router_error.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -12,17 +15,14 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <fmt/format.h>
 
 #include <array>
-#include <fmt/format.h>
 #include <map>
 #include <random>
 #include <set>
+#include <sys/socket.h>
 #include <vector>
-
-#include "router/balancer.hpp"
-#include "router/headers.hpp"
-#include "router/router_error.hpp"
 
 namespace lokku::router {
 
@@ -30,14 +30,17 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
 using error_code = boost::system::error_code;
+using namespace net::experimental::awaitable_operators;
 
 namespace {
 
-constexpr std::size_t kRelayBuffer = 16 * 1024;
-constexpr std::uint32_t kHeaderLimit = 64 * 1024;     // L-1..L-4 together, per request head
+constexpr std::size_t kRelayBuffer = 256 * 1024;
+constexpr std::uint32_t kHeaderLimit = 64 * 1024;           // L-1..L-4 together, per request head
 constexpr std::uint32_t kResponseHeaderLimit = 512 * 1024;  // L-6
 
-auto use_ec(error_code& ec) { return net::redirect_error(net::use_awaitable, ec); }
+auto use_ec(error_code& ec) {
+  return net::redirect_error(net::use_awaitable, ec);
+}
 
 long ms_since(Clock::time_point t) {
   return static_cast<long>(
@@ -60,8 +63,7 @@ bool still_idle(beast::tcp_stream& s) {
 }  // namespace
 
 struct Router::State : std::enable_shared_from_this<Router::State> {
-  State(net::io_context& ioc_, common::LogSink& sink_, common::WebDynoFeed& feed_,
-        RouterOptions o)
+  State(net::io_context& ioc_, common::LogSink& sink_, common::WebDynoFeed& feed_, RouterOptions o)
       : ioc(ioc_), sink(sink_), feed(feed_), opts(std::move(o)), acceptor(ioc_) {}
 
   net::io_context& ioc;
@@ -75,9 +77,7 @@ struct Router::State : std::enable_shared_from_this<Router::State> {
   bool stopping = false;
   std::set<std::shared_ptr<beast::tcp_stream>> idle_clients;  ///< closed by stop()
 
-  std::chrono::nanoseconds d(std::chrono::nanoseconds nominal) const {
-    return opts.scale(nominal);
-  }
+  std::chrono::nanoseconds d(std::chrono::nanoseconds nominal) const { return opts.scale(nominal); }
 
   void log(const AccessRecord& r) { sink.line("heroku", "router", format_access(r)); }
 
@@ -136,7 +136,9 @@ Router::Router(net::io_context& ioc, common::LogSink& sink, common::WebDynoFeed&
                RouterOptions options)
     : state_(std::make_shared<State>(ioc, sink, feed, std::move(options))) {}
 
-Router::~Router() { stop(); }
+Router::~Router() {
+  stop();
+}
 
 void Router::start() {
   auto& s = *state_;
@@ -151,8 +153,8 @@ void Router::start() {
     s.acceptor.listen(net::socket_base::max_listen_connections, ec);
   }
   if (ec) {
-    throw std::system_error(ec, fmt::format("router: cannot listen on {}:{}", s.opts.address,
-                                            s.opts.port));
+    throw std::system_error(
+        ec, fmt::format("router: cannot listen on {}:{}", s.opts.address, s.opts.port));
   }
   net::co_spawn(s.ioc, state_->accept_loop(), net::detached);
 }
@@ -258,12 +260,23 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
     http::request_parser<http::buffer_body> req_p;
     req_p.header_limit(kHeaderLimit);
     req_p.body_limit(boost::none);  // L-10
-    client->expires_after(d(opts.request_head));
-    co_await http::async_read_header(*client, buffer, req_p, use_ec(ec));
+    // The head deadline cancels the read without closing the socket, so that the client can
+    // still be told 408 (T-4).
+    client->expires_never();
+    net::steady_timer head_timer(ioc);
+    head_timer.expires_after(d(opts.request_head));
+    error_code timer_ec;
+    auto first = co_await (http::async_read_header(*client, buffer, req_p, use_ec(ec)) ||
+                           head_timer.async_wait(use_ec(timer_ec)));
+    if (first.index() == 1) {
+      ec = beast::error::timeout;
+    }
     if (ec) {
       // T-7: client errors before the app is known get a bare 4xx and no log line.
       if (ec == beast::error::timeout) {
         co_await send_bare(*client, http::status::request_timeout, d(opts.idle));
+      } else if (ec == http::error::bad_version) {
+        co_await send_bare(*client, http::status::http_version_not_supported, d(opts.idle));
       } else if (ec != http::error::end_of_stream && ec != net::error::eof &&
                  ec != net::error::connection_reset) {
         co_await send_bare(*client, http::status::bad_request, d(opts.idle));
@@ -295,7 +308,8 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
       co_return;
     }
     ex.rec.host = host ? *host : std::string();
-    const bool has_body = req_p.chunked() || (req_p.content_length() && *req_p.content_length() > 0);
+    const bool has_body =
+        req_p.chunked() || (req_p.content_length() && *req_p.content_length() > 0);
 
     // HDR-1
     auto rid = req["X-Request-ID"];
@@ -308,10 +322,9 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
     // HDR-3, HDR-4, HDR-5
     req.set("X-Forwarded-Proto", "http");
     req.set("X-Forwarded-Port", std::to_string(listen_port));
-    req.set("X-Request-Start",
-            std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                               accepted_wall.time_since_epoch())
-                               .count()));
+    req.set("X-Request-Start", std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                  accepted_wall.time_since_epoch())
+                                                  .count()));
     // HDR-6
     const std::string via_token = opts.legacy ? "1.1 vegur" : "1.1 heroku-router";
     req.set(http::field::via, append_list(req[http::field::via], via_token));
@@ -334,7 +347,12 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
       req.erase(http::field::expect);
     }
     // RSP-9: Connection: upgrade needs an Upgrade header.
-    const bool upgrade_requested = has_token(req[http::field::connection], "upgrade");
+    bool upgrade_requested = false;
+    for (const auto& f : req) {
+      if (f.name() == http::field::connection && has_token(f.value(), "upgrade")) {
+        upgrade_requested = true;
+      }
+    }
     if (upgrade_requested && req.count(http::field::upgrade) == 0) {
       ex.rec.code = Code::H26;
       ex.rec.cause = "bad header";
@@ -384,9 +402,8 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
             any_up = any_up || dy.state == common::WebDynoState::up;
             any_starting = any_starting || dy.state == common::WebDynoState::starting;
           }
-          if (last_connect_failure &&
-              (static_cast<std::size_t>(attempts) >= table->dynos.size() ||
-               attempts >= opts.max_attempts)) {
+          if (last_connect_failure && (static_cast<std::size_t>(attempts) >= table->dynos.size() ||
+                                       attempts >= opts.max_attempts)) {
             failure = last_connect_failure;  // LB-2: use the last failure
             break;
           }
@@ -454,17 +471,16 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
       ex.rec.code = failure;
       ex.rec.status = info(*failure).status;
       if (*failure == Code::H19) {
-        ex.rec.connect_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                d(opts.connect_timeout))
-                                .count();
+        ex.rec.connect_ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(d(opts.connect_timeout)).count();
         ex.rec.dyno = chosen.name;
       }
       log(ex.rec);
-      std::string url(*failure == Code::H80
-                          ? (table->maintenance_page_url.empty() ? kMaintenanceUrl
-                                                                 : table->maintenance_page_url)
-                          : (table->error_page_url.empty() ? kApplicationErrorUrl
-                                                           : table->error_page_url));
+      std::string url(
+          *failure == Code::H80
+              ? (table->maintenance_page_url.empty() ? kMaintenanceUrl
+                                                     : table->maintenance_page_url)
+              : (table->error_page_url.empty() ? kApplicationErrorUrl : table->error_page_url));
       // A request body we never read makes the connection unusable for another request.
       bool keep = client_keep_alive && !has_body && !is_upgrade;
       co_await send_page(*client, req.version(), static_cast<http::status>(ex.rec.status),
@@ -587,10 +603,10 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
       ex.rec.bytes = 0;
       log(ex.rec);
       bool keep = client_keep_alive && req_p.is_done() && !is_upgrade;
-      co_await send_page(*client, req.version(), static_cast<http::status>(ex.rec.status),
-                         error_page(table->error_page_url.empty() ? kApplicationErrorUrl
-                                                                  : table->error_page_url),
-                         keep, opts.legacy, d(opts.idle));
+      co_await send_page(
+          *client, req.version(), static_cast<http::status>(ex.rec.status),
+          error_page(table->error_page_url.empty() ? kApplicationErrorUrl : table->error_page_url),
+          keep, opts.legacy, d(opts.idle));
       if (!keep) {
         co_return;
       }
@@ -619,18 +635,24 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
         res.chunked(false);
         keep_client = false;
       }
-      if (!res_p.chunked() && !res_p.content_length() && !res_p.skip() &&
-          res.result_int() != 204 && res.result_int() != 304) {
+      if (!res_p.chunked() && !res_p.content_length() && !res_p.skip() && res.result_int() != 204 &&
+          res.result_int() != 304) {
         keep_client = false;  // RSP-8: body delimited by the dyno closing
       }
       res.keep_alive(keep_client);
+      res.set(http::field::connection, keep_client ? "keep-alive" : "close");  // RSP-6
     }
 
     // --- relay the response: head, then the body as it arrives (T-3) -----------------
     http::response_serializer<http::buffer_body> res_sr{res};
     unsigned long long bytes = 0;
     std::optional<Code> mid_failure;
-    for (;;) {
+    client->expires_after(d(opts.idle));
+    co_await http::async_write_header(*client, res_sr, use_ec(ec));
+    if (ec) {
+      mid_failure = Code::H27;
+    }
+    while (!mid_failure) {
       if (!res_p.is_done()) {
         res.body().data = relay.data();
         res.body().size = relay.size();
@@ -705,10 +727,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
         error_code ignored;
         to.socket().shutdown(tcp::socket::shutdown_send, ignored);
       };
-      std::shared_ptr<beast::tcp_stream> up(std::move(upstream));
-      auto c2u = net::co_spawn(ioc, pipe(*client, *up, buffer), net::use_awaitable);
-      co_await pipe(*up, *client, up_buffer);
-      co_await std::move(c2u);
+      co_await (pipe(*client, *upstream, buffer) && pipe(*upstream, *client, up_buffer));
       co_return;
     }
 

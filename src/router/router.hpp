@@ -1,13 +1,13 @@
 #pragma once
 
-#include <chrono>
-#include <memory>
-#include <string>
-
 #include "common/asio.hpp"
 #include "common/log_sink.hpp"
 #include "common/time_scale.hpp"
 #include "common/web_dyno_feed.hpp"
+
+#include <chrono>
+#include <memory>
+#include <string>
 
 namespace lokku::router {
 
@@ -17,16 +17,16 @@ struct RouterOptions {
   unsigned port = 5000;  ///< 0: any free port (tests)
   bool legacy = false;   ///< CONVENTIONS.md, Router defaults: --router legacy
   common::TimeScale scale;
-  std::chrono::nanoseconds connect_timeout = std::chrono::seconds(5);   ///< T-1, per attempt
-  std::chrono::nanoseconds connect_total = std::chrono::seconds(75);    ///< T-1, LB-3
-  std::chrono::nanoseconds first_byte = std::chrono::seconds(30);       ///< T-2, H12
-  std::chrono::nanoseconds idle = std::chrono::seconds(55);             ///< T-3, H15/H28
-  std::chrono::nanoseconds keepalive = std::chrono::seconds(60);        ///< T-4
-  std::chrono::nanoseconds pool_idle = std::chrono::seconds(90);        ///< T-5
-  std::chrono::nanoseconds boot_hold = std::chrono::seconds(75);        ///< T-6, H20
-  std::chrono::nanoseconds quarantine = std::chrono::seconds(5);        ///< LB-2
+  std::chrono::nanoseconds connect_timeout = std::chrono::seconds(5);  ///< T-1, per attempt
+  std::chrono::nanoseconds connect_total = std::chrono::seconds(75);   ///< T-1, LB-3
+  std::chrono::nanoseconds first_byte = std::chrono::seconds(30);      ///< T-2, H12
+  std::chrono::nanoseconds idle = std::chrono::seconds(55);            ///< T-3, H15/H28
+  std::chrono::nanoseconds keepalive = std::chrono::seconds(60);       ///< T-4
+  std::chrono::nanoseconds pool_idle = std::chrono::seconds(90);       ///< T-5
+  std::chrono::nanoseconds boot_hold = std::chrono::seconds(75);       ///< T-6, H20
+  std::chrono::nanoseconds quarantine = std::chrono::seconds(5);       ///< LB-2
   std::chrono::nanoseconds request_head = std::chrono::seconds(30);  ///< CONVENTIONS: head deadline
-  int max_attempts = 10;                                                ///< LB-2
+  int max_attempts = 10;                                             ///< LB-2
 };
 
 /// Heroku's router in front of one app's web dynos (router.md): accepts clients on the

@@ -30,7 +30,9 @@ const CodeInfo& info(Code code) {
 }
 
 namespace {
-std::string opt_ms(const std::optional<long>& v) { return v ? fmt::format("{}ms", *v) : ""; }
+std::string opt_ms(const std::optional<long>& v) {
+  return v ? fmt::format("{}ms", *v) : "";
+}
 }  // namespace
 
 std::string format_access(const AccessRecord& r) {

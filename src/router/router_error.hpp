@@ -8,26 +8,44 @@
 
 namespace lokku::router {
 
-enum class Code { H10, H12, H13, H14, H15, H17, H18, H19, H20, H21, H25, H26, H27, H28, H80, H81, H99 };
+enum class Code {
+  H10,
+  H12,
+  H13,
+  H14,
+  H15,
+  H17,
+  H18,
+  H19,
+  H20,
+  H21,
+  H25,
+  H26,
+  H27,
+  H28,
+  H80,
+  H81,
+  H99
+};
 
 struct CodeInfo {
-  std::string_view name;  ///< "H12"
-  std::string_view desc;  ///< "Request timeout"
-  int status;             ///< what the client gets (499 = logged only, ERR-1)
-  std::string_view level; ///< at=error|warning|info
+  std::string_view name;   ///< "H12"
+  std::string_view desc;   ///< "Request timeout"
+  int status;              ///< what the client gets (499 = logged only, ERR-1)
+  std::string_view level;  ///< at=error|warning|info
 };
 const CodeInfo& info(Code code);
 
 /// Everything one `heroku[router]` line says (LOG-3). Unset optionals print as `key=`.
 struct AccessRecord {
   std::optional<Code> code;
-  std::string cause;        ///< H26/H25 `cause="…"`
+  std::string cause;  ///< H26/H25 `cause="…"`
   std::string method;
-  std::string path;         ///< path and query
+  std::string path;  ///< path and query
   std::string host;
   std::string request_id;
-  std::string fwd;          ///< the whole X-Forwarded-For sent to the dyno
-  std::string dyno;         ///< empty when no dyno was involved
+  std::string fwd;   ///< the whole X-Forwarded-For sent to the dyno
+  std::string dyno;  ///< empty when no dyno was involved
   std::optional<long> connect_ms;
   std::optional<long> service_ms;
   int status = 0;

@@ -145,7 +145,8 @@ TEST(BadInput, HundredMegabytesWithoutNewline) {
     }
   }
   EXPECT_GT(hwm_kb, 0);
-  EXPECT_LT(hwm_kb, 80 * 1024) << "lokku must not buffer the whole line";
+  // The sanitizer build alone peaks near 80 MB here; holding the line would add 100 MB.
+  EXPECT_LT(hwm_kb, 140 * 1024) << "lokku must not buffer the whole line";
   lokku.signal(SIGINT);
   EXPECT_EQ(lokku.wait_exit(20s), 0);
 }
