@@ -3,7 +3,6 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <signal.h>
 #include <sys/resource.h>
 
@@ -136,14 +135,7 @@ TEST(BadInput, HundredMegabytesWithoutNewline) {
   ASSERT_TRUE(lokku.wait_for(R"(app\[worker\.1\]: done$)", 120s));
   // 10000 chunks of 10000 bytes, plus the heroku and done lines.
   EXPECT_GE(lokku.stdout_line_count(), 10001u);
-  std::ifstream status("/proc/" + std::to_string(lokku.pid()) + "/status");
-  std::string line;
-  long hwm_kb = -1;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) {
-      hwm_kb = std::stol(line.substr(6));
-    }
-  }
+  long hwm_kb = peak_rss_kb(lokku.pid());
   EXPECT_GT(hwm_kb, 0);
   // The sanitizer build alone peaks near 80 MB here; holding the line would add 100 MB.
   EXPECT_LT(hwm_kb, 140 * 1024) << "lokku must not buffer the whole line";

@@ -1,14 +1,13 @@
 // The router (router.md), end to end: the real lokku binary, the backend.py helper as web
 // dynos, and raw sockets as clients.
-#include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/resource.h>
-
-#include <fstream>
-#include <regex>
-
 #include "support/http_client.hpp"
 #include "support/lokku_process.hpp"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <signal.h>
+#include <sys/resource.h>
 
 namespace lokku::test {
 namespace {
@@ -18,8 +17,8 @@ namespace fs = std::filesystem;
 /// An app of backend.py web dynos behind lokku's router.
 class RouterApp {
  public:
-  explicit RouterApp(std::vector<std::string> args = {}, std::string env = "",
-                     int web_dynos = 1, std::string procfile_extra = "",
+  explicit RouterApp(std::vector<std::string> args = {}, std::string env = "", int web_dynos = 1,
+                     std::string procfile_extra = "",
                      std::map<std::string, std::string> lokku_env = {}) {
     fs::copy_file(fs::path(LOKKU_TEST_HELPERS_DIR) / "backend.py", dir.path() / "backend.py");
     dir.write("Procfile", "web: python3 -u backend.py\n" + procfile_extra);
@@ -29,9 +28,9 @@ class RouterApp {
     argv.insert(argv.end(), args.begin(), args.end());
     lokku = std::make_unique<LokkuProcess>(argv, dir.path(), lokku_env);
     if (web_dynos > 0) {
-      up = static_cast<bool>(lokku->wait_for_count(
-          R"(heroku\[web\.\d+\]: State changed from starting to up)",
-          static_cast<std::size_t>(web_dynos)));
+      up = static_cast<bool>(
+          lokku->wait_for_count(R"(heroku\[web\.\d+\]: State changed from starting to up)",
+                                static_cast<std::size_t>(web_dynos)));
     }
   }
   ~RouterApp() {
@@ -81,7 +80,8 @@ TEST(RouterHeaders, RequestIdKeptWhenValidElseGenerated) {
   r = http_request(app.port, "GET", "/headers", "X-Request-ID: too-short\r\n");
   ASSERT_TRUE(r);
   std::string id = header_value(r->body, "X-Request-ID");
-  EXPECT_TRUE(std::regex_match(id, std::regex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")))
+  EXPECT_TRUE(std::regex_match(
+      id, std::regex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")))
       << id;
   EXPECT_FALSE(app.router_line(id).empty());
 }
@@ -149,8 +149,9 @@ TEST(RouterHeaders, ExpectContinue) {
   RouterApp app;
   ASSERT_TRUE(app.up);
   Connection c(app.port);
-  ASSERT_TRUE(c.send("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
-                     "Expect: 100-continue\r\n\r\n"));
+  ASSERT_TRUE(
+      c.send("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+             "Expect: 100-continue\r\n\r\n"));
   auto cont = c.read_response();
   ASSERT_TRUE(cont);
   EXPECT_EQ(cont->status, 100);
@@ -170,13 +171,15 @@ TEST(RouterHeaders, ExpectContinue) {
 TEST(RouterLog, LineHasEveryFieldInOrder) {
   RouterApp app;
   ASSERT_TRUE(app.up);
-  auto r = http_request(app.port, "GET", "/headers?x=1",
-                        "X-Request-ID: 0123456789abcdefghij-lokku\r\nX-Forwarded-For: 10.1.2.3\r\n");
+  auto r =
+      http_request(app.port, "GET", "/headers?x=1",
+                   "X-Request-ID: 0123456789abcdefghij-lokku\r\nX-Forwarded-For: 10.1.2.3\r\n");
   ASSERT_TRUE(r);
   auto line = app.router_line("0123456789abcdefghij-lokku");
   EXPECT_TRUE(std::regex_search(
       line,
-      std::regex(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00 heroku\[router\]: at=info method=GET path="/headers\?x=1" host=localhost request_id=0123456789abcdefghij-lokku fwd="10\.1\.2\.3, 127\.0\.0\.1" dyno=web\.1 connect=\d+ms service=\d+ms status=200 bytes=\d+ protocol=http$)")))
+      std::regex(
+          R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00 heroku\[router\]: at=info method=GET path="/headers\?x=1" host=localhost request_id=0123456789abcdefghij-lokku fwd="10\.1\.2\.3, 127\.0\.0\.1" dyno=web\.1 connect=\d+ms service=\d+ms status=200 bytes=\d+ protocol=http$)")))
       << line;
 }
 
@@ -248,7 +251,8 @@ TEST(RouterConnections, UpgradeIsTunnelled) {
   RouterApp app;
   ASSERT_TRUE(app.up);
   Connection c(app.port);
-  ASSERT_TRUE(c.send("GET /upgrade HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n"));
+  ASSERT_TRUE(
+      c.send("GET /upgrade HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n"));
   auto r = c.read_response(true);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 101);
@@ -295,8 +299,8 @@ TEST(RouterConnections, LargeBodiesStreamWithBoundedMemory) {
   }
   {
     Connection c(app.port, 120s);
-    ASSERT_TRUE(c.send("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: " +
-                       std::to_string(gib) + "\r\n\r\n"));
+    ASSERT_TRUE(c.send(
+        "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(gib) + "\r\n\r\n"));
     std::string block(1 << 20, 'u');
     for (std::size_t sent = 0; sent < gib; sent += block.size()) {
       ASSERT_TRUE(c.send(block));
@@ -305,21 +309,15 @@ TEST(RouterConnections, LargeBodiesStreamWithBoundedMemory) {
     ASSERT_TRUE(r);
     EXPECT_EQ(r->body, std::to_string(gib));
   }
-  std::ifstream status("/proc/" + std::to_string(app.lokku->pid()) + "/status");
-  std::string line;
-  long hwm_kb = -1;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) {
-      hwm_kb = std::stol(line.substr(6));
-    }
-  }
+  long hwm_kb = peak_rss_kb(app.lokku->pid());
   EXPECT_GT(hwm_kb, 0);
   EXPECT_LT(hwm_kb, 200 * 1024) << "the router must stream, not buffer a whole body";
 }
 
 // PAGE-1: router errors serve the Application Error page; the cause is only in the log.
-void expect_error_page(const std::optional<Response>& r, int status,
-                       const std::string& url = "//www.herokucdn.com/error-pages/application-error.html") {
+void expect_error_page(
+    const std::optional<Response>& r, int status,
+    const std::string& url = "//www.herokucdn.com/error-pages/application-error.html") {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, status);
   EXPECT_EQ(r->header("content-type"), "text/html; charset=utf-8");
@@ -343,17 +341,21 @@ TEST(RouterErrors, DynoMisbehaviourCodes) {
   RouterApp app;
   ASSERT_TRUE(app.up);
   expect_error_page(http_request(app.port, "GET", "/close"), 503);
-  EXPECT_TRUE(app.lokku->wait_for(R"(at=error code=H13 desc="Connection closed without response" method=GET path="/close")"));
+  EXPECT_TRUE(app.lokku->wait_for(
+      R"(at=error code=H13 desc="Connection closed without response" method=GET path="/close")"));
   expect_error_page(http_request(app.port, "GET", "/garbage"), 503);
-  EXPECT_TRUE(app.lokku->wait_for(R"(at=error code=H17 desc="Poorly formatted HTTP response" method=GET path="/garbage")"));
+  EXPECT_TRUE(app.lokku->wait_for(
+      R"(at=error code=H17 desc="Poorly formatted HTTP response" method=GET path="/garbage")"));
   expect_error_page(http_request(app.port, "GET", "/noreason"), 503);
-  EXPECT_TRUE(app.lokku->wait_for(R"(at=error code=H17 desc="Poorly formatted HTTP response" method=GET path="/noreason")"));
+  EXPECT_TRUE(app.lokku->wait_for(
+      R"(at=error code=H17 desc="Poorly formatted HTTP response" method=GET path="/noreason")"));
   // H18: the client already has the head, so it just sees the connection close early.
   auto r = http_request(app.port, "GET", "/partial");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
   EXPECT_LT(r->body.size(), 100u);
-  EXPECT_TRUE(app.lokku->wait_for(R"(sock=backend at=error code=H18 desc="Server Request Interrupted" method=GET path="/partial")"));
+  EXPECT_TRUE(app.lokku->wait_for(
+      R"(sock=backend at=error code=H18 desc="Server Request Interrupted" method=GET path="/partial")"));
   // The router keeps serving.
   r = http_request(app.port, "GET", "/headers");
   ASSERT_TRUE(r);
@@ -367,7 +369,8 @@ TEST(RouterErrors, H15IdleConnection) {
   auto r = http_request(app.port, "GET", "/stall");
   ASSERT_TRUE(r);
   EXPECT_LT(r->body.size(), 100u);
-  EXPECT_TRUE(app.lokku->wait_for(R"(at=error code=H15 desc="Idle connection" method=GET path="/stall")"));
+  EXPECT_TRUE(
+      app.lokku->wait_for(R"(at=error code=H15 desc="Idle connection" method=GET path="/stall")"));
 }
 
 // H27: the client goes away before the response is done (499, logged only).
@@ -379,7 +382,8 @@ TEST(RouterErrors, H27ClientInterrupted) {
     ASSERT_TRUE(c.send("GET /download?n=500000000 HTTP/1.1\r\nHost: x\r\n\r\n"));
     ASSERT_FALSE(c.read_bytes(1000).empty());
   }  // closed mid-body
-  EXPECT_TRUE(app.lokku->wait_for(R"(sock=client at=warning code=H27 desc="Client Request Interrupted" method=GET path="/download\?n=500000000" .* status=499 )"));
+  EXPECT_TRUE(app.lokku->wait_for(
+      R"(sock=client at=warning code=H27 desc="Client Request Interrupted" method=GET path="/download\?n=500000000" .* status=499 )"));
 }
 
 // LB-5 / CRASH-7: every web dyno crashed is H10; PAGE-2: ERROR_PAGE_URL replaces the page.
@@ -389,9 +393,12 @@ TEST(RouterErrors, H10AppCrashedWithCustomErrorPage) {
   dir.write(".env", "ERROR_PAGE_URL=https://example.com/oops.html\n");
   unsigned port = free_port();
   LokkuProcess lokku({"start", "-p", std::to_string(port)}, dir.path());
-  ASSERT_TRUE(lokku.wait_for_count(R"(heroku\[web\.1\]: State changed from up to crashed|heroku\[web\.1\]: State changed from starting to crashed)", 2));
+  ASSERT_TRUE(lokku.wait_for_count(
+      R"(heroku\[web\.1\]: State changed from up to crashed|heroku\[web\.1\]: State changed from starting to crashed)",
+      2));
   expect_error_page(http_request(port, "GET", "/"), 503, "https://example.com/oops.html");
-  EXPECT_TRUE(lokku.wait_for(R"(heroku\[router\]: at=error code=H10 desc="App crashed" method=GET path="/" host=localhost request_id=\S+ fwd="127\.0\.0\.1" dyno= connect= service= status=503 bytes= protocol=http$)"));
+  EXPECT_TRUE(lokku.wait_for(
+      R"(heroku\[router\]: at=error code=H10 desc="App crashed" method=GET path="/" host=localhost request_id=\S+ fwd="127\.0\.0\.1" dyno= connect= service= status=503 bytes= protocol=http$)"));
   lokku.signal(SIGINT);
   EXPECT_EQ(lokku.wait_exit(20s), 0);
 }
@@ -404,7 +411,8 @@ TEST(RouterErrors, H14NoWebProcesses) {
   LokkuProcess lokku({"start", "-p", std::to_string(port), "-m", "worker=1"}, dir.path());
   ASSERT_TRUE(lokku.wait_for(R"(heroku\[worker\.1\]: State changed from starting to up)"));
   expect_error_page(http_request(port, "GET", "/x"), 503);
-  EXPECT_TRUE(lokku.wait_for(R"(heroku\[router\]: at=error code=H14 desc="No web processes running" method=GET path="/x")"));
+  EXPECT_TRUE(lokku.wait_for(
+      R"(heroku\[router\]: at=error code=H14 desc="No web processes running" method=GET path="/x")"));
   lokku.signal(SIGINT);
   EXPECT_EQ(lokku.wait_exit(20s), 0);
 }
@@ -462,7 +470,8 @@ TEST(RouterBalancing, H21WhenEveryDynoRefuses) {
   ASSERT_TRUE(app.up);
   ASSERT_TRUE(app.lokku->wait_for(R"(app\[web\.1\]: stopped listening)"));
   expect_error_page(http_request(app.port, "GET", "/"), 503);
-  EXPECT_TRUE(app.lokku->wait_for(R"(heroku\[router\]: at=error code=H21 desc="Backend connection refused")"));
+  EXPECT_TRUE(app.lokku->wait_for(
+      R"(heroku\[router\]: at=error code=H21 desc="Backend connection refused")"));
 }
 
 // Bad input never stalls other clients: a client trickling its head is cut off by the head

@@ -1,14 +1,13 @@
 #include "support/http_client.hpp"
 
+#include <algorithm>
 #include <arpa/inet.h>
+#include <cctype>
+#include <cerrno>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <algorithm>
-#include <cctype>
-#include <cerrno>
 
 namespace lokku::test {
 
@@ -35,7 +34,9 @@ Connection::Connection(unsigned port, std::chrono::milliseconds timeout) {
   }
 }
 
-Connection::~Connection() { close(); }
+Connection::~Connection() {
+  close();
+}
 
 void Connection::close() {
   if (fd_ >= 0) {
@@ -172,8 +173,8 @@ std::optional<Response> http_request(unsigned port, const std::string& method,
   if (!c.ok()) {
     return std::nullopt;
   }
-  std::string req = method + " " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n" +
-                    extra_headers;
+  std::string req = method + " " + target +
+                    " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n" + extra_headers;
   if (!body.empty()) {
     req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   }

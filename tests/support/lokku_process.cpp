@@ -1,6 +1,7 @@
 #include "support/lokku_process.hpp"
 
 #include "common/ports.hpp"
+#include "support/http_client.hpp"
 
 #include <arpa/inet.h>
 #include <cstring>
@@ -8,6 +9,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <fstream>
+#include <limits>
 #include <netinet/in.h>
 #include <random>
 #include <signal.h>
@@ -347,36 +349,22 @@ Listener::~Listener() {
 }
 
 std::string http_get(unsigned port, const std::string& path) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
+  Connection c(port, 5s);
+  if (!c.ok() || !c.send("GET " + path + " HTTP/1.0\r\nHost: localhost\r\n\r\n")) {
     return {};
   }
-  timeval tv{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return {};
-  }
-  std::string req = "GET " + path + " HTTP/1.0\r\nHost: localhost\r\n\r\n";
-  if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) < 0) {
-    ::close(fd);
-    return {};
-  }
-  std::string resp;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) {
-      break;
+  return c.read_bytes(std::numeric_limits<std::size_t>::max());
+}
+
+long peak_rss_kb(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) {
+      return std::stol(line.substr(6));
     }
-    resp.append(buf, static_cast<std::size_t>(n));
   }
-  ::close(fd);
-  return resp;
+  return -1;
 }
 
 std::optional<unsigned> port_from_line(const std::string& line) {

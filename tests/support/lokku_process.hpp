@@ -110,6 +110,9 @@ class Listener {
   int fd_ = -1;
 };
 
+/// VmHWM of a live process, in kB (-1 when it cannot be read).
+long peak_rss_kb(pid_t pid);
+
 /// A GET / over a fresh TCP connection to 127.0.0.1:port; the whole response, or "" on error.
 std::string http_get(unsigned port, const std::string& path = "/");
 
