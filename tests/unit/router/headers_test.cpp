@@ -1,0 +1,54 @@
+#include "router/headers.hpp"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+
+namespace lokku::router {
+namespace {
+
+// router.md HDR-1
+TEST(RouterHeadersUnit, RequestIdValidity) {
+  EXPECT_TRUE(valid_request_id(std::string(20, 'a')));
+  EXPECT_TRUE(valid_request_id(std::string(200, 'Z')));
+  EXPECT_TRUE(valid_request_id("abcDEF0123456789+/=-x"));
+  EXPECT_FALSE(valid_request_id(std::string(19, 'a')));
+  EXPECT_FALSE(valid_request_id(std::string(201, 'a')));
+  EXPECT_FALSE(valid_request_id("abcdefghij0123456789_"));
+  EXPECT_FALSE(valid_request_id("abcdefghij 0123456789"));
+}
+
+TEST(RouterHeadersUnit, GeneratedIdsAreLowercaseV4Uuids) {
+  std::regex uuid("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+  auto a = new_request_id();
+  EXPECT_TRUE(std::regex_match(a, uuid)) << a;
+  EXPECT_NE(a, new_request_id());
+  EXPECT_TRUE(valid_request_id(a));
+}
+
+// HDR-2, HDR-6
+TEST(RouterHeadersUnit, AppendList) {
+  EXPECT_EQ(append_list("", "5.6.7.8"), "5.6.7.8");
+  EXPECT_EQ(append_list("1.2.3.4", "5.6.7.8"), "1.2.3.4, 5.6.7.8");
+  EXPECT_EQ(append_list(" 1.1 akamai ", "1.1 vegur"), "1.1 akamai, 1.1 vegur");
+}
+
+// HOST-1/2
+TEST(RouterHeadersUnit, HostKey) {
+  EXPECT_EQ(host_key("Shop.Example.COM:5000"), "shop.example.com");
+  EXPECT_EQ(host_key("myapp.localhost"), "myapp.localhost");
+  EXPECT_EQ(host_key("[::1]:5000"), "[::1]");
+  EXPECT_EQ(host_key(""), std::nullopt);
+  EXPECT_EQ(host_key(":5000"), std::nullopt);
+  EXPECT_EQ(host_key("a b"), std::nullopt);
+  EXPECT_EQ(host_key("host:port"), std::nullopt);
+}
+
+TEST(RouterHeadersUnit, Tokens) {
+  EXPECT_TRUE(has_token("keep-alive, Upgrade", "upgrade"));
+  EXPECT_FALSE(has_token("keep-alive", "upgrade"));
+  EXPECT_TRUE(iequals("100-Continue", "100-continue"));
+}
+
+}  // namespace
+}  // namespace lokku::router
