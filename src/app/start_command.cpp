@@ -3,6 +3,7 @@
 #include "app/cli.hpp"
 #include "common/log_sink.hpp"
 #include "common/ports.hpp"
+#include "common/subprocess.hpp"
 #include "common/time_scale.hpp"
 #include "dyno/manager.hpp"
 #include "release/dotenv.hpp"
@@ -161,6 +162,7 @@ int run_start(const StartOptions& o) {
   }
 
   ::signal(SIGPIPE, SIG_IGN);
+  common::raise_open_file_limit();
   net::io_context ioc;
   common::LogSink sink(1, use_colour(o.colour));
   common::WebDynoFeed feed;

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <system_error>
@@ -23,6 +24,10 @@ int heroku_status(int wait_status) {
 }
 
 namespace {
+
+/// The soft RLIMIT_NOFILE lokku started with; restored in every child.
+rlimit g_original_nofile{RLIM_INFINITY, RLIM_INFINITY};
+bool g_nofile_raised = false;
 
 [[noreturn]] void throw_errno(const std::string& what, int err) {
   throw std::system_error(err, std::generic_category(), what);
@@ -82,6 +87,9 @@ Subprocess::Subprocess(net::any_io_executor ex, const SpawnOptions& options)
       }
     }
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (g_nofile_raised) {
+      ::setrlimit(RLIMIT_NOFILE, &g_original_nofile);
+    }
     if (!options.inherit_stdin) {
       int null = ::open("/dev/null", O_RDONLY);
       if (null >= 0) {
@@ -140,6 +148,25 @@ Subprocess::Subprocess(net::any_io_executor ex, const SpawnOptions& options)
     throw_errno("pidfd_open", e);
   }
   pidfd_.assign(pidfd);
+}
+
+unsigned long raise_open_file_limit() {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) {
+    return 0;
+  }
+  if (!g_nofile_raised) {
+    g_original_nofile = lim;
+  }
+  if (lim.rlim_cur < lim.rlim_max) {
+    rlimit raised = lim;
+    raised.rlim_cur = lim.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) {
+      g_nofile_raised = true;
+      lim = raised;
+    }
+  }
+  return static_cast<unsigned long>(lim.rlim_cur);
 }
 
 Subprocess::~Subprocess() {

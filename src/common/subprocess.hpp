@@ -24,6 +24,11 @@ struct SpawnOptions {
   bool inherit_stdin = false;     ///< Otherwise /dev/null.
 };
 
+/// Raises lokku's soft open-file limit as far as the hard limit allows (the router holds
+/// thousands of connections). Children get the limit lokku started with back, so programs
+/// that use select() keep their usual 1024. Returns the new soft limit.
+unsigned long raise_open_file_limit();
+
 /// One child process, launched on lokku's io_context and reaped through its pidfd (no
 /// SIGCHLD handler, no waitpid(-1)). The child starts with default signal dispositions and
 /// an empty signal mask, whatever lokku's own are. Owned by whoever launched it; if it is

@@ -34,8 +34,9 @@ using namespace net::experimental::awaitable_operators;
 
 namespace {
 
-constexpr std::size_t kRelayBuffer = 256 * 1024;
-constexpr std::uint32_t kHeaderLimit = 64 * 1024;           // L-1..L-4 together, per request head
+constexpr std::size_t kRelayBuffer = 32 * 1024;
+constexpr std::size_t kFirstRead = 4 * 1024;       // an idle keep-alive connection holds no more
+constexpr std::uint32_t kHeaderLimit = 64 * 1024;  // L-1..L-4 together, per request head
 constexpr std::uint32_t kResponseHeaderLimit = 512 * 1024;  // L-6
 
 auto use_ec(error_code& ec) {
@@ -240,7 +241,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
   }();
   auto client = std::make_shared<beast::tcp_stream>(std::move(socket));
   beast::flat_buffer buffer;
-  std::array<char, kRelayBuffer> relay;
+  std::vector<char> relay;  // allocated on a connection's first request
 
   for (;;) {
     // T-4: a kept-alive connection may sit idle for 60 s; then the whole request head must
@@ -249,7 +250,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
     if (buffer.size() == 0) {
       idle_clients.insert(client);
       client->expires_after(d(opts.keepalive));
-      auto mb = buffer.prepare(kRelayBuffer);
+      auto mb = buffer.prepare(kFirstRead);
       std::size_t n = co_await client->async_read_some(mb, use_ec(ec));
       idle_clients.erase(client);
       if (ec || stopping) {
@@ -500,6 +501,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
       req.set("Total-Route-Time", std::to_string(ms_since(ex.accepted) - *ex.rec.connect_ms));
     }
     const auto service_started = Clock::now();
+    relay.resize(kRelayBuffer);
 
     // --- forward the request: head, then the body as it arrives (RSP-10) --------------
     if (send_continue && has_body) {
@@ -518,6 +520,17 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
         co_await http::async_read(*client, buffer, req_p, use_ec(ec));
         if (ec == http::error::need_buffer) {
           ec = {};
+        }
+        if (ec == http::error::bad_chunk || ec == http::error::bad_chunk_extension) {
+          // HDR-11: a malformed chunk in the request.
+          ex.rec.code = Code::H26;
+          ex.rec.cause = "bad chunk";
+          ex.rec.status = 400;
+          ex.rec.service_ms = ms_since(service_started);
+          log(ex.rec);
+          co_await send_page(*client, req.version(), http::status::bad_request,
+                             error_page(kApplicationErrorUrl), false, opts.legacy, d(opts.idle));
+          co_return;
         }
         if (ec) {
           // T-3: the client went silent (H28) or away (H27) while sending its body.

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <regex>
 #include <signal.h>
 #include <sys/resource.h>
@@ -491,6 +492,77 @@ TEST(RouterRobustness, SlowHeadersDoNotBlockOthers) {
   auto r = slow.read_response();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 408);
+}
+
+// 5 000 idle client connections do not stop the router from serving (lokku raises its
+// open-file limit as far as allowed).
+TEST(RouterRobustness, FiveThousandIdleConnections) {
+  rlimit lim{};
+  ::getrlimit(RLIMIT_NOFILE, &lim);
+  if (lim.rlim_max < 5200) {
+    GTEST_SKIP() << "the hard open-file limit here is " << lim.rlim_max;
+  }
+  rlimit raised{lim.rlim_max, lim.rlim_max};
+  ::setrlimit(RLIMIT_NOFILE, &raised);
+  RouterApp app;
+  ASSERT_TRUE(app.up);
+  std::vector<std::unique_ptr<Connection>> idle;
+  for (int i = 0; i < 5000; ++i) {
+    idle.push_back(std::make_unique<Connection>(app.port));
+    ASSERT_TRUE(idle.back()->ok()) << "connection " << i;
+  }
+  // Half of them have sent a partial request head, too.
+  for (int i = 0; i < 5000; i += 2) {
+    idle[static_cast<std::size_t>(i)]->send("GET / HTTP/1.1\r\n");
+  }
+  auto r = http_request(app.port, "GET", "/headers");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  long rss_kb = -1;
+  {
+    std::ifstream status("/proc/" + std::to_string(app.lokku->pid()) + "/status");
+    std::string line;
+    while (std::getline(status, line)) {
+      if (line.rfind("VmRSS:", 0) == 0) {
+        rss_kb = std::stol(line.substr(6));
+      }
+    }
+  }
+  RecordProperty("router_rss_kb_with_5000_connections", std::to_string(rss_kb));
+  idle.clear();
+  r = http_request(app.port, "GET", "/headers");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  ::setrlimit(RLIMIT_NOFILE, &lim);
+}
+
+// HDR-11: request smuggling attempts are refused (400) and do not disturb other clients.
+TEST(RouterRobustness, SmugglingAttemptsAreRefused) {
+  RouterApp app;
+  ASSERT_TRUE(app.up);
+  auto status_of = [&](const std::string& req) {
+    Connection c(app.port);
+    c.send(req);
+    auto r = c.read_response();
+    return r ? r->status : -1;
+  };
+  EXPECT_EQ(status_of("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
+                      "Content-Length: 5\r\n\r\nhello"),
+            400);
+  EXPECT_EQ(status_of("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 15,24\r\n\r\nhello"),
+            400);
+  EXPECT_EQ(status_of("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n"), 400);
+  EXPECT_EQ(status_of("GET / HTTP/1.1\r\nHost: x\r\nBad Header: x\r\n\r\n"), 400);
+  EXPECT_EQ(status_of("GET / HTTP/1.1\r\nHost: x\r\nX: \x01\x02\r\n\r\n"), 400);
+  // A chunked body that is not chunked: 400 and H26 (HDR-11).
+  EXPECT_EQ(status_of("POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                      "zz\r\nhello\r\n0\r\n\r\n"),
+            400);
+  EXPECT_TRUE(app.lokku->wait_for(
+      R"(heroku\[router\]: at=error code=H26 desc="Request Error" cause="bad chunk" method=POST path="/upload")"));
+  auto r = http_request(app.port, "POST", "/upload", "", "12345");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "5");
 }
 
 }  // namespace

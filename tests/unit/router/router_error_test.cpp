@@ -54,9 +54,9 @@ TEST(RouterLogUnit, SockPrefixAndCause) {
   EXPECT_EQ(format_access(r).rfind("sock=backend at=error code=H18 ", 0), 0u);
   r.code = Code::H26;
   r.cause = "bad chunk";
-  EXPECT_EQ(format_access(r).rfind("at=error code=H26 desc=\"Request Error\" cause=\"bad chunk\" ",
-                                   0),
-            0u);
+  EXPECT_EQ(
+      format_access(r).rfind("at=error code=H26 desc=\"Request Error\" cause=\"bad chunk\" ", 0),
+      0u);
 }
 
 // §6: statuses and levels.
