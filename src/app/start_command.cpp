@@ -170,7 +170,7 @@ int run_start(const StartOptions& o) {
   ropts.port = port;
   ropts.legacy = o.router == "legacy";
   ropts.scale = settings.scale;
-  router::Router router(ioc, sink, feed, ropts);
+  router::Router router(sink, feed, ropts);
   if (has_web) {
     router.start();
   }

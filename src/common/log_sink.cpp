@@ -18,14 +18,21 @@ LogSink::~LogSink() {
 
 void LogSink::add(std::string_view source, std::string_view dyno, std::string_view message,
                   std::size_t colour_key) {
-  pending_ += format_log_line(clock_(), source, dyno, message,
+  auto text = format_log_line(clock_(), source, dyno, message,
                               colour_ ? colour_for_index(colour_key) : std::string_view{});
+  std::lock_guard lock(mu_);
+  pending_ += text;
   if (pending_.size() >= kFlushAt) {
-    flush();
+    flush_locked();
   }
 }
 
 void LogSink::flush() {
+  std::lock_guard lock(mu_);
+  flush_locked();
+}
+
+void LogSink::flush_locked() {
   std::size_t off = 0;
   while (off < pending_.size()) {
     ssize_t n = ::write(fd_, pending_.data() + off, pending_.size() - off);
@@ -42,8 +49,11 @@ void LogSink::flush() {
 
 void LogSink::line(std::string_view source, std::string_view dyno, std::string_view message,
                    std::size_t colour_key) {
-  add(source, dyno, message, colour_key);
-  flush();
+  auto text = format_log_line(clock_(), source, dyno, message,
+                              colour_ ? colour_for_index(colour_key) : std::string_view{});
+  std::lock_guard lock(mu_);
+  pending_ += text;
+  flush_locked();
 }
 
 }  // namespace lokku::common

@@ -3,6 +3,7 @@
 #include "common/log_line.hpp"
 
 #include <functional>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -11,7 +12,7 @@ namespace lokku::common {
 /// The app log stream (the `logplex` of one lokku process): every `app[...]` and
 /// `heroku[...]` line goes through here and leaves as whole lines, so lines of two dynos
 /// never interleave mid-line. Lines are batched and written with one write(2) per batch.
-/// Single-threaded: owned by the app, used from the io_context thread only.
+/// Thread-safe: the dyno manager's thread and the router's threads share one sink.
 class LogSink {
  public:
   /// Writes to `fd` (stdout by default). Colours only when `colour` is set, which the CLI
@@ -37,6 +38,9 @@ class LogSink {
   bool colour() const { return colour_; }
 
  private:
+  void flush_locked();
+
+  std::mutex mu_;
   int fd_;
   bool colour_;
   std::string pending_;

@@ -118,6 +118,7 @@ void Dyno::set_state(DynoState s) {
 }
 
 void Dyno::start() {
+  state_ = DynoState::starting;  // from now on, as the router sees it (LB-5: requests wait)
   net::co_spawn(ex_, lives(), [self = shared_from_this()](std::exception_ptr e) {
     if (e) {
       try {

@@ -14,7 +14,7 @@ Manager::Manager(net::any_io_executor ex, common::LogSink& sink, DynoSettings se
                     colour};
       auto dyno = std::make_shared<Dyno>(ex_, sink_, settings_, ports_, std::move(spec));
       if (item.type == "web") {
-        dyno->set_on_change([this] { publish(); });
+        dyno->set_on_change([this] { request_publish(); });
       }
       dynos_.push_back(std::move(dyno));
     }
@@ -23,10 +23,23 @@ Manager::Manager(net::any_io_executor ex, common::LogSink& sink, DynoSettings se
 }
 
 void Manager::start() {
-  publish();
   for (auto& d : dynos_) {
     d->start();
   }
+  publish();
+}
+
+void Manager::request_publish() {
+  // One publish per turn of the event loop: a crash followed by an immediate restart
+  // (CRASH-2) reaches the router as `starting`, never as a momentary `crashed` (H10).
+  if (publish_pending_) {
+    return;
+  }
+  publish_pending_ = true;
+  net::post(ex_, [this] {
+    publish_pending_ = false;
+    publish();
+  });
 }
 
 void Manager::publish() {

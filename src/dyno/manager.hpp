@@ -38,6 +38,8 @@ class Manager {
   common::WebDynoFeed& feed_;
 
   void publish();
+  void request_publish();
+  bool publish_pending_ = false;
   std::vector<std::shared_ptr<Dyno>> dynos_;
 };
 

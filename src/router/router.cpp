@@ -9,19 +9,26 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <map>
+#include <mutex>
 #include <random>
 #include <set>
 #include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
 #include <vector>
 
 namespace lokku::router {
@@ -48,30 +55,40 @@ long ms_since(Clock::time_point t) {
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count());
 }
 
-/// A connection to a dyno, kept for reuse (RSP-7 R2).
+/// A connection to a dyno, kept for reuse (RSP-7 R2). Only the descriptor is kept, so that
+/// the next request wraps it in a stream of its own strand.
 struct Pooled {
-  std::unique_ptr<beast::tcp_stream> stream;
+  int fd;
   Clock::time_point idle_since;
 };
 
 /// True when an idle pooled socket is still usable: no EOF and no stray bytes waiting.
-bool still_idle(beast::tcp_stream& s) {
+bool still_idle(int fd) {
   char byte;
-  ssize_t n = ::recv(s.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
 }  // namespace
 
+/// What the router's connections share. Connections run on their own strands, on the
+/// router's threads; the mutex guards the mutable shared parts (pool, quarantine, rng, idle
+/// set). Held by every connection coroutine; destroyed after the last one.
 struct Router::State : std::enable_shared_from_this<Router::State> {
   State(net::io_context& ioc_, common::LogSink& sink_, common::WebDynoFeed& feed_, RouterOptions o)
-      : ioc(ioc_), sink(sink_), feed(feed_), opts(std::move(o)), acceptor(ioc_) {}
+      : ioc(ioc_)
+      , sink(sink_)
+      , feed(feed_)
+      , opts(std::move(o))
+      , acceptor(std::make_shared<tcp::acceptor>(net::make_strand(ioc_))) {}
 
   net::io_context& ioc;
   common::LogSink& sink;
   common::WebDynoFeed& feed;
-  RouterOptions opts;
-  tcp::acceptor acceptor;
+  const RouterOptions opts;
+  std::shared_ptr<tcp::acceptor> acceptor;
+
+  std::mutex mu;  // guards everything below
   Quarantine quarantine;
   std::mt19937_64 rng{std::random_device{}()};
   std::map<std::uint16_t, std::vector<Pooled>> pool;  ///< by dyno port
@@ -82,30 +99,82 @@ struct Router::State : std::enable_shared_from_this<Router::State> {
 
   void log(const AccessRecord& r) { sink.line("heroku", "router", format_access(r)); }
 
-  net::awaitable<void> accept_loop();
+  net::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acc);
   net::awaitable<void> serve(tcp::socket socket);
 
-  std::unique_ptr<beast::tcp_stream> take_pooled(std::uint16_t port) {
+  std::optional<std::size_t> pick(const common::WebDynoTable& table,
+                                  const std::set<std::string>& tried) {
+    std::lock_guard lock(mu);
+    return pick_dyno(table, quarantine, tried, Clock::now(), rng);
+  }
+
+  void quarantine_dyno(const common::WebDyno& dyno) {
+    std::lock_guard lock(mu);
+    quarantine.add(dyno, Clock::now() + d(opts.quarantine));
+  }
+
+  bool is_stopping() {
+    std::lock_guard lock(mu);
+    return stopping;
+  }
+
+  void set_idle(const std::shared_ptr<beast::tcp_stream>& c, bool idle) {
+    std::lock_guard lock(mu);
+    if (idle) {
+      idle_clients.insert(c);
+    } else {
+      idle_clients.erase(c);
+    }
+  }
+
+  /// A pooled connection to `port` wrapped in a stream on `ex`, or nullptr.
+  std::unique_ptr<beast::tcp_stream> take_pooled(std::uint16_t port, net::any_io_executor ex) {
+    std::lock_guard lock(mu);
     auto it = pool.find(port);
     if (it == pool.end()) {
       return nullptr;
     }
     auto& conns = it->second;
     while (!conns.empty()) {
-      Pooled p = std::move(conns.back());
+      Pooled p = conns.back();
       conns.pop_back();
-      if (Clock::now() - p.idle_since < d(opts.pool_idle) && still_idle(*p.stream)) {
-        return std::move(p.stream);
+      if (Clock::now() - p.idle_since < d(opts.pool_idle) && still_idle(p.fd)) {
+        auto s = std::make_unique<beast::tcp_stream>(ex);
+        error_code ec;
+        s->socket().assign(tcp::v4(), p.fd, ec);
+        if (!ec) {
+          return s;
+        }
       }
+      ::close(p.fd);
     }
     return nullptr;
   }
 
   void give_back(std::uint16_t port, std::unique_ptr<beast::tcp_stream> s) {
-    auto& conns = pool[port];
-    if (conns.size() < 64) {
-      conns.push_back({std::move(s), Clock::now()});
+    error_code ec;
+    s->expires_never();
+    int fd = s->socket().release(ec);
+    if (ec) {
+      return;
     }
+    std::lock_guard lock(mu);
+    auto& conns = pool[port];
+    if (stopping || conns.size() >= 64) {
+      ::close(fd);
+      return;
+    }
+    conns.push_back({fd, Clock::now()});
+  }
+
+  void close_pool() {
+    std::lock_guard lock(mu);
+    for (auto& [port, conns] : pool) {
+      for (auto& p : conns) {
+        ::close(p.fd);
+      }
+    }
+    pool.clear();
   }
 };
 
@@ -133,67 +202,102 @@ void set_error_headers(http::response<Body>& res, bool legacy) {
 
 }  // namespace
 
-Router::Router(net::io_context& ioc, common::LogSink& sink, common::WebDynoFeed& feed,
-               RouterOptions options)
-    : state_(std::make_shared<State>(ioc, sink, feed, std::move(options))) {}
+Router::Router(common::LogSink& sink, common::WebDynoFeed& feed, RouterOptions options) {
+  unsigned threads = options.threads;
+  if (threads == 0) {
+    threads = std::max(1u, std::thread::hardware_concurrency());
+  }
+  threads_wanted_ = threads;
+  ioc_ = std::make_unique<net::io_context>(static_cast<int>(threads));
+  state_ = std::make_shared<State>(*ioc_, sink, feed, std::move(options));
+}
 
 Router::~Router() {
   stop();
+  ioc_->stop();
+  for (auto& t : threads_) {
+    t.join();
+  }
+  // I/O objects go before their context; the context then destroys what connections were
+  // left, and with them the last references to the shared state.
+  state_->acceptor.reset();
+  {
+    std::lock_guard lock(state_->mu);
+    state_->idle_clients.clear();
+  }
+  state_->close_pool();
+  state_.reset();
+  ioc_.reset();
 }
 
 void Router::start() {
   auto& s = *state_;
   tcp::endpoint ep(net::ip::make_address(s.opts.address), static_cast<unsigned short>(s.opts.port));
   error_code ec;
-  s.acceptor.open(ep.protocol(), ec);
+  s.acceptor->open(ep.protocol(), ec);
   if (!ec) {
-    s.acceptor.set_option(net::socket_base::reuse_address(true), ec);
-    s.acceptor.bind(ep, ec);
+    s.acceptor->set_option(net::socket_base::reuse_address(true), ec);
+    s.acceptor->bind(ep, ec);
   }
   if (!ec) {
-    s.acceptor.listen(net::socket_base::max_listen_connections, ec);
+    s.acceptor->listen(net::socket_base::max_listen_connections, ec);
   }
   if (ec) {
     throw std::system_error(
         ec, fmt::format("router: cannot listen on {}:{}", s.opts.address, s.opts.port));
   }
-  net::co_spawn(s.ioc, state_->accept_loop(), net::detached);
+  port_ = s.acceptor->local_endpoint(ec).port();
+  net::co_spawn(s.acceptor->get_executor(), state_->accept_loop(s.acceptor), net::detached);
+  for (unsigned i = 0; i < threads_wanted_; ++i) {
+    threads_.emplace_back([ioc = ioc_.get()] { ioc->run(); });
+  }
 }
 
 void Router::stop() {
   auto& s = *state_;
-  if (s.stopping) {
-    return;
+  std::set<std::shared_ptr<beast::tcp_stream>> idle;
+  {
+    std::lock_guard lock(s.mu);
+    if (s.stopping) {
+      return;
+    }
+    s.stopping = true;
+    idle.swap(s.idle_clients);
   }
-  s.stopping = true;
-  error_code ec;
-  s.acceptor.close(ec);
-  for (const auto& c : s.idle_clients) {
-    c->socket().close(ec);
+  if (auto acc = s.acceptor) {
+    net::post(acc->get_executor(), [acc] {
+      error_code ec;
+      acc->close(ec);
+    });
   }
-  s.idle_clients.clear();
-  s.pool.clear();
+  for (const auto& c : idle) {
+    net::post(c->get_executor(), [c] {
+      error_code ec;
+      c->socket().close(ec);
+    });
+  }
+  s.close_pool();
 }
 
 unsigned Router::port() const {
-  error_code ec;
-  auto ep = state_->acceptor.local_endpoint(ec);
-  return ec ? 0 : ep.port();
+  return port_;
 }
 
-net::awaitable<void> Router::State::accept_loop() {
+net::awaitable<void> Router::State::accept_loop(std::shared_ptr<tcp::acceptor> acc) {
   auto self = shared_from_this();
   for (;;) {
     error_code ec;
-    tcp::socket socket = co_await acceptor.async_accept(use_ec(ec));
+    // Each connection on a strand of its own.
+    tcp::socket socket = co_await acc->async_accept(net::make_strand(ioc), use_ec(ec));
     if (ec) {
-      if (stopping || ec == net::error::operation_aborted) {
+      if (is_stopping() || ec == net::error::operation_aborted || !acc->is_open()) {
         co_return;
       }
       continue;  // EMFILE and friends: keep accepting what we can
     }
     socket.set_option(tcp::no_delay(true), ec);
-    net::co_spawn(ioc, serve(std::move(socket)), net::detached);
+    auto ex = socket.get_executor();
+    net::co_spawn(ex, serve(std::move(socket)), net::detached);
   }
 }
 
@@ -239,6 +343,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
     auto ep = socket.local_endpoint(ec);
     return ec ? 0u : ep.port();
   }();
+  const auto strand = co_await net::this_coro::executor;
   auto client = std::make_shared<beast::tcp_stream>(std::move(socket));
   beast::flat_buffer buffer;
   std::vector<char> relay;  // allocated on a connection's first request
@@ -248,12 +353,12 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
     // arrive within the head deadline (CONVENTIONS.md, Router defaults).
     error_code ec;
     if (buffer.size() == 0) {
-      idle_clients.insert(client);
+      set_idle(client, true);
       client->expires_after(d(opts.keepalive));
       auto mb = buffer.prepare(kFirstRead);
       std::size_t n = co_await client->async_read_some(mb, use_ec(ec));
-      idle_clients.erase(client);
-      if (ec || stopping) {
+      set_idle(client, false);
+      if (ec || is_stopping()) {
         co_return;  // idle timeout, client closed, or shutdown: close silently
       }
       buffer.commit(n);
@@ -264,7 +369,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
     // The head deadline cancels the read without closing the socket, so that the client can
     // still be told 408 (T-4).
     client->expires_never();
-    net::steady_timer head_timer(ioc);
+    net::steady_timer head_timer(strand);
     head_timer.expires_after(d(opts.request_head));
     error_code timer_ec;
     auto first = co_await (http::async_read_header(*client, buffer, req_p, use_ec(ec)) ||
@@ -396,7 +501,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
       std::optional<Code> last_connect_failure;
       auto backoff = std::chrono::milliseconds(50);
       for (;;) {
-        auto pick = pick_dyno(*table, quarantine, tried, Clock::now(), rng);
+        auto pick = this->pick(*table, tried);
         if (!pick) {
           bool any_up = false, any_starting = false;
           for (const auto& dy : table->dynos) {
@@ -414,7 +519,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
               failure = Code::H99;
               break;
             }
-            net::steady_timer t(ioc);
+            net::steady_timer t(strand);
             t.expires_after(backoff);
             co_await t.async_wait(use_ec(ec));
             backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
@@ -430,7 +535,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
             failure = Code::H20;
             break;
           }
-          auto timer = std::make_shared<net::steady_timer>(ioc);
+          auto timer = std::make_shared<net::steady_timer>(strand);
           timer->expires_at(hold_deadline);
           feed.notify_on_publish(timer);
           if (feed.current()->generation == table->generation) {
@@ -443,13 +548,13 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
         chosen = table->dynos[*pick];
         tried.insert(chosen.name);
         if (!opts.legacy) {
-          upstream = take_pooled(chosen.port);
+          upstream = take_pooled(chosen.port, strand);
           if (upstream) {
             break;
           }
         }
         ++attempts;
-        upstream = std::make_unique<beast::tcp_stream>(ioc);
+        upstream = std::make_unique<beast::tcp_stream>(strand);
         upstream->expires_after(d(opts.connect_timeout));
         auto connect_started = Clock::now();
         co_await upstream->async_connect(
@@ -460,7 +565,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
         }
         // LB-2: quarantine this dyno and try another.
         last_connect_failure = ec == beast::error::timeout ? Code::H19 : Code::H21;
-        quarantine.add(chosen, Clock::now() + d(opts.quarantine));
+        quarantine_dyno(chosen);
         upstream.reset();
         if (attempts >= opts.max_attempts) {
           failure = last_connect_failure;
@@ -660,6 +765,15 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
     http::response_serializer<http::buffer_body> res_sr{res};
     unsigned long long bytes = 0;
     std::optional<Code> mid_failure;
+    // RSP-7 R2: the dyno connection goes back to the pool as soon as its response is read,
+    // before the client has it, so the client's next request can reuse it.
+    auto pool_if_done = [&] {
+      if (upstream && !opts.legacy && !switching && upstream_keep_alive && res_p.is_done() &&
+          up_buffer.size() == 0) {
+        give_back(chosen.port, std::move(upstream));
+      }
+    };
+    pool_if_done();
     client->expires_after(d(opts.idle));
     co_await http::async_write_header(*client, res_sr, use_ec(ec));
     if (ec) {
@@ -682,6 +796,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
         res.body().data = relay.data();
         res.body().more = !res_p.is_done();
         bytes += res.body().size;
+        pool_if_done();
       } else {
         res.body().data = nullptr;
         res.body().size = 0;
@@ -744,9 +859,6 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
       co_return;
     }
 
-    if (!opts.legacy && upstream_keep_alive && res_p.is_done() && up_buffer.size() == 0) {
-      give_back(chosen.port, std::move(upstream));  // RSP-7 R2
-    }
     if (!keep_client) {
       error_code ignored;
       client->socket().shutdown(tcp::socket::shutdown_send, ignored);

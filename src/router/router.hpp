@@ -8,6 +8,8 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace lokku::router {
 
@@ -27,18 +29,18 @@ struct RouterOptions {
   std::chrono::nanoseconds quarantine = std::chrono::seconds(5);       ///< LB-2
   std::chrono::nanoseconds request_head = std::chrono::seconds(30);  ///< CONVENTIONS: head deadline
   int max_attempts = 10;                                             ///< LB-2
+  unsigned threads = 0;  ///< 0: one per core (CONVENTIONS.md: as many as serve it best)
 };
 
 /// Heroku's router in front of one app's web dynos (router.md): accepts clients on the
 /// public port, rewrites and forwards each request to a web dyno from the WebDynoFeed,
 /// streams bodies both ways, answers H-codes, and writes one `heroku[router]` line per
-/// request to the app log. Owned by the app; runs on the io_context it is given; every
-/// connection is a coroutine that holds the router's shared state, so connections may
-/// outlive the Router object itself until they finish.
+/// request to the app log. Owned by the app. It runs on an io_context and threads of its
+/// own (started by start(), joined by the destructor); every connection is a coroutine on
+/// its own strand.
 class Router {
  public:
-  Router(net::io_context& ioc, common::LogSink& sink, common::WebDynoFeed& feed,
-         RouterOptions options);
+  Router(common::LogSink& sink, common::WebDynoFeed& feed, RouterOptions options);
   ~Router();
   Router(const Router&) = delete;
   Router& operator=(const Router&) = delete;
@@ -53,7 +55,11 @@ class Router {
   struct State;
 
  private:
+  std::unique_ptr<net::io_context> ioc_;
   std::shared_ptr<State> state_;
+  std::vector<std::thread> threads_;
+  unsigned threads_wanted_ = 1;
+  unsigned port_ = 0;
 };
 
 }  // namespace lokku::router

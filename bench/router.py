@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""Router benchmark: wrk against one fast static backend (nginx, run as lokku's web dyno),
+directly, through lokku's router, through nginx as a reverse proxy with upstream keep-alive,
+and through haproxy, all in one run. Prints requests/s and p50/p99 latency for each, the
+ratios lokku/nginx and lokku/haproxy, and lokku's RSS while it holds 1 000 open client
+connections. Not a test: the numbers are this machine's.
+"""
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+BACKEND_CONF = """
+worker_processes 1;
+pid {dir}/backend.pid;
+error_log stderr error;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  client_body_temp_path {dir}/tmp; proxy_temp_path {dir}/tmp; fastcgi_temp_path {dir}/tmp;
+  uwsgi_temp_path {dir}/tmp; scgi_temp_path {dir}/tmp;
+  keepalive_requests 1000000;
+  server {{
+    listen PORT_PLACEHOLDER;
+    location / {{ return 200 "hello from the backend\\n"; }}
+  }}
+}}
+"""
+
+NGINX_PROXY_CONF = """
+worker_processes auto;
+pid {dir}/proxy.pid;
+error_log stderr error;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  client_body_temp_path {dir}/tmp; proxy_temp_path {dir}/tmp; fastcgi_temp_path {dir}/tmp;
+  uwsgi_temp_path {dir}/tmp; scgi_temp_path {dir}/tmp;
+  keepalive_requests 1000000;
+  upstream backend {{ server 127.0.0.1:{backend}; keepalive 128; keepalive_requests 1000000; }}
+  server {{
+    listen 127.0.0.1:{port};
+    location / {{
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }}
+  }}
+}}
+"""
+
+HAPROXY_CONF = """
+global
+  maxconn 8192
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 60s
+  timeout server 60s
+  option http-keep-alive
+frontend fe
+  bind 127.0.0.1:{port}
+  default_backend be
+backend be
+  http-reuse always
+  server s1 127.0.0.1:{backend}
+"""
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+def wrk(port, connections, seconds):
+    out = subprocess.run(["wrk", "-t2", "-c%d" % connections, "-d%ds" % seconds, "--latency",
+                          "http://127.0.0.1:%d/" % port], capture_output=True, text=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+    def pct(name):
+        m = re.search(r"\s%s%%\s+([\d.]+)(us|ms|s)" % name, out)
+        v, unit = float(m.group(1)), m.group(2)
+        return v / 1000.0 if unit == "us" else v * 1000.0 if unit == "s" else v
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return rps, pct("50"), pct("99"), int(errors.group(1)) if errors else 0
+
+
+def rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--lokku", default=os.path.join(ROOT, "build", "release", "bin", "lokku"))
+    ap.add_argument("--connections", type=int, default=64)
+    ap.add_argument("--seconds", type=int, default=10)
+    args = ap.parse_args()
+
+    work = tempfile.mkdtemp(prefix="lokku-router-bench-")
+    os.makedirs(os.path.join(work, "tmp"))
+    app = os.path.join(work, "app")
+    os.makedirs(app)
+    with open(os.path.join(app, "backend.conf.in"), "w") as f:
+        f.write(BACKEND_CONF.format(dir=work))
+    with open(os.path.join(app, "Procfile"), "w") as f:
+        f.write("web: sed \"s/PORT_PLACEHOLDER/$PORT/\" backend.conf.in > backend.conf && "
+                "echo \"backend on $PORT\" && exec %s -p %s -c \"$HOME/backend.conf\" "
+                "-g 'daemon off;'\n" % (shutil.which("nginx"), work))
+    router_port = free_port()
+    log = open(os.path.join(work, "lokku.log"), "w+")
+    lokku = subprocess.Popen([args.lokku, "start", "-p", str(router_port), "--color", "never"],
+                             cwd=app, stdout=log, stderr=subprocess.STDOUT,
+                             start_new_session=True)
+    procs = []
+    try:
+        backend = None
+        deadline = time.time() + 20
+        while time.time() < deadline and backend is None:
+            log.seek(0)
+            m = re.search(r"backend on (\d+)", log.read())
+            backend = int(m.group(1)) if m else None
+            time.sleep(0.1)
+        if backend is None or not wait_port(backend) or not wait_port(router_port):
+            raise SystemExit("lokku's web dyno did not come up; see %s" % log.name)
+        time.sleep(0.5)  # web.1 must be `up` for the router
+
+        nginx_port, haproxy_port = free_port(), free_port()
+        with open(os.path.join(work, "proxy.conf"), "w") as f:
+            f.write(NGINX_PROXY_CONF.format(dir=work, port=nginx_port, backend=backend))
+        with open(os.path.join(work, "haproxy.cfg"), "w") as f:
+            f.write(HAPROXY_CONF.format(port=haproxy_port, backend=backend))
+        procs.append(subprocess.Popen(["nginx", "-p", work, "-c", os.path.join(work, "proxy.conf"),
+                                       "-g", "daemon off;"], start_new_session=True))
+        procs.append(subprocess.Popen(["haproxy", "-f", os.path.join(work, "haproxy.cfg")],
+                                      start_new_session=True))
+        for p in (nginx_port, haproxy_port):
+            if not wait_port(p):
+                raise SystemExit("a peer did not start")
+
+        # Quiet the router log: every request writes a line (as on Heroku); send it to a file.
+        results = {}
+        for name, port in (("direct", backend), ("lokku", router_port), ("nginx", nginx_port),
+                           ("haproxy", haproxy_port)):
+            wrk(port, args.connections, 2)  # warm-up
+            results[name] = wrk(port, args.connections, args.seconds)
+            rps, p50, p99, errors = results[name]
+            print("%-8s %10.0f req/s   p50 %7.3f ms   p99 %7.3f ms   non-2xx %d" %
+                  (name, rps, p50, p99, errors), flush=True)
+
+        held = []
+        for _ in range(1000):
+            s = socket.create_connection(("127.0.0.1", router_port))
+            held.append(s)
+        time.sleep(1)
+        held_rss = rss_kb(lokku.pid)
+        for s in held:
+            s.close()
+
+        lk = results["lokku"]
+        print()
+        for peer in ("nginx", "haproxy"):
+            r = results[peer]
+            print("lokku/%-8s throughput %.2fx   p99 %.2fx" % (peer, lk[0] / r[0], lk[2] / r[2]))
+        print("lokku RSS holding 1000 open connections: %.1f MB" % (held_rss / 1024.0))
+    finally:
+        for p in procs:
+            try:
+                os.killpg(p.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            p.wait()
+        os.killpg(lokku.pid, signal.SIGINT)
+        lokku.wait()
+        if os.environ.get("KEEP"):
+            print("kept", work)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
