@@ -52,6 +52,9 @@ Command parse(int argc, char** argv, StartOptions& start, int& exit_code) {
                   "Router generation: r2 (Router 2.0, default) or legacy (vegur: a new dyno "
                   "connection per request, Via 1.1 vegur, Connect-Time/Total-Route-Time)")
       ->check(CLI::IsMember({"r2", "legacy"}));
+  cmd->add_option("--router-threads", start.router_threads,
+                  "Threads serving the router (default: half the cores, at least one)")
+      ->check(CLI::Range(1, 256));
 
   try {
     app.parse(argc, argv);

@@ -170,6 +170,7 @@ int run_start(const StartOptions& o) {
   ropts.port = port;
   ropts.legacy = o.router == "legacy";
   ropts.scale = settings.scale;
+  ropts.threads = o.router_threads;
   router::Router router(sink, feed, ropts);
   if (has_web) {
     router.start();

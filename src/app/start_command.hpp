@@ -21,6 +21,7 @@ struct StartOptions {
   bool runtime_metrics = false;
   std::string colour = "auto";  ///< auto | always | never
   std::string router = "r2";    ///< r2 | legacy (CONVENTIONS.md, Router defaults)
+  unsigned router_threads = 0;  ///< 0: half the cores
 };
 
 int run_start(const StartOptions& options);

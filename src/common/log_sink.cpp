@@ -10,9 +10,21 @@ constexpr std::size_t kFlushAt = 64 * 1024;
 }
 
 LogSink::LogSink(int fd, bool colour)
-    : fd_(fd), colour_(colour), clock_([] { return std::chrono::system_clock::now(); }) {}
+    : fd_(fd), colour_(colour), clock_([] { return std::chrono::system_clock::now(); }) {
+  flusher_ = std::jthread([this](std::stop_token stop) {
+    std::unique_lock lock(mu_);
+    while (!stop.stop_requested()) {
+      wake_.wait_for(lock, stop, kFlushEvery, [] { return false; });
+      flush_locked();
+    }
+  });
+}
 
 LogSink::~LogSink() {
+  flusher_.request_stop();
+  if (flusher_.joinable()) {
+    flusher_.join();
+  }
   flush();
 }
 

@@ -2,10 +2,12 @@
 
 #include "common/log_line.hpp"
 
+#include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 
 namespace lokku::common {
 
@@ -26,8 +28,10 @@ class LogSink {
   void set_clock(std::function<SystemTime()> clock) { clock_ = std::move(clock); }
 
   /// Queues one line. `colour_key` picks the dyno's colour (index of its process type).
+  /// Queued lines leave within kFlushEvery, or sooner with the next flush.
   void add(std::string_view source, std::string_view dyno, std::string_view message,
            std::size_t colour_key = 0);
+  static constexpr std::chrono::milliseconds kFlushEvery{20};
   /// Writes what was queued. Blocks until the bytes are written (backpressure on dynos
   /// instead of unbounded memory).
   void flush();
@@ -41,10 +45,12 @@ class LogSink {
   void flush_locked();
 
   std::mutex mu_;
+  std::condition_variable_any wake_;
   int fd_;
   bool colour_;
   std::string pending_;
   std::function<SystemTime()> clock_;
+  std::jthread flusher_;  ///< writes queued lines every kFlushEvery; last member: stops first
 };
 
 }  // namespace lokku::common

@@ -97,7 +97,7 @@ struct Router::State : std::enable_shared_from_this<Router::State> {
 
   std::chrono::nanoseconds d(std::chrono::nanoseconds nominal) const { return opts.scale(nominal); }
 
-  void log(const AccessRecord& r) { sink.line("heroku", "router", format_access(r)); }
+  void log(const AccessRecord& r) { sink.add("heroku", "router", format_access(r)); }
 
   net::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acc);
   net::awaitable<void> serve(tcp::socket socket);
@@ -205,7 +205,9 @@ void set_error_headers(http::response<Body>& res, bool legacy) {
 Router::Router(common::LogSink& sink, common::WebDynoFeed& feed, RouterOptions options) {
   unsigned threads = options.threads;
   if (threads == 0) {
-    threads = std::max(1u, std::thread::hardware_concurrency());
+    // Measured on 2 cores (bench/router.py): one thread beats two, whose gain is eaten by
+    // the dynos and clients sharing the cores.
+    threads = std::max(1u, std::thread::hardware_concurrency() / 2);
   }
   threads_wanted_ = threads;
   ioc_ = std::make_unique<net::io_context>(static_cast<int>(threads));
@@ -607,6 +609,9 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
     }
     const auto service_started = Clock::now();
     relay.resize(kRelayBuffer);
+    if (has_body) {
+      buffer.reserve(kRelayBuffer);
+    }
 
     // --- forward the request: head, then the body as it arrives (RSP-10) --------------
     if (send_continue && has_body) {
@@ -622,7 +627,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
         req.body().data = relay.data();
         req.body().size = relay.size();
         client->expires_after(d(opts.idle));
-        co_await http::async_read(*client, buffer, req_p, use_ec(ec));
+        co_await http::async_read_some(*client, buffer, req_p, use_ec(ec));
         if (ec == http::error::need_buffer) {
           ec = {};
         }
@@ -670,6 +675,9 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
 
     // --- read the response head (T-2) -------------------------------------------------
     beast::flat_buffer up_buffer;
+    // Beast reads as much as the buffer's spare capacity (at least 512 bytes): without room,
+    // bodies would move in tiny reads.
+    up_buffer.reserve(kRelayBuffer);
     std::optional<http::response_parser<http::buffer_body>> res_parser;
     auto fresh_parser = [&] {
       res_parser.emplace();
@@ -774,17 +782,22 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
       }
     };
     pool_if_done();
-    client->expires_after(d(opts.idle));
-    co_await http::async_write_header(*client, res_sr, use_ec(ec));
-    if (ec) {
-      mid_failure = Code::H27;
+    if (!res_p.is_done() && up_buffer.size() == 0) {
+      // Nothing of the body is here yet: the client gets the head now (a dyno that then
+      // stalls or dies is H15/H18 to a client that has the head, T-3). Otherwise head and
+      // body leave together in one write.
+      client->expires_after(d(opts.idle));
+      co_await http::async_write_header(*client, res_sr, use_ec(ec));
+      if (ec) {
+        mid_failure = Code::H27;
+      }
     }
     while (!mid_failure) {
       if (!res_p.is_done()) {
         res.body().data = relay.data();
         res.body().size = relay.size();
         upstream->expires_after(d(opts.idle));
-        co_await http::async_read(*upstream, up_buffer, res_p, use_ec(ec));
+        co_await http::async_read_some(*upstream, up_buffer, res_p, use_ec(ec));
         if (ec == http::error::need_buffer) {
           ec = {};
         }

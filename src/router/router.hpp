@@ -29,7 +29,7 @@ struct RouterOptions {
   std::chrono::nanoseconds quarantine = std::chrono::seconds(5);       ///< LB-2
   std::chrono::nanoseconds request_head = std::chrono::seconds(30);  ///< CONVENTIONS: head deadline
   int max_attempts = 10;                                             ///< LB-2
-  unsigned threads = 0;  ///< 0: one per core (CONVENTIONS.md: as many as serve it best)
+  unsigned threads = 0;  ///< 0: half the cores (the rest serve dynos and clients)
 };
 
 /// Heroku's router in front of one app's web dynos (router.md): accepts clients on the
