@@ -28,15 +28,20 @@ LogSink::~LogSink() {
   flush();
 }
 
-void LogSink::add(std::string_view source, std::string_view dyno, std::string_view message,
-                  std::size_t colour_key) {
+void LogSink::append(std::string_view source, std::string_view dyno, std::string_view message,
+                     std::size_t colour_key, bool flush_now) {
   auto text = format_log_line(clock_(), source, dyno, message,
                               colour_ ? colour_for_index(colour_key) : std::string_view{});
   std::lock_guard lock(mu_);
   pending_ += text;
-  if (pending_.size() >= kFlushAt) {
+  if (flush_now || pending_.size() >= kFlushAt) {
     flush_locked();
   }
+}
+
+void LogSink::add(std::string_view source, std::string_view dyno, std::string_view message,
+                  std::size_t colour_key) {
+  append(source, dyno, message, colour_key, false);
 }
 
 void LogSink::flush() {
@@ -61,11 +66,7 @@ void LogSink::flush_locked() {
 
 void LogSink::line(std::string_view source, std::string_view dyno, std::string_view message,
                    std::size_t colour_key) {
-  auto text = format_log_line(clock_(), source, dyno, message,
-                              colour_ ? colour_for_index(colour_key) : std::string_view{});
-  std::lock_guard lock(mu_);
-  pending_ += text;
-  flush_locked();
+  append(source, dyno, message, colour_key, true);
 }
 
 }  // namespace lokku::common

@@ -42,6 +42,8 @@ class LogSink {
   bool colour() const { return colour_; }
 
  private:
+  void append(std::string_view source, std::string_view dyno, std::string_view message,
+              std::size_t colour_key, bool flush_now);
   void flush_locked();
 
   std::mutex mu_;

@@ -142,6 +142,14 @@ void LokkuProcess::read_loop(int fd, bool is_stdout) {
   cv_.notify_all();
 }
 
+std::string LokkuProcess::tail_locked() const {
+  std::string tail = "last lines:\n";
+  for (std::size_t i = out_.size() > 40 ? out_.size() - 40 : 0; i < out_.size(); ++i) {
+    tail += "  " + out_[i].substr(0, 300) + "\n";
+  }
+  return tail + "stderr:\n" + err_;
+}
+
 ::testing::AssertionResult LokkuProcess::wait_for(const std::string& pattern,
                                                   std::chrono::milliseconds timeout,
                                                   std::string* matched) {
@@ -162,14 +170,8 @@ void LokkuProcess::read_loop(int fd, bool is_stdout) {
   if (ok) {
     return ::testing::AssertionSuccess();
   }
-  std::string tail;
-  for (std::size_t i = out_.size() > 40 ? out_.size() - 40 : 0; i < out_.size(); ++i) {
-    tail += "  " + out_[i].substr(0, 300) + "\n";
-  }
-  return ::testing::AssertionFailure()
-         << "no line matched /" << pattern << "/ within " << timeout.count() << " ms; last lines:\n"
-         << tail << "stderr:\n"
-         << err_;
+  return ::testing::AssertionFailure() << "no line matched /" << pattern << "/ within "
+                                       << timeout.count() << " ms; " << tail_locked();
 }
 
 ::testing::AssertionResult LokkuProcess::wait_for_count(const std::string& pattern, std::size_t n,
@@ -189,14 +191,8 @@ void LokkuProcess::read_loop(int fd, bool is_stdout) {
   if (ok) {
     return ::testing::AssertionSuccess();
   }
-  std::string tail;
-  for (std::size_t i = out_.size() > 40 ? out_.size() - 40 : 0; i < out_.size(); ++i) {
-    tail += "  " + out_[i].substr(0, 300) + "\n";
-  }
-  return ::testing::AssertionFailure()
-         << "only " << found << " of " << n << " lines matched /" << pattern << "/; last lines:\n"
-         << tail << "stderr:\n"
-         << err_;
+  return ::testing::AssertionFailure() << "only " << found << " of " << n << " lines matched /"
+                                       << pattern << "/; " << tail_locked();
 }
 
 std::size_t LokkuProcess::count(const std::string& pattern) const {

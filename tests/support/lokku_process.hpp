@@ -69,6 +69,8 @@ class LokkuProcess {
 
  private:
   void read_loop(int fd, bool is_stdout);
+  /// The last stdout lines and stderr, for failure messages; mu_ held.
+  std::string tail_locked() const;
 
   pid_t pid_ = -1;
   std::optional<int> exit_code_;
