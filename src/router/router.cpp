@@ -43,7 +43,7 @@ namespace {
 
 constexpr std::size_t kRelayBuffer = 32 * 1024;
 constexpr std::size_t kFirstRead = 4 * 1024;       // an idle keep-alive connection holds no more
-constexpr std::uint32_t kHeaderLimit = 64 * 1024;  // L-1..L-4 together, per request head
+constexpr std::uint32_t kHeaderLimit = 96 * 1024;  // the whole request head; L-1..L-4 below
 constexpr std::uint32_t kResponseHeaderLimit = 512 * 1024;  // L-6
 
 auto use_ec(error_code& ec) {
@@ -399,6 +399,24 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
     ex.rec.path = std::string(req.target());
     ex.rec.protocol = "http";
 
+    // §5 L-1..L-4: request line, header name, header line and header count limits.
+    {
+      std::size_t count = 0;
+      bool too_big = false;
+      for (const auto& f : req) {
+        ++count;
+        too_big = too_big || f.name_string().size() > 1000 ||
+                  f.name_string().size() + 2 + f.value().size() > 8192;
+      }
+      if (req.method_string().size() + req.target().size() + 10 > 8192) {
+        co_await send_bare(*client, http::status::uri_too_long, d(opts.idle));
+        co_return;
+      }
+      if (too_big || count > 1000) {
+        co_await send_bare(*client, http::status::bad_request, d(opts.idle));
+        co_return;
+      }
+    }
     // RSP-4: HTTP/1.0 and 1.1 only.
     if (req.version() != 10 && req.version() != 11) {
       co_await send_bare(*client, http::status::http_version_not_supported, d(opts.idle));

@@ -225,6 +225,32 @@ TEST(RouterConnections, VersionAndHostValidation) {
   EXPECT_EQ(app.lokku->count(R"(heroku\[router\])"), 0u);
 }
 
+// §5 L-1..L-4 (T-7: a bare answer, no router line): request line over 8192 bytes is 414
+// (cowboyku's code), an oversized header name or line, or over 1000 headers, is 400.
+TEST(RouterConnections, RequestLimits) {
+  RouterApp app;
+  ASSERT_TRUE(app.up);
+  auto raw = [&](const std::string& req) {
+    Connection c(app.port);
+    c.send(req);
+    auto r = c.read_response();
+    return r ? r->status : -1;
+  };
+  EXPECT_EQ(raw("GET /" + std::string(8200, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n"), 414);
+  EXPECT_EQ(raw("GET /" + std::string(8000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n"), 404);
+  EXPECT_EQ(raw("GET / HTTP/1.1\r\nHost: x\r\n" + std::string(1001, 'n') + ": v\r\n\r\n"), 400);
+  EXPECT_EQ(raw("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(8200, 'v') + "\r\n\r\n"), 400);
+  std::string many;
+  for (int i = 0; i < 1001; ++i) {
+    many += "X-H" + std::to_string(i) + ": v\r\n";
+  }
+  EXPECT_EQ(raw("GET / HTTP/1.1\r\nHost: x\r\n" + many + "\r\n"), 400);
+  EXPECT_EQ(raw("GET /headers HTTP/1.1\r\nHost: x\r\nX-Ok: " + std::string(8000, 'v') +
+                "\r\nConnection: close\r\n\r\n"),
+            200);
+  EXPECT_EQ(app.lokku->count(R"(heroku\[router\].*status=4(00|14) )"), 0u);
+}
+
 // RSP-7: R2 reuses pooled dyno connections; legacy opens one per request.
 TEST(RouterConnections, DynoConnectionsPooledUnderR2) {
   for (bool legacy : {false, true}) {
