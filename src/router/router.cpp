@@ -62,6 +62,13 @@ struct Pooled {
   Clock::time_point idle_since;
 };
 
+/// True when the buffered request line ends in CRLF (L-5: CRLF line endings only).
+bool crlf_request_line(const beast::flat_buffer& b) {
+  std::string_view data(static_cast<const char*>(b.data().data()), b.data().size());
+  auto nl = data.find('\n');
+  return nl != std::string_view::npos && nl > 0 && data[nl - 1] == '\r';
+}
+
 /// True when an idle pooled socket is still usable: no EOF and no stray bytes waiting.
 bool still_idle(int fd) {
   char byte;
@@ -383,7 +390,9 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
       // T-7: client errors before the app is known get a bare 4xx and no log line.
       if (ec == beast::error::timeout) {
         co_await send_bare(*client, http::status::request_timeout, d(opts.idle));
-      } else if (ec == http::error::bad_version) {
+      } else if (ec == http::error::bad_version && crlf_request_line(buffer)) {
+        // RSP-4: a well-formed request line with another version. (A bare-LF line also
+        // fails on its version: that is L-5, 400.)
         co_await send_bare(*client, http::status::http_version_not_supported, d(opts.idle));
       } else if (ec != http::error::end_of_stream && ec != net::error::eof &&
                  ec != net::error::connection_reset) {

@@ -221,6 +221,9 @@ TEST(RouterConnections, VersionAndHostValidation) {
   EXPECT_EQ(raw("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"), 400);
   EXPECT_EQ(raw("GET / HTTP/1.1\r\nHost: \r\n\r\n"), 400);
   EXPECT_EQ(raw("GARBAGE\r\n\r\n"), 400);
+  // L-5: single spaces and CRLF line endings only.
+  EXPECT_EQ(raw("GET  / HTTP/1.1\r\nHost: x\r\n\r\n"), 400);
+  EXPECT_EQ(raw("GET / HTTP/1.1\nHost: x\n\n"), 400);
   std::this_thread::sleep_for(200ms);
   EXPECT_EQ(app.lokku->count(R"(heroku\[router\])"), 0u);
 }
