@@ -187,15 +187,10 @@ struct Router::State : std::enable_shared_from_this<Router::State> {
 
 namespace {
 
-struct RouteFailure {
-  Code code;
-};
-
 /// Everything about one request the session learns on the way (for the log line).
 struct Exchange {
   AccessRecord rec;
   Clock::time_point accepted;
-  bool client_broken = false;  ///< the client connection cannot carry another request
 };
 
 template <class Body>

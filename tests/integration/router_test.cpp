@@ -60,6 +60,15 @@ class RouterApp {
   std::unique_ptr<LokkuProcess> lokku;
 };
 
+/// The status of the response to `request`, sent as raw bytes on a fresh connection (-1
+/// when the router answers nothing).
+int status_of(unsigned port, const std::string& request) {
+  Connection c(port);
+  c.send(request);
+  auto r = c.read_response();
+  return r ? r->status : -1;
+}
+
 bool has_header(const std::string& json, const std::string& name, const std::string& value) {
   return json.find("[\"" + name + "\", \"" + value + "\"]") != std::string::npos;
 }
@@ -210,20 +219,14 @@ TEST(RouterConnections, KeepAliveAndHttp10) {
 TEST(RouterConnections, VersionAndHostValidation) {
   RouterApp app;
   ASSERT_TRUE(app.up);
-  auto raw = [&](const std::string& req) {
-    Connection c(app.port);
-    c.send(req);
-    auto r = c.read_response();
-    return r ? r->status : -1;
-  };
-  EXPECT_EQ(raw("GET / HTTP/1.2\r\nHost: x\r\n\r\n"), 505);
-  EXPECT_EQ(raw("GET / HTTP/1.1\r\n\r\n"), 400);
-  EXPECT_EQ(raw("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"), 400);
-  EXPECT_EQ(raw("GET / HTTP/1.1\r\nHost: \r\n\r\n"), 400);
-  EXPECT_EQ(raw("GARBAGE\r\n\r\n"), 400);
+  EXPECT_EQ(status_of(app.port, "GET / HTTP/1.2\r\nHost: x\r\n\r\n"), 505);
+  EXPECT_EQ(status_of(app.port, "GET / HTTP/1.1\r\n\r\n"), 400);
+  EXPECT_EQ(status_of(app.port, "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"), 400);
+  EXPECT_EQ(status_of(app.port, "GET / HTTP/1.1\r\nHost: \r\n\r\n"), 400);
+  EXPECT_EQ(status_of(app.port, "GARBAGE\r\n\r\n"), 400);
   // L-5: single spaces and CRLF line endings only.
-  EXPECT_EQ(raw("GET  / HTTP/1.1\r\nHost: x\r\n\r\n"), 400);
-  EXPECT_EQ(raw("GET / HTTP/1.1\nHost: x\n\n"), 400);
+  EXPECT_EQ(status_of(app.port, "GET  / HTTP/1.1\r\nHost: x\r\n\r\n"), 400);
+  EXPECT_EQ(status_of(app.port, "GET / HTTP/1.1\nHost: x\n\n"), 400);
   std::this_thread::sleep_for(200ms);
   EXPECT_EQ(app.lokku->count(R"(heroku\[router\])"), 0u);
 }
@@ -233,23 +236,23 @@ TEST(RouterConnections, VersionAndHostValidation) {
 TEST(RouterConnections, RequestLimits) {
   RouterApp app;
   ASSERT_TRUE(app.up);
-  auto raw = [&](const std::string& req) {
-    Connection c(app.port);
-    c.send(req);
-    auto r = c.read_response();
-    return r ? r->status : -1;
-  };
-  EXPECT_EQ(raw("GET /" + std::string(8200, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n"), 414);
-  EXPECT_EQ(raw("GET /" + std::string(8000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n"), 404);
-  EXPECT_EQ(raw("GET / HTTP/1.1\r\nHost: x\r\n" + std::string(1001, 'n') + ": v\r\n\r\n"), 400);
-  EXPECT_EQ(raw("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(8200, 'v') + "\r\n\r\n"), 400);
+  EXPECT_EQ(status_of(app.port, "GET /" + std::string(8200, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n"),
+            414);
+  EXPECT_EQ(status_of(app.port, "GET /" + std::string(8000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n"),
+            404);
+  EXPECT_EQ(
+      status_of(app.port, "GET / HTTP/1.1\r\nHost: x\r\n" + std::string(1001, 'n') + ": v\r\n\r\n"),
+      400);
+  EXPECT_EQ(status_of(app.port,
+                      "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(8200, 'v') + "\r\n\r\n"),
+            400);
   std::string many;
   for (int i = 0; i < 1001; ++i) {
     many += "X-H" + std::to_string(i) + ": v\r\n";
   }
-  EXPECT_EQ(raw("GET / HTTP/1.1\r\nHost: x\r\n" + many + "\r\n"), 400);
-  EXPECT_EQ(raw("GET /headers HTTP/1.1\r\nHost: x\r\nX-Ok: " + std::string(8000, 'v') +
-                "\r\nConnection: close\r\n\r\n"),
+  EXPECT_EQ(status_of(app.port, "GET / HTTP/1.1\r\nHost: x\r\n" + many + "\r\n"), 400);
+  EXPECT_EQ(status_of(app.port, "GET /headers HTTP/1.1\r\nHost: x\r\nX-Ok: " +
+                                    std::string(8000, 'v') + "\r\nConnection: close\r\n\r\n"),
             200);
   EXPECT_EQ(app.lokku->count(R"(heroku\[router\].*status=4(00|14) )"), 0u);
 }
@@ -568,22 +571,20 @@ TEST(RouterRobustness, FiveThousandIdleConnections) {
 TEST(RouterRobustness, SmugglingAttemptsAreRefused) {
   RouterApp app;
   ASSERT_TRUE(app.up);
-  auto status_of = [&](const std::string& req) {
-    Connection c(app.port);
-    c.send(req);
-    auto r = c.read_response();
-    return r ? r->status : -1;
-  };
-  EXPECT_EQ(status_of("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
+  EXPECT_EQ(status_of(app.port,
+                      "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
                       "Content-Length: 5\r\n\r\nhello"),
             400);
-  EXPECT_EQ(status_of("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 15,24\r\n\r\nhello"),
+  EXPECT_EQ(
+      status_of(app.port, "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 15,24\r\n\r\nhello"),
+      400);
+  EXPECT_EQ(status_of(app.port, "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n"),
             400);
-  EXPECT_EQ(status_of("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n"), 400);
-  EXPECT_EQ(status_of("GET / HTTP/1.1\r\nHost: x\r\nBad Header: x\r\n\r\n"), 400);
-  EXPECT_EQ(status_of("GET / HTTP/1.1\r\nHost: x\r\nX: \x01\x02\r\n\r\n"), 400);
+  EXPECT_EQ(status_of(app.port, "GET / HTTP/1.1\r\nHost: x\r\nBad Header: x\r\n\r\n"), 400);
+  EXPECT_EQ(status_of(app.port, "GET / HTTP/1.1\r\nHost: x\r\nX: \x01\x02\r\n\r\n"), 400);
   // A chunked body that is not chunked: 400 and H26 (HDR-11).
-  EXPECT_EQ(status_of("POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+  EXPECT_EQ(status_of(app.port,
+                      "POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
                       "zz\r\nhello\r\n0\r\n\r\n"),
             400);
   EXPECT_TRUE(app.lokku->wait_for(
