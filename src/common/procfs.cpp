@@ -74,17 +74,31 @@ std::optional<std::string> read_file(const std::string& path) {
   return out;
 }
 
-std::optional<pid_t> parse_stat_ppid(std::string_view stat) {
+namespace {
+/// The fields after the command name (which may hold spaces and ')'): state, ppid, ...
+std::vector<std::string_view> stat_fields(std::string_view stat) {
   auto close = stat.rfind(')');
   if (close == std::string_view::npos) {
-    return std::nullopt;
+    return {};
   }
-  auto fields = split_ws(stat.substr(close + 1));
-  // After the command: state, ppid, ...
+  return split_ws(stat.substr(close + 1));
+}
+}  // namespace
+
+std::optional<pid_t> parse_stat_ppid(std::string_view stat) {
+  auto fields = stat_fields(stat);
   if (fields.size() < 2) {
     return std::nullopt;
   }
   return to_number<pid_t>(fields[1]);
+}
+
+std::optional<char> parse_stat_state(std::string_view stat) {
+  auto fields = stat_fields(stat);
+  if (fields.empty() || fields[0].size() != 1) {
+    return std::nullopt;
+  }
+  return fields[0][0];
 }
 
 MemoryKb parse_status_memory(std::string_view status) {

@@ -19,6 +19,9 @@ struct MemoryKb {
   std::uint64_t rss = 0;
   std::uint64_t swap = 0;
 };
+/// The state letter (R, S, D, Z, ...) of a /proc/PID/stat text.
+std::optional<char> parse_stat_state(std::string_view stat);
+
 /// VmRSS and VmSwap of a /proc/PID/status text, in kB.
 MemoryKb parse_status_memory(std::string_view status);
 

@@ -295,8 +295,7 @@ net::awaitable<bool> Dyno::sample_memory(std::shared_ptr<Life> life) {
     std::size_t runnable = 0;
     for (pid_t pid : pids) {
       if (auto stat = common::procfs::read_file("/proc/" + std::to_string(pid) + "/stat")) {
-        auto close = stat->rfind(')');
-        if (close != std::string::npos && close + 2 < stat->size() && (*stat)[close + 2] == 'R') {
+        if (common::procfs::parse_stat_state(*stat) == 'R') {
           ++runnable;
         }
       }

@@ -8,6 +8,8 @@ namespace {
 TEST(Procfs, PpidSurvivesCommandNamesWithSpacesAndParens) {
   EXPECT_EQ(parse_stat_ppid("1234 (my (odd) cmd) S 77 1234 1234 0 -1 4194560"), 77);
   EXPECT_EQ(parse_stat_ppid("garbage"), std::nullopt);
+  EXPECT_EQ(parse_stat_state("1234 (my (odd) cmd) R 77 1234"), 'R');
+  EXPECT_EQ(parse_stat_state("garbage"), std::nullopt);
 }
 
 TEST(Procfs, StatusMemoryReadsRssAndSwap) {
