@@ -1,28 +1,80 @@
 #include "app/cli.hpp"
 
+#include "app/commands.hpp"
 #include "app/start_command.hpp"
+#include "release/error.hpp"
 
 #include <CLI/CLI.hpp>
 
+#include <functional>
 #include <iostream>
+#include <list>
+#include <memory>
+#include <tuple>
 
 namespace lokku::app {
 
 namespace {
 
-enum class Command { none, start };
+using Action = std::function<int()>;
 
-/// Parses the command line into `start`; the parser (and all it allocated) is gone before
+/// The commands, by name. CLI11 does not allow `:` in subcommand names, and Heroku's
+/// commands have one (`config:set`), so each command is a CLI::App of its own: the one
+/// named by argv[1] is real, the others are scratch (their options are registered and
+/// dropped) and only listed in `lokku --help`.
+class Commands {
+ public:
+  explicit Commands(std::string wanted) : wanted_(std::move(wanted)) {}
+
+  CLI::App* add(const std::string& name, const std::string& help) {
+    listing_.emplace_back(name, help);
+    if (name == wanted_) {
+      chosen_ = std::make_unique<CLI::App>(help, "lokku " + name);
+      return chosen_.get();
+    }
+    scratch_.emplace_back(help, "scratch");
+    return &scratch_.back();
+  }
+  CLI::App* chosen() { return chosen_.get(); }
+  std::string listing() const {
+    std::string out = "Commands:\n";
+    for (const auto& [name, help] : listing_) {
+      out += "  " + name + std::string(name.size() < 14 ? 14 - name.size() : 1, ' ') + help + "\n";
+    }
+    return out;
+  }
+
+ private:
+  std::string wanted_;
+  std::unique_ptr<CLI::App> chosen_;
+  std::list<CLI::App> scratch_;
+  std::vector<std::pair<std::string, std::string>> listing_;
+};
+
+/// Registers a store command: `run` gets the options once parsing is done.
+CLI::App* add_command(Commands& app, Action& action, CommandOptions& o, const std::string& name,
+                      const std::string& help, int (*run)(const CommandOptions&),
+                      bool takes_app = true) {
+  auto* cmd = app.add(name, help);
+  if (takes_app) {
+    cmd->add_option("-a,--app", o.app, "App name (default: $LOKKU_APP, else the directory's name)");
+  }
+  cmd->callback([&action, &o, run] { action = [o, run] { return run(o); }; });
+  return cmd;
+}
+
+/// Parses the command line into an action; the parser (and all it allocated) is gone before
 /// the command runs, which may run for days.
-Command parse(int argc, char** argv, StartOptions& start, int& exit_code) {
-  CLI::App app{"lokku: Heroku's core (dynos, router, releases) on your machine", "lokku"};
-  app.set_version_flag("-v,--version", std::string("lokku ") + LOKKU_VERSION);
-  app.require_subcommand(1);
-  app.footer("Run `lokku COMMAND --help` for a command's options.");
+Action parse(int argc, char** argv, int& exit_code) {
+  StartOptions start;
+  CommandOptions o;
+  Action action;
+  std::string wanted = argc >= 2 ? argv[1] : "";
+  Commands app(wanted);
 
-  auto* cmd = app.add_subcommand(
-      "start",
-      "Run the app directory's Procfile in the foreground, as Heroku's dyno manager would");
+  auto* cmd =
+      app.add("start",
+              "Run the app directory's Procfile in the foreground, as Heroku's dyno manager would");
   cmd->add_option("types", start.types, "Run only these process types (one of each unless -m)");
   cmd->add_option("-m,--formation", start.formation,
                   "Formation: web=2,worker=1 (unlisted types 0, all=N for the rest); sizes as "
@@ -56,29 +108,147 @@ Command parse(int argc, char** argv, StartOptions& start, int& exit_code) {
                   "Threads serving the router (default: half the cores, at least one)")
       ->check(CLI::Range(1, 256));
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
-    exit_code = rc == 0 ? kExitOk : kExitUsage;
-    return Command::none;
+  cmd->callback([&] { action = [start] { return run_start(start); }; });
+
+  // --- the store and the platform ---------------------------------------------------------
+  add_command(app, action, o, "apps", "List your apps", run_apps, false)
+      ->add_flag("--json", o.json, "Output as JSON");
+  add_command(app, action, o, "apps:create", "Create an app (default name: the directory's)",
+              run_apps_create, false)
+      ->add_option("name", o.args, "App name");
+  auto* destroy =
+      add_command(app, action, o, "apps:destroy",
+                  "Delete an app with its releases, slugs and config vars", run_apps_destroy);
+  destroy->add_option("name", o.args, "App name");
+  destroy->add_option("--confirm", o.confirm, "The app's name, to skip the question");
+  add_command(app, action, o, "apps:info", "Show an app", run_apps_info)
+      ->add_flag("--json", o.json, "Output as JSON");
+
+  auto* config = add_command(app, action, o, "config", "Show config vars", run_config);
+  config->add_flag("--json", o.json, "Output as JSON");
+  config->add_flag("-s,--shell", o.shell, "Output as KEY='VALUE' lines for a shell");
+  add_command(app, action, o, "config:get", "Print one config var's value (exit 1 if unset)",
+              run_config_get)
+      ->add_option("key", o.args, "Name")
+      ->required();
+  auto* cset =
+      add_command(app, action, o, "config:set",
+                  "Set config vars (one new release, dynos restarted onto it)", run_config_set);
+  cset->add_option("pairs", o.args, "KEY=VALUE ...")->required();
+  cset->add_option("--time-scale", o.time_scale, "Divide the release phase's time limit by N");
+  auto* cunset = add_command(app, action, o, "config:unset", "Remove config vars (a new release)",
+                             run_config_unset);
+  cunset->add_option("keys", o.args, "KEY ...")->required();
+  cunset->add_option("--time-scale", o.time_scale, "Divide the release phase's time limit by N");
+
+  auto* releases =
+      add_command(app, action, o, "releases", "List releases, newest first", run_releases);
+  releases->add_option("-n,--num", o.num, "How many (default 15)");
+  releases->add_flag("--json", o.json, "Output as JSON");
+  add_command(app, action, o, "releases:info", "Show a release (default: the current one)",
+              run_releases_info)
+      ->add_option("release", o.args, "vN");
+  auto* rollback = add_command(app, action, o, "rollback",
+                               "Release the slug and config vars of an earlier release again "
+                               "(default: the one before the current one)",
+                               run_rollback);
+  rollback->add_option("release", o.args, "vN");
+  rollback->add_option("--time-scale", o.time_scale, "Divide the release phase's time limit by N");
+
+  auto* ps =
+      add_command(app, action, o, "ps", "Show the app's dynos as the platform runs them", run_ps);
+  ps->add_flag("--json", o.json, "Output as JSON");
+  add_command(app, action, o, "ps:scale",
+              "Scale process types: web=2 worker+1 web=1:standard-2x (sizes: eco, basic, "
+              "standard-1x, standard-2x, performance-m, performance-l)",
+              run_ps_scale)
+      ->add_option("changes", o.args, "TYPE=N[:SIZE], TYPE+N, TYPE-N")
+      ->required();
+
+  for (auto [name, help, run] :
+       {std::tuple{"build", "Build the app directory into a slug (no release)", &run_build},
+        std::tuple{"deploy", "Build the app directory and release it (creates the app when needed)",
+                   &run_deploy}}) {
+    auto* b = add_command(app, action, o, name, help, run);
+    b->add_option("-d,--app-dir", o.dir, "App directory (default: the current one)");
+    b->add_option("-b,--buildpack", o.buildpacks,
+                  "Buildpack for this build (repeatable, in order): lokku/NAME, a directory, a "
+                  ".tgz or a git URL with #ref");
+    b->add_option("--time-scale", o.time_scale, "Divide the compile and release limits by N");
   }
-  return cmd->parsed() ? Command::start : Command::none;
+
+  for (auto [name, help, run] :
+       {std::tuple{"run", "Run a command in a one-off dyno attached to this terminal", &run_run},
+        std::tuple{"run:detached", "Run a command in a one-off dyno in the background",
+                   &run_run_detached}}) {
+    auto* r = add_command(app, action, o, name, help, run);
+    r->add_option("command", o.args, "COMMAND [ARGS...] (put -- before it)")->required();
+    r->add_option("-s,--size", o.size, "Dyno size (default standard-1x)");
+    r->add_option("--time-scale", o.time_scale, "Divide platform durations by N");
+    r->prefix_command(false);
+  }
+
+  auto* logs = add_command(app, action, o, "logs", "Show the app's log", run_logs);
+  logs->add_option("-n,--num", o.num, "Lines to show (default 100)");
+  logs->add_flag("-t,--tail", o.tail, "Keep following the log");
+  logs->add_option("-s,--source", o.source, "Only lines of this source (app, heroku)");
+  logs->add_option("-d,--dyno", o.dyno, "Only lines of this dyno (web.1) or type (web)");
+
+  auto* up = add_command(app, action, o, "up",
+                         "Run the platform in the foreground: the router and every app's "
+                         "dynos, kept matching the store",
+                         run_up, false);
+  up->add_option("-p,--port", o.port, "The router's port (default 5000)")
+      ->check(CLI::Range(1, 65535));
+  up->add_option("--time-scale", o.time_scale,
+                 "Divide every platform duration by N (default: $LOKKU_TIME_SCALE, else 1)");
+  up->add_option("--router", o.router, "Router generation: r2 (default) or legacy")
+      ->check(CLI::IsMember({"r2", "legacy"}));
+  up->add_option("--router-threads", o.router_threads, "Threads serving the router")
+      ->check(CLI::Range(1, 256));
+  up->add_option("--color", o.colour, "Colour the log: auto, always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+
+  if (auto* chosen = app.chosen()) {
+    try {
+      chosen->parse(argc - 1, argv + 1);
+    } catch (const CLI::ParseError& e) {
+      int rc = chosen->exit(e);
+      exit_code = rc == 0 ? kExitOk : kExitUsage;
+      return {};
+    }
+    return action;
+  }
+  CLI::App top{"lokku: Heroku's core (dynos, router, releases) on your machine", "lokku"};
+  top.set_version_flag("-v,--version", std::string("lokku ") + LOKKU_VERSION);
+  top.footer(app.listing() + "\nRun `lokku COMMAND --help` for a command's options.");
+  if (!wanted.empty() && wanted[0] != '-') {
+    std::cerr << "lokku: '" << wanted << "' is not a lokku command; see lokku --help\n";
+    exit_code = kExitUsage;
+    return {};
+  }
+  try {
+    top.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = top.exit(e);
+    exit_code = rc == 0 ? kExitOk : kExitUsage;
+    return {};
+  }
+  std::cerr << top.help();
+  exit_code = kExitUsage;
+  return {};
 }
 
 }  // namespace
 
 int run_cli(int argc, char** argv) {
-  StartOptions start;
   int exit_code = kExitOk;
-  Command command = parse(argc, argv, start, exit_code);
+  Action action = parse(argc, argv, exit_code);
+  if (!action) {
+    return exit_code;
+  }
   try {
-    switch (command) {
-      case Command::start:
-        return run_start(start);
-      case Command::none:
-        return exit_code;
-    }
+    return action();
   } catch (const std::exception& e) {
     std::cerr << "lokku: error: " << e.what() << '\n';
     return kExitError;

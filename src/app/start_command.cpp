@@ -165,17 +165,19 @@ int run_start(const StartOptions& o) {
   common::raise_open_file_limit();
   net::io_context ioc;
   common::LogSink sink(1, use_colour(o.colour));
-  common::WebDynoFeed feed;
+  common::RouteTable routes;
+  auto route = std::make_shared<common::AppRoute>("app", sink);
+  routes.set_default(route);  // one app answers every Host (router.md §9)
   router::RouterOptions ropts;
   ropts.port = port;
   ropts.legacy = o.router == "legacy";
   ropts.scale = settings.scale;
   ropts.threads = o.router_threads;
-  router::Router router(sink, feed, ropts);
+  router::Router router(routes, ropts);
   if (has_web) {
     router.start();
   }
-  dyno::Manager manager(ioc.get_executor(), sink, std::move(settings), formation, feed);
+  dyno::Manager manager(ioc.get_executor(), sink, std::move(settings), formation, route->feed);
 
   int exit_code = kExitOk;
   int signals_seen = 0;

@@ -9,8 +9,12 @@ namespace {
 constexpr std::size_t kFlushAt = 64 * 1024;
 }
 
-LogSink::LogSink(int fd, bool colour)
-    : fd_(fd), colour_(colour), clock_([] { return std::chrono::system_clock::now(); }) {
+LogSink::LogSink(int fd, bool colour) : LogSink(fd, colour, -1, std::string()) {}
+
+LogSink::LogSink(int fd, bool colour, int file_fd, std::string prefix)
+    : fd_(fd), colour_(colour), file_fd_(file_fd), prefix_(std::move(prefix)), clock_([] {
+      return std::chrono::system_clock::now();
+    }) {
   flusher_ = std::jthread([this](std::stop_token stop) {
     std::unique_lock lock(mu_);
     while (!stop.stop_requested()) {
@@ -30,11 +34,20 @@ LogSink::~LogSink() {
 
 void LogSink::append(std::string_view source, std::string_view dyno, std::string_view message,
                      std::size_t colour_key, bool flush_now) {
-  auto text = format_log_line(clock_(), source, dyno, message,
+  auto now = clock_();
+  auto text = format_log_line(now, source, dyno, message,
                               colour_ ? colour_for_index(colour_key) : std::string_view{});
+  std::string plain;
+  if (file_fd_ >= 0) {
+    plain = colour_ ? format_log_line(now, source, dyno, message, std::string_view{}) : text;
+  }
   std::lock_guard lock(mu_);
-  pending_ += text;
-  if (flush_now || pending_.size() >= kFlushAt) {
+  if (fd_ >= 0) {
+    pending_ += prefix_;
+    pending_ += text;
+  }
+  pending_file_ += plain;
+  if (flush_now || pending_.size() >= kFlushAt || pending_file_.size() >= kFlushAt) {
     flush_locked();
   }
 }
@@ -49,10 +62,12 @@ void LogSink::flush() {
   flush_locked();
 }
 
-void LogSink::flush_locked() {
+namespace {
+
+void write_all(int fd, std::string& data) {
   std::size_t off = 0;
-  while (off < pending_.size()) {
-    ssize_t n = ::write(fd_, pending_.data() + off, pending_.size() - off);
+  while (fd >= 0 && off < data.size()) {
+    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
     if (n < 0) {
       if (errno == EINTR) {
         continue;
@@ -61,7 +76,14 @@ void LogSink::flush_locked() {
     }
     off += static_cast<std::size_t>(n);
   }
-  pending_.clear();
+  data.clear();
+}
+
+}  // namespace
+
+void LogSink::flush_locked() {
+  write_all(fd_, pending_);
+  write_all(file_fd_, pending_file_);
 }
 
 void LogSink::line(std::string_view source, std::string_view dyno, std::string_view message,

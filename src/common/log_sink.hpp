@@ -20,6 +20,10 @@ class LogSink {
   /// Writes to `fd` (stdout by default). Colours only when `colour` is set, which the CLI
   /// decides (a TTY and no NO_COLOR).
   explicit LogSink(int fd = 1, bool colour = false);
+  /// Also appends every line, without colour or prefix, to `file_fd` (an app's log file,
+  /// opened O_APPEND); `fd` -1 writes the file only. `prefix` goes before each line on `fd`
+  /// (the app's name when one stream carries several apps).
+  LogSink(int fd, bool colour, int file_fd, std::string prefix);
   ~LogSink();
   LogSink(const LogSink&) = delete;
   LogSink& operator=(const LogSink&) = delete;
@@ -51,6 +55,9 @@ class LogSink {
   int fd_;
   bool colour_;
   std::string pending_;
+  int file_fd_ = -1;
+  std::string prefix_;
+  std::string pending_file_;
   std::function<SystemTime()> clock_;
   std::jthread flusher_;  ///< writes queued lines every kFlushEvery; last member: stops first
 };

@@ -31,4 +31,30 @@ void WebDynoFeed::notify_on_publish(std::weak_ptr<net::steady_timer> timer) {
   waiters_.push_back(std::move(timer));
 }
 
+void RouteTable::set_default(std::shared_ptr<AppRoute> route) {
+  std::lock_guard lock(mu_);
+  default_ = std::move(route);
+}
+
+void RouteTable::add_host(const std::string& host, std::shared_ptr<AppRoute> route) {
+  std::lock_guard lock(mu_);
+  hosts_[host] = std::move(route);
+}
+
+void RouteTable::remove_app(const std::string& app) {
+  std::lock_guard lock(mu_);
+  std::erase_if(hosts_, [&](const auto& kv) { return kv.second->name == app; });
+  if (default_ && default_->name == app) {
+    default_.reset();
+  }
+}
+
+std::shared_ptr<AppRoute> RouteTable::find(std::string_view host) const {
+  std::lock_guard lock(mu_);
+  if (auto it = hosts_.find(host); it != hosts_.end()) {
+    return it->second;
+  }
+  return default_;
+}
+
 }  // namespace lokku::common

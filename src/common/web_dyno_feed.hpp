@@ -8,9 +8,11 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace lokku::common {
@@ -50,6 +52,35 @@ class WebDynoFeed {
   mutable std::mutex mu_;
   std::shared_ptr<const WebDynoTable> table_;
   std::vector<std::weak_ptr<net::steady_timer>> waiters_;
+};
+
+class LogSink;
+
+/// One app as the router sees it: the web dynos its manager publishes and the log stream
+/// its `heroku[router]` lines go to.
+struct AppRoute {
+  AppRoute(std::string app_name, LogSink& log_sink) : name(std::move(app_name)), sink(log_sink) {}
+  std::string name;
+  WebDynoFeed feed;
+  LogSink& sink;
+};
+
+/// Which app a request is for (router.md HOST-1): by Host header, case-insensitive, port
+/// ignored. A default route answers every Host (`lokku start`: one app); without one, an
+/// unknown host is ERR-3. Thread-safe: the platform changes it while the router reads.
+class RouteTable {
+ public:
+  void set_default(std::shared_ptr<AppRoute> route);
+  /// `host` lower-case, without port.
+  void add_host(const std::string& host, std::shared_ptr<AppRoute> route);
+  /// Removes every host of the app.
+  void remove_app(const std::string& app);
+  std::shared_ptr<AppRoute> find(std::string_view host) const;
+
+ private:
+  mutable std::mutex mu_;
+  std::shared_ptr<AppRoute> default_;
+  std::map<std::string, std::shared_ptr<AppRoute>, std::less<>> hosts_;
 };
 
 }  // namespace lokku::common

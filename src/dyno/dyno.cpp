@@ -1,5 +1,6 @@
 #include "dyno/dyno.hpp"
 
+#include "common/ids.hpp"
 #include "common/ports.hpp"
 #include "common/procfs.hpp"
 #include "common/subprocess.hpp"
@@ -16,7 +17,8 @@
 
 #include <array>
 #include <atomic>
-#include <random>
+#include <filesystem>
+#include <optional>
 #include <signal.h>
 #include <stdexcept>
 #include <unistd.h>
@@ -33,6 +35,8 @@ const char* to_string(DynoState s) {
       return "crashed";
     case DynoState::down:
       return "down";
+    case DynoState::complete:
+      return "complete";
   }
   return "down";
 }
@@ -51,16 +55,6 @@ unsigned PortAllocator::acquire() {
 }
 
 namespace {
-
-std::string random_uuid() {
-  static std::mt19937_64 rng{std::random_device{}()};
-  std::uniform_int_distribution<std::uint64_t> dist;
-  std::uint64_t a = dist(rng), b = dist(rng);
-  a = (a & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
-  b = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
-  return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", a >> 32, (a >> 16) & 0xffff, a & 0xffff,
-                     b >> 48, b & 0xffffffffffffULL);
-}
 
 constexpr auto kBootPoll = std::chrono::milliseconds(100);
 
@@ -100,6 +94,10 @@ void Dyno::log(std::string_view message) {
 }
 
 void Dyno::changed() {
+  if (state_ != reported_) {
+    reported_ = state_;
+    since_ = std::chrono::system_clock::now();
+  }
   if (on_change_) {
     on_change_();
   }
@@ -135,8 +133,14 @@ net::awaitable<void> Dyno::lives() {
   auto self = shared_from_this();
   state_ = DynoState::starting;
   changed();
+  std::optional<int> exit_status;
   while (!stopping_) {
-    co_await run_life();
+    int status = co_await run_life();
+    if (spec_.one_off) {
+      exit_status = status;  // RUN-2, RPH-3: complete, never restarted
+      set_state(DynoState::complete);
+      break;
+    }
     if (stopping_) {
       break;
     }
@@ -154,8 +158,14 @@ net::awaitable<void> Dyno::lives() {
     }
     set_state(DynoState::starting);
   }
-  state_ = DynoState::down;
-  changed();
+  if (!exit_status) {
+    state_ = DynoState::down;
+    changed();
+  }
+  if (exit_status && on_exit_) {
+    on_exit_(*exit_status);
+  }
+  lives_done_ = true;
   if (on_down_) {
     auto done = std::move(on_down_);
     done();
@@ -165,8 +175,36 @@ net::awaitable<void> Dyno::lives() {
 net::awaitable<int> Dyno::run_life() {
   auto life = std::make_shared<Life>(ex_);
   life->port = ports_.acquire();
-  life->dyno_id = fmt::format("heroku.{}.{}", settings_.app_number, random_uuid());
-  auto env = dyno_environment(settings_.config, {spec_.name, life->port, settings_.app_dir});
+  life->dyno_id = fmt::format("heroku.{}.{}", settings_.app_number, common::random_uuid());
+  std::string dir = settings_.app_dir;
+  if (settings_.prepare_dir) {
+    try {
+      dir = settings_.prepare_dir(spec_.name);
+    } catch (const std::exception& e) {
+      sink_.line("heroku", spec_.name, fmt::format("Error R99 (Platform error) -> {}", e.what()),
+                 spec_.colour);
+      ports_.release(life->port);
+      log("Process exited with status 127");
+      co_return 127;
+    }
+  }
+  struct RemoveDir {
+    std::string path;
+    ~RemoveDir() {
+      if (!path.empty()) {
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+      }
+    }
+  } cleanup{settings_.prepare_dir ? dir : std::string()};
+  release::ConfigVars vars = settings_.config;
+  for (const auto& [k, v] : settings_.platform_env) {
+    vars[k] = v;
+  }
+  if (settings_.dyno_id_var) {
+    vars["HEROKU_DYNO_ID"] = common::random_uuid();
+  }
+  auto env = dyno_environment(vars, {spec_.name, life->port, dir});
   log(fmt::format("Starting process with command `{}`", expand_for_display(spec_.command, env)));
   state_ = DynoState::starting;
 
@@ -175,7 +213,7 @@ net::awaitable<int> Dyno::run_life() {
       settings_.init_path,         std::to_string(::getpid()), "--", settings_.bash_path, "-c",
       launch_script(spec_.command)};
   opts.env = to_envp(env);
-  opts.cwd = settings_.app_dir;
+  opts.cwd = dir;
   life->launched = Clock::now();
   int status = 127;
   try {
@@ -324,6 +362,20 @@ net::awaitable<bool> Dyno::sample_memory(std::shared_ptr<Life> life) {
 
 void Dyno::stop(std::function<void()> done) {
   if (stopping_) {
+    // Already stopping (scaled away, or killed): `done` joins whoever waits.
+    if (!done) {
+      return;
+    }
+    if (on_down_) {
+      on_down_ = [first = std::move(on_down_), then = std::move(done)] {
+        first();
+        then();
+      };
+    } else if (!life_ && lives_done_) {
+      net::post(ex_, std::move(done));
+    } else {
+      on_down_ = std::move(done);
+    }
     return;
   }
   stopping_ = true;
@@ -338,7 +390,13 @@ void Dyno::stop(std::function<void()> done) {
     }
     return;
   }
-  set_state(DynoState::down);
+  if (restarting_) {
+    log(fmt::format("State changed from {} to starting", to_string(state_)));
+    state_ = DynoState::down;  // as the router sees it: no new requests
+    changed();
+  } else {
+    set_state(DynoState::down);
+  }
   log("Stopping all processes with SIGTERM");
   life_->proc->signal(SIGTERM);
   grace_timer_.expires_after(settings_.scale(settings_.stop_grace));
@@ -353,6 +411,16 @@ void Dyno::stop(std::function<void()> done) {
     self->needed_sigkill_ = true;
     life->proc->signal(kill_tree_signal());
   });
+}
+
+void Dyno::stop_for_restart(std::function<void()> done, std::string_view note) {
+  if (!stopping_ && life_ && !life_->exited) {
+    restarting_ = true;
+    if (!note.empty()) {
+      log(note);
+    }
+  }
+  stop(std::move(done));
 }
 
 void Dyno::kill() {

@@ -37,6 +37,12 @@ struct DynoSettings {
   std::string app_dir;      ///< HOME and start directory of every dyno
   unsigned app_number = 0;  ///< MEM-5 `dyno=heroku.<app-num>.<uuid>`
   release::ConfigVars config;
+  /// The platform's own variables (REL-9 dyno metadata), over the config vars.
+  release::ConfigVars platform_env;
+  bool dyno_id_var = false;  ///< HEROKU_DYNO_ID, new at every start (REL-9)
+  /// When set, every life runs in the directory this returns (ENV-8: a fresh copy of the
+  /// slug), which is removed when the life ends; otherwise in `app_dir`.
+  std::function<std::string(const std::string& dyno)> prepare_dir;
   std::chrono::nanoseconds boot_timeout = std::chrono::seconds(60);     ///< BOOT-1
   std::chrono::nanoseconds stop_grace = std::chrono::seconds(30);       ///< STOP-2
   std::chrono::nanoseconds memory_interval = std::chrono::seconds(20);  ///< MEM-3
@@ -49,9 +55,10 @@ struct DynoSpec {
   std::string command;  ///< Procfile text
   release::DynoSize size;
   std::size_t colour = 0;
+  bool one_off = false;  ///< run once (release phase, run:detached): never restarted (RUN-3)
 };
 
-enum class DynoState { starting, up, crashed, down };
+enum class DynoState { starting, up, crashed, down, complete };
 const char* to_string(DynoState s);
 
 /// Hands out free TCP ports, never one that a live dyno of this manager holds (ENV-4).
@@ -80,6 +87,9 @@ class Dyno : public std::enable_shared_from_this<Dyno> {
   /// Graceful stop (STOP-1/2): SIGTERM to every process, SIGKILL after the grace period.
   /// `done` runs once the dyno is down (at once if it is waiting to restart).
   void stop(std::function<void()> done);
+  /// The same for a restart (STOP-5): logs `note` when not empty (`Restarting`, `Cycling`),
+  /// then `State changed from up to starting`; the replacement is another Dyno object.
+  void stop_for_restart(std::function<void()> done, std::string_view note);
   /// Immediate SIGKILL of every process (a second Ctrl-C).
   void kill();
 
@@ -89,7 +99,12 @@ class Dyno : public std::enable_shared_from_this<Dyno> {
   std::uint16_t port() const;
   /// Runs after every state change (the manager republishes the web dyno table).
   void set_on_change(std::function<void()> f) { on_change_ = std::move(f); }
+  /// One-off dynos: runs with the exit status (heroku_status) when the command has ended.
+  void set_on_exit(std::function<void(int status)> f) { on_exit_ = std::move(f); }
   DynoState state() const { return state_; }
+  const DynoSpec& spec() const { return spec_; }
+  /// When the state last changed (`lokku ps`).
+  std::chrono::system_clock::time_point since() const { return since_; }
   /// True when a stop had to fall back to SIGKILL (R12).
   bool needed_sigkill() const { return needed_sigkill_; }
 
@@ -112,11 +127,16 @@ class Dyno : public std::enable_shared_from_this<Dyno> {
   DynoSpec spec_;
   RestartPolicy policy_;
   DynoState state_ = DynoState::down;
+  DynoState reported_ = DynoState::down;
+  std::chrono::system_clock::time_point since_ = std::chrono::system_clock::now();
   Clock::time_point up_since_{};
   bool stopping_ = false;
   bool needed_sigkill_ = false;
+  bool restarting_ = false;  ///< the stop in progress is a restart
+  bool lives_done_ = false;  ///< lives() has returned
   std::function<void()> on_down_;
   std::function<void()> on_change_;
+  std::function<void(int)> on_exit_;
   std::shared_ptr<Life> life_;
   LoadAverage load_;  ///< MEM-5 load average, across lives
   /// Armed while waiting for a crash cool-off; cancelled by stop(); firing restarts.

@@ -7,19 +7,59 @@ namespace lokku::dyno {
 Manager::Manager(net::any_io_executor ex, common::LogSink& sink, DynoSettings settings,
                  const std::vector<release::FormationItem>& formation, common::WebDynoFeed& feed)
     : ex_(ex), sink_(sink), settings_(std::move(settings)), feed_(feed) {
-  std::size_t colour = 0;
   for (const auto& item : formation) {
+    colours_.emplace(item.type, colours_.size());
     for (int n = 1; n <= item.quantity; ++n) {
-      DynoSpec spec{item.type + "." + std::to_string(n), item.type, item.command, item.size,
-                    colour};
-      auto dyno = std::make_shared<Dyno>(ex_, sink_, settings_, ports_, std::move(spec));
-      if (item.type == "web") {
-        dyno->set_on_change([this] { request_publish(); });
-      }
-      dynos_.push_back(std::move(dyno));
+      dynos_.push_back(make_dyno(item, n));
     }
-    ++colour;
   }
+}
+
+std::shared_ptr<Dyno> Manager::make_dyno(const release::FormationItem& item, int n) {
+  auto colour = colours_.emplace(item.type, colours_.size()).first->second;
+  DynoSpec spec{item.type + "." + std::to_string(n), item.type, item.command, item.size, colour};
+  auto dyno = std::make_shared<Dyno>(ex_, sink_, settings_, ports_, std::move(spec));
+  dyno->set_on_change([this] {
+    request_publish();
+    if (on_change_) {
+      on_change_();
+    }
+  });
+  return dyno;
+}
+
+void Manager::scale(const std::vector<release::FormationItem>& formation) {
+  std::map<std::string, const release::FormationItem*> want;
+  for (const auto& item : formation) {
+    want[item.type] = &item;
+  }
+  std::map<std::string, int> have;
+  std::vector<std::shared_ptr<Dyno>> keep;
+  for (auto& d : dynos_) {
+    auto it = want.find(d->type());
+    auto dot = d->name().rfind('.');
+    int n = std::stoi(d->name().substr(dot + 1));
+    if (it == want.end() || n > it->second->quantity) {
+      // STOP-5: scaled away; dropped once it is down.
+      retiring_.push_back(d);
+      d->stop([this, raw = d.get()] {
+        std::erase_if(retiring_, [raw](const auto& r) { return r.get() == raw; });
+        request_publish();
+      });
+      continue;
+    }
+    have[d->type()] = std::max(have[d->type()], n);
+    keep.push_back(d);
+  }
+  for (const auto& item : formation) {
+    for (int n = have[item.type] + 1; n <= item.quantity; ++n) {
+      auto d = make_dyno(item, n);
+      keep.push_back(d);
+      d->start();
+    }
+  }
+  dynos_ = std::move(keep);
+  request_publish();
 }
 
 void Manager::start() {
@@ -43,7 +83,11 @@ void Manager::request_publish() {
 }
 
 void Manager::publish() {
+  if (!feed_attached_) {
+    return;
+  }
   common::WebDynoTable table;
+  table.maintenance = maintenance_;
   table.error_page_url = settings_.config.count("ERROR_PAGE_URL") != 0
                              ? settings_.config.at("ERROR_PAGE_URL")
                              : std::string();
@@ -64,6 +108,7 @@ void Manager::publish() {
         break;
       case DynoState::crashed:
       case DynoState::down:
+      case DynoState::complete:
         row.state = common::WebDynoState::crashed;
         break;
     }
@@ -73,28 +118,45 @@ void Manager::publish() {
 }
 
 void Manager::stop(std::function<void(bool clean)> done) {
-  auto remaining = std::make_shared<std::size_t>(dynos_.size());
-  auto finish = [this, remaining, done = std::move(done)]() {
+  stop_all(std::move(done), false, {});
+}
+
+void Manager::stop_for_restart(std::function<void(bool clean)> done, std::string_view note) {
+  stop_all(std::move(done), true, note);
+}
+
+void Manager::stop_all(std::function<void(bool clean)> done, bool restart, std::string_view note) {
+  auto all = dynos_;
+  all.insert(all.end(), retiring_.begin(), retiring_.end());
+  auto remaining = std::make_shared<std::size_t>(all.size());
+  auto finish = [all, remaining, done = std::move(done)]() {
     if (--*remaining == 0) {
       bool clean = true;
-      for (const auto& d : dynos_) {
+      for (const auto& d : all) {
         clean = clean && !d->needed_sigkill();
       }
       done(clean);
     }
   };
-  if (dynos_.empty()) {
+  if (all.empty()) {
     ++*remaining;
     net::post(ex_, finish);
     return;
   }
-  for (auto& d : dynos_) {
-    d->stop(finish);
+  for (auto& d : all) {
+    if (restart) {
+      d->stop_for_restart(finish, note);
+    } else {
+      d->stop(finish);
+    }
   }
 }
 
 void Manager::kill() {
   for (auto& d : dynos_) {
+    d->kill();
+  }
+  for (auto& d : retiring_) {
     d->kill();
   }
 }

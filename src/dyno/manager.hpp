@@ -7,6 +7,7 @@
 #include "release/formation.hpp"
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -22,9 +23,23 @@ class Manager {
           const std::vector<release::FormationItem>& formation, common::WebDynoFeed& feed);
 
   void start();
+  /// Changes the formation in place (STOP-5): types scaled down lose their highest
+  /// numbers, new numbers start; dynos that stay are not touched. Sizes apply to new starts.
+  void scale(const std::vector<release::FormationItem>& formation);
+  /// Stops publishing to the feed (this manager is being replaced by a new release's).
+  void detach_feed() { feed_attached_ = false; }
+  /// Maintenance mode (H80) as the router sees it.
+  void set_maintenance(bool on) {
+    maintenance_ = on;
+    request_publish();
+  }
+  /// Runs after any dyno changes state (the platform publishes observed state).
+  void set_on_change(std::function<void()> f) { on_change_ = std::move(f); }
   /// Graceful stop of every dyno; `done(clean)` once all are down, `clean` false when any
   /// needed SIGKILL (R12).
   void stop(std::function<void(bool clean)> done);
+  /// The same as a restart onto a new release or after `ps:restart` (STOP-5).
+  void stop_for_restart(std::function<void(bool clean)> done, std::string_view note = {});
   /// Immediate SIGKILL of every dyno (second signal).
   void kill();
 
@@ -37,10 +52,17 @@ class Manager {
   PortAllocator ports_;
   common::WebDynoFeed& feed_;
 
+  std::shared_ptr<Dyno> make_dyno(const release::FormationItem& item, int n);
   void publish();
+  void stop_all(std::function<void(bool clean)> done, bool restart, std::string_view note);
+  bool feed_attached_ = true;
+  bool maintenance_ = false;
+  std::function<void()> on_change_;
+  std::map<std::string, std::size_t> colours_;
   void request_publish();
   bool publish_pending_ = false;
   std::vector<std::shared_ptr<Dyno>> dynos_;
+  std::vector<std::shared_ptr<Dyno>> retiring_;  ///< scaled away, still stopping
 };
 
 }  // namespace lokku::dyno

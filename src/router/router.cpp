@@ -1,6 +1,7 @@
 // The one translation unit of the router that includes Beast (its headers are heavy).
 #include "router/router.hpp"
 
+#include "common/log_sink.hpp"
 #include "router/balancer.hpp"
 #include "router/headers.hpp"
 #include "router/router_error.hpp"
@@ -82,16 +83,14 @@ bool still_idle(int fd) {
 /// router's threads; the mutex guards the mutable shared parts (pool, quarantine, rng, idle
 /// set). Held by every connection coroutine; destroyed after the last one.
 struct Router::State : std::enable_shared_from_this<Router::State> {
-  State(net::io_context& ioc_, common::LogSink& sink_, common::WebDynoFeed& feed_, RouterOptions o)
+  State(net::io_context& ioc_, common::RouteTable& routes_, RouterOptions o)
       : ioc(ioc_)
-      , sink(sink_)
-      , feed(feed_)
+      , routes(routes_)
       , opts(std::move(o))
       , acceptor(std::make_shared<tcp::acceptor>(net::make_strand(ioc_))) {}
 
   net::io_context& ioc;
-  common::LogSink& sink;
-  common::WebDynoFeed& feed;
+  common::RouteTable& routes;
   const RouterOptions opts;
   std::shared_ptr<tcp::acceptor> acceptor;
 
@@ -104,7 +103,9 @@ struct Router::State : std::enable_shared_from_this<Router::State> {
 
   std::chrono::nanoseconds d(std::chrono::nanoseconds nominal) const { return opts.scale(nominal); }
 
-  void log(const AccessRecord& r) { sink.add("heroku", "router", format_access(r)); }
+  static void log_to(const common::AppRoute& app, const AccessRecord& r) {
+    app.sink.add("heroku", "router", format_access(r));
+  }
 
   net::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acc);
   net::awaitable<void> serve(tcp::socket socket);
@@ -204,7 +205,7 @@ void set_error_headers(http::response<Body>& res, bool legacy) {
 
 }  // namespace
 
-Router::Router(common::LogSink& sink, common::WebDynoFeed& feed, RouterOptions options) {
+Router::Router(common::RouteTable& routes, RouterOptions options) {
   unsigned threads = options.threads;
   if (threads == 0) {
     // Measured on 2 cores (bench/router.py): one thread beats two, whose gain is eaten by
@@ -213,7 +214,7 @@ Router::Router(common::LogSink& sink, common::WebDynoFeed& feed, RouterOptions o
   }
   threads_wanted_ = threads;
   ioc_ = std::make_unique<net::io_context>(static_cast<int>(threads));
-  state_ = std::make_shared<State>(*ioc_, sink, feed, std::move(options));
+  state_ = std::make_shared<State>(*ioc_, routes, std::move(options));
 }
 
 Router::~Router() {
@@ -438,6 +439,14 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
       co_return;
     }
     ex.rec.host = host ? *host : std::string();
+    // HOST-1, ERR-3: the app, by Host; an unknown one gets "No such app" and no log line.
+    auto route = routes.find(ex.rec.host);
+    if (!route) {
+      co_await send_page(*client, req.version(), http::status::not_found, no_such_app_page(), false,
+                         opts.legacy, d(opts.idle));
+      co_return;
+    }
+    auto& feed = route->feed;
     const bool has_body =
         req_p.chunked() || (req_p.content_length() && *req_p.content_length() > 0);
 
@@ -469,7 +478,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
         ex.rec.code = Code::H26;
         ex.rec.cause = "unsupported expect header value";
         ex.rec.status = 417;
-        log(ex.rec);
+        log_to(*route, ex.rec);
         co_await send_page(*client, req.version(), http::status::expectation_failed,
                            error_page(kApplicationErrorUrl), false, opts.legacy, d(opts.idle));
         co_return;
@@ -487,7 +496,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
       ex.rec.code = Code::H26;
       ex.rec.cause = "bad header";
       ex.rec.status = 400;
-      log(ex.rec);
+      log_to(*route, ex.rec);
       co_await send_page(*client, req.version(), http::status::bad_request,
                          error_page(kApplicationErrorUrl), false, opts.legacy, d(opts.idle));
       co_return;
@@ -605,7 +614,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
             std::chrono::duration_cast<std::chrono::milliseconds>(d(opts.connect_timeout)).count();
         ex.rec.dyno = chosen.name;
       }
-      log(ex.rec);
+      log_to(*route, ex.rec);
       std::string url(
           *failure == Code::H80
               ? (table->maintenance_page_url.empty() ? kMaintenanceUrl
@@ -659,7 +668,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
           ex.rec.cause = "bad chunk";
           ex.rec.status = 400;
           ex.rec.service_ms = ms_since(service_started);
-          log(ex.rec);
+          log_to(*route, ex.rec);
           co_await send_page(*client, req.version(), http::status::bad_request,
                              error_page(kApplicationErrorUrl), false, opts.legacy, d(opts.idle));
           co_return;
@@ -670,7 +679,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
           ex.rec.status = 499;
           ex.rec.service_ms = ms_since(service_started);
           ex.rec.bytes = 0;
-          log(ex.rec);
+          log_to(*route, ex.rec);
           co_return;
         }
         req.body().size = relay.size() - req.body().size;
@@ -749,7 +758,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
       ex.rec.status = info(code).status;
       ex.rec.service_ms = ms_since(service_started);
       ex.rec.bytes = 0;
-      log(ex.rec);
+      log_to(*route, ex.rec);
       bool keep = client_keep_alive && req_p.is_done() && !is_upgrade;
       co_await send_page(
           *client, req.version(), static_cast<http::status>(ex.rec.status),
@@ -855,11 +864,11 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
     if (mid_failure) {
       ex.rec.code = mid_failure;
       ex.rec.status = info(*mid_failure).status;
-      log(ex.rec);
+      log_to(*route, ex.rec);
       co_return;  // the client already has a partial response: close (T-3)
     }
     ex.rec.status = res.result_int();
-    log(ex.rec);
+    log_to(*route, ex.rec);
 
     if (switching) {
       // RSP-9: a raw byte pipe both ways, 55 s idle (T-3).

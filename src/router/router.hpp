@@ -1,7 +1,6 @@
 #pragma once
 
 #include "common/asio.hpp"
-#include "common/log_sink.hpp"
 #include "common/time_scale.hpp"
 #include "common/web_dyno_feed.hpp"
 
@@ -40,7 +39,8 @@ struct RouterOptions {
 /// its own strand.
 class Router {
  public:
-  Router(common::LogSink& sink, common::WebDynoFeed& feed, RouterOptions options);
+  /// Serves the apps of `routes` (HOST-1); the table may change while the router runs.
+  Router(common::RouteTable& routes, RouterOptions options);
   ~Router();
   Router(const Router&) = delete;
   Router& operator=(const Router&) = delete;

@@ -84,4 +84,19 @@ std::string error_page(std::string_view url) {
       url);
 }
 
+std::string no_such_app_page() {
+  return "<!DOCTYPE html>\n"
+         "<html>\n"
+         "  <head>\n"
+         "    <meta charset=\"utf-8\">\n"
+         "    <title>No such app</title>\n"
+         "  </head>\n"
+         "  <body>\n"
+         "    <h1>No such app</h1>\n"
+         "    <p>There is no app configured at that hostname. Apps answer at "
+         "http://&lt;app&gt;.localhost:&lt;port&gt;/ (lokku apps lists them).</p>\n"
+         "  </body>\n"
+         "</html>\n";
+}
+
 }  // namespace lokku::router

@@ -59,6 +59,8 @@ std::string format_access(const AccessRecord& r);
 /// PAGE-1: the HTML page served for every router error; `url` replaces the iframe target
 /// when the app sets ERROR_PAGE_URL or MAINTENANCE_PAGE_URL (PAGE-2).
 std::string error_page(std::string_view url);
+/// The body of ERR-3 (404 for a Host that names no app).
+std::string no_such_app_page();
 inline constexpr std::string_view kApplicationErrorUrl =
     "//www.herokucdn.com/error-pages/application-error.html";
 inline constexpr std::string_view kMaintenanceUrl =

@@ -1,0 +1,149 @@
+// build and deploy: source → buildpacks → slug (→ release) (build-and-release.md §1-3).
+
+#include "app/commands.hpp"
+#include "buildpack/builder.hpp"
+#include "common/log_sink.hpp"
+#include "platform/platform_file.hpp"
+#include "platform/runtime.hpp"
+#include "release/error.hpp"
+#include "slug/slug.hpp"
+#include "store/app_name.hpp"
+#include "store/changes.hpp"
+#include "store/store.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <iostream>
+#include <unistd.h>
+
+namespace lokku::app {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Built {
+  std::string app;
+  buildpack::BuildResult result;
+};
+
+Built do_build(const CommandOptions& o, store::Store& st, const platform::Runtime& rt) {
+  fs::path dir = fs::absolute(o.dir);
+  if (!fs::is_directory(dir)) {
+    throw release::InputError(fmt::format("{}: not a directory", o.dir));
+  }
+  Built b;
+  b.app = store::resolve_app(o.app, fs::canonical(dir));
+  if (!st.exists(b.app)) {
+    st.update_or_create(b.app, [](store::App&) {});
+    std::cout << "Creating ⬢ " << b.app << "... done" << std::endl;
+  }
+  buildpack::BuildOptions bo;
+  bo.app = b.app;
+  bo.source = dir;
+  bo.buildpacks = o.buildpacks;
+  bo.compile_timeout = rt.scale(std::chrono::minutes(15));
+  bo.out = [](std::string_view s) {
+    std::cout << s;
+    std::cout.flush();
+  };
+  b.result = buildpack::build(st, bo);
+  return b;
+}
+
+}  // namespace
+
+int run_build(const CommandOptions& o) {
+  store::Store st(store::Store::default_home());
+  platform::Runtime rt{"", platform::resolve_time_scale(o.time_scale)};
+  auto b = do_build(o, st, rt);
+  if (!b.result.ok) {
+    return 1;
+  }
+  std::cout << buildpack::detail("Slug " + b.result.slug.id + " (" + b.result.slug.checksum + ")");
+  return 0;
+}
+
+int run_deploy(const CommandOptions& o) {
+  store::Store st(store::Store::default_home());
+  platform::Runtime rt{platform::find_init(), platform::resolve_time_scale(o.time_scale)};
+  auto b = do_build(o, st, rt);
+  if (!b.result.ok) {
+    return 1;
+  }
+  const auto& r = b.result;
+  std::cout << buildpack::step("Launching...") << std::flush;
+  if (r.size_warning) {
+    std::cout << buildpack::error_line(fmt::format(
+        "Warning: Your slug size ({}) exceeds our soft limit (300 MB) which may affect boot "
+        "time.",
+        slug::human_size(r.slug.size)));
+  }
+  int log_fd = platform::open_app_log(st, b.app);
+  {
+    // The release phase's output shows here, as on a git push (RPH-3); the rest of the api
+    // lines only in the app's log.
+    const bool release_phase = r.slug.process_types.count("release") != 0;
+    if (release_phase) {
+      std::cout << buildpack::step("Running release command...") << std::flush;
+    }
+    common::LogSink sink(release_phase ? 1 : -1, false, log_fd, "");
+    // BP-6 [emu]: bin/release config_vars fill absent keys, in a release of their own.
+    std::vector<std::string> added;
+    auto app = st.load(b.app);
+    for (const auto& [k, v] : r.release_info.config_vars) {
+      if (app.config.count(k) == 0) {
+        added.push_back(k);
+      }
+    }
+    if (!added.empty()) {
+      platform::make_release(
+          st, b.app,
+          [&](store::App& a) {
+            for (const auto& [k, v] : r.release_info.config_vars) {
+              a.config.emplace(k, v);
+            }
+          },
+          [&](const store::App&) { return store::config_description("Set", added); }, {}, rt,
+          sink);
+    }
+    auto rel = platform::make_release(
+        st, b.app,
+        [&](store::App& a) {
+          if (r.detected) {
+            a.buildpacks = r.buildpacks;  // BP-3.2: saved as if set by hand
+          }
+          store::add_new_types(a, r.slug.process_types);
+        },
+        [&](const store::App&) {
+          return fmt::format("Deploy {}", r.source_version.substr(0, 8));
+        },
+        [&](const store::App&) { return r.slug.id; }, rt, sink);
+    sink.flush();
+    if (rel.status == "failed") {
+      std::cout << buildpack::error_line(
+                       fmt::format("Release v{}: the release command failed; the app stays on "
+                                   "its previous release",
+                                   rel.version))
+                << buildpack::error_line("Push failed");
+      if (log_fd >= 0) {
+        ::close(log_fd);
+      }
+      return 1;
+    }
+    unsigned port = 5000;
+    if (auto p = platform::running_platform(st)) {
+      port = p->router_port;
+    }
+    std::cout << buildpack::detail(fmt::format("Released v{}", rel.version))
+              << buildpack::detail(
+                     fmt::format("http://{}.localhost:{}/ deployed to lokku", b.app, port));
+  }
+  if (log_fd >= 0) {
+    ::close(log_fd);
+  }
+  return 0;
+}
+
+}  // namespace lokku::app

@@ -1,0 +1,52 @@
+#pragma once
+// The commands that work on the store (apps, config, releases, formation, builds, one-off
+// dynos, logs) and the platform (`up`). Each returns the process exit code.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lokku::app {
+
+/// The options of every store command; each command reads the ones it declares.
+struct CommandOptions {
+  std::optional<std::string> app;  ///< -a/--app
+  std::vector<std::string> args;   ///< positional arguments
+  std::string dir = ".";           ///< -d/--app-dir (build, deploy)
+  std::vector<std::string> buildpacks;
+  std::optional<std::string> confirm;
+  bool json = false;
+  bool shell = false;
+  int num = 0;  ///< -n: lines or releases to show (0: the command's default)
+  bool tail = false;
+  std::string source;  ///< logs --source
+  std::string dyno;    ///< logs --dyno
+  std::optional<double> time_scale;
+  std::optional<unsigned> port;
+  std::string router = "r2";
+  unsigned router_threads = 0;
+  std::string colour = "auto";
+  std::optional<std::string> size;  ///< run --size
+};
+
+int run_apps(const CommandOptions& o);
+int run_apps_create(const CommandOptions& o);
+int run_apps_destroy(const CommandOptions& o);
+int run_apps_info(const CommandOptions& o);
+int run_config(const CommandOptions& o);
+int run_config_get(const CommandOptions& o);
+int run_config_set(const CommandOptions& o);
+int run_config_unset(const CommandOptions& o);
+int run_releases(const CommandOptions& o);
+int run_releases_info(const CommandOptions& o);
+int run_rollback(const CommandOptions& o);
+int run_ps(const CommandOptions& o);
+int run_ps_scale(const CommandOptions& o);
+int run_build(const CommandOptions& o);
+int run_deploy(const CommandOptions& o);
+int run_run(const CommandOptions& o);
+int run_run_detached(const CommandOptions& o);
+int run_logs(const CommandOptions& o);
+int run_up(const CommandOptions& o);
+
+}  // namespace lokku::app

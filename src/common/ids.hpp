@@ -1,0 +1,17 @@
+#pragma once
+// Identifiers and times in Heroku's formats.
+
+#include <chrono>
+#include <string>
+
+namespace lokku::common {
+
+/// A random (version 4) UUID, lower-case, from the kernel's CSPRNG.
+std::string random_uuid();
+/// `bytes` random bytes from the kernel's CSPRNG as lower-case hex.
+std::string random_hex(std::size_t bytes);
+/// ISO 8601 in UTC to the second, as the Platform API writes times: `2026-01-01T00:00:00Z`.
+std::string iso8601(std::chrono::system_clock::time_point t);
+std::string iso8601_now();
+
+}  // namespace lokku::common

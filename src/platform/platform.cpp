@@ -1,0 +1,387 @@
+#include "platform/platform.hpp"
+
+#include "common/ids.hpp"
+#include "common/log_sink.hpp"
+#include "common/ports.hpp"
+#include "common/subprocess.hpp"
+#include "common/web_dyno_feed.hpp"
+#include "dyno/manager.hpp"
+#include "platform/platform_file.hpp"
+#include "platform/runtime.hpp"
+#include "release/dyno_size.hpp"
+#include "release/error.hpp"
+#include "router/router.hpp"
+#include "store/files.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <fmt/format.h>
+
+#include <csignal>
+#include <iostream>
+#include <list>
+#include <map>
+#include <memory>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace lokku::platform {
+
+namespace {
+
+struct FileId {
+  std::int64_t mtime_ns = 0;
+  std::int64_t size = 0;
+  std::uint64_t ino = 0;
+  bool operator==(const FileId&) const = default;
+};
+
+std::optional<FileId> file_id(const fs::path& p) {
+  struct stat st {};
+  if (::stat(p.c_str(), &st) != 0) {
+    return std::nullopt;
+  }
+  return FileId{static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec,
+                static_cast<std::int64_t>(st.st_size), static_cast<std::uint64_t>(st.st_ino)};
+}
+
+/// A manager with what it references: kept until its dynos are down.
+struct Running {
+  std::unique_ptr<dyno::Manager> manager;
+  int version = 0;
+};
+
+struct AppRuntime {
+  std::string name;
+  int log_fd = -1;
+  std::shared_ptr<common::LogSink> sink;
+  std::shared_ptr<common::AppRoute> route;
+  std::unique_ptr<dyno::Manager> manager;
+  int version = 0;
+  std::map<std::string, store::FormationRow> formation;
+  bool maintenance = false;
+  std::optional<FileId> seen;
+  std::string last_error;
+  bool observe_pending = false;
+};
+
+class Platform {
+ public:
+  Platform(store::Store& store, const PlatformOptions& o)
+      : store_(store), o_(o), poll_(ioc_), signals_(ioc_, SIGINT, SIGTERM, SIGHUP) {}
+
+  int run();
+
+ private:
+  void poll();
+  void reconcile(AppRuntime& rt);
+  void retire(std::unique_ptr<dyno::Manager> m, std::shared_ptr<common::LogSink> sink,
+              bool restart = false);
+  void remove_app(const std::string& name);
+  void schedule_observe(const std::string& name);
+  void write_observed_now(AppRuntime& rt);
+  void shutdown();
+  std::vector<release::FormationItem> items(const store::App& a, const store::Release& r) const;
+  AppRuntime& runtime_for(const std::string& name);
+
+  store::Store& store_;
+  PlatformOptions o_;
+  net::io_context ioc_;
+  net::steady_timer poll_;
+  net::signal_set signals_;
+  common::LogSink out_{1, false};  ///< the platform's own lines
+  common::RouteTable routes_;
+  std::unique_ptr<router::Router> router_;
+  std::map<std::string, std::unique_ptr<AppRuntime>> apps_;
+  struct Retiring {
+    std::unique_ptr<dyno::Manager> manager;
+    std::shared_ptr<common::LogSink> sink;
+  };
+  std::list<Retiring> retiring_;
+  bool stopping_ = false;
+  bool clean_ = true;
+  int signals_seen_ = 0;
+};
+
+std::vector<release::FormationItem> Platform::items(const store::App& a,
+                                                   const store::Release& r) const {
+  std::vector<release::FormationItem> out;
+  for (const auto& [type, command] : r.process_types) {
+    if (type == "release") {
+      continue;  // PROC-7: never part of the formation
+    }
+    release::FormationItem item;
+    item.type = type;
+    item.command = command;
+    auto it = a.formation.find(type);
+    item.quantity = it == a.formation.end() ? 0 : it->second.quantity;
+    auto size = it == a.formation.end() ? std::nullopt : release::find_dyno_size(it->second.size);
+    item.size = size ? *size : release::default_dyno_size();
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
+AppRuntime& Platform::runtime_for(const std::string& name) {
+  auto& slot = apps_[name];
+  if (!slot) {
+    slot = std::make_unique<AppRuntime>();
+    slot->name = name;
+    slot->log_fd = open_app_log(store_, name);
+    slot->sink = std::make_shared<common::LogSink>(1, o_.colour, slot->log_fd, name + " | ");
+    slot->route = std::make_shared<common::AppRoute>(name, *slot->sink);
+    routes_.add_host(name + ".localhost", slot->route);
+  }
+  return *slot;
+}
+
+void Platform::retire(std::unique_ptr<dyno::Manager> m, std::shared_ptr<common::LogSink> sink,
+                      bool restart) {
+  m->detach_feed();
+  m->set_on_change({});
+  auto* raw = m.get();
+  retiring_.push_back({std::move(m), std::move(sink)});
+  auto done = [this, raw](bool clean) {
+    clean_ = clean_ && clean;
+    net::post(ioc_, [this, raw] {
+      retiring_.remove_if([raw](const Retiring& r) { return r.manager.get() == raw; });
+      if (stopping_ && retiring_.empty()) {
+        ioc_.stop();
+      }
+    });
+  };
+  if (restart) {
+    raw->stop_for_restart(done);
+  } else {
+    raw->stop(done);
+  }
+}
+
+void Platform::reconcile(AppRuntime& rt) {
+  std::optional<store::App> app;
+  try {
+    app = store_.try_load(rt.name);
+  } catch (const std::exception& e) {
+    if (rt.last_error != e.what()) {
+      rt.last_error = e.what();
+      out_.line("heroku", "platform", fmt::format("{}: {}", rt.name, e.what()));
+    }
+    return;
+  }
+  if (!app) {
+    return;
+  }
+  rt.last_error.clear();
+  const store::Release* cur = app->current();
+  if (!cur) {
+    common::WebDynoTable blank;
+    blank.has_release = false;  // H81: nothing deployed yet
+    rt.route->feed.publish(std::move(blank));
+    return;
+  }
+  if (cur->version != rt.version || !rt.manager) {
+    // REL-8, CYC-2: a new current release restarts every dyno onto it.
+    if (rt.manager) {
+      retire(std::move(rt.manager), rt.sink, true);  // STOP-4: the new ones start at once
+    }
+    Runtime runtime{o_.init_path, o_.scale};
+    auto settings = release_settings(store_, *app, *cur, runtime);
+    rt.manager = std::make_unique<dyno::Manager>(ioc_.get_executor(), *rt.sink, std::move(settings),
+                                                 items(*app, *cur), rt.route->feed);
+    std::string name = rt.name;
+    rt.manager->set_on_change([this, name] { schedule_observe(name); });
+    rt.manager->set_maintenance(app->maintenance);
+    rt.manager->start();
+    rt.version = cur->version;
+    rt.formation = app->formation;
+    rt.maintenance = app->maintenance;
+    schedule_observe(rt.name);
+    return;
+  }
+  if (app->formation.size() != rt.formation.size() ||
+      !std::equal(app->formation.begin(), app->formation.end(), rt.formation.begin(),
+                  [](const auto& x, const auto& y) {
+                    return x.first == y.first && x.second.quantity == y.second.quantity &&
+                           x.second.size == y.second.size;
+                  })) {
+    rt.manager->scale(items(*app, *cur));
+    rt.formation = app->formation;
+    schedule_observe(rt.name);
+  }
+  if (app->maintenance != rt.maintenance) {
+    rt.manager->set_maintenance(app->maintenance);
+    rt.maintenance = app->maintenance;
+  }
+}
+
+void Platform::remove_app(const std::string& name) {
+  auto it = apps_.find(name);
+  if (it == apps_.end()) {
+    return;
+  }
+  routes_.remove_app(name);
+  auto& rt = *it->second;
+  if (rt.manager) {
+    retire(std::move(rt.manager), rt.sink);
+  }
+  // The log fd stays open with the sink until the retiring manager is gone; closing it is
+  // left to process exit (the app's directory is being removed anyway).
+  apps_.erase(it);
+}
+
+void Platform::poll() {
+  if (stopping_) {
+    return;
+  }
+  auto names = store_.apps();
+  for (const auto& name : names) {
+    auto id = file_id(store_.app_file(name));
+    auto& rt = runtime_for(name);
+    if (id != rt.seen) {
+      rt.seen = id;
+      reconcile(rt);
+    }
+  }
+  std::vector<std::string> gone;
+  for (const auto& [name, rt] : apps_) {
+    if (std::find(names.begin(), names.end(), name) == names.end()) {
+      gone.push_back(name);
+    }
+  }
+  for (const auto& name : gone) {
+    remove_app(name);
+  }
+  poll_.expires_after(o_.poll);
+  poll_.async_wait([this](boost::system::error_code ec) {
+    if (!ec) {
+      poll();
+    }
+  });
+}
+
+void Platform::schedule_observe(const std::string& name) {
+  auto it = apps_.find(name);
+  if (it == apps_.end() || it->second->observe_pending) {
+    return;
+  }
+  it->second->observe_pending = true;
+  auto timer = std::make_shared<net::steady_timer>(ioc_, std::chrono::milliseconds(50));
+  timer->async_wait([this, name, timer](boost::system::error_code) {
+    auto it2 = apps_.find(name);
+    if (it2 != apps_.end()) {
+      it2->second->observe_pending = false;
+      write_observed_now(*it2->second);
+    }
+  });
+}
+
+void Platform::write_observed_now(AppRuntime& rt) {
+  Observed obs;
+  obs.platform_pid = static_cast<int>(::getpid());
+  if (rt.manager) {
+    for (const auto& d : rt.manager->dynos()) {
+      ObservedDyno od;
+      od.name = d->name();
+      od.type = d->type();
+      od.state = dyno::to_string(d->state());
+      od.since = common::iso8601(d->since());
+      od.command = d->spec().command;
+      od.size = d->spec().size.name;
+      od.release = rt.version;
+      obs.dynos.push_back(std::move(od));
+    }
+  }
+  try {
+    write_observed(store_, rt.name, obs);
+  } catch (const std::exception&) {
+    // the app is being destroyed
+  }
+}
+
+void Platform::shutdown() {
+  stopping_ = true;
+  poll_.cancel();
+  if (router_) {
+    router_->stop();
+  }
+  for (auto& [name, rt] : apps_) {
+    if (rt->manager) {
+      retire(std::move(rt->manager), rt->sink);
+    }
+  }
+  if (retiring_.empty()) {
+    ioc_.stop();
+  }
+}
+
+int Platform::run() {
+  std::filesystem::create_directories(store_.home());
+  auto lock = store::FileLock::try_lock(store_.home() / "platform.lock");
+  if (!lock) {
+    auto info = running_platform(store_);
+    throw release::InputError(fmt::format(
+        "another lokku platform is running on {}{}; stop it first (Ctrl-C in its terminal)",
+        store_.home().string(), info ? fmt::format(" (pid {})", info->pid) : std::string()));
+  }
+  if (common::port_in_use(o_.port)) {
+    throw release::InputError(
+        fmt::format("port {} is already in use; choose another with -p PORT", o_.port));
+  }
+  router::RouterOptions ropts;
+  ropts.address = o_.address;
+  ropts.port = o_.port;
+  ropts.legacy = o_.legacy_router;
+  ropts.scale = o_.scale;
+  ropts.threads = o_.router_threads;
+  router_ = std::make_unique<router::Router>(routes_, ropts);
+  router_->start();
+  PlatformInfo info;
+  info.pid = static_cast<int>(::getpid());
+  info.router_port = router_->port();
+  info.started_at = common::iso8601_now();
+  write_platform_info(store_, info);
+  out_.line("heroku", "platform",
+            fmt::format("lokku platform up: apps answer at http://<app>.localhost:{}/ (home {})",
+                        router_->port(), store_.home().string()));
+
+  std::function<void()> wait_signal = [&]() {
+    signals_.async_wait([&](boost::system::error_code e, int) {
+      if (e) {
+        return;
+      }
+      if (++signals_seen_ == 1) {
+        out_.line("heroku", "platform", "Stopping every dyno (Ctrl-C again to kill them)");
+        shutdown();
+      } else {
+        for (auto& r : retiring_) {
+          r.manager->kill();
+        }
+        clean_ = false;
+      }
+      wait_signal();
+    });
+  };
+  wait_signal();
+  poll();
+  ioc_.run();
+  router_.reset();
+  for (auto& [name, rt] : apps_) {
+    write_observed_now(*rt);
+  }
+  remove_platform_info(store_);
+  out_.flush();
+  return clean_ ? 0 : 3;
+}
+
+}  // namespace
+
+int run_platform(store::Store& store, const PlatformOptions& options) {
+  ::signal(SIGPIPE, SIG_IGN);
+  common::raise_open_file_limit();
+  Platform p(store, options);
+  return p.run();
+}
+
+}  // namespace lokku::platform

@@ -1,0 +1,116 @@
+#include "platform/platform_file.hpp"
+
+#include "store/files.hpp"
+
+#include <boost/json.hpp>
+#include <yaml-cpp/yaml.h>
+
+#include <cerrno>
+#include <csignal>
+
+namespace lokku::platform {
+
+namespace json = boost::json;
+
+namespace {
+
+bool alive(int pid) {
+  return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
+}
+
+}  // namespace
+
+void write_platform_info(const store::Store& store, const PlatformInfo& info) {
+  json::object o;
+  o["pid"] = info.pid;
+  o["router_port"] = info.router_port;
+  o["api_port"] = info.api_port;
+  o["started_at"] = info.started_at;
+  o["home"] = store.home().string();
+  std::filesystem::create_directories(store.home());
+  store::write_file_atomic(store.home() / "platform.json", json::serialize(o) + "\n");
+}
+
+std::optional<PlatformInfo> running_platform(const store::Store& store) {
+  auto text = store::read_file(store.home() / "platform.json");
+  if (!text) {
+    return std::nullopt;
+  }
+  boost::system::error_code ec;
+  auto v = json::parse(*text, ec);
+  if (ec || !v.is_object()) {
+    return std::nullopt;
+  }
+  const auto& o = v.as_object();
+  PlatformInfo info;
+  auto num = [&](const char* k) -> std::int64_t {
+    auto it = o.find(k);
+    return it != o.end() && it->value().is_int64() ? it->value().as_int64() : 0;
+  };
+  info.pid = static_cast<int>(num("pid"));
+  info.router_port = static_cast<unsigned>(num("router_port"));
+  info.api_port = static_cast<unsigned>(num("api_port"));
+  if (auto it = o.find("started_at"); it != o.end() && it->value().is_string()) {
+    info.started_at = std::string(it->value().as_string());
+  }
+  if (!alive(info.pid)) {
+    return std::nullopt;
+  }
+  return info;
+}
+
+void remove_platform_info(const store::Store& store) {
+  std::error_code ec;
+  std::filesystem::remove(store.home() / "platform.json", ec);
+}
+
+void write_observed(const store::Store& store, const std::string& app, const Observed& obs) {
+  YAML::Emitter y;
+  y << YAML::BeginMap;
+  y << YAML::Key << "platform_pid" << YAML::Value << obs.platform_pid;
+  y << YAML::Key << "dynos" << YAML::Value << YAML::BeginSeq;
+  for (const auto& d : obs.dynos) {
+    y << YAML::BeginMap;
+    y << YAML::Key << "name" << YAML::Value << d.name;
+    y << YAML::Key << "type" << YAML::Value << d.type;
+    y << YAML::Key << "state" << YAML::Value << d.state;
+    y << YAML::Key << "since" << YAML::Value << d.since;
+    y << YAML::Key << "command" << YAML::Value << d.command;
+    y << YAML::Key << "size" << YAML::Value << d.size;
+    y << YAML::Key << "release" << YAML::Value << d.release;
+    y << YAML::EndMap;
+  }
+  y << YAML::EndSeq << YAML::EndMap;
+  std::error_code ec;
+  if (std::filesystem::is_directory(store.app_dir(app), ec)) {
+    store::write_file_atomic(store.app_dir(app) / "dynos.yaml", std::string(y.c_str()) + "\n");
+  }
+}
+
+std::optional<Observed> read_observed(const store::Store& store, const std::string& app) {
+  auto text = store::read_file(store.app_dir(app) / "dynos.yaml");
+  if (!text) {
+    return std::nullopt;
+  }
+  try {
+    auto n = YAML::Load(*text);
+    Observed obs;
+    obs.platform_pid = n["platform_pid"].as<int>(0);
+    for (const auto& d : n["dynos"]) {
+      ObservedDyno od;
+      od.name = d["name"].as<std::string>("");
+      od.type = d["type"].as<std::string>("");
+      od.state = d["state"].as<std::string>("");
+      od.since = d["since"].as<std::string>("");
+      od.command = d["command"].as<std::string>("");
+      od.size = d["size"].as<std::string>("");
+      od.release = d["release"].as<int>(0);
+      obs.dynos.push_back(std::move(od));
+    }
+    return obs;
+  } catch (const YAML::Exception&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace lokku::platform

@@ -1,0 +1,43 @@
+#pragma once
+// What a running platform publishes beside the desired state: `platform.json` (how clients
+// find it) and, per app, `dynos.yaml` (the dynos as it last saw them; `lokku ps`).
+
+#include "store/store.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lokku::platform {
+
+struct PlatformInfo {
+  int pid = 0;
+  unsigned router_port = 0;
+  unsigned api_port = 0;  ///< 0: no API
+  std::string started_at;
+};
+
+void write_platform_info(const store::Store& store, const PlatformInfo& info);
+/// The running platform's record, or nullopt when none runs (no file, or its pid is gone).
+std::optional<PlatformInfo> running_platform(const store::Store& store);
+void remove_platform_info(const store::Store& store);
+
+struct ObservedDyno {
+  std::string name;  ///< web.1
+  std::string type;
+  std::string state;  ///< starting | up | crashed | down | complete
+  std::string since;  ///< ISO 8601
+  std::string command;
+  std::string size;
+  int release = 0;
+};
+
+struct Observed {
+  int platform_pid = 0;
+  std::vector<ObservedDyno> dynos;
+};
+
+void write_observed(const store::Store& store, const std::string& app, const Observed& obs);
+std::optional<Observed> read_observed(const store::Store& store, const std::string& app);
+
+}  // namespace lokku::platform

@@ -1,0 +1,196 @@
+#include "platform/runtime.hpp"
+
+#include "common/ids.hpp"
+#include "release/error.hpp"
+#include "slug/slug.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <fcntl.h>
+#include <mutex>
+#include <random>
+#include <set>
+#include <unistd.h>
+
+namespace lokku::platform {
+
+std::string find_init() {
+  std::error_code ec;
+  auto self = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) {
+    throw std::runtime_error("cannot locate the lokku executable: " + ec.message());
+  }
+  auto init = self.parent_path() / "lokku-init";
+  if (::access(init.c_str(), X_OK) != 0) {
+    throw std::runtime_error(fmt::format(
+        "{}: missing or not executable; lokku-init must be installed beside lokku", init.string()));
+  }
+  return init.string();
+}
+
+common::TimeScale resolve_time_scale(std::optional<double> flag) {
+  if (flag) {
+    if (!(*flag > 0)) {
+      throw release::InputError("--time-scale: must be a positive number");
+    }
+    return common::TimeScale(*flag);
+  }
+  if (const char* s = std::getenv("LOKKU_TIME_SCALE"); s && *s) {
+    auto scale = common::TimeScale::parse(s);
+    if (!scale) {
+      throw release::InputError(fmt::format("LOKKU_TIME_SCALE: '{}' is not a positive number", s));
+    }
+    return *scale;
+  }
+  return common::TimeScale();
+}
+
+release::ConfigVars dyno_metadata(const store::App& app, const store::Release& r) {
+  release::ConfigVars m;
+  m["HEROKU_APP_ID"] = app.id;
+  m["HEROKU_APP_NAME"] = app.name;
+  m["HEROKU_APP_DEFAULT_DOMAIN_NAME"] = app.name + ".localhost";
+  m["HEROKU_RELEASE_VERSION"] = fmt::format("v{}", r.version);
+  m["HEROKU_RELEASE_CREATED_AT"] = r.created_at;
+  m["HEROKU_SLUG_COMMIT"] = r.commit;
+  m["HEROKU_SLUG_DESCRIPTION"] = r.description;
+  return m;
+}
+
+fs::path prepare_slug_dir(const store::Store& store, const std::string& app,
+                          const std::string& slug_id, const std::string& dyno) {
+  static std::mutex mu;
+  static std::set<std::string> verified;
+  fs::path slug_path = store.slug_file(app, slug_id);
+  {
+    std::lock_guard lock(mu);
+    if (verified.count(slug_path.string()) == 0) {
+      auto meta = store.load_slug(app, slug_id);
+      auto actual = slug::sha256_file(slug_path);
+      if (actual != meta.checksum) {
+        throw std::runtime_error(fmt::format("R17 Checksum error: slug {} is {}, expected {}",
+                                             slug_id, actual, meta.checksum));
+      }
+      verified.insert(slug_path.string());
+    }
+  }
+  fs::path dir = store.home() / "dynos" / app / (dyno + "." + common::random_hex(4));
+  slug::ExtractOptions opts;
+  opts.app_prefix = true;
+  opts.allow_outside_links = true;  // our own slug, checksum verified
+  slug::extract(slug_path, dir, opts);
+  return dir;
+}
+
+dyno::DynoSettings release_settings(const store::Store& store, const store::App& app,
+                                    const store::Release& r, const Runtime& rt) {
+  dyno::DynoSettings s;
+  s.scale = rt.scale;
+  s.init_path = rt.init_path;
+  s.config = r.config;
+  s.platform_env = dyno_metadata(app, r);
+  s.dyno_id_var = true;
+  s.app_number = static_cast<unsigned>(std::hash<std::string>{}(app.id) % 100000000);
+  const store::Store* st = &store;
+  std::string name = app.name, slug_id = r.slug_id;
+  s.prepare_dir = [st, name, slug_id](const std::string& dyno) {
+    return prepare_slug_dir(*st, name, slug_id, dyno).string();
+  };
+  return s;
+}
+
+int open_app_log(const store::Store& store, const std::string& app) {
+  std::error_code ec;
+  fs::create_directories(store.app_dir(app), ec);
+  return ::open(store.log_file(app).c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+}
+
+int one_off_number() {
+  static std::mt19937 rng{std::random_device{}()};
+  return std::uniform_int_distribution<int>(1000, 9999)(rng);
+}
+
+namespace {
+
+/// RPH-2: runs the release command once; true on exit 0 within the hour.
+bool release_phase(const store::Store& store, const store::App& app, const store::Release& r,
+                   const Runtime& rt, common::LogSink& sink) {
+  net::io_context ioc;
+  auto settings = release_settings(store, app, r, rt);
+  dyno::PortAllocator ports;
+  dyno::DynoSpec spec;
+  spec.name = fmt::format("release.{}", one_off_number());
+  spec.type = "release";
+  spec.command = r.process_types.at("release");
+  spec.one_off = true;
+  auto d = std::make_shared<dyno::Dyno>(ioc.get_executor(), sink, settings, ports, spec);
+  int status = -1;
+  net::steady_timer limit(ioc);
+  d->set_on_exit([&](int s) {
+    status = s;
+    limit.cancel();
+  });
+  limit.expires_after(rt.scale(std::chrono::hours(1)));
+  limit.async_wait([&](boost::system::error_code ec) {
+    if (!ec) {
+      d->kill();  // RPH-2: a kill by the dyno manager fails the release
+      status = -1;
+    }
+  });
+  d->start();
+  ioc.run();
+  return status == 0;
+}
+
+}  // namespace
+
+store::Release make_release(store::Store& store, const std::string& app,
+                            const std::function<void(store::App&)>& change,
+                            const std::function<std::string(const store::App&)>& describe,
+                            const std::function<std::string(const store::App&)>& slug_of,
+                            const Runtime& rt, common::LogSink& sink) {
+  store::Release made;
+  store::App snapshot = store.update(app, [&](store::App& a) {
+    change(a);
+    const store::Release* base = a.current();
+    std::string slug_id = slug_of ? slug_of(a) : (base ? base->slug_id : std::string());
+    store::ProcessTypes types;
+    std::string commit;
+    if (!slug_id.empty()) {
+      auto slug = store.load_slug(app, slug_id);
+      types = slug.process_types;
+      commit = slug.commit;
+    }
+    auto& r = store::add_release(a, describe(a), slug_id, types, commit);
+    if (!r.slug_id.empty() && r.process_types.count("release") != 0) {
+      r.status = "pending";
+      r.runner_pid = static_cast<int>(::getpid());
+    }
+    made = r;
+  });
+  sink.line("app", "api", fmt::format("{} by user {}", made.description, made.user));
+  if (made.status == "pending") {
+    sink.line("app", "api", fmt::format("Running release v{} commands by user {}", made.version,
+                                        made.user));
+    bool ok = release_phase(store, snapshot, made, rt, sink);
+    store.update(app, [&](store::App& a) {
+      if (auto* r = a.find(made.version)) {
+        r->status = ok ? "succeeded" : "failed";
+        r->runner_pid = 0;
+        made = *r;
+      }
+    });
+    if (!ok) {
+      sink.line("app", "api", fmt::format("Release v{} command failed by user {}", made.version,
+                                          made.user));
+      return made;
+    }
+  }
+  sink.line("app", "api", fmt::format("Release v{} created by user {}", made.version, made.user));
+  return made;
+}
+
+}  // namespace lokku::platform

@@ -1,0 +1,58 @@
+#pragma once
+// Running a release: dyno settings from the store (REL-9 metadata, ENV-8 fresh slug per
+// start), the app log file, and the release phase (RPH-1..3, REL-5/6).
+
+#include "common/log_sink.hpp"
+#include "common/time_scale.hpp"
+#include "dyno/dyno.hpp"
+#include "store/store.hpp"
+
+#include <filesystem>
+#include <functional>
+#include <string>
+
+namespace lokku::platform {
+
+namespace fs = std::filesystem;
+
+/// What every command that runs dynos shares.
+struct Runtime {
+  std::string init_path;  ///< lokku-init, beside the lokku executable
+  common::TimeScale scale;
+};
+
+/// lokku-init beside /proc/self/exe; throws naming it when missing.
+std::string find_init();
+/// `--time-scale` when given, else `$LOKKU_TIME_SCALE`, else 1. Throws InputError.
+common::TimeScale resolve_time_scale(std::optional<double> flag);
+
+/// The REL-9 / ENV-7 variables of a release.
+release::ConfigVars dyno_metadata(const store::App& app, const store::Release& release);
+
+/// Extracts the slug into a fresh directory `<home>/dynos/<app>/<dyno>.<random>` and returns
+/// it. The checksum is verified once per process and slug (SLUG-5 [emu]: always).
+fs::path prepare_slug_dir(const store::Store& store, const std::string& app,
+                          const std::string& slug_id, const std::string& dyno);
+
+/// Dyno settings that run `release` of `app`.
+dyno::DynoSettings release_settings(const store::Store& store, const store::App& app,
+                                    const store::Release& release, const Runtime& rt);
+
+/// Opens the app's log file (`<home>/apps/<app>/log`) for appending; -1 when it cannot.
+int open_app_log(const store::Store& store, const std::string& app);
+
+/// A random one-off dyno number, 1000–9999 (ENV-2).
+int one_off_number();
+
+/// Makes a release with `change` applied to the app under its lock (`describe` gives the
+/// description from the changed app), then settles it (REL-5): with a slug whose process
+/// types have `release`, it is `pending` while the release phase runs as `release.N`
+/// (RPH-1..3), then `succeeded` or `failed`; otherwise `succeeded` at once. Writes the
+/// `app[api]` lines of REL-4 to `sink`. Returns the release as settled.
+store::Release make_release(store::Store& store, const std::string& app,
+                            const std::function<void(store::App&)>& change,
+                            const std::function<std::string(const store::App&)>& describe,
+                            const std::function<std::string(const store::App&)>& slug_of,
+                            const Runtime& rt, common::LogSink& sink);
+
+}  // namespace lokku::platform

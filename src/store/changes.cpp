@@ -1,0 +1,240 @@
+#include "store/changes.hpp"
+
+#include "release/dyno_size.hpp"
+#include "release/error.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+
+namespace lokku::store {
+
+std::string check_config_key(std::string_view key) {
+  bool ok = !key.empty() && !(key[0] >= '0' && key[0] <= '9');
+  for (char c : key) {
+    ok = ok && ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                c == '_');
+  }
+  if (!ok) {
+    throw release::InputError(fmt::format(
+        "'{}' is not a valid config var name: use letters, digits and _, not starting with a "
+        "digit (CFG-1)",
+        key));
+  }
+  if (key.rfind("__", 0) == 0) {
+    return fmt::format("{}: names starting with __ are reserved by Heroku", key);
+  }
+  if (key.rfind("HEROKU_", 0) == 0) {
+    return fmt::format("{}: the HEROKU_ prefix is reserved for the platform", key);
+  }
+  return {};
+}
+
+std::size_t config_size(const release::ConfigVars& config) {
+  std::size_t n = 0;
+  for (const auto& [k, v] : config) {
+    n += k.size() + v.size();
+  }
+  return n;
+}
+
+release::ConfigVars parse_config_assignments(const std::vector<std::string>& args) {
+  release::ConfigVars vars;
+  for (const auto& a : args) {
+    auto eq = a.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw release::InputError(
+          fmt::format("'{}' is not KEY=VALUE (config:set takes KEY=VALUE pairs)", a));
+    }
+    vars[a.substr(0, eq)] = a.substr(eq + 1);
+  }
+  if (vars.empty()) {
+    throw release::InputError("config:set needs at least one KEY=VALUE");
+  }
+  return vars;
+}
+
+void set_config(App& app, const release::ConfigVars& vars) {
+  auto next = app.config;
+  for (const auto& [k, v] : vars) {
+    next[k] = v;
+  }
+  auto size = config_size(next);
+  if (size > kConfigLimit) {
+    throw release::InputError(fmt::format(
+        "config vars would take {} bytes; an app's config vars (keys and values) are limited "
+        "to {} bytes (CFG-2)",
+        size, kConfigLimit));
+  }
+  app.config = std::move(next);
+}
+
+std::string config_description(const char* verb, const std::vector<std::string>& keys) {
+  auto sorted = keys;
+  std::sort(sorted.begin(), sorted.end());
+  return fmt::format("{} {} config vars", verb, fmt::join(sorted, ", "));
+}
+
+namespace {
+
+int parse_int(std::string_view s, std::string_view arg) {
+  int v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || v < 0) {
+    throw release::InputError(fmt::format("{}: '{}' is not a dyno count", arg, s));
+  }
+  return v;
+}
+
+}  // namespace
+
+std::vector<ScaleChange> parse_scale_args(const std::vector<std::string>& args) {
+  std::vector<ScaleChange> out;
+  if (args.empty()) {
+    throw release::InputError("ps:scale needs TYPE=N arguments, e.g. web=2 worker=1:standard-2x");
+  }
+  for (const auto& a : args) {
+    ScaleChange c;
+    std::string_view rest = a;
+    auto op = rest.find_first_of("=+-:");
+    // process type names may contain '-': prefer '=' or '+' when present
+    auto eq = rest.find_first_of("=+");
+    if (eq != std::string_view::npos) {
+      op = eq;
+    } else if (auto colon = rest.find(':'); colon != std::string_view::npos) {
+      op = colon;
+    } else if (auto minus = rest.rfind('-'); minus != std::string_view::npos) {
+      op = minus;
+    }
+    if (op == std::string_view::npos || op == 0) {
+      throw release::InputError(
+          fmt::format("'{}': expected TYPE=N, TYPE+N, TYPE-N or TYPE=N:SIZE", a));
+    }
+    c.type = std::string(rest.substr(0, op));
+    c.op = rest[op] == ':' ? '\0' : rest[op];
+    rest.remove_prefix(rest[op] == ':' ? op : op + 1);
+    std::string_view count = rest;
+    std::string_view size;
+    if (auto colon = rest.find(':'); colon != std::string_view::npos) {
+      count = rest.substr(0, colon);
+      size = rest.substr(colon + 1);
+    }
+    if (c.op != '\0') {
+      c.amount = parse_int(count, a);
+    } else if (!count.empty()) {
+      throw release::InputError(fmt::format("'{}': expected TYPE=N", a));
+    }
+    if (!size.empty()) {
+      auto s = release::find_dyno_size(size);
+      if (!s) {
+        throw release::InputError(fmt::format("'{}': no such dyno size '{}' (sizes: {})", a, size,
+                                              release::dyno_size_names()));
+      }
+      c.size = s->name;
+    } else if (c.op == '\0') {
+      throw release::InputError(fmt::format("'{}': expected a size after ':'", a));
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+void apply_scale(App& app, const std::vector<ScaleChange>& changes) {
+  const Release* cur = app.current();
+  if (!cur) {
+    throw release::InputError(fmt::format(
+        "{} has no release with a slug yet; deploy it first (lokku deploy)", app.name));
+  }
+  for (const auto& c : changes) {
+    if (c.type == "release" || cur->process_types.count(c.type) == 0) {
+      throw release::InputError(
+          fmt::format("No such process type {} defined in Procfile.", c.type));
+    }
+    auto& row = app.formation[c.type];
+    switch (c.op) {
+      case '=':
+        row.quantity = c.amount;
+        break;
+      case '+':
+        row.quantity += c.amount;
+        break;
+      case '-':
+        row.quantity = std::max(0, row.quantity - c.amount);
+        break;
+      default:
+        break;
+    }
+    if (c.size) {
+      row.size = *c.size;
+    }
+  }
+}
+
+std::string describe_scale(const App& app, const std::vector<ScaleChange>& changes) {
+  std::vector<std::string> parts;
+  std::vector<std::string> seen;
+  for (const auto& c : changes) {
+    if (std::find(seen.begin(), seen.end(), c.type) != seen.end()) {
+      continue;
+    }
+    seen.push_back(c.type);
+    const auto& row = app.formation.at(c.type);
+    auto size = release::find_dyno_size(row.size);
+    parts.push_back(fmt::format("{} at {}:{}", c.type, row.quantity,
+                                size ? size->display : row.size));
+  }
+  return fmt::format("{}", fmt::join(parts, ", "));
+}
+
+std::optional<int> parse_version(std::string_view text) {
+  if (!text.empty() && (text[0] == 'v' || text[0] == 'V')) {
+    text.remove_prefix(1);
+  }
+  int v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || p != text.data() + text.size() || v <= 0) {
+    return std::nullopt;
+  }
+  return v;
+}
+
+const Release& rollback_target(const App& app, std::optional<int> version) {
+  const Release* cur = app.current();
+  if (!version) {
+    if (!cur) {
+      throw release::InputError(fmt::format("{} has no deployed release to roll back", app.name));
+    }
+    for (auto it = app.releases.rbegin(); it != app.releases.rend(); ++it) {
+      if (it->version < cur->version && it->status == "succeeded") {
+        version = it->version;
+        break;
+      }
+    }
+    if (!version) {
+      throw release::InputError(fmt::format("{} has no release before v{}", app.name, cur->version));
+    }
+  }
+  const Release* target = app.find(*version);
+  if (!target) {
+    throw release::InputError(fmt::format("No such release: v{}", *version));
+  }
+  if (target->slug_id.empty()) {
+    throw release::InputError(fmt::format(
+        "v{} has no slug to roll back to (REL-7: a rollback needs a deployed release)", *version));
+  }
+  return *target;
+}
+
+void add_new_types(App& app, const ProcessTypes& types) {
+  for (const auto& [type, cmd] : types) {
+    if (type == "release" || app.formation.count(type) != 0) {
+      continue;
+    }
+    FormationRow row;
+    row.quantity = type == "web" ? 1 : 0;
+    app.formation[type] = row;
+  }
+}
+
+}  // namespace lokku::store

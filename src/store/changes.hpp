@@ -1,0 +1,53 @@
+#pragma once
+// The rules of the store's changes that commands and the API share: config var names and
+// sizes (build-and-release.md CFG-1/2), `ps:scale` arguments, rollback targets (REL-7).
+
+#include "store/store.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lokku::store {
+
+inline constexpr std::size_t kConfigLimit = 65536;  ///< CFG-2 [emu]
+
+/// CFG-1: throws InputError unless ^[A-Za-z_][A-Za-z0-9_]*$; returns a warning for
+/// user-set `__` and `HEROKU_` keys, else empty.
+std::string check_config_key(std::string_view key);
+/// Sum of key and value bytes (CFG-2).
+std::size_t config_size(const release::ConfigVars& config);
+/// Parses `KEY=VALUE` arguments of config:set (the value may hold `=` and be empty).
+release::ConfigVars parse_config_assignments(const std::vector<std::string>& args);
+/// Applies a set to `app.config`; throws InputError when the result passes CFG-2.
+void set_config(App& app, const release::ConfigVars& vars);
+/// "Set A, B config vars" / "Remove A config vars" (REL-4; names sorted).
+std::string config_description(const char* verb, const std::vector<std::string>& keys);
+
+/// One `ps:scale` argument: `web=2`, `web+1`, `worker-1`, `web=2:standard-2x`, `web=:perf-m`
+/// is not accepted but `web:performance-m` (size only) is.
+struct ScaleChange {
+  std::string type;
+  char op = '=';  ///< '=', '+', '-', or 0 for size only
+  int amount = 0;
+  std::optional<std::string> size;  ///< canonical lower-case name
+};
+std::vector<ScaleChange> parse_scale_args(const std::vector<std::string>& args);
+/// Applies changes to the app's formation; types must be process types of the current
+/// release ("No such process type X defined in Procfile."). `release` cannot be scaled.
+void apply_scale(App& app, const std::vector<ScaleChange>& changes);
+/// "web at 2:Standard-1X, worker at 0:Standard-2X" for the types named in `changes`.
+std::string describe_scale(const App& app, const std::vector<ScaleChange>& changes);
+
+/// REL-7: the release a rollback goes to (`version` or the one before the current one);
+/// throws InputError when it does not exist or has no slug.
+const Release& rollback_target(const App& app, std::optional<int> version);
+/// Parses `v12` or `12`.
+std::optional<int> parse_version(std::string_view text);
+
+/// The formation rows that appear with a new set of process types: web starts at 1 on the
+/// first deploy that has it, every other new type at 0 (Heroku's first-deploy default).
+void add_new_types(App& app, const ProcessTypes& types);
+
+}  // namespace lokku::store

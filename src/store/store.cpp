@@ -1,0 +1,385 @@
+#include "store/store.hpp"
+
+#include "common/ids.hpp"
+#include "release/error.hpp"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <pwd.h>
+#include <unistd.h>
+
+namespace lokku::store {
+
+namespace {
+
+void emit_map(YAML::Emitter& out, const std::map<std::string, std::string>& m) {
+  out << YAML::BeginMap;
+  for (const auto& [k, v] : m) {
+    out << YAML::Key << k << YAML::Value;
+    if (v.find('\n') != std::string::npos) {
+      out << YAML::Literal << v;
+    } else {
+      out << YAML::DoubleQuoted << v;
+    }
+  }
+  out << YAML::EndMap;
+}
+
+std::map<std::string, std::string> read_map(const YAML::Node& n) {
+  std::map<std::string, std::string> m;
+  if (n && n.IsMap()) {
+    for (const auto& kv : n) {
+      m[kv.first.as<std::string>()] = kv.second.IsNull() ? "" : kv.second.as<std::string>();
+    }
+  }
+  return m;
+}
+
+template <class T>
+T get(const YAML::Node& n, const char* key, T fallback) {
+  auto v = n[key];
+  return v && !v.IsNull() ? v.as<T>() : fallback;
+}
+
+bool process_alive(int pid) {
+  return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
+}
+
+}  // namespace
+
+const Release* App::latest_succeeded() const {
+  for (auto it = releases.rbegin(); it != releases.rend(); ++it) {
+    if (it->status == "succeeded") {
+      return &*it;
+    }
+  }
+  return nullptr;
+}
+
+const Release* App::current() const {
+  const Release* r = latest_succeeded();
+  return r && !r->slug_id.empty() ? r : nullptr;
+}
+
+Release* App::find(int version) {
+  for (auto& r : releases) {
+    if (r.version == version) {
+      return &r;
+    }
+  }
+  return nullptr;
+}
+
+const Release* App::find(int version) const {
+  return const_cast<App*>(this)->find(version);
+}
+
+int App::next_version() const {
+  return releases.empty() ? 1 : releases.back().version + 1;
+}
+
+std::string to_yaml(const App& app) {
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  out << YAML::Key << "name" << YAML::Value << app.name;
+  out << YAML::Key << "id" << YAML::Value << app.id;
+  out << YAML::Key << "stack" << YAML::Value << app.stack;
+  out << YAML::Key << "created_at" << YAML::Value << app.created_at;
+  out << YAML::Key << "maintenance" << YAML::Value << app.maintenance;
+  out << YAML::Key << "buildpacks" << YAML::Value << YAML::BeginSeq;
+  for (const auto& b : app.buildpacks) {
+    out << b;
+  }
+  out << YAML::EndSeq;
+  out << YAML::Key << "config_vars" << YAML::Value;
+  emit_map(out, app.config);
+  out << YAML::Key << "formation" << YAML::Value << YAML::BeginMap;
+  for (const auto& [type, row] : app.formation) {
+    out << YAML::Key << type << YAML::Value << YAML::Flow << YAML::BeginMap;
+    out << YAML::Key << "quantity" << YAML::Value << row.quantity;
+    out << YAML::Key << "size" << YAML::Value << row.size;
+    out << YAML::EndMap;
+  }
+  out << YAML::EndMap;
+  out << YAML::Key << "releases" << YAML::Value << YAML::BeginSeq;
+  for (const auto& r : app.releases) {
+    out << YAML::BeginMap;
+    out << YAML::Key << "version" << YAML::Value << r.version;
+    out << YAML::Key << "id" << YAML::Value << r.id;
+    out << YAML::Key << "description" << YAML::Value << r.description;
+    out << YAML::Key << "status" << YAML::Value << r.status;
+    out << YAML::Key << "created_at" << YAML::Value << r.created_at;
+    out << YAML::Key << "user" << YAML::Value << r.user;
+    out << YAML::Key << "slug" << YAML::Value << r.slug_id;
+    out << YAML::Key << "commit" << YAML::Value << r.commit;
+    if (r.runner_pid != 0) {
+      out << YAML::Key << "runner_pid" << YAML::Value << r.runner_pid;
+    }
+    out << YAML::Key << "process_types" << YAML::Value;
+    emit_map(out, r.process_types);
+    out << YAML::Key << "config_vars" << YAML::Value;
+    emit_map(out, r.config);
+    out << YAML::EndMap;
+  }
+  out << YAML::EndSeq;
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+App app_from_yaml(const std::string& text, const std::string& file) {
+  try {
+    YAML::Node n = YAML::Load(text);
+    if (!n.IsMap()) {
+      throw release::InputError(file + ": not an app record (expected a YAML mapping)");
+    }
+    App app;
+    app.name = get<std::string>(n, "name", "");
+    app.id = get<std::string>(n, "id", "");
+    app.stack = get<std::string>(n, "stack", "heroku-24");
+    app.created_at = get<std::string>(n, "created_at", "");
+    app.maintenance = get<bool>(n, "maintenance", false);
+    if (auto b = n["buildpacks"]; b && b.IsSequence()) {
+      for (const auto& e : b) {
+        app.buildpacks.push_back(e.as<std::string>());
+      }
+    }
+    app.config = read_map(n["config_vars"]);
+    if (auto f = n["formation"]; f && f.IsMap()) {
+      for (const auto& kv : f) {
+        FormationRow row;
+        row.quantity = get<int>(kv.second, "quantity", 0);
+        row.size = get<std::string>(kv.second, "size", "standard-1x");
+        app.formation[kv.first.as<std::string>()] = row;
+      }
+    }
+    if (auto rs = n["releases"]; rs && rs.IsSequence()) {
+      for (const auto& e : rs) {
+        Release r;
+        r.version = get<int>(e, "version", 0);
+        r.id = get<std::string>(e, "id", "");
+        r.description = get<std::string>(e, "description", "");
+        r.status = get<std::string>(e, "status", "succeeded");
+        r.created_at = get<std::string>(e, "created_at", "");
+        r.user = get<std::string>(e, "user", "");
+        r.slug_id = get<std::string>(e, "slug", "");
+        r.commit = get<std::string>(e, "commit", "");
+        r.runner_pid = get<int>(e, "runner_pid", 0);
+        r.process_types = read_map(e["process_types"]);
+        r.config = read_map(e["config_vars"]);
+        app.releases.push_back(std::move(r));
+      }
+    }
+    return app;
+  } catch (const YAML::Exception& e) {
+    throw release::InputError(
+        fmt::format("{}:{}: {}", file, e.mark.is_null() ? 0 : e.mark.line + 1, e.msg));
+  }
+}
+
+std::string to_yaml(const Slug& s) {
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  out << YAML::Key << "id" << YAML::Value << s.id;
+  out << YAML::Key << "checksum" << YAML::Value << s.checksum;
+  out << YAML::Key << "size" << YAML::Value << s.size;
+  out << YAML::Key << "commit" << YAML::Value << s.commit;
+  out << YAML::Key << "commit_description" << YAML::Value << s.commit_description;
+  out << YAML::Key << "buildpack_provided_description" << YAML::Value
+      << s.buildpack_provided_description;
+  out << YAML::Key << "stack" << YAML::Value << s.stack;
+  out << YAML::Key << "created_at" << YAML::Value << s.created_at;
+  out << YAML::Key << "process_types" << YAML::Value;
+  emit_map(out, s.process_types);
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+Slug slug_from_yaml(const std::string& text, const std::string& file) {
+  try {
+    YAML::Node n = YAML::Load(text);
+    Slug s;
+    s.id = get<std::string>(n, "id", "");
+    s.checksum = get<std::string>(n, "checksum", "");
+    s.size = get<std::uint64_t>(n, "size", 0);
+    s.commit = get<std::string>(n, "commit", "");
+    s.commit_description = get<std::string>(n, "commit_description", "");
+    s.buildpack_provided_description = get<std::string>(n, "buildpack_provided_description", "");
+    s.stack = get<std::string>(n, "stack", "");
+    s.created_at = get<std::string>(n, "created_at", "");
+    s.process_types = read_map(n["process_types"]);
+    return s;
+  } catch (const YAML::Exception& e) {
+    throw release::InputError(fmt::format("{}: {}", file, e.msg));
+  }
+}
+
+std::string local_user() {
+  std::string login;
+  if (const passwd* pw = ::getpwuid(::getuid())) {
+    login = pw->pw_name;
+  }
+  if (login.empty()) {
+    login = "user";
+  }
+  return login + "@lokku.local";
+}
+
+Release& add_release(App& app, std::string description, std::string slug_id,
+                     ProcessTypes process_types, std::string commit) {
+  Release r;
+  r.version = app.next_version();
+  r.id = common::random_uuid();
+  r.description = std::move(description);
+  r.slug_id = std::move(slug_id);
+  r.process_types = std::move(process_types);
+  r.config = app.config;
+  r.created_at = common::iso8601_now();
+  r.user = local_user();
+  r.commit = std::move(commit);
+  app.releases.push_back(std::move(r));
+  return app.releases.back();
+}
+
+Store::Store(fs::path home) : home_(std::move(home)) {}
+
+fs::path Store::default_home() {
+  if (const char* h = std::getenv("LOKKU_HOME"); h && *h) {
+    return fs::absolute(h);
+  }
+  const char* home = std::getenv("HOME");
+  if (!home || !*home) {
+    if (const passwd* pw = ::getpwuid(::getuid())) {
+      home = pw->pw_dir;
+    }
+  }
+  if (!home || !*home) {
+    throw release::InputError("cannot find the lokku home: set LOKKU_HOME or HOME");
+  }
+  return fs::path(home) / ".lokku";
+}
+
+fs::path Store::slug_file(const std::string& app, const std::string& slug_id) const {
+  return app_dir(app) / "slugs" / (slug_id + ".tgz");
+}
+
+bool Store::exists(const std::string& app) const {
+  return fs::exists(app_file(app));
+}
+
+std::vector<std::string> Store::apps() const {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(home_ / "apps", ec)) {
+    if (fs::exists(e.path() / "app.yaml")) {
+      out.push_back(e.path().filename().string());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+void Store::settle_pending(App& app) {
+  for (auto& r : app.releases) {
+    if (r.status == "pending" && !process_alive(r.runner_pid)) {
+      r.status = "failed";
+      r.runner_pid = 0;
+    }
+  }
+}
+
+std::optional<App> Store::try_load(const std::string& app) const {
+  auto text = read_file(app_file(app));
+  if (!text) {
+    return std::nullopt;
+  }
+  App a = app_from_yaml(*text, app_file(app).string());
+  settle_pending(a);
+  return a;
+}
+
+App Store::load(const std::string& app) const {
+  auto a = try_load(app);
+  if (!a) {
+    throw release::InputError(
+        fmt::format("Couldn't find that app: {} (create it with `lokku apps:create {}` or "
+                    "`lokku deploy`)",
+                    app, app));
+  }
+  return std::move(*a);
+}
+
+App Store::fresh(const std::string& name) const {
+  App a;
+  a.name = name;
+  a.id = common::random_uuid();
+  a.created_at = common::iso8601_now();
+  add_release(a, "Initial release", "", {}, "");
+  add_release(a, "Enable Logplex", "", {}, "");
+  return a;
+}
+
+void Store::write(const App& app) {
+  write_file_atomic(app_file(app.name), to_yaml(app));
+}
+
+App Store::create(const std::string& app) {
+  fs::create_directories(app_dir(app));
+  FileLock lock(app_dir(app) / ".lock");
+  if (exists(app)) {
+    throw release::InputError(fmt::format("Name {} is already taken", app));
+  }
+  App a = fresh(app);
+  write(a);
+  return a;
+}
+
+App Store::update(const std::string& app, const std::function<void(App&)>& change) {
+  if (!exists(app)) {
+    load(app);  // throws the "Couldn't find that app" error
+  }
+  FileLock lock(app_dir(app) / ".lock");
+  App a = load(app);
+  change(a);
+  write(a);
+  return a;
+}
+
+App Store::update_or_create(const std::string& app, const std::function<void(App&)>& change) {
+  fs::create_directories(app_dir(app));
+  FileLock lock(app_dir(app) / ".lock");
+  auto loaded = try_load(app);
+  App a = loaded ? std::move(*loaded) : fresh(app);
+  change(a);
+  write(a);
+  return a;
+}
+
+void Store::destroy(const std::string& app) {
+  load(app);
+  {
+    FileLock lock(app_dir(app) / ".lock");
+    fs::remove(app_file(app));
+  }
+  fs::remove_all(app_dir(app));
+}
+
+void Store::save_slug(const std::string& app, const Slug& slug) {
+  fs::create_directories(app_dir(app) / "slugs");
+  write_file_atomic(app_dir(app) / "slugs" / (slug.id + ".yaml"), to_yaml(slug));
+}
+
+Slug Store::load_slug(const std::string& app, const std::string& slug_id) const {
+  auto path = app_dir(app) / "slugs" / (slug_id + ".yaml");
+  auto text = read_file(path);
+  if (!text) {
+    throw release::InputError(fmt::format("{}: slug {} is missing", path.string(), slug_id));
+  }
+  return slug_from_yaml(*text, path.string());
+}
+
+}  // namespace lokku::store

@@ -1,0 +1,134 @@
+#pragma once
+// The store: desired state on disk (CONVENTIONS.md, Design). One human-readable YAML file
+// per app (`apps/<app>/app.yaml`) holds its config vars, formation, buildpacks and releases;
+// slugs sit beside it. Every change is a read-modify-write under the app's lock, written
+// atomically, so commands racing on one app never lose an update, and a reader (the
+// platform) always sees a whole file.
+
+#include "release/dotenv.hpp"
+#include "store/files.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lokku::store {
+
+namespace fs = std::filesystem;
+
+using ProcessTypes = std::map<std::string, std::string>;  ///< type → command
+
+/// A release (REL-3). `current` is derived: the newest succeeded one (REL-5).
+struct Release {
+  int version = 0;
+  std::string id;
+  std::string description;
+  std::string slug_id;  ///< empty: no slug (v1, v2, config changes before a deploy)
+  ProcessTypes process_types;
+  release::ConfigVars config;  ///< snapshot of the app's config vars
+  std::string status = "succeeded";  ///< pending | succeeded | failed
+  std::string created_at;
+  std::string user;
+  std::string commit;  ///< the slug's commit, for HEROKU_SLUG_COMMIT
+  int runner_pid = 0;  ///< pending: the process running the release phase
+};
+
+struct FormationRow {
+  int quantity = 0;
+  std::string size = "standard-1x";
+};
+
+struct App {
+  std::string name;
+  std::string id;
+  std::string stack = "heroku-24";
+  std::string created_at;
+  std::vector<std::string> buildpacks;  ///< set by hand or saved after detection (BP-3)
+  release::ConfigVars config;
+  std::map<std::string, FormationRow> formation;
+  std::vector<Release> releases;
+  bool maintenance = false;
+
+  /// The newest succeeded release that has a slug, or nullptr (REL-5).
+  const Release* current() const;
+  /// The newest succeeded release (slug or not).
+  const Release* latest_succeeded() const;
+  Release* find(int version);
+  const Release* find(int version) const;
+  int next_version() const;
+};
+
+/// SLUG-5 metadata, kept as `slugs/<id>.yaml` beside `slugs/<id>.tgz`.
+struct Slug {
+  std::string id;
+  ProcessTypes process_types;
+  std::string commit;
+  std::string commit_description;
+  std::string buildpack_provided_description;
+  std::string checksum;  ///< SHA256:<hex>
+  std::uint64_t size = 0;
+  std::string stack;
+  std::string created_at;
+};
+
+std::string to_yaml(const App& app);
+/// Throws InputError naming `file` when the text is not a valid app record.
+App app_from_yaml(const std::string& text, const std::string& file);
+std::string to_yaml(const Slug& slug);
+Slug slug_from_yaml(const std::string& text, const std::string& file);
+
+/// The user lokku records as the author of releases (`<login>@lokku.local`).
+std::string local_user();
+
+class Store {
+ public:
+  explicit Store(fs::path home);
+  /// `$LOKKU_HOME`, else `~/.lokku` (CONVENTIONS.md, Names and places).
+  static fs::path default_home();
+
+  const fs::path& home() const { return home_; }
+  fs::path app_dir(const std::string& app) const { return home_ / "apps" / app; }
+  fs::path app_file(const std::string& app) const { return app_dir(app) / "app.yaml"; }
+  fs::path slug_file(const std::string& app, const std::string& slug_id) const;
+  fs::path cache_dir(const std::string& app) const { return app_dir(app) / "cache"; }
+  fs::path log_file(const std::string& app) const { return app_dir(app) / "log"; }
+
+  bool exists(const std::string& app) const;
+  std::vector<std::string> apps() const;
+  /// Throws InputError "Couldn't find that app." style when missing.
+  App load(const std::string& app) const;
+  std::optional<App> try_load(const std::string& app) const;
+
+  /// Creates the app with v1 `Initial release` and v2 `Enable Logplex` (REL-2). Throws
+  /// InputError if it exists already.
+  App create(const std::string& app);
+  /// Read-modify-write under the app's lock. `change` may throw to abort (nothing written).
+  /// Returns the app as written.
+  App update(const std::string& app, const std::function<void(App&)>& change);
+  /// The same, creating the app first when it does not exist.
+  App update_or_create(const std::string& app, const std::function<void(App&)>& change);
+  /// Removes the app and everything it keeps.
+  void destroy(const std::string& app);
+
+  void save_slug(const std::string& app, const Slug& slug);
+  Slug load_slug(const std::string& app, const std::string& slug_id) const;
+
+  /// Marks a pending release whose runner died as failed (REL-5), on read.
+  static void settle_pending(App& app);
+
+ private:
+  fs::path home_;
+  void write(const App& app);
+  App fresh(const std::string& name) const;
+};
+
+/// Adds a release to `app` (numbered per REL-1) and returns it. Status succeeded unless the
+/// caller changes it.
+Release& add_release(App& app, std::string description, std::string slug_id,
+                     ProcessTypes process_types, std::string commit);
+
+}  // namespace lokku::store
