@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <unistd.h>
@@ -44,6 +45,18 @@ Built do_build(const CommandOptions& o, store::Store& st, const platform::Runtim
   bo.source = dir;
   bo.buildpacks = o.buildpacks;
   bo.compile_timeout = rt.scale(std::chrono::minutes(15));
+  // SLUG-4 [emu]: the limits are configurable (bytes).
+  for (auto [var, limit] : {std::pair{"LOKKU_SLUG_SOFT_LIMIT", &bo.slug_soft_limit},
+                            std::pair{"LOKKU_SLUG_HARD_LIMIT", &bo.slug_hard_limit}}) {
+    if (const char* v = std::getenv(var); v && *v) {
+      char* end = nullptr;
+      auto n = std::strtoull(v, &end, 10);
+      if (end == v || *end != '\0' || n == 0) {
+        throw release::InputError(fmt::format("{}: '{}' is not a size in bytes", var, v));
+      }
+      *limit = n;
+    }
+  }
   bo.out = [](std::string_view s) {
     std::cout << s;
     std::cout.flush();
@@ -76,9 +89,9 @@ int run_deploy(const CommandOptions& o) {
   std::cout << buildpack::step("Launching...") << std::flush;
   if (r.size_warning) {
     std::cout << buildpack::error_line(fmt::format(
-        "Warning: Your slug size ({}) exceeds our soft limit (300 MB) which may affect boot "
+        "Warning: Your slug size ({} MB) exceeds our soft limit ({} MB) which may affect boot "
         "time.",
-        slug::human_size(r.slug.size)));
+        (r.slug.size + (1 << 20) - 1) >> 20, r.soft_limit >> 20));
   }
   int log_fd = platform::open_app_log(st, b.app);
   {
@@ -105,8 +118,7 @@ int run_deploy(const CommandOptions& o) {
               a.config.emplace(k, v);
             }
           },
-          [&](const store::App&) { return store::config_description("Set", added); }, {}, rt,
-          sink);
+          [&](const store::App&) { return store::config_description("Set", added); }, {}, rt, sink);
     }
     auto rel = platform::make_release(
         st, b.app,
@@ -116,9 +128,7 @@ int run_deploy(const CommandOptions& o) {
           }
           store::add_new_types(a, r.slug.process_types);
         },
-        [&](const store::App&) {
-          return fmt::format("Deploy {}", r.source_version.substr(0, 8));
-        },
+        [&](const store::App&) { return fmt::format("Deploy {}", r.source_version.substr(0, 8)); },
         [&](const store::App&) { return r.slug.id; }, rt, sink);
     sink.flush();
     if (rel.status == "failed") {

@@ -46,8 +46,8 @@ OneOff prepare(const CommandOptions& o, store::Store& st) {
   r.record = st.load(r.app);
   const auto* cur = r.record.current();
   if (!cur) {
-    throw release::InputError(fmt::format(
-        "{} has no release with a slug yet; deploy it first (lokku deploy)", r.app));
+    throw release::InputError(
+        fmt::format("{} has no release with a slug yet; deploy it first (lokku deploy)", r.app));
   }
   r.release = *cur;
   if (o.args.empty()) {
@@ -107,7 +107,8 @@ int run_run(const CommandOptions& o) {
   so.capture_output = false;
   so.inherit_stdin = true;
   // The terminal's Ctrl-C reaches the command (same process group); lokku waits it out.
-  struct sigaction ignore {}, old_int{}, old_quit{};
+  struct sigaction ignore {
+  }, old_int{}, old_quit{};
   ignore.sa_handler = SIG_IGN;
   ::sigaction(SIGINT, &ignore, &old_int);
   ::sigaction(SIGQUIT, &ignore, &old_quit);

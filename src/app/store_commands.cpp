@@ -69,8 +69,8 @@ void print_release_outcome(const store::Release& r, const char* doing, const std
   if (r.status == "failed") {
     std::cout << doing << " ⬢ " << app << "... done, v" << r.version << '\n';
     std::cerr << " !    Release v" << r.version
-              << " command failed; the app stays on its previous release (see lokku logs -a "
-              << app << ")\n";
+              << " command failed; the app stays on its previous release (see lokku logs -a " << app
+              << ")\n";
   } else {
     std::cout << doing << " ⬢ " << app << "... done, v" << r.version << '\n';
   }
@@ -273,16 +273,16 @@ int run_releases(const CommandOptions& o) {
     json::array a;
     int n = 0;
     for (auto it = app.releases.rbegin(); it != app.releases.rend() && n < limit; ++it, ++n) {
-      a.push_back(json::object{{"version", it->version},
-                               {"id", it->id},
-                               {"description", it->description},
-                               {"status", it->status},
-                               {"current", app.current() == &*it},
-                               {"created_at", it->created_at},
-                               {"user", json::object{{"email", it->user}}},
-                               {"slug", it->slug_id.empty() ? json::value(nullptr)
-                                                            : json::value(json::object{
-                                                                  {"id", it->slug_id}})}});
+      a.push_back(json::object{
+          {"version", it->version},
+          {"id", it->id},
+          {"description", it->description},
+          {"status", it->status},
+          {"current", app.current() == &*it},
+          {"created_at", it->created_at},
+          {"user", json::object{{"email", it->user}}},
+          {"slug", it->slug_id.empty() ? json::value(nullptr)
+                                       : json::value(json::object{{"id", it->slug_id}})}});
     }
     std::cout << json::serialize(a) << '\n';
     return 0;
@@ -374,8 +374,7 @@ int run_ps_scale(const CommandOptions& o) {
   auto changes = store::parse_scale_args(o.args);
   auto st = open_store();
   auto app = st.update(app_of(o), [&](store::App& a) { store::apply_scale(a, changes); });
-  std::cout << "Scaling dynos... done, now running " << store::describe_scale(app, changes)
-            << '\n';
+  std::cout << "Scaling dynos... done, now running " << store::describe_scale(app, changes) << '\n';
   return 0;
 }
 

@@ -16,9 +16,9 @@ int run_up(const CommandOptions& o) {
   p.legacy_router = o.router == "legacy";
   p.router_threads = o.router_threads;
   const char* term = std::getenv("TERM");
-  p.colour = o.colour == "always" ||
-             (o.colour == "auto" && ::isatty(1) == 1 && !std::getenv("NO_COLOR") &&
-              !(term && std::string(term) == "dumb"));
+  p.colour =
+      o.colour == "always" || (o.colour == "auto" && ::isatty(1) == 1 && !std::getenv("NO_COLOR") &&
+                               !(term && std::string(term) == "dumb"));
   p.init_path = platform::find_init();
   return platform::run_platform(st, p);
 }

@@ -227,8 +227,8 @@ BuildResult build(store::Store& store, const BuildOptions& o) {
   // --- the source: a git commit, or the directory as it is ---------------------------
   const fs::path source = fs::canonical(o.source);
   auto genv = common::own_environment();
-  auto top = common::capture({"git", "-C", source.string(), "rev-parse", "--show-toplevel"}, "",
-                             genv);
+  auto top =
+      common::capture({"git", "-C", source.string(), "rev-parse", "--show-toplevel"}, "", genv);
   auto head = common::capture({"git", "-C", source.string(), "rev-parse", "HEAD"}, "", genv);
   bool from_git = top && head && fs::path(top->substr(0, top->find('\n'))) == source;
   if (from_git) {
@@ -262,7 +262,8 @@ BuildResult build(store::Store& store, const BuildOptions& o) {
     }
     auto dirty = common::capture({"git", "-C", source.string(), "status", "--porcelain"}, "", genv);
     if (dirty && !dirty->empty()) {
-      out(error_line(fmt::format("Building commit {} (HEAD); uncommitted changes are not part "
+      out(
+          error_line(fmt::format("Building commit {} (HEAD); uncommitted changes are not part "
                                  "of it, as with git push",
                                  result.source_version.substr(0, 8))));
     }
@@ -409,7 +410,8 @@ BuildResult build(store::Store& store, const BuildOptions& o) {
           out(detail(err.substr(p, q - p)));
           p = q + 1;
         }
-        out(detail("More info: https://devcenter.heroku.com/articles/buildpacks#detection-failure"));
+        out(detail(
+            "More info: https://devcenter.heroku.com/articles/buildpacks#detection-failure"));
         return fail({});
       }
       chosen.push_back({list[i], dir, name});
@@ -468,9 +470,9 @@ BuildResult build(store::Store& store, const BuildOptions& o) {
       if (!err.empty()) {
         out(err);
       }
-      return fail({fmt::format("{}: bin/release exited with status {}", display_name(c.ref),
-                               rr.status),
-                   fmt::format("Push rejected, failed to compile {} app.", c.name)});
+      return fail(
+          {fmt::format("{}: bin/release exited with status {}", display_name(c.ref), rr.status),
+           fmt::format("Push rejected, failed to compile {} app.", c.name)});
     }
     try {
       accumulate(result.release_info, parse_release_info(yaml, display_name(c.ref)));
@@ -515,6 +517,7 @@ BuildResult build(store::Store& store, const BuildOptions& o) {
   }
   out(detail("Done: " + slug::human_size(packed.size)));
   result.size_warning = packed.size >= o.slug_soft_limit;
+  result.soft_limit = o.slug_soft_limit;
   slug.process_types = merged.types;
   slug.commit = result.source_version;
   slug.commit_description = "";

@@ -37,7 +37,8 @@ struct BuildResult {
   std::vector<std::string> buildpacks;  ///< the references that ran
   bool detected = false;                ///< chosen by detection (BP-3.2: saved on the app)
   std::string source_version;
-  bool size_warning = false;            ///< SLUG-4 soft limit passed
+  bool size_warning = false;  ///< SLUG-4 soft limit passed
+  std::uint64_t soft_limit = 0;
 };
 
 /// Runs a whole build. Failures of the app or its buildpacks are reported on `out` in

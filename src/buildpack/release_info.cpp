@@ -34,9 +34,8 @@ ReleaseInfo parse_release_info(std::string_view text, std::string_view who) {
   try {
     root = YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
-    throw release::InputError(
-        fmt::format("{}: bin/release printed invalid YAML (line {}): {}", who,
-                    e.mark.is_null() ? 0 : e.mark.line + 1, e.msg));
+    throw release::InputError(fmt::format("{}: bin/release printed invalid YAML (line {}): {}", who,
+                                          e.mark.is_null() ? 0 : e.mark.line + 1, e.msg));
   }
   if (!root || root.IsNull()) {
     return info;
@@ -67,8 +66,8 @@ ReleaseInfo parse_release_info(std::string_view text, std::string_view who) {
       }
       for (const auto& kv : m) {
         if (!kv.second.IsScalar() && !kv.second.IsNull()) {
-          throw release::InputError(fmt::format("{}: bin/release: {}.{} must be a string", who,
-                                                key, kv.first.as<std::string>()));
+          throw release::InputError(fmt::format("{}: bin/release: {}.{} must be a string", who, key,
+                                                kv.first.as<std::string>()));
         }
         (*target)[kv.first.as<std::string>()] = scalar(kv.second);
       }

@@ -29,9 +29,9 @@ ReleaseInfo parse_release_info(std::string_view text, std::string_view who);
 void accumulate(ReleaseInfo& total, const ReleaseInfo& next);
 
 struct MergedTypes {
-  ProcessTypes types;                        ///< defaults overlaid by the Procfile
-  std::vector<std::string> procfile_types;   ///< sorted
-  std::vector<std::string> defaults_used;    ///< sorted, only those the Procfile leaves
+  ProcessTypes types;                       ///< defaults overlaid by the Procfile
+  std::vector<std::string> procfile_types;  ///< sorted
+  std::vector<std::string> defaults_used;   ///< sorted, only those the Procfile leaves
 };
 
 MergedTypes merge_process_types(const release::Procfile* procfile, const ProcessTypes& defaults);

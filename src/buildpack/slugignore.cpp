@@ -94,8 +94,8 @@ SlugIgnore parse_slugignore(std::string_view text) {
       continue;
     }
     if (line[0] == '!') {
-      rules.warnings.push_back(fmt::format(
-          ".slugignore:{}: ignored: '!' negation is not supported by Heroku", line_no));
+      rules.warnings.push_back(
+          fmt::format(".slugignore:{}: ignored: '!' negation is not supported by Heroku", line_no));
       continue;
     }
     SlugIgnore::Pattern p;
@@ -150,8 +150,8 @@ void walk(const SlugIgnore& rules, const fs::path& root, const std::string& rel,
     entries.push_back(e);
   }
   for (const auto& e : entries) {
-    std::string child = rel.empty() ? e.path().filename().string()
-                                    : rel + "/" + e.path().filename().string();
+    std::string child =
+        rel.empty() ? e.path().filename().string() : rel + "/" + e.path().filename().string();
     bool is_dir = e.is_directory(ec) && !e.is_symlink(ec);
     if (rules.ignored(child, is_dir)) {
       fs::remove_all(e.path(), ec);

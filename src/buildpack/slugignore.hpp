@@ -27,7 +27,8 @@ struct SlugIgnore {
 SlugIgnore parse_slugignore(std::string_view text);
 
 /// Deletes every ignored path under `root`; returns the paths removed (relative).
-std::vector<std::string> apply_slugignore(const SlugIgnore& rules, const std::filesystem::path& root);
+std::vector<std::string> apply_slugignore(const SlugIgnore& rules,
+                                          const std::filesystem::path& root);
 
 /// fnmatch(3)-style glob match of one path against a pattern, where `*` and `?` do not
 /// cross `/` and `**` does.

@@ -13,7 +13,8 @@ namespace lokku::buildpack {
 namespace {
 
 bool ends_with(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 std::string cache_key(const std::string& ref) {
@@ -117,18 +118,21 @@ fs::path fetch(const std::string& ref, const fs::path& cache_root) {
     return clone(spec, git_ref, ref, cache_root / "git");
   }
   std::string path = spec.rfind("file://", 0) == 0 ? spec.substr(7) : spec;
+  if (fs::path cached = cache_root / "git" / cache_key(ref); fs::exists(cached / "bin")) {
+    return cached;  // a git repository fetched before
+  }
   if (fs::is_directory(path)) {
-    if (fs::exists(fs::path(path) / ".git") && (!git_ref.empty() || !fs::exists(fs::path(path) / "bin"))) {
+    if (fs::exists(fs::path(path) / ".git") &&
+        (!git_ref.empty() || !fs::exists(fs::path(path) / "bin"))) {
       return clone(fs::absolute(path).string(), git_ref, ref, cache_root / "git");
     }
     return fs::absolute(path);
   }
   if (fs::is_regular_file(path) &&
       (ends_with(path, ".tgz") || ends_with(path, ".tar.gz") || ends_with(path, ".tar"))) {
-    fs::path dest = cache_root / "archives" / cache_key(ref + std::to_string(
-                                                             fs::last_write_time(path)
-                                                                 .time_since_epoch()
-                                                                 .count()));
+    fs::path dest =
+        cache_root / "archives" /
+        cache_key(ref + std::to_string(fs::last_write_time(path).time_since_epoch().count()));
     if (!fs::exists(dest)) {
       fs::path tmp = dest;
       tmp += ".partial";
@@ -153,8 +157,7 @@ fs::path fetch(const std::string& ref, const fs::path& cache_root) {
     return dest;
   }
   throw release::InputError(fmt::format(
-      "{}: not a buildpack: expected lokku/NAME, a directory, a .tgz archive or a git URL",
-      ref));
+      "{}: not a buildpack: expected lokku/NAME, a directory, a .tgz archive or a git URL", ref));
 }
 
 }  // namespace lokku::buildpack

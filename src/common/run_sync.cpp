@@ -128,9 +128,8 @@ RunResult run_sync(const RunOptions& o) {
   }
 
   RunResult result;
-  const auto deadline =
-      o.timeout ? std::chrono::steady_clock::now() + *o.timeout
-                : std::chrono::steady_clock::time_point::max();
+  const auto deadline = o.timeout ? std::chrono::steady_clock::now() + *o.timeout
+                                  : std::chrono::steady_clock::time_point::max();
   std::array<pollfd, 2> fds{{{out_pipe[0], POLLIN, 0}, {split ? err_pipe[0] : -1, POLLIN, 0}}};
   std::array<char, 65536> buf;
   int open = split ? 2 : 1;

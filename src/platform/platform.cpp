@@ -106,7 +106,7 @@ class Platform {
 };
 
 std::vector<release::FormationItem> Platform::items(const store::App& a,
-                                                   const store::Release& r) const {
+                                                    const store::Release& r) const {
   std::vector<release::FormationItem> out;
   for (const auto& [type, command] : r.process_types) {
     if (type == "release") {

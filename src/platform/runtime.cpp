@@ -173,8 +173,8 @@ store::Release make_release(store::Store& store, const std::string& app,
   });
   sink.line("app", "api", fmt::format("{} by user {}", made.description, made.user));
   if (made.status == "pending") {
-    sink.line("app", "api", fmt::format("Running release v{} commands by user {}", made.version,
-                                        made.user));
+    sink.line("app", "api",
+              fmt::format("Running release v{} commands by user {}", made.version, made.user));
     bool ok = release_phase(store, snapshot, made, rt, sink);
     store.update(app, [&](store::App& a) {
       if (auto* r = a.find(made.version)) {
@@ -184,8 +184,8 @@ store::Release make_release(store::Store& store, const std::string& app,
       }
     });
     if (!ok) {
-      sink.line("app", "api", fmt::format("Release v{} command failed by user {}", made.version,
-                                          made.user));
+      sink.line("app", "api",
+                fmt::format("Release v{} command failed by user {}", made.version, made.user));
       return made;
     }
   }

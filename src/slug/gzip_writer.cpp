@@ -1,10 +1,9 @@
 #include "slug/gzip_writer.hpp"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <stdexcept>
 #include <thread>
+#include <zlib.h>
 
 namespace lokku::slug {
 
@@ -79,20 +78,20 @@ void GzipWriter::submit(bool last) {
   pending_.reserve(kBlock);
   std::string dict = dictionary_;
   dictionary_ = block.size() >= kWindow ? block.substr(block.size() - kWindow)
-                                        : (dict + block).substr(
-                                              (dict.size() + block.size()) > kWindow
-                                                  ? dict.size() + block.size() - kWindow
-                                                  : 0);
+                                        : (dict + block)
+                                              .substr((dict.size() + block.size()) > kWindow
+                                                          ? dict.size() + block.size() - kWindow
+                                                          : 0);
   int level = level_;
-  inflight_.push_back(std::async(std::launch::async, [block = std::move(block),
-                                                      dict = std::move(dict), level, last] {
-    Block b;
-    b.len = block.size();
-    b.crc = static_cast<std::uint32_t>(
-        crc32(0, reinterpret_cast<const Bytef*>(block.data()), static_cast<uInt>(block.size())));
-    b.out = deflate_block(block, dict, level, last);
-    return b;
-  }));
+  inflight_.push_back(std::async(
+      std::launch::async, [block = std::move(block), dict = std::move(dict), level, last] {
+        Block b;
+        b.len = block.size();
+        b.crc = static_cast<std::uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(block.data()),
+                                                 static_cast<uInt>(block.size())));
+        b.out = deflate_block(block, dict, level, last);
+        return b;
+      }));
   drain(last ? 0 : threads_);
 }
 

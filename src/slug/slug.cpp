@@ -4,16 +4,16 @@
 #include "release/error.hpp"
 #include "slug/gzip_writer.hpp"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <fmt/format.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
+#include <archive.h>
+#include <archive_entry.h>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
 #include <memory>
+#include <openssl/evp.h>
 #include <optional>
 #include <stdexcept>
 #include <sys/stat.h>
@@ -282,8 +282,8 @@ void extract_from(archive* in, const std::string& name, const fs::path& dest_in,
     if (type == AE_IFLNK && !options.allow_outside_links) {
       const char* target = archive_entry_symlink(entry);
       if (!target || !link_stays_inside(path, target)) {
-        refuse(original, fmt::format("symlink to '{}' leads outside the archive",
-                                     target ? target : ""));
+        refuse(original,
+               fmt::format("symlink to '{}' leads outside the archive", target ? target : ""));
       }
     }
     archive_entry_copy_pathname(entry, (dest / path).c_str());

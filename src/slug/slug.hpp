@@ -13,8 +13,8 @@ namespace lokku::slug {
 namespace fs = std::filesystem;
 
 struct PackResult {
-  std::uint64_t size = 0;      ///< compressed bytes
-  std::string checksum;        ///< SHA256:<64 hex> of the archive (SLUG-5)
+  std::uint64_t size = 0;            ///< compressed bytes
+  std::string checksum;              ///< SHA256:<64 hex> of the archive (SLUG-5)
   std::vector<std::string> skipped;  ///< entries left out, with why (sockets, fifos, devices)
 };
 

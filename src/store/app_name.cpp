@@ -56,8 +56,8 @@ std::string resolve_app(const std::optional<std::string>& flag, const std::files
   } else {
     name = app_name_from_dir(dir);
     if (name.empty()) {
-      throw release::InputError(fmt::format(
-          "cannot name an app after the directory '{}'; pass -a APP", dir.string()));
+      throw release::InputError(
+          fmt::format("cannot name an app after the directory '{}'; pass -a APP", dir.string()));
     }
   }
   validate_app_name(name);

@@ -13,8 +13,8 @@ namespace lokku::store {
 std::string check_config_key(std::string_view key) {
   bool ok = !key.empty() && !(key[0] >= '0' && key[0] <= '9');
   for (char c : key) {
-    ok = ok && ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                c == '_');
+    ok = ok &&
+         ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
   }
   if (!ok) {
     throw release::InputError(fmt::format(
@@ -143,8 +143,8 @@ std::vector<ScaleChange> parse_scale_args(const std::vector<std::string>& args) 
 void apply_scale(App& app, const std::vector<ScaleChange>& changes) {
   const Release* cur = app.current();
   if (!cur) {
-    throw release::InputError(fmt::format(
-        "{} has no release with a slug yet; deploy it first (lokku deploy)", app.name));
+    throw release::InputError(
+        fmt::format("{} has no release with a slug yet; deploy it first (lokku deploy)", app.name));
   }
   for (const auto& c : changes) {
     if (c.type == "release" || cur->process_types.count(c.type) == 0) {
@@ -181,8 +181,8 @@ std::string describe_scale(const App& app, const std::vector<ScaleChange>& chang
     seen.push_back(c.type);
     const auto& row = app.formation.at(c.type);
     auto size = release::find_dyno_size(row.size);
-    parts.push_back(fmt::format("{} at {}:{}", c.type, row.quantity,
-                                size ? size->display : row.size));
+    parts.push_back(
+        fmt::format("{} at {}:{}", c.type, row.quantity, size ? size->display : row.size));
   }
   return fmt::format("{}", fmt::join(parts, ", "));
 }
@@ -212,7 +212,8 @@ const Release& rollback_target(const App& app, std::optional<int> version) {
       }
     }
     if (!version) {
-      throw release::InputError(fmt::format("{} has no release before v{}", app.name, cur->version));
+      throw release::InputError(
+          fmt::format("{} has no release before v{}", app.name, cur->version));
     }
   }
   const Release* target = app.find(*version);

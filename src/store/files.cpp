@@ -14,8 +14,7 @@ namespace lokku::store {
 namespace {
 
 [[noreturn]] void fail(const fs::path& path, const char* what) {
-  throw std::system_error(errno, std::generic_category(),
-                          std::string(what) + " " + path.string());
+  throw std::system_error(errno, std::generic_category(), std::string(what) + " " + path.string());
 }
 
 void write_all(int fd, std::string_view data, const fs::path& path) {

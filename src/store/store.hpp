@@ -29,7 +29,7 @@ struct Release {
   std::string description;
   std::string slug_id;  ///< empty: no slug (v1, v2, config changes before a deploy)
   ProcessTypes process_types;
-  release::ConfigVars config;  ///< snapshot of the app's config vars
+  release::ConfigVars config;        ///< snapshot of the app's config vars
   std::string status = "succeeded";  ///< pending | succeeded | failed
   std::string created_at;
   std::string user;

@@ -46,7 +46,8 @@ fs::path TempDir::write(const std::string& relative, const std::string& content)
 }
 
 LokkuProcess::LokkuProcess(std::vector<std::string> args, const fs::path& cwd,
-                           std::map<std::string, std::string> extra_env) {
+                           std::map<std::string, std::string> extra_env,
+                           const fs::path& stdin_path) {
   int out_pipe[2], err_pipe[2];
   if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) {
     throw std::runtime_error("pipe failed");
@@ -78,6 +79,13 @@ LokkuProcess::LokkuProcess(std::vector<std::string> args, const fs::path& cwd,
   if (pid_ == 0) {
     ::dup2(out_pipe[1], 1);
     ::dup2(err_pipe[1], 2);
+    if (!stdin_path.empty()) {
+      int in = ::open(stdin_path.c_str(), O_RDONLY);
+      if (in < 0) {
+        ::_exit(125);
+      }
+      ::dup2(in, 0);
+    }
     if (::chdir(cwd.c_str()) != 0) {
       ::_exit(126);
     }
@@ -264,8 +272,9 @@ std::optional<int> LokkuProcess::wait_exit(std::chrono::milliseconds timeout) {
 }
 
 RunResult run_lokku(const std::vector<std::string>& args, const fs::path& cwd,
-                    std::chrono::milliseconds timeout) {
-  LokkuProcess p(args, cwd);
+                    std::chrono::milliseconds timeout,
+                    const std::map<std::string, std::string>& env, const fs::path& stdin_path) {
+  LokkuProcess p(args, cwd, env, stdin_path);
   RunResult r;
   auto code = p.wait_exit(timeout);
   r.exit_code = code ? *code : -1;

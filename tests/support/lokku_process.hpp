@@ -39,8 +39,10 @@ class TempDir {
 /// SIGKILL at destruction if still running.
 class LokkuProcess {
  public:
+  /// `stdin_path`: a file to read stdin from (default: the test's own stdin).
   LokkuProcess(std::vector<std::string> args, const std::filesystem::path& cwd,
-               std::map<std::string, std::string> extra_env = {});
+               std::map<std::string, std::string> extra_env = {},
+               const std::filesystem::path& stdin_path = {});
   ~LokkuProcess();
   LokkuProcess(const LokkuProcess&) = delete;
   LokkuProcess& operator=(const LokkuProcess&) = delete;
@@ -91,7 +93,9 @@ struct RunResult {
   std::string err;
 };
 RunResult run_lokku(const std::vector<std::string>& args, const std::filesystem::path& cwd,
-                    std::chrono::milliseconds timeout = 20s);
+                    std::chrono::milliseconds timeout = 20s,
+                    const std::map<std::string, std::string>& env = {},
+                    const std::filesystem::path& stdin_path = {});
 
 /// Live (non-zombie) processes whose environment holds `NAME=VALUE`.
 std::vector<pid_t> processes_with_env(const std::string& name, const std::string& value);
