@@ -20,12 +20,9 @@ namespace {
 void emit_map(YAML::Emitter& out, const std::map<std::string, std::string>& m) {
   out << YAML::BeginMap;
   for (const auto& [k, v] : m) {
-    out << YAML::Key << k << YAML::Value;
-    if (v.find('\n') != std::string::npos) {
-      out << YAML::Literal << v;
-    } else {
-      out << YAML::DoubleQuoted << v;
-    }
+    // Double-quoted, escapes and all: a literal block would not keep trailing newlines and
+    // spaces byte-exact (CFG-3).
+    out << YAML::Key << k << YAML::Value << YAML::DoubleQuoted << v;
   }
   out << YAML::EndMap;
 }

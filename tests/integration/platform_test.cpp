@@ -1,0 +1,230 @@
+// `lokku up` and one-off dynos against a real home: the router by Host (router.md HOST-1,
+// ERR-3), the reconciler (REL-8, STOP-4/5, ENV-8, REL-9), the release phase (RPH-1..3,
+// REL-5/6) and `run` (RUN-1..4).
+#include "support/platform.hpp"
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <regex>
+
+namespace lokku::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+class Platform : public ::testing::Test {
+ protected:
+  void deploy(const std::string& name) {
+    auto dir = h.root() / name;
+    if (!fs::exists(dir)) {
+      fs::copy(fs::path(LOKKU_TEST_FIXTURES_DIR) / "apps" / "pyweb", dir,
+               fs::copy_options::recursive);
+    }
+    auto r = h.run({"deploy", "-a", name}, dir);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  }
+  void start() {
+    port = free_port();
+    up = h.up(port);
+    ASSERT_TRUE(up->wait_for("lokku platform up"));
+  }
+  std::string body(const std::string& app, const std::string& path = "/") {
+    auto r = get_by_host(port, app + ".localhost", path);
+    return r && r->status == 200 ? r->body : std::string();
+  }
+  /// Waits until GET `path` of `app` answers `want` (a regex).
+  ::testing::AssertionResult serves(const std::string& app, const std::string& want,
+                                    const std::string& path = "/") {
+    std::string last;
+    auto ok = wait_until(
+        [&] {
+          last = body(app, path);
+          return std::regex_search(last, std::regex(want));
+        },
+        30s, app + " to answer " + want);
+    return ok ? ok : ok << " (last answer: '" << last << "')";
+  }
+
+  LokkuHome h;
+  unsigned port = 0;
+  std::unique_ptr<LokkuProcess> up;
+};
+
+TEST_F(Platform, HOST1RoutesByHostAndERR3AnswersUnknownHosts) {
+  deploy("one");
+  deploy("two");
+  ASSERT_EQ(h.run({"config:set", "-a", "two", "GREETING=bonjour"}).exit_code, 0);
+  ASSERT_EQ(h.run({"apps:create", "blank"}).exit_code, 0);
+  start();
+  EXPECT_TRUE(serves("one", "^hello from web\\.1$"));
+  EXPECT_TRUE(serves("two", "^bonjour from web\\.1$"));
+  // Case-insensitive, port ignored.
+  auto upper = get_by_host(port, "TWO.LOCALHOST:" + std::to_string(port));
+  ASSERT_TRUE(upper);
+  EXPECT_EQ(upper->body, "bonjour from web.1");
+  auto unknown = get_by_host(port, "nope.localhost");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404);
+  EXPECT_NE(unknown->body.find("No such app"), std::string::npos);
+  auto blank = get_by_host(port, "blank.localhost");  // created, never deployed
+  ASSERT_TRUE(blank);
+  EXPECT_EQ(blank->status, 503);  // H81 Blank app (router.md §6)
+  EXPECT_TRUE(up->wait_for(R"(^one \| .* heroku\[router\]: at=info method=GET path="/" host=one\.localhost )"));
+  EXPECT_TRUE(up->wait_for(R"(^blank \| .* heroku\[router\]: at=info code=H81 desc="Blank app" )"));
+  EXPECT_EQ(up->count("host=nope.localhost"), 0u);  // ERR-3: no log line in any app
+}
+
+TEST_F(Platform, REL8AConfigChangeRestartsEveryDynoOntoTheNewRelease) {
+  deploy("cfg");
+  start();
+  ASSERT_TRUE(serves("cfg", "^hello from web\\.1$"));
+  ASSERT_TRUE(serves("cfg", "\"HEROKU_RELEASE_VERSION\": \"v3\"", "/env"));
+  auto set = h.run({"config:set", "-a", "cfg", "GREETING=howdy"});
+  ASSERT_EQ(set.exit_code, 0) << set.err;
+  EXPECT_TRUE(serves("cfg", "^howdy from web\\.1$"));
+  EXPECT_TRUE(serves("cfg", "\"HEROKU_RELEASE_VERSION\": \"v4\"", "/env"));
+  // STOP-5: the old dyno goes `up to starting`, gets SIGTERM; the new one starts at once.
+  EXPECT_TRUE(up->wait_for(R"(heroku\[web\.1\]: State changed from up to starting$)"));
+  EXPECT_TRUE(up->wait_for(R"(heroku\[web\.1\]: Stopping all processes with SIGTERM$)"));
+  EXPECT_TRUE(up->wait_for_count(R"(heroku\[web\.1\]: Starting process with command `python3 -u server\.py`$)", 2));
+}
+
+TEST_F(Platform, ENV8EveryStartGetsAFreshCopyOfTheSlugAndREL9Metadata) {
+  deploy("fresh");
+  start();
+  ASSERT_TRUE(serves("fresh", "^hello"));
+  EXPECT_EQ(body("fresh", "/write"), "wrote");
+  EXPECT_EQ(body("fresh", "/exists"), "yes");
+  auto cwd = body("fresh", "/cwd");
+  EXPECT_EQ(cwd.rfind((h.home() / "dynos" / "fresh").string(), 0), 0u) << cwd;  // not the source
+  auto env = body("fresh", "/env");
+  EXPECT_TRUE(std::regex_search(env, std::regex(R"("HEROKU_APP_ID": "[0-9a-f-]{36}")"))) << env;
+  EXPECT_TRUE(std::regex_search(env, std::regex(R"("HEROKU_APP_NAME": "fresh")"))) << env;
+  EXPECT_TRUE(std::regex_search(env, std::regex(R"("HEROKU_DYNO_ID": "[0-9a-f-]{36}")"))) << env;
+  EXPECT_TRUE(std::regex_search(env, std::regex(R"("HEROKU_SLUG_COMMIT": "[0-9a-f]{40}")"))) << env;
+  EXPECT_TRUE(std::regex_search(env, std::regex(R"("HEROKU_SLUG_DESCRIPTION": "Deploy [0-9a-f]{8}")")))
+      << env;
+  EXPECT_TRUE(std::regex_search(
+      env, std::regex(R"("HEROKU_RELEASE_CREATED_AT": "\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")")))
+      << env;
+  EXPECT_EQ(env.find("LOKKU_HOME"), std::string::npos) << env;  // lokku's own env stays out
+  ASSERT_EQ(h.run({"config:set", "-a", "fresh", "GREETING=again"}).exit_code, 0);
+  ASSERT_TRUE(serves("fresh", "^again"));
+  EXPECT_EQ(body("fresh", "/exists"), "no");
+}
+
+TEST_F(Platform, STOP5ScalingStartsAndStopsTheRightDynosAndPsShowsThem) {
+  deploy("scale");
+  auto offline = h.run({"ps", "-a", "scale"});
+  EXPECT_NE(offline.out.find("the platform is not running"), std::string::npos) << offline.out;
+  start();
+  ASSERT_TRUE(serves("scale", "^hello from web\\.1$"));
+  ASSERT_EQ(h.run({"ps:scale", "-a", "scale", "web=2", "worker=1"}).exit_code, 0);
+  EXPECT_TRUE(up->wait_for(R"(heroku\[web\.2\]: State changed from starting to up$)"));
+  EXPECT_TRUE(up->wait_for(R"(app\[worker\.1\]: worker tick$)"));
+  EXPECT_TRUE(wait_until(
+      [&] {
+        auto ps = h.run({"ps", "-a", "scale"}).out;
+        return std::regex_search(ps, std::regex(R"(web\.2: up \S+ \(v3\))")) &&
+               std::regex_search(ps, std::regex(R"(worker\.1: up )"));
+      },
+      10s, "ps to show web.2 and worker.1 up"));
+  EXPECT_EQ(up->count(R"(heroku\[web\.1\]: State changed from up to)"), 0u);  // untouched
+  ASSERT_EQ(h.run({"ps:scale", "-a", "scale", "web=1", "worker=0"}).exit_code, 0);
+  EXPECT_TRUE(up->wait_for(R"(heroku\[web\.2\]: State changed from up to down$)"));
+  EXPECT_TRUE(up->wait_for(R"(heroku\[worker\.1\]: State changed from up to down$)"));
+  EXPECT_TRUE(wait_until(
+      [&] { return h.run({"ps", "-a", "scale"}).out.find("web.2") == std::string::npos; }, 10s,
+      "web.2 to leave ps"));
+}
+
+TEST_F(Platform, RPH2AFailedReleasePhaseKeepsTheOldReleaseServing) {
+  deploy("phase");
+  start();
+  ASSERT_TRUE(serves("phase", "^hello from web\\.1$"));
+  // RPH-3: the release phase's output shows in the deploy and the app's log.
+  auto log = h.run({"logs", "-a", "phase"}).out;
+  EXPECT_TRUE(std::regex_search(log, std::regex(R"(app\[api\]: Running release v3 commands by user )")))
+      << log;
+  EXPECT_TRUE(std::regex_search(log, std::regex(R"(heroku\[release\.\d{4}\]: Starting process with command `bash release\.sh`)")))
+      << log;
+  EXPECT_TRUE(std::regex_search(log, std::regex(R"(app\[release\.\d{4}\]: release phase for v3 greeting=unset)")))
+      << log;
+  EXPECT_TRUE(std::regex_search(log, std::regex(R"(heroku\[release\.\d{4}\]: State changed from up to complete)")))
+      << log;
+  auto failed = h.run({"config:set", "-a", "phase", "GREETING=broken", "RELEASE_EXIT=1"});
+  EXPECT_EQ(failed.exit_code, 1);
+  EXPECT_NE(failed.err.find("Release v4 command failed"), std::string::npos) << failed.err;
+  auto rel = h.run({"releases", "-a", "phase"}).out;
+  EXPECT_TRUE(std::regex_search(rel, std::regex(R"(v4 +Set GREETING, RELEASE_EXIT config vars release command failed)")))
+      << rel;
+  EXPECT_NE(rel.find("Current: v3"), std::string::npos) << rel;
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(body("phase"), "hello from web.1");
+  EXPECT_EQ(up->count(R"(heroku\[web\.1\]: State changed from up to starting)"), 0u);
+  // Fixed: the next release goes through and restarts the dynos (RPH-2).
+  ASSERT_EQ(h.run({"config:set", "-a", "phase", "RELEASE_EXIT=0"}).exit_code, 0);
+  EXPECT_TRUE(serves("phase", "^broken from web\\.1$"));
+}
+
+TEST_F(Platform, StoppingUpStopsEveryDynoAndStartingItBringsAppsBack) {
+  deploy("back");
+  start();
+  ASSERT_TRUE(serves("back", "^hello"));
+  auto second = h.run({"up", "-p", std::to_string(free_port())}, {}, 10s);
+  EXPECT_EQ(second.exit_code, 1);
+  EXPECT_NE(second.err.find("another lokku platform is running"), std::string::npos)
+      << second.err;
+  up->signal(SIGINT);
+  EXPECT_EQ(up->wait_exit(40s), 0);
+  EXPECT_TRUE(up->wait_for(R"(heroku\[web\.1\]: Process exited with status 143$)"));
+  EXPECT_FALSE(get_by_host(port, "back.localhost"));
+  start();
+  EXPECT_TRUE(serves("back", "^hello from web\\.1$"));
+}
+
+TEST_F(Platform, RUN1To4OneOffDynosFromTheCurrentRelease) {
+  deploy("oneoff");
+  ASSERT_EQ(h.run({"config:set", "-a", "oneoff", "GREETING=from-config"}).exit_code, 0);
+  // Attached: output, exit code passed through, config vars, not the source tree.
+  auto r = h.run({"run", "-a", "oneoff", "--", "bash", "-c",
+                  "'echo \"$GREETING $DYNO\"; test -f server.py && exit 7'"});
+  EXPECT_EQ(r.exit_code, 7) << r.out << r.err;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(^from-config run\.\d{4}\n$)"))) << r.out;
+  EXPECT_TRUE(std::regex_search(
+      r.err, std::regex(R"(Running `bash -c .*` on ⬢ oneoff\.\.\. up, run\.\d{4} \(Standard-1X\))")))
+      << r.err;
+  // stdin reaches the command.
+  auto in = h.write("input.txt", "piped line\n");
+  auto cat = h.run({"run", "-a", "oneoff", "--", "cat"}, {}, 60s, in);
+  EXPECT_EQ(cat.exit_code, 0);
+  EXPECT_EQ(cat.out, "piped line\n");
+  // RUN-1: a process type's name runs its command.
+  auto typed = h.run({"run", "-a", "oneoff", "release"});
+  EXPECT_EQ(typed.exit_code, 0) << typed.err;
+  EXPECT_NE(typed.out.find("release phase for v4 greeting=from-config"), std::string::npos)
+      << typed.out;
+  // RUN-2 lines in the app's log.
+  auto log = h.run({"logs", "-a", "oneoff", "--dyno", "run"}).out;
+  EXPECT_TRUE(std::regex_search(log, std::regex(R"(heroku\[run\.\d{4}\]: Process exited with status 7)")))
+      << log;
+  EXPECT_TRUE(std::regex_search(log, std::regex(R"(heroku\[run\.\d{4}\]: State changed from up to complete)")))
+      << log;
+  // RUN-4: detached, output in the log.
+  auto d = h.run({"run:detached", "-a", "oneoff", "--", "echo", "detached says $GREETING"});
+  EXPECT_EQ(d.exit_code, 0) << d.err;
+  EXPECT_TRUE(std::regex_search(d.out, std::regex(R"(Running `echo detached says \$GREETING` on ⬢ oneoff\.\.\. done, run\.\d{4} \(Standard-1X\))")))
+      << d.out;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        auto l = h.run({"logs", "-a", "oneoff", "--source", "app"}).out;
+        return std::regex_search(l, std::regex(R"(app\[run\.\d{4}\]: detached says from-config)"));
+      },
+      20s, "the detached dyno's output in the log"));
+  auto none = h.run({"run", "-a", "nosuch", "--", "true"});
+  EXPECT_EQ(none.exit_code, 1);
+}
+
+}  // namespace
+}  // namespace lokku::test
