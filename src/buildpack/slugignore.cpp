@@ -9,64 +9,60 @@ namespace lokku::buildpack {
 namespace fs = std::filesystem;
 
 bool glob_match(std::string_view p, std::string_view t) {
-  std::size_t pi = 0, ti = 0;
-  std::size_t star_p = std::string_view::npos, star_t = 0;
-  bool star_crosses = false;
-  while (ti < t.size()) {
-    if (pi < p.size() && p[pi] == '*') {
-      bool dbl = pi + 1 < p.size() && p[pi + 1] == '*';
-      pi += dbl ? 2 : 1;
-      if (dbl && pi < p.size() && p[pi] == '/') {
-        // `**/` also matches no directory at all
-        if (glob_match(p.substr(pi + 1), t.substr(ti))) {
-          return true;
-        }
+  // Recursive: patterns are short, and `**` needs a real backtrack past single stars.
+  if (p.empty()) {
+    return t.empty();
+  }
+  if (p.substr(0, 2) == "**") {
+    auto rest = p.substr(2);
+    if (!rest.empty() && rest[0] == '/' && glob_match(rest.substr(1), t)) {
+      return true;  // `**/` also matches no directory at all
+    }
+    for (std::size_t i = 0; i <= t.size(); ++i) {
+      if (glob_match(rest, t.substr(i))) {
+        return true;
       }
-      star_p = pi;
-      star_t = ti;
-      star_crosses = dbl;
-      continue;
-    }
-    if (pi < p.size() && (p[pi] == '?' ? t[ti] != '/' : p[pi] == t[ti])) {
-      ++pi;
-      ++ti;
-      continue;
-    }
-    if (pi < p.size() && p[pi] == '[') {
-      std::size_t close = p.find(']', pi + 1);
-      if (close != std::string_view::npos) {
-        auto set = p.substr(pi + 1, close - pi - 1);
-        bool negate = !set.empty() && (set[0] == '!' || set[0] == '^');
-        if (negate) {
-          set.remove_prefix(1);
-        }
-        bool hit = false;
-        for (std::size_t i = 0; i < set.size(); ++i) {
-          if (i + 2 < set.size() && set[i + 1] == '-') {
-            hit = hit || (t[ti] >= set[i] && t[ti] <= set[i + 2]);
-            i += 2;
-          } else {
-            hit = hit || t[ti] == set[i];
-          }
-        }
-        if (hit != negate && t[ti] != '/') {
-          pi = close + 1;
-          ++ti;
-          continue;
-        }
-      }
-    }
-    if (star_p != std::string_view::npos && (star_crosses || t[star_t] != '/')) {
-      pi = star_p;
-      ti = ++star_t;
-      continue;
     }
     return false;
   }
-  while (pi < p.size() && p[pi] == '*') {
-    ++pi;
+  if (p[0] == '*') {
+    for (std::size_t i = 0; i <= t.size(); ++i) {
+      if (glob_match(p.substr(1), t.substr(i))) {
+        return true;
+      }
+      if (i < t.size() && t[i] == '/') {
+        break;
+      }
+    }
+    return false;
   }
-  return pi == p.size();
+  if (t.empty()) {
+    return false;
+  }
+  if (p[0] == '?') {
+    return t[0] != '/' && glob_match(p.substr(1), t.substr(1));
+  }
+  if (p[0] == '[') {
+    std::size_t close = p.find(']', 1);
+    if (close != std::string_view::npos) {
+      auto set = p.substr(1, close - 1);
+      bool negate = !set.empty() && (set[0] == '!' || set[0] == '^');
+      if (negate) {
+        set.remove_prefix(1);
+      }
+      bool hit = false;
+      for (std::size_t i = 0; i < set.size(); ++i) {
+        if (i + 2 < set.size() && set[i + 1] == '-') {
+          hit = hit || (t[0] >= set[i] && t[0] <= set[i + 2]);
+          i += 2;
+        } else {
+          hit = hit || t[0] == set[i];
+        }
+      }
+      return hit != negate && t[0] != '/' && glob_match(p.substr(close + 1), t.substr(1));
+    }
+  }
+  return p[0] == t[0] && glob_match(p.substr(1), t.substr(1));
 }
 
 SlugIgnore parse_slugignore(std::string_view text) {

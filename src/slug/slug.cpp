@@ -262,10 +262,6 @@ void extract_from(archive* in, const std::string& name, const fs::path& dest_in,
     if (path.empty() || path == ".") {
       continue;
     }
-    auto type = archive_entry_filetype(entry);
-    if (type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK) {
-      refuse(original, "device files, fifos and sockets are not allowed");
-    }
     if (const char* hl = archive_entry_hardlink(entry)) {
       std::string target = strip_dot_slash(hl);
       if (target.empty() || target[0] == '/' || has_dotdot(target)) {
@@ -278,6 +274,11 @@ void extract_from(archive* in, const std::string& name, const fs::path& dest_in,
         target.erase(0, 4);
       }
       archive_entry_copy_hardlink(entry, (dest / target).c_str());
+    }
+    auto type = archive_entry_filetype(entry);
+    if (!archive_entry_hardlink(entry) && type != AE_IFREG && type != AE_IFDIR &&
+        type != AE_IFLNK) {
+      refuse(original, "device files, fifos and sockets are not allowed");
     }
     if (type == AE_IFLNK && !options.allow_outside_links) {
       const char* target = archive_entry_symlink(entry);

@@ -98,14 +98,13 @@ TEST(Build, BP4CompileGetsBuildCacheAndEnvDirsAndStackAndSourceVersion) {
   auto dir = h.app_dir("recorded");
   ASSERT_EQ(h.run({"apps:create", "rec"}).exit_code, 0);
   h.write("multi.txt", "");
-  ASSERT_EQ(h.run({"config:set", "-a", "rec", "SECRET_FROM_CONFIG=s3cret",
-                   "MULTI=line one\nline two\n"})
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      h.run({"config:set", "-a", "rec", "SECRET_FROM_CONFIG=s3cret", "MULTI=line one\nline two\n"})
+          .exit_code,
+      0);
   auto r = h.run({"deploy", "-a", "rec", "--buildpack", fixture_buildpack("recorder")}, dir);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_TRUE(has_line(r.out, "-----> Using buildpack: " + fixture_buildpack("recorder")))
-      << r.out;
+  EXPECT_TRUE(has_line(r.out, "-----> Using buildpack: " + fixture_buildpack("recorder"))) << r.out;
   EXPECT_TRUE(has_line(r.out, "-----> Recorder app detected")) << r.out;
   // BP-8: buildpack output passes through unchanged, stderr included.
   EXPECT_TRUE(has_line(r.out, "-----> Recording the build")) << r.out;
@@ -116,8 +115,8 @@ TEST(Build, BP4CompileGetsBuildCacheAndEnvDirsAndStackAndSourceVersion) {
   EXPECT_EQ(trim(read(app / ".recorded/argc")), "3");
   EXPECT_EQ(trim(read(app / ".recorded/cwd_is_build_dir")), "yes");
   EXPECT_EQ(trim(read(app / ".recorded/stack")), "heroku-24");
-  EXPECT_TRUE(std::regex_match(trim(read(app / ".recorded/source_version")),
-                               std::regex("[0-9a-f]{40}")));
+  EXPECT_TRUE(
+      std::regex_match(trim(read(app / ".recorded/source_version")), std::regex("[0-9a-f]{40}")));
   // Config vars reach compile only as files, byte-exact (BP-4, CFG-3, CFG-7).
   EXPECT_EQ(trim(read(app / ".recorded/config_in_env")), "not exported");
   EXPECT_EQ(read(app / ".recorded/env_files"), "MULTI\nSECRET_FROM_CONFIG\n");
@@ -204,20 +203,21 @@ TEST(Build, BP2ExplicitBuildpackThatDoesNotDetectShowsItsStderr) {
   auto dir = h.app_dir("recorded");
   auto r = h.run({"deploy", "-a", "picky", "-b", fixture_buildpack("picky")}, dir);
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_TRUE(has_line(r.out, "-----> App not compatible with buildpack: " +
-                                  fixture_buildpack("picky")))
+  EXPECT_TRUE(
+      has_line(r.out, "-----> App not compatible with buildpack: " + fixture_buildpack("picky")))
       << r.out;
   EXPECT_TRUE(has_line(r.out, "       picky: this app needs a picky.txt")) << r.out;
   EXPECT_TRUE(has_line(r.out, "       picky: second line")) << r.out;
   EXPECT_TRUE(has_line(
-      r.out, "       More info: https://devcenter.heroku.com/articles/buildpacks#detection-failure"))
+      r.out,
+      "       More info: https://devcenter.heroku.com/articles/buildpacks#detection-failure"))
       << r.out;
   EXPECT_EQ(r.out.find("this stdout is dropped"), std::string::npos) << r.out;
   // Exit 0 with nothing on stdout is no detection either.
   auto silent = h.run({"deploy", "-a", "picky", "-b", fixture_buildpack("silent")}, dir);
   EXPECT_EQ(silent.exit_code, 1);
-  EXPECT_TRUE(has_line(silent.out, "-----> App not compatible with buildpack: " +
-                                       fixture_buildpack("silent")))
+  EXPECT_TRUE(has_line(silent.out,
+                       "-----> App not compatible with buildpack: " + fixture_buildpack("silent")))
       << silent.out;
 }
 
@@ -233,9 +233,8 @@ TEST(Build, BP6InvalidReleaseYamlFailsTheBuild) {
 TEST(Build, BP3AppJsonNamesTheBuildpacks) {
   LokkuHome h;
   auto dir = h.app_dir("recorded");
-  h.write("recorded/app.json",
-          "{\"name\": \"x\", \"buildpacks\": [{\"url\": \"" + fixture_buildpack("recorder") +
-              "\"}]}\n");
+  h.write("recorded/app.json", "{\"name\": \"x\", \"buildpacks\": [{\"url\": \"" +
+                                   fixture_buildpack("recorder") + "\"}]}\n");
   auto r = h.run({"deploy", "-a", "appjson"}, dir);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_TRUE(has_line(r.out, "-----> Using buildpack: " + fixture_buildpack("recorder")));
@@ -251,9 +250,8 @@ TEST(Build, BuildpacksFromGitRepositoriesAtARefAreFetchedOnce) {
   fs::path repo = h.root() / "bp-repo";
   fs::copy(fixture_buildpack("recorder"), repo, fs::copy_options::recursive);
   const std::string git = "git -c user.email=t@t -c user.name=t ";
-  ASSERT_EQ(sh("git init -q . && " + git + "add -A && " + git + "commit -qm v1 && git tag v1",
-               repo),
-            0);
+  ASSERT_EQ(
+      sh("git init -q . && " + git + "add -A && " + git + "commit -qm v1 && git tag v1", repo), 0);
   h.write("bp-repo/bin/detect",
           "#!/usr/bin/env bash\n[ -f \"$1/recorder.txt\" ] && echo 'Recorder Two'\n");
   ASSERT_EQ(sh(git + "commit -qam v2 && git tag v2", repo), 0);
@@ -305,8 +303,9 @@ TEST(Build, SLUG2SlugignoreRemovesPathsBeforeTheFirstBuildpack) {
   auto dir = h.app_dir("recorded");
   auto r = h.run({"deploy", "-a", "ign", "-b", fixture_buildpack("recorder")}, dir);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_TRUE(has_line(r.out, " !     .slugignore:4: ignored: '!' negation is not supported by "
-                              "Heroku"))
+  EXPECT_TRUE(has_line(r.out,
+                       " !     .slugignore:4: ignored: '!' negation is not supported by "
+                       "Heroku"))
       << r.out;
   auto app = unpack_latest(h, "ign", "x");
   EXPECT_FALSE(fs::exists(app / "a.pdf"));
@@ -356,8 +355,8 @@ TEST(Build, SLUG4SizeWarningAndHardLimit) {
   h.extra["LOKKU_SLUG_HARD_LIMIT"] = "100";
   auto refused = h.run({"deploy"}, dir);
   EXPECT_EQ(refused.exit_code, 1);
-  EXPECT_TRUE(std::regex_search(refused.out,
-                                std::regex(R"( !     Compiled slug size: \S+ is too large )")))
+  EXPECT_TRUE(
+      std::regex_search(refused.out, std::regex(R"( !     Compiled slug size: \S+ is too large )")))
       << refused.out;
   EXPECT_TRUE(has_line(refused.out, " !     Push failed"));
   EXPECT_EQ(h.run({"releases", "-a", "pyweb"}).out.find("v4"), std::string::npos);

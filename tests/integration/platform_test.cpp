@@ -70,7 +70,8 @@ TEST_F(Platform, HOST1RoutesByHostAndERR3AnswersUnknownHosts) {
   auto blank = get_by_host(port, "blank.localhost");  // created, never deployed
   ASSERT_TRUE(blank);
   EXPECT_EQ(blank->status, 503);  // H81 Blank app (router.md §6)
-  EXPECT_TRUE(up->wait_for(R"(^one \| .* heroku\[router\]: at=info method=GET path="/" host=one\.localhost )"));
+  EXPECT_TRUE(up->wait_for(
+      R"(^one \| .* heroku\[router\]: at=info method=GET path="/" host=one\.localhost )"));
   EXPECT_TRUE(up->wait_for(R"(^blank \| .* heroku\[router\]: at=info code=H81 desc="Blank app" )"));
   EXPECT_EQ(up->count("host=nope.localhost"), 0u);  // ERR-3: no log line in any app
 }
@@ -87,7 +88,8 @@ TEST_F(Platform, REL8AConfigChangeRestartsEveryDynoOntoTheNewRelease) {
   // STOP-5: the old dyno goes `up to starting`, gets SIGTERM; the new one starts at once.
   EXPECT_TRUE(up->wait_for(R"(heroku\[web\.1\]: State changed from up to starting$)"));
   EXPECT_TRUE(up->wait_for(R"(heroku\[web\.1\]: Stopping all processes with SIGTERM$)"));
-  EXPECT_TRUE(up->wait_for_count(R"(heroku\[web\.1\]: Starting process with command `python3 -u server\.py`$)", 2));
+  EXPECT_TRUE(up->wait_for_count(
+      R"(heroku\[web\.1\]: Starting process with command `python3 -u server\.py`$)", 2));
 }
 
 TEST_F(Platform, ENV8EveryStartGetsAFreshCopyOfTheSlugAndREL9Metadata) {
@@ -103,7 +105,8 @@ TEST_F(Platform, ENV8EveryStartGetsAFreshCopyOfTheSlugAndREL9Metadata) {
   EXPECT_TRUE(std::regex_search(env, std::regex(R"("HEROKU_APP_NAME": "fresh")"))) << env;
   EXPECT_TRUE(std::regex_search(env, std::regex(R"("HEROKU_DYNO_ID": "[0-9a-f-]{36}")"))) << env;
   EXPECT_TRUE(std::regex_search(env, std::regex(R"("HEROKU_SLUG_COMMIT": "[0-9a-f]{40}")"))) << env;
-  EXPECT_TRUE(std::regex_search(env, std::regex(R"("HEROKU_SLUG_DESCRIPTION": "Deploy [0-9a-f]{8}")")))
+  EXPECT_TRUE(
+      std::regex_search(env, std::regex(R"("HEROKU_SLUG_DESCRIPTION": "Deploy [0-9a-f]{8}")")))
       << env;
   EXPECT_TRUE(std::regex_search(
       env, std::regex(R"("HEROKU_RELEASE_CREATED_AT": "\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")")))
@@ -135,8 +138,10 @@ TEST_F(Platform, STOP5ScalingStartsAndStopsTheRightDynosAndPsShowsThem) {
   EXPECT_TRUE(up->wait_for(R"(heroku\[web\.2\]: State changed from up to down$)"));
   EXPECT_TRUE(up->wait_for(R"(heroku\[worker\.1\]: State changed from up to down$)"));
   EXPECT_TRUE(wait_until(
-      [&] { return h.run({"ps", "-a", "scale"}).out.find("web.2") == std::string::npos; }, 10s,
-      "web.2 to leave ps"));
+      [&] {
+        return h.run({"ps", "-a", "scale"}).out.find("web.2") == std::string::npos;
+      },
+      10s, "web.2 to leave ps"));
 }
 
 TEST_F(Platform, RPH2AFailedReleasePhaseKeepsTheOldReleaseServing) {
@@ -145,19 +150,25 @@ TEST_F(Platform, RPH2AFailedReleasePhaseKeepsTheOldReleaseServing) {
   ASSERT_TRUE(serves("phase", "^hello from web\\.1$"));
   // RPH-3: the release phase's output shows in the deploy and the app's log.
   auto log = h.run({"logs", "-a", "phase"}).out;
-  EXPECT_TRUE(std::regex_search(log, std::regex(R"(app\[api\]: Running release v3 commands by user )")))
+  EXPECT_TRUE(
+      std::regex_search(log, std::regex(R"(app\[api\]: Running release v3 commands by user )")))
       << log;
-  EXPECT_TRUE(std::regex_search(log, std::regex(R"(heroku\[release\.\d{4}\]: Starting process with command `bash release\.sh`)")))
+  EXPECT_TRUE(std::regex_search(
+      log,
+      std::regex(R"(heroku\[release\.\d{4}\]: Starting process with command `bash release\.sh`)")))
       << log;
-  EXPECT_TRUE(std::regex_search(log, std::regex(R"(app\[release\.\d{4}\]: release phase for v3 greeting=unset)")))
+  EXPECT_TRUE(std::regex_search(
+      log, std::regex(R"(app\[release\.\d{4}\]: release phase for v3 greeting=unset)")))
       << log;
-  EXPECT_TRUE(std::regex_search(log, std::regex(R"(heroku\[release\.\d{4}\]: State changed from up to complete)")))
+  EXPECT_TRUE(std::regex_search(
+      log, std::regex(R"(heroku\[release\.\d{4}\]: State changed from up to complete)")))
       << log;
   auto failed = h.run({"config:set", "-a", "phase", "GREETING=broken", "RELEASE_EXIT=1"});
   EXPECT_EQ(failed.exit_code, 1);
   EXPECT_NE(failed.err.find("Release v4 command failed"), std::string::npos) << failed.err;
   auto rel = h.run({"releases", "-a", "phase"}).out;
-  EXPECT_TRUE(std::regex_search(rel, std::regex(R"(v4 +Set GREETING, RELEASE_EXIT config vars release command failed)")))
+  EXPECT_TRUE(std::regex_search(
+      rel, std::regex(R"(v4 +Set GREETING, RELEASE_EXIT config vars release command failed)")))
       << rel;
   EXPECT_NE(rel.find("Current: v3"), std::string::npos) << rel;
   std::this_thread::sleep_for(1s);
@@ -174,8 +185,7 @@ TEST_F(Platform, StoppingUpStopsEveryDynoAndStartingItBringsAppsBack) {
   ASSERT_TRUE(serves("back", "^hello"));
   auto second = h.run({"up", "-p", std::to_string(free_port())}, {}, 10s);
   EXPECT_EQ(second.exit_code, 1);
-  EXPECT_NE(second.err.find("another lokku platform is running"), std::string::npos)
-      << second.err;
+  EXPECT_NE(second.err.find("another lokku platform is running"), std::string::npos) << second.err;
   up->signal(SIGINT);
   EXPECT_EQ(up->wait_exit(40s), 0);
   EXPECT_TRUE(up->wait_for(R"(heroku\[web\.1\]: Process exited with status 143$)"));
@@ -193,7 +203,8 @@ TEST_F(Platform, RUN1To4OneOffDynosFromTheCurrentRelease) {
   EXPECT_EQ(r.exit_code, 7) << r.out << r.err;
   EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(^from-config run\.\d{4}\n$)"))) << r.out;
   EXPECT_TRUE(std::regex_search(
-      r.err, std::regex(R"(Running `bash -c .*` on ⬢ oneoff\.\.\. up, run\.\d{4} \(Standard-1X\))")))
+      r.err,
+      std::regex(R"(Running `bash -c .*` on ⬢ oneoff\.\.\. up, run\.\d{4} \(Standard-1X\))")))
       << r.err;
   // stdin reaches the command.
   auto in = h.write("input.txt", "piped line\n");
@@ -207,14 +218,19 @@ TEST_F(Platform, RUN1To4OneOffDynosFromTheCurrentRelease) {
       << typed.out;
   // RUN-2 lines in the app's log.
   auto log = h.run({"logs", "-a", "oneoff", "--dyno", "run"}).out;
-  EXPECT_TRUE(std::regex_search(log, std::regex(R"(heroku\[run\.\d{4}\]: Process exited with status 7)")))
+  EXPECT_TRUE(
+      std::regex_search(log, std::regex(R"(heroku\[run\.\d{4}\]: Process exited with status 7)")))
       << log;
-  EXPECT_TRUE(std::regex_search(log, std::regex(R"(heroku\[run\.\d{4}\]: State changed from up to complete)")))
+  EXPECT_TRUE(std::regex_search(
+      log, std::regex(R"(heroku\[run\.\d{4}\]: State changed from up to complete)")))
       << log;
   // RUN-4: detached, output in the log.
   auto d = h.run({"run:detached", "-a", "oneoff", "--", "echo", "detached says $GREETING"});
   EXPECT_EQ(d.exit_code, 0) << d.err;
-  EXPECT_TRUE(std::regex_search(d.out, std::regex(R"(Running `echo detached says \$GREETING` on ⬢ oneoff\.\.\. done, run\.\d{4} \(Standard-1X\))")))
+  EXPECT_TRUE(std::regex_search(
+      d.out,
+      std::regex(
+          R"(Running `echo detached says \$GREETING` on ⬢ oneoff\.\.\. done, run\.\d{4} \(Standard-1X\))")))
       << d.out;
   EXPECT_TRUE(wait_until(
       [&] {

@@ -39,8 +39,7 @@ TEST(Releases, REL2And4CreationConfigAndDeployDescriptions) {
   ASSERT_EQ(h.run({"apps:create", "rels"}).exit_code, 0);
   auto set = h.run({"config:set", "-a", "rels", "ZED=1", "ALPHA=2"});
   ASSERT_EQ(set.exit_code, 0) << set.err;
-  EXPECT_NE(set.out.find("Setting ALPHA, ZED and restarting ⬢ rels... done, v3"),
-            std::string::npos)
+  EXPECT_NE(set.out.find("Setting ALPHA, ZED and restarting ⬢ rels... done, v3"), std::string::npos)
       << set.out;
   ASSERT_EQ(h.run({"config:unset", "-a", "rels", "ZED"}).exit_code, 0);
   deploy(h, "rels");
@@ -55,7 +54,8 @@ TEST(Releases, REL2And4CreationConfigAndDeployDescriptions) {
   EXPECT_TRUE(std::regex_search(out[5], std::regex(R"(^v1 +Initial release )"))) << out[5];
   // REL-4 log lines in the app's log.
   auto log = h.run({"logs", "-a", "rels"}).out;
-  EXPECT_TRUE(std::regex_search(log, std::regex(R"(app\[api\]: Set ALPHA, ZED config vars by user \S+@lokku\.local)")))
+  EXPECT_TRUE(std::regex_search(
+      log, std::regex(R"(app\[api\]: Set ALPHA, ZED config vars by user \S+@lokku\.local)")))
       << log;
   EXPECT_TRUE(std::regex_search(log, std::regex(R"(app\[api\]: Release v3 created by user )")))
       << log;
@@ -80,10 +80,10 @@ TEST(Releases, REL3InfoShowsTheConfigSnapshotOfThatRelease) {
 
 TEST(Releases, REL7RollbackTakesSlugAndConfigOfTheTarget) {
   LokkuHome h;
-  deploy(h, "rb");                                                             // v3
+  deploy(h, "rb");                                                            // v3
   ASSERT_EQ(h.run({"config:set", "-a", "rb", "GREETING=old"}).exit_code, 0);  // v4
   h.write("rb/marker.txt", "second deploy\n");
-  deploy(h, "rb");                                                             // v5
+  deploy(h, "rb");                                                            // v5
   ASSERT_EQ(h.run({"config:set", "-a", "rb", "GREETING=new"}).exit_code, 0);  // v6
   auto r = h.run({"rollback", "-a", "rb", "v4"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -162,8 +162,7 @@ TEST(Formation, PsScaleTakesHerokusSyntax) {
   EXPECT_NE(yaml.find("web: {quantity: 3, size: standard-1x}"), std::string::npos) << yaml;
   auto unknown = h.run({"ps:scale", "-a", "scale", "clock=1"});
   EXPECT_EQ(unknown.exit_code, 1);
-  EXPECT_NE(unknown.err.find("No such process type clock defined in Procfile."),
-            std::string::npos);
+  EXPECT_NE(unknown.err.find("No such process type clock defined in Procfile."), std::string::npos);
   auto release = h.run({"ps:scale", "-a", "scale", "release=1"});
   EXPECT_EQ(release.exit_code, 1);
   auto size = h.run({"ps:scale", "-a", "scale", "web=1:huge"});
@@ -180,9 +179,9 @@ TEST(Store, ParallelCommandsOnOneAppNeverLoseAnUpdate) {
   std::vector<int> codes(kWriters, -1);
   for (int i = 0; i < kWriters; ++i) {
     writers.emplace_back([&, i] {
-      codes[i] = h.run({"config:set", "-a", "race", "KEY_" + std::to_string(i) + "=" +
-                                                     std::to_string(i)})
-                     .exit_code;
+      codes[i] =
+          h.run({"config:set", "-a", "race", "KEY_" + std::to_string(i) + "=" + std::to_string(i)})
+              .exit_code;
     });
   }
   for (auto& t : writers) {
@@ -200,8 +199,8 @@ TEST(Store, ParallelCommandsOnOneAppNeverLoseAnUpdate) {
   // REL-1: one release each, numbered without gaps or repeats.
   auto rel = h.run({"releases", "-a", "race", "-n", "100"}).out;
   for (int v = 1; v <= kWriters + 2; ++v) {
-    EXPECT_TRUE(std::regex_search(rel, std::regex("\nv" + std::to_string(v) + " ")))
-        << v << "\n" << rel;
+    EXPECT_TRUE(std::regex_search(rel, std::regex("\nv" + std::to_string(v) + " "))) << v << "\n"
+                                                                                     << rel;
   }
   EXPECT_FALSE(std::regex_search(rel, std::regex("\nv" + std::to_string(kWriters + 3) + " ")));
 }
