@@ -156,4 +156,26 @@ int run_deploy(const CommandOptions& o) {
   return 0;
 }
 
+int run_slug_pack(const CommandOptions& o) {
+  if (!fs::is_directory(o.dir)) {
+    throw release::InputError(fmt::format("{}: not a directory", o.dir));
+  }
+  auto r = slug::pack(o.dir, o.args.at(0));
+  std::cout << fmt::format("{}: {} bytes, {}\n", o.args.at(0), r.size, r.checksum);
+  for (const auto& s : r.skipped) {
+    std::cerr << " !     Left out: " << s << '\n';
+  }
+  return 0;
+}
+
+int run_cache_purge(const CommandOptions& o) {
+  store::Store st(store::Store::default_home());
+  std::string name = store::resolve_app(o.app, fs::current_path());
+  st.load(name);
+  std::error_code ec;
+  fs::remove_all(st.cache_dir(name), ec);
+  std::cout << "Purged the build cache of ⬢ " << name << '\n';
+  return 0;
+}
+
 }  // namespace lokku::app

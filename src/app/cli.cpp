@@ -39,7 +39,7 @@ class Commands {
   std::string listing() const {
     std::string out = "Commands:\n";
     for (const auto& [name, help] : listing_) {
-      out += "  " + name + std::string(name.size() < 14 ? 14 - name.size() : 1, ' ') + help + "\n";
+      out += "  " + name + std::string(name.size() < 15 ? 15 - name.size() : 1, ' ') + help + "\n";
     }
     return out;
   }
@@ -187,6 +187,16 @@ Action parse(int argc, char** argv, int& exit_code) {
     r->add_option("--time-scale", o.time_scale, "Divide platform durations by N");
     r->prefix_command(false);
   }
+
+  auto* pack = add_command(app, action, o, "slug:pack",
+                           "Pack a directory into a slug (a tar.gz under ./app/) and print its "
+                           "size and SHA256",
+                           run_slug_pack, false);
+  pack->add_option("dir", o.dir, "Directory to pack")->required();
+  pack->add_option("out", o.args, "The slug file to write")->required();
+
+  add_command(app, action, o, "cache:purge", "Empty the app's build cache (SLUG-7)",
+              run_cache_purge);
 
   auto* logs = add_command(app, action, o, "logs", "Show the app's log", run_logs);
   logs->add_option("-n,--num", o.num, "Lines to show (default 100)");

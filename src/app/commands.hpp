@@ -47,6 +47,8 @@ int run_deploy(const CommandOptions& o);
 int run_run(const CommandOptions& o);
 int run_run_detached(const CommandOptions& o);
 int run_logs(const CommandOptions& o);
+int run_slug_pack(const CommandOptions& o);
+int run_cache_purge(const CommandOptions& o);
 int run_up(const CommandOptions& o);
 
 }  // namespace lokku::app
