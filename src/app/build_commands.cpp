@@ -29,7 +29,8 @@ struct Built {
   buildpack::BuildResult result;
 };
 
-Built do_build(const CommandOptions& o, store::Store& st, const platform::Runtime& rt) {
+Built do_build(const CommandOptions& o, store::Store& st, const platform::Runtime& rt,
+               bool ci = false) {
   fs::path dir = fs::absolute(o.dir);
   if (!fs::is_directory(dir)) {
     throw release::InputError(fmt::format("{}: not a directory", o.dir));
@@ -44,6 +45,7 @@ Built do_build(const CommandOptions& o, store::Store& st, const platform::Runtim
   bo.app = b.app;
   bo.source = dir;
   bo.buildpacks = o.buildpacks;
+  bo.ci = ci;
   bo.compile_timeout = rt.scale(std::chrono::minutes(15));
   // SLUG-4 [emu]: the limits are configurable (bytes).
   for (auto [var, limit] : {std::pair{"LOKKU_SLUG_SOFT_LIMIT", &bo.slug_soft_limit},
@@ -154,6 +156,13 @@ int run_deploy(const CommandOptions& o) {
     ::close(log_fd);
   }
   return 0;
+}
+
+int run_ci(const CommandOptions& o) {
+  store::Store st(store::Store::default_home());
+  platform::Runtime rt{"", platform::resolve_time_scale(o.time_scale)};
+  auto b = do_build(o, st, rt, true);
+  return b.result.ok ? 0 : 1;
 }
 
 int run_slug_pack(const CommandOptions& o) {

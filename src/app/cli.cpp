@@ -168,7 +168,11 @@ Action parse(int argc, char** argv, int& exit_code) {
   for (auto [name, help, run] :
        {std::tuple{"build", "Build the app directory into a slug (no release)", &run_build},
         std::tuple{"deploy", "Build the app directory and release it (creates the app when needed)",
-                   &run_deploy}}) {
+                   &run_deploy},
+        std::tuple{"ci",
+                   "Run the app's tests as Heroku CI does: test-compile, test-setup, test (exit "
+                   "0 when they pass)",
+                   &run_ci}}) {
     auto* b = add_command(app, action, o, name, help, run);
     b->add_option("-d,--app-dir", o.dir, "App directory (default: the current one)");
     b->add_option("-b,--buildpack", o.buildpacks,

@@ -44,6 +44,7 @@ int run_ps(const CommandOptions& o);
 int run_ps_scale(const CommandOptions& o);
 int run_build(const CommandOptions& o);
 int run_deploy(const CommandOptions& o);
+int run_ci(const CommandOptions& o);
 int run_run(const CommandOptions& o);
 int run_run_detached(const CommandOptions& o);
 int run_logs(const CommandOptions& o);

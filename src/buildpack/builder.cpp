@@ -178,6 +178,79 @@ void write_build_record(const fs::path& dir, const std::string& id, const std::s
   store::write_file_atomic(dir / (id + ".yaml"), std::string(y.c_str()) + "\n");
 }
 
+/// BP-10 steps 3 and 4: `scripts.test-setup`, then `scripts.test` or each buildpack's
+/// `bin/test`, with `.profile.d` and the config vars loaded. Returns the run's status.
+std::string run_tests(const fs::path& app_json, const fs::path& build_dir, const fs::path& env_dir,
+                      Env env, const release::ConfigVars& config,
+                      const std::vector<fs::path>& buildpacks, std::chrono::nanoseconds timeout,
+                      const std::function<void(std::string_view)>& out) {
+  std::string setup, test;
+  if (auto text = store::read_file(app_json)) {
+    try {
+      auto t = YAML::Load(*text)["environments"]["test"];
+      if (t && t["scripts"]) {
+        setup = t["scripts"]["test-setup"].as<std::string>("");
+        test = t["scripts"]["test"].as<std::string>("");
+      }
+      if (t && t["env"] && t["env"].IsMap()) {
+        for (const auto& kv : t["env"]) {
+          env[kv.first.as<std::string>()] = kv.second.as<std::string>("");
+        }
+      }
+    } catch (const YAML::Exception& e) {
+      throw release::InputError(fmt::format("{}: not valid JSON: {}", app_json.string(), e.msg));
+    }
+  }
+  for (const auto& [k, v] : config) {
+    env.emplace(k, v);
+  }
+  const std::string prelude =
+      "for __f in .profile.d/*.sh; do [ -f \"$__f\" ] && . \"$__f\"; done; unset __f\n";
+  auto run = [&](const std::vector<std::string>& argv) {
+    common::RunOptions r;
+    r.argv = argv;
+    r.env = envp(env);
+    r.cwd = build_dir.string();
+    r.on_stdout = [&](std::string_view d) { out(d); };
+    r.timeout = timeout;
+    return common::run_sync(r).status;
+  };
+  if (!setup.empty()) {
+    out(step(fmt::format("Running test setup command `{}`...", setup)));
+    if (run({"/bin/bash", "-c", prelude + setup}) != 0) {
+      out(step("Test setup failed"));
+      return "errored";
+    }
+  }
+  int status = 0;
+  if (!test.empty()) {
+    out(step(fmt::format("Running test command `{}`...", test)));
+    status = run({"/bin/bash", "-c", prelude + test});
+  } else {
+    bool any = false;
+    for (const auto& dir : buildpacks) {
+      if (!fs::exists(dir / "bin" / "test")) {
+        continue;
+      }
+      any = true;
+      out(step("Running bin/test of " + dir.filename().string() + "..."));
+      status = run({"/bin/bash", "-c", prelude + "exec \"$0\" \"$@\"",
+                    (dir / "bin" / "test").string(), build_dir.string(), env_dir.string()});
+      if (status != 0) {
+        break;
+      }
+    }
+    if (!any) {
+      out(
+          error_line("No test command: set scripts.test in app.json's environments.test, or "
+                     "use a buildpack with bin/test"));
+      return "errored";
+    }
+  }
+  out(step(status == 0 ? "Tests passed" : "Tests failed"));
+  return status == 0 ? "succeeded" : "failed";
+}
+
 }  // namespace
 
 std::string step(std::string_view text) {
@@ -321,6 +394,15 @@ BuildResult build(store::Store& store, const BuildOptions& o) {
   env["LANG"] = "C.UTF-8";
   env["STACK"] = stack;
   env["SOURCE_VERSION"] = result.source_version;
+  if (o.ci) {
+    // BP-10: what Heroku CI adds.
+    env["CI"] = "true";
+    env["HEROKU_TEST_RUN_ID"] = common::random_uuid();
+    auto branch = common::capture(
+        {"git", "-C", source.string(), "rev-parse", "--abbrev-ref", "HEAD"}, "", genv);
+    env["HEROKU_TEST_RUN_BRANCH"] = branch ? branch->substr(0, branch->find('\n')) : "local";
+    env["HEROKU_TEST_RUN_COMMIT_VERSION"] = result.source_version;
+  }
 
   struct Chosen {
     std::string ref;
@@ -332,7 +414,7 @@ BuildResult build(store::Store& store, const BuildOptions& o) {
     fs::path src = fetch(ref, store.home() / "buildpacks");
     fs::path dir = bp_root / std::to_string(index);
     copy_tree(src, dir, true);
-    for (const char* script : {"detect", "compile", "release"}) {
+    for (const char* script : {"detect", "compile", "release", "test-compile", "test"}) {
       std::error_code ec;
       fs::permissions(dir / "bin" / script,
                       fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec,
@@ -432,9 +514,10 @@ BuildResult build(store::Store& store, const BuildOptions& o) {
       return fail({fmt::format("{}: bin/compile is missing", display_name(c.ref)),
                    fmt::format("Push rejected, failed to compile {} app.", c.name)});
     }
+    const bool test_compile = o.ci && fs::exists(c.dir / "bin" / "test-compile");
     common::RunOptions r;
-    r.argv = {(c.dir / "bin" / "compile").string(), build_dir.string(), cache_work.string(),
-              env_dir.string()};
+    r.argv = {(c.dir / "bin" / (test_compile ? "test-compile" : "compile")).string(),
+              build_dir.string(), cache_work.string(), env_dir.string()};
     r.env = envp(env);
     r.cwd = build_dir.string();
     r.on_stdout = [&](std::string_view d) { out(d); };
@@ -445,11 +528,23 @@ BuildResult build(store::Store& store, const BuildOptions& o) {
                    fmt::format("Push rejected, failed to compile {} app.", c.name)});
     }
     if (rr.status != 0) {
+      result.ci_status = "errored";
       return fail({fmt::format("Push rejected, failed to compile {} app.", c.name)});
     }
     if (fs::exists(c.dir / "export")) {
       env = source_export(c.dir / "export", env);
     }
+  }
+  if (o.ci) {
+    std::vector<fs::path> dirs;
+    for (const auto& c : chosen) {
+      dirs.push_back(c.dir);
+    }
+    result.ci_status = run_tests(source / "app.json", build_dir, env_dir, env, config, dirs,
+                                 o.compile_timeout, out);
+    result.ok = result.ci_status == "succeeded";
+    finish_log(result.ci_status, "");
+    return result;
   }
 
   // --- release (BP-6) and process types (BP-7) --------------------------------------------

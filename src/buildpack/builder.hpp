@@ -27,6 +27,10 @@ struct BuildOptions {
   std::uint64_t slug_soft_limit = 300ULL << 20;                         ///< SLUG-4
   std::uint64_t slug_hard_limit = 500ULL << 20;                         ///< SLUG-4 [emu]
   unsigned threads = 0;                                                 ///< slug compression
+  /// Heroku CI (BP-10): `bin/test-compile` where present, then app.json's
+  /// `environments.test.scripts` (`test-setup`, `test`) or each buildpack's `bin/test`; no
+  /// slug.
+  bool ci = false;
 };
 
 struct BuildResult {
@@ -38,6 +42,7 @@ struct BuildResult {
   bool detected = false;                ///< chosen by detection (BP-3.2: saved on the app)
   std::string source_version;
   bool size_warning = false;  ///< SLUG-4 soft limit passed
+  std::string ci_status;      ///< BP-10: succeeded, failed or errored
   std::uint64_t soft_limit = 0;
 };
 

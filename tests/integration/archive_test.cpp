@@ -36,8 +36,7 @@ fs::path make_tar(const TempDir& dir, const std::string& name, const std::string
   return out;
 }
 
-std::string refusal(const fs::path& archive, const fs::path& dest,
-                    slug::ExtractOptions opts = {}) {
+std::string refusal(const fs::path& archive, const fs::path& dest, slug::ExtractOptions opts = {}) {
   try {
     slug::extract(archive, dest, opts);
   } catch (const release::InputError& e) {

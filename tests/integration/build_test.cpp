@@ -373,5 +373,46 @@ TEST(Build, BuildMakesASlugButNoRelease) {
   EXPECT_EQ(h.run({"releases", "-a", "pyweb"}).out.find("Deploy"), std::string::npos);
 }
 
+TEST(Build, BP10CiRunsTestCompileTestSetupAndTheTestScript) {
+  LokkuHome h;
+  auto dir = h.app_dir("citest");
+  h.write("citest/check.sh",
+          "set -e\n"
+          "grep -q '^CI=true RUN_ID=[0-9a-f-]\\{36\\} COMMIT=[0-9a-f]\\{40\\}$' ci-env\n"
+          "test \"$(cat compiled-by)\" = test-compile\n"
+          "test \"$FROM_PROFILE_D\" = yes && test \"$TEST_ONLY\" = from-app-json\n"
+          "test -f setup-ran && echo 'all checks passed'\n");
+  h.write("citest/app.json",
+          R"({"environments": {"test": {"env": {"TEST_ONLY": "from-app-json"},
+              "scripts": {"test-setup": "touch setup-ran", "test": "bash check.sh"}}}})");
+  auto r = h.run({"ci", "-a", "citest", "-b", fixture_buildpack("tester")}, dir);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_TRUE(has_line(r.out, "-----> Running test setup command `touch setup-ran`...")) << r.out;
+  EXPECT_TRUE(has_line(r.out, "-----> Running test command `bash check.sh`...")) << r.out;
+  EXPECT_TRUE(has_line(r.out, "all checks passed")) << r.out;
+  EXPECT_TRUE(has_line(r.out, "-----> Tests passed")) << r.out;
+  EXPECT_TRUE(slugs_of(h, "citest").empty());  // a test run makes no slug
+  // test-setup failing: errored.
+  h.write("citest/app.json", R"({"environments": {"test": {"scripts": {"test-setup": "false"}}}})");
+  auto errored = h.run({"ci", "-a", "citest", "-b", fixture_buildpack("tester")}, dir);
+  EXPECT_EQ(errored.exit_code, 1);
+  EXPECT_TRUE(has_line(errored.out, "-----> Test setup failed")) << errored.out;
+}
+
+TEST(Build, BP10WithoutAScriptEachBuildpacksBinTestRuns) {
+  LokkuHome h;
+  auto dir = h.app_dir("bintest");
+  ASSERT_EQ(h.run({"apps:create", "bintest"}).exit_code, 0);
+  ASSERT_EQ(h.run({"config:set", "-a", "bintest", "SOME_VAR=1"}).exit_code, 0);
+  auto failed = h.run({"ci", "-a", "bintest", "-b", fixture_buildpack("tester")}, dir);
+  EXPECT_EQ(failed.exit_code, 1);
+  EXPECT_TRUE(has_line(failed.out, "bin/test: profile.d=yes env_dir=SOME_VAR ")) << failed.out;
+  EXPECT_TRUE(has_line(failed.out, "-----> Tests failed")) << failed.out;
+  h.write("bintest/pass", "");
+  auto passed = h.run({"ci", "-a", "bintest", "-b", fixture_buildpack("tester")}, dir);
+  EXPECT_EQ(passed.exit_code, 0) << passed.out;
+  EXPECT_TRUE(has_line(passed.out, "-----> Tests passed")) << passed.out;
+}
+
 }  // namespace
 }  // namespace lokku::test

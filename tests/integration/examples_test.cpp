@@ -71,7 +71,8 @@ TEST(Examples, ChainedIsBuiltByNodeAndServedByPython) {
   EXPECT_NE(ex.deploy.out.find("       wrote public/index.html"), std::string::npos);
   EXPECT_NE(ex.deploy.out.find("-----> Python app detected"), std::string::npos);
   EXPECT_EQ(ex.deploy.out.find("npm notice"), std::string::npos) << ex.deploy.out;
-  ASSERT_TRUE(ex.up->wait_for(R"(chained \| .* heroku\[web\.1\]: State changed from starting to up$)"));
+  ASSERT_TRUE(
+      ex.up->wait_for(R"(chained \| .* heroku\[web\.1\]: State changed from starting to up$)"));
   auto page = get_by_host(ex.port, "chained.localhost");
   ASSERT_TRUE(page);
   EXPECT_NE(page->body.find("Built by Node.js v"), std::string::npos) << page->body;

@@ -51,8 +51,8 @@ TEST(ReleaseInfo, BP5ChainKeepsTheLastDefaultsAndTheUnionOfAddons) {
 
 TEST(ReleaseInfo, BP7ProcfileWinsAndTheReportListsWhatIsLeft) {
   auto procfile = release::parse_procfile("web: ./web\nworker: ./work\n");
-  auto merged = merge_process_types(&procfile, {{"web", "default web"}, {"console", "irb"},
-                                                {"rake", "rake"}});
+  auto merged = merge_process_types(&procfile,
+                                    {{"web", "default web"}, {"console", "irb"}, {"rake", "rake"}});
   EXPECT_EQ(merged.types.at("web"), "./web");
   EXPECT_EQ(merged.types.at("console"), "irb");
   auto report = process_type_report(merged);

@@ -26,8 +26,8 @@ TEST(SlugIgnore, CommentsBlanksAndNegationsWithAWarning) {
   EXPECT_TRUE(rules.ignored("deep/dir/b.log", false));  // unanchored: any directory
   EXPECT_TRUE(rules.ignored("keep.log", false));        // the negation does nothing
   EXPECT_TRUE(rules.ignored("tmp", true));
-  EXPECT_FALSE(rules.ignored("tmp", false));      // `tmp/` matches directories only
-  EXPECT_FALSE(rules.ignored("src/tmp", true));   // `/tmp/` is anchored
+  EXPECT_FALSE(rules.ignored("tmp", false));          // `tmp/` matches directories only
+  EXPECT_FALSE(rules.ignored("src/tmp", true));       // `/tmp/` is anchored
   EXPECT_TRUE(rules.ignored("spec/fixtures", true));  // a slash in the middle anchors
   EXPECT_FALSE(rules.ignored("other/spec/fixtures", true));
   EXPECT_FALSE(rules.ignored("app.py", false));

@@ -36,8 +36,8 @@ TEST(Changes, ConfigAssignmentsKeepEqualsAndEmptyValues) {
 }
 
 TEST(Changes, ScaleArguments) {
-  auto c = parse_scale_args({"web=2", "worker+1", "my-worker-3", "clock:performance-m",
-                             "web=1:Standard-2X"});
+  auto c = parse_scale_args(
+      {"web=2", "worker+1", "my-worker-3", "clock:performance-m", "web=1:Standard-2X"});
   ASSERT_EQ(c.size(), 5u);
   EXPECT_EQ(c[0].type, "web");
   EXPECT_EQ(c[0].op, '=');
