@@ -222,6 +222,14 @@ Action parse(int argc, char** argv, int& exit_code) {
       ->check(CLI::Range(1, 256));
   up->add_option("--color", o.colour, "Colour the log: auto, always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
+  up->add_option("--api-port", o.api_port,
+                 "The Platform API's port on 127.0.0.1 (default 5001; 0: any free port)")
+      ->check(CLI::Range(0, 65535));
+  up->add_flag("--detach", o.detach,
+               "Run in the background (log in the lokku home's platform.log); stop with "
+               "`lokku down`");
+  add_command(app, action, o, "down", "Stop the background platform gracefully", run_down, false)
+      ->add_option("--time-scale", o.time_scale, "The platform's time scale (for the wait)");
 
   if (auto* chosen = app.chosen()) {
     try {

@@ -27,6 +27,8 @@ struct CommandOptions {
   unsigned router_threads = 0;
   std::string colour = "auto";
   std::optional<std::string> size;  ///< run --size
+  std::optional<unsigned> api_port;  ///< up --api-port (default 5001; 0: any free port)
+  bool detach = false;               ///< up --detach
 };
 
 int run_apps(const CommandOptions& o);
@@ -51,5 +53,6 @@ int run_logs(const CommandOptions& o);
 int run_slug_pack(const CommandOptions& o);
 int run_cache_purge(const CommandOptions& o);
 int run_up(const CommandOptions& o);
+int run_down(const CommandOptions& o);
 
 }  // namespace lokku::app

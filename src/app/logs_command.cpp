@@ -2,6 +2,7 @@
 // wrote), with Heroku's filters: -n, --tail, --source, --dyno.
 
 #include "app/commands.hpp"
+#include "platform/runtime.hpp"
 #include "release/error.hpp"
 #include "store/app_name.hpp"
 #include "store/store.hpp"
@@ -19,39 +20,6 @@
 namespace lokku::app {
 
 namespace fs = std::filesystem;
-
-namespace {
-
-/// `source[dyno]` of a log line, after the timestamp.
-bool matches(std::string_view line, const CommandOptions& o) {
-  if (o.source.empty() && o.dyno.empty()) {
-    return true;
-  }
-  auto sp = line.find(' ');
-  auto open = line.find('[', sp);
-  auto close = line.find("]:", open);
-  if (sp == std::string_view::npos || open == std::string_view::npos ||
-      close == std::string_view::npos) {
-    return false;
-  }
-  auto source = line.substr(sp + 1, open - sp - 1);
-  auto dyno = line.substr(open + 1, close - open - 1);
-  if (!o.source.empty() && source != o.source) {
-    return false;
-  }
-  if (!o.dyno.empty()) {
-    // `--dyno web` takes every web dyno; `--dyno web.1` just that one.
-    bool exact = dyno == o.dyno;
-    bool type = o.dyno.find('.') == std::string::npos && dyno.size() > o.dyno.size() &&
-                dyno.substr(0, o.dyno.size()) == o.dyno && dyno[o.dyno.size()] == '.';
-    if (!exact && !type) {
-      return false;
-    }
-  }
-  return true;
-}
-
-}  // namespace
 
 int run_logs(const CommandOptions& o) {
   store::Store st(store::Store::default_home());
@@ -90,7 +58,7 @@ int run_logs(const CommandOptions& o) {
           break;
         }
         std::string_view line(partial.data() + start, nl - start);
-        if (matches(line, o)) {
+        if (platform::log_line_matches(line, o.source, o.dyno)) {
           if (initial) {
             last.emplace_back(line);
             if (last.size() > limit) {

@@ -1,26 +1,151 @@
+// `lokku up` (the platform, with the Platform API), `up --detach` and `lokku down`.
+
+#include "api/api.hpp"
+#include "api/server.hpp"
 #include "app/commands.hpp"
 #include "platform/platform.hpp"
+#include "platform/platform_file.hpp"
 #include "platform/runtime.hpp"
+#include "release/error.hpp"
+#include "store/files.hpp"
 #include "store/store.hpp"
 
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
 #include <cstdlib>
+#include <fcntl.h>
+#include <iostream>
+#include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 
 namespace lokku::app {
 
-int run_up(const CommandOptions& o) {
-  store::Store st(store::Store::default_home());
+namespace {
+
+bool alive(pid_t pid) {
+  return ::kill(pid, 0) == 0 || errno == EPERM;
+}
+
+int run_foreground(const CommandOptions& o, store::Store& st) {
   platform::PlatformOptions p;
   p.port = o.port.value_or(5000);
   p.scale = platform::resolve_time_scale(o.time_scale);
   p.legacy_router = o.router == "legacy";
   p.router_threads = o.router_threads;
   const char* term = std::getenv("TERM");
-  p.colour =
-      o.colour == "always" || (o.colour == "auto" && ::isatty(1) == 1 && !std::getenv("NO_COLOR") &&
-                               !(term && std::string(term) == "dumb"));
+  p.colour = o.colour == "always" ||
+             (o.colour == "auto" && ::isatty(1) == 1 && !std::getenv("NO_COLOR") &&
+              !(term && std::string(term) == "dumb"));
   p.init_path = platform::find_init();
+  const unsigned api_port = o.api_port.value_or(5001);
+  p.api_port = api_port;
+  platform::Runtime rt{p.init_path, p.scale};
+  // The API: one more writer of the store, on loopback, behind the token (issue #5).
+  p.service = [&st, rt, api_port](platform::PlatformControl& control, unsigned& bound) {
+    struct Service {
+      std::unique_ptr<api::Api> api;
+      std::unique_ptr<api::Server> server;
+    };
+    auto s = std::make_shared<Service>();
+    s->api = std::make_unique<api::Api>(st, control, api::load_or_create_token(st), rt, api_port);
+    s->server = std::make_unique<api::Server>(*s->api, st, api_port);
+    s->server->start();
+    bound = s->server->port();
+    s->api->set_port(bound);
+    return std::shared_ptr<void>(s);
+  };
   return platform::run_platform(st, p);
+}
+
+}  // namespace
+
+int run_up(const CommandOptions& o) {
+  store::Store st(store::Store::default_home());
+  if (!o.detach) {
+    return run_foreground(o, st);
+  }
+  if (auto running = platform::running_platform(st)) {
+    throw release::InputError(fmt::format("another lokku platform is running on {} (pid {})",
+                                          st.home().string(), running->pid));
+  }
+  std::filesystem::create_directories(st.home());
+  auto log_path = st.home() / "platform.log";
+  std::cout.flush();
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    throw std::runtime_error("fork failed");
+  }
+  if (pid == 0) {
+    ::setsid();
+    int null = ::open("/dev/null", O_RDONLY);
+    int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    ::dup2(null, 0);
+    if (log >= 0) {
+      ::dup2(log, 1);
+      ::dup2(log, 2);
+    }
+    int code = 1;
+    try {
+      code = run_foreground(o, st);
+    } catch (const std::exception& e) {
+      std::cerr << "lokku: error: " << e.what() << '\n';
+    }
+    std::cerr.flush();
+    ::_exit(code);
+  }
+  // Wait until the child has published platform.json, or has failed.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (auto info = platform::running_platform(st); info && info->pid == pid) {
+      std::cout << fmt::format(
+          "lokku platform started in the background (pid {})\n"
+          "  apps:  http://<app>.localhost:{}/\n"
+          "  API:   http://127.0.0.1:{} (token in {})\n"
+          "  log:   {}\n"
+          "Stop it with: lokku down\n",
+          pid, info->router_port, info->api_port, (st.home() / "api-token").string(),
+          log_path.string());
+      return 0;
+    }
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      auto text = store::read_file(log_path).value_or("");
+      auto last = text.rfind("lokku: error: ");
+      throw release::InputError(last == std::string::npos
+                                    ? std::string("the platform exited at start; see ") +
+                                          log_path.string()
+                                    : text.substr(last + 14, text.find('\n', last) - last - 14));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  throw std::runtime_error("the platform did not come up within 30 s; see " + log_path.string());
+}
+
+int run_down(const CommandOptions& o) {
+  store::Store st(store::Store::default_home());
+  auto info = platform::running_platform(st);
+  if (!info) {
+    std::cerr << "No lokku platform is running on " << st.home().string() << '\n';
+    return 0;
+  }
+  ::kill(info->pid, SIGTERM);
+  // STOP-2: every dyno gets its grace period; a little more for the platform itself.
+  auto grace = platform::resolve_time_scale(o.time_scale)(std::chrono::seconds(30)) +
+               std::chrono::seconds(10);
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  while (alive(info->pid) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (alive(info->pid)) {
+    std::cerr << "lokku: error: the platform (pid " << info->pid << ") is still stopping\n";
+    return 1;
+  }
+  std::cout << "Stopped the lokku platform (pid " << info->pid << ")\n";
+  return 0;
 }
 
 }  // namespace lokku::app

@@ -40,12 +40,7 @@ void Manager::scale(const std::vector<release::FormationItem>& formation) {
     auto dot = d->name().rfind('.');
     int n = std::stoi(d->name().substr(dot + 1));
     if (it == want.end() || n > it->second->quantity) {
-      // STOP-5: scaled away; dropped once it is down.
-      retiring_.push_back(d);
-      d->stop([this, raw = d.get()] {
-        std::erase_if(retiring_, [raw](const auto& r) { return r.get() == raw; });
-        request_publish();
-      });
+      retire(d, false, {});  // STOP-5: scaled away; dropped once it is down
       continue;
     }
     have[d->type()] = std::max(have[d->type()], n);
@@ -59,6 +54,35 @@ void Manager::scale(const std::vector<release::FormationItem>& formation) {
     }
   }
   dynos_ = std::move(keep);
+  request_publish();
+}
+
+void Manager::retire(const std::shared_ptr<Dyno>& d, bool restart, std::string_view note) {
+  retiring_.push_back(d);
+  auto done = [this, raw = d.get()] {
+    std::erase_if(retiring_, [raw](const auto& r) { return r.get() == raw; });
+    request_publish();
+  };
+  if (restart) {
+    d->stop_for_restart(done, note);
+  } else {
+    d->stop(done);
+  }
+}
+
+void Manager::restart(const std::function<bool(const Dyno&)>& which, std::string_view note) {
+  for (auto& d : dynos_) {
+    if (!which(*d)) {
+      continue;
+    }
+    auto old = d;
+    const auto& spec = old->spec();
+    release::FormationItem item{spec.type, spec.command, 0, spec.size};
+    auto dot = spec.name.rfind('.');
+    d = make_dyno(item, std::stoi(spec.name.substr(dot + 1)));
+    retire(old, !note.empty(), note);
+    d->start();
+  }
   request_publish();
 }
 

@@ -26,6 +26,11 @@ class Manager {
   /// Changes the formation in place (STOP-5): types scaled down lose their highest
   /// numbers, new numbers start; dynos that stay are not touched. Sizes apply to new starts.
   void scale(const std::vector<release::FormationItem>& formation);
+  /// Restarts the dynos `which` selects (STOP-5): each logs `note` (`Restarting`), goes `up
+  /// to starting` and gets SIGTERM while its replacement, with a fresh crash back-off,
+  /// starts at once (STOP-4). `note` empty: a plain stop (`up to down`) then a new start
+  /// (`ps:stop` on a formation dyno).
+  void restart(const std::function<bool(const Dyno&)>& which, std::string_view note);
   /// Stops publishing to the feed (this manager is being replaced by a new release's).
   void detach_feed() { feed_attached_ = false; }
   /// Maintenance mode (H80) as the router sees it.
@@ -53,6 +58,7 @@ class Manager {
   common::WebDynoFeed& feed_;
 
   std::shared_ptr<Dyno> make_dyno(const release::FormationItem& item, int n);
+  void retire(const std::shared_ptr<Dyno>& d, bool restart, std::string_view note);
   void publish();
   void stop_all(std::function<void(bool clean)> done, bool restart, std::string_view note);
   bool feed_attached_ = true;

@@ -19,7 +19,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <fmt/format.h>
 
+#include <atomic>
 #include <csignal>
+#include <mutex>
 #include <iostream>
 #include <list>
 #include <map>
@@ -67,15 +69,52 @@ struct AppRuntime {
   bool observe_pending = false;
 };
 
-class Platform {
+class Platform : public PlatformControl {
  public:
   Platform(store::Store& store, const PlatformOptions& o)
       : store_(store), o_(o), poll_(ioc_), signals_(ioc_, SIGINT, SIGTERM, SIGHUP) {}
 
   int run();
 
+  std::vector<ObservedDyno> dynos(const std::string& app) override {
+    std::lock_guard lock(snapshot_mu_);
+    auto it = snapshot_.find(app);
+    return it == snapshot_.end() ? std::vector<ObservedDyno>{} : it->second;
+  }
+  void restart(const std::string& app, const std::string& which) override {
+    net::post(ioc_, [this, app, which] {
+      auto it = apps_.find(app);
+      if (it == apps_.end() || !it->second->manager) {
+        return;
+      }
+      it->second->manager->restart(
+          [&](const dyno::Dyno& d) {
+            return which.empty() || d.name() == which || d.type() == which;
+          },
+          "Restarting");
+    });
+  }
+  void stop(const std::string& app, const std::string& dyno_name) override {
+    net::post(ioc_, [this, app, dyno_name] {
+      auto it = apps_.find(app);
+      if (it != apps_.end() && it->second->manager) {
+        it->second->manager->restart([&](const dyno::Dyno& d) { return d.name() == dyno_name; },
+                                     {});
+      }
+    });
+  }
+  unsigned router_port() const override { return router_port_; }
+  void changed() override {
+    net::post(ioc_, [this] {
+      if (!stopping_) {
+        scan();
+      }
+    });
+  }
+
  private:
   void poll();
+  void scan();
   void reconcile(AppRuntime& rt);
   void retire(std::unique_ptr<dyno::Manager> m, std::shared_ptr<common::LogSink> sink,
               bool restart = false);
@@ -102,6 +141,10 @@ class Platform {
   std::list<Retiring> retiring_;
   bool stopping_ = false;
   bool clean_ = true;
+  std::atomic<unsigned> router_port_{0};
+  std::mutex snapshot_mu_;
+  std::map<std::string, std::vector<ObservedDyno>> snapshot_;
+  std::shared_ptr<void> service_;
   int signals_seen_ = 0;
 };
 
@@ -174,6 +217,12 @@ void Platform::reconcile(AppRuntime& rt) {
     return;
   }
   rt.last_error.clear();
+  // HOST-1: the app's default host and its custom domains.
+  routes_.remove_app(rt.name);
+  routes_.add_host(rt.name + ".localhost", rt.route);
+  for (const auto& d : app->domains) {
+    routes_.add_host(d, rt.route);
+  }
   const store::Release* cur = app->current();
   if (!cur) {
     common::WebDynoTable blank;
@@ -222,6 +271,10 @@ void Platform::remove_app(const std::string& name) {
     return;
   }
   routes_.remove_app(name);
+  {
+    std::lock_guard lock(snapshot_mu_);
+    snapshot_.erase(name);
+  }
   auto& rt = *it->second;
   if (rt.manager) {
     retire(std::move(rt.manager), rt.sink);
@@ -235,6 +288,16 @@ void Platform::poll() {
   if (stopping_) {
     return;
   }
+  scan();
+  poll_.expires_after(o_.poll);
+  poll_.async_wait([this](boost::system::error_code ec) {
+    if (!ec) {
+      poll();
+    }
+  });
+}
+
+void Platform::scan() {
   auto names = store_.apps();
   for (const auto& name : names) {
     auto id = file_id(store_.app_file(name));
@@ -253,12 +316,6 @@ void Platform::poll() {
   for (const auto& name : gone) {
     remove_app(name);
   }
-  poll_.expires_after(o_.poll);
-  poll_.async_wait([this](boost::system::error_code ec) {
-    if (!ec) {
-      poll();
-    }
-  });
 }
 
 void Platform::schedule_observe(const std::string& name) {
@@ -292,6 +349,10 @@ void Platform::write_observed_now(AppRuntime& rt) {
       od.release = rt.version;
       obs.dynos.push_back(std::move(od));
     }
+  }
+  {
+    std::lock_guard lock(snapshot_mu_);
+    snapshot_[rt.name] = obs.dynos;
   }
   try {
     write_observed(store_, rt.name, obs);
@@ -337,14 +398,25 @@ int Platform::run() {
   ropts.threads = o_.router_threads;
   router_ = std::make_unique<router::Router>(routes_, ropts);
   router_->start();
+  router_port_ = router_->port();
+  unsigned api_port = o_.api_port;
+  if (o_.service) {
+    service_ = o_.service(*this, api_port);
+  }
   PlatformInfo info;
   info.pid = static_cast<int>(::getpid());
   info.router_port = router_->port();
+  info.api_port = api_port;
   info.started_at = common::iso8601_now();
   write_platform_info(store_, info);
   out_.line("heroku", "platform",
             fmt::format("lokku platform up: apps answer at http://<app>.localhost:{}/ (home {})",
                         router_->port(), store_.home().string()));
+  if (api_port != 0) {
+    out_.line("heroku", "platform",
+              fmt::format("Platform API on http://127.0.0.1:{} (token in {})", api_port,
+                          (store_.home() / "api-token").string()));
+  }
 
   std::function<void()> wait_signal = [&]() {
     signals_.async_wait([&](boost::system::error_code e, int) {
@@ -366,6 +438,7 @@ int Platform::run() {
   wait_signal();
   poll();
   ioc_.run();
+  service_.reset();
   router_.reset();
   for (auto& [name, rt] : apps_) {
     write_observed_now(*rt);

@@ -5,12 +5,36 @@
 // record) and acts.
 
 #include "common/time_scale.hpp"
+#include "platform/platform_file.hpp"
 #include "store/store.hpp"
 
 #include <chrono>
+#include <functional>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace lokku::platform {
+
+/// What the running platform offers the Platform API. Thread-safe: the API serves on its
+/// own threads.
+class PlatformControl {
+ public:
+  virtual ~PlatformControl() = default;
+  /// The app's dynos as the platform runs them now.
+  virtual std::vector<ObservedDyno> dynos(const std::string& app) = 0;
+  /// Restarts the app's dynos (STOP-5): all (`which` empty), one type, or one dyno by name.
+  virtual void restart(const std::string& app, const std::string& which) = 0;
+  /// Stops one dyno; a formation dyno is started again (STOP-5, ps:stop).
+  virtual void stop(const std::string& app, const std::string& dyno) = 0;
+  virtual unsigned router_port() const = 0;
+  /// The store changed (the API wrote it): reconcile now rather than at the next poll.
+  virtual void changed() = 0;
+};
+
+/// Starts a service beside the router (the Platform API) once the router is up; what it
+/// returns is kept until the platform stops. Throws to refuse to start.
+using ServiceFactory = std::function<std::shared_ptr<void>(PlatformControl&, unsigned& api_port)>;
 
 struct PlatformOptions {
   unsigned port = 5000;
@@ -21,6 +45,8 @@ struct PlatformOptions {
   bool colour = false;
   std::string init_path;
   std::chrono::milliseconds poll{200};
+  unsigned api_port = 0;   ///< recorded in platform.json (0: no API)
+  ServiceFactory service;  ///< the API server, when set
 };
 
 /// Runs until SIGINT or SIGTERM, then stops every dyno gracefully. Returns the exit code

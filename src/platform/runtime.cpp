@@ -108,6 +108,33 @@ int open_app_log(const store::Store& store, const std::string& app) {
   return ::open(store.log_file(app).c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 }
 
+bool log_line_matches(std::string_view line, const std::string& source, const std::string& dyno) {
+  if (source.empty() && dyno.empty()) {
+    return true;
+  }
+  auto sp = line.find(' ');
+  auto open = line.find('[', sp);
+  auto close = line.find("]:", open);
+  if (sp == std::string_view::npos || open == std::string_view::npos ||
+      close == std::string_view::npos) {
+    return false;
+  }
+  auto src = line.substr(sp + 1, open - sp - 1);
+  auto name = line.substr(open + 1, close - open - 1);
+  if (!source.empty() && src != source) {
+    return false;
+  }
+  if (!dyno.empty()) {
+    bool exact = name == dyno;
+    bool type = dyno.find('.') == std::string::npos && name.size() > dyno.size() &&
+                name.substr(0, dyno.size()) == dyno && name[dyno.size()] == '.';
+    if (!exact && !type) {
+      return false;
+    }
+  }
+  return true;
+}
+
 int one_off_number() {
   static std::mt19937 rng{std::random_device{}()};
   return std::uniform_int_distribution<int>(1000, 9999)(rng);

@@ -41,6 +41,10 @@ dyno::DynoSettings release_settings(const store::Store& store, const store::App&
 /// Opens the app's log file (`<home>/apps/<app>/log`) for appending; -1 when it cannot.
 int open_app_log(const store::Store& store, const std::string& app);
 
+/// Heroku's log filters (`--source app`, `--dyno web` for a type, `--dyno web.1` exactly) on
+/// one line of the app's log. Empty filters match every line.
+bool log_line_matches(std::string_view line, const std::string& source, const std::string& dyno);
+
 /// A random one-off dyno number, 1000–9999 (ENV-2).
 int one_off_number();
 

@@ -52,6 +52,8 @@ struct App {
   std::map<std::string, FormationRow> formation;
   std::vector<Release> releases;
   bool maintenance = false;
+  std::vector<std::string> features;  ///< enabled app features (`http-session-affinity`)
+  std::vector<std::string> domains;   ///< custom domains the router answers for
 
   /// The newest succeeded release that has a slug, or nullptr (REL-5).
   const Release* current() const;
