@@ -59,12 +59,9 @@ std::string size_display(const std::string& size) {
 
 json::object account_json() {
   auto email = store::local_user();
-  return {{"id", "00000000-0000-4000-8000-000000000001"},
-          {"email", email},
-          {"name", email.substr(0, email.find('@'))},
-          {"verified", true},
-          {"two_factor_authentication", false},
-          {"created_at", "2026-01-01T00:00:00Z"},
+  return {{"id", "00000000-0000-4000-8000-000000000001"}, {"email", email},
+          {"name", email.substr(0, email.find('@'))},     {"verified", true},
+          {"two_factor_authentication", false},           {"created_at", "2026-01-01T00:00:00Z"},
           {"updated_at", "2026-01-01T00:00:00Z"}};
 }
 
@@ -242,9 +239,9 @@ Response paginate(json::array items, const Request& req, const std::string& defa
     auto last = key(page.back());
     std::string value = range.field == "version" ? std::to_string(last.first) : last.second;
     res.status = 206;
-    res.headers.emplace_back("Next-Range", fmt::format("{} ]{}..; max={}, order={}", range.field,
-                                                       value, range.max,
-                                                       range.desc ? "desc" : "asc"));
+    res.headers.emplace_back(
+        "Next-Range", fmt::format("{} ]{}..; max={}, order={}", range.field, value, range.max,
+                                  range.desc ? "desc" : "asc"));
   }
   return res;
 }
@@ -270,8 +267,11 @@ std::string load_or_create_token(const store::Store& store) {
 
 Api::Api(store::Store& store, PlatformControl& platform, std::string token, platform::Runtime rt,
          unsigned api_port)
-    : store_(store), platform_(platform), token_(std::move(token)), rt_(std::move(rt)),
-      api_port_(api_port) {}
+    : store_(store)
+    , platform_(platform)
+    , token_(std::move(token))
+    , rt_(std::move(rt))
+    , api_port_(api_port) {}
 
 std::string Api::new_stream(LogSession s) {
   std::string cap = common::random_hex(24);
@@ -365,8 +365,8 @@ struct Ctx {
             {"name", a.name},
             {"acm", false},
             {"archived_at", nullptr},
-            {"buildpack_provided_description", described.empty() ? json::value(nullptr)
-                                                                  : json::value(described)},
+            {"buildpack_provided_description",
+             described.empty() ? json::value(nullptr) : json::value(described)},
             {"build_stack", {{"id", "00000000-0000-4000-8000-000000000024"}, {"name", a.stack}}},
             {"stack", {{"id", "00000000-0000-4000-8000-000000000024"}, {"name", a.stack}}},
             {"created_at", a.created_at},
@@ -410,8 +410,8 @@ struct Ctx {
       return out;
     }
     for (const auto& [type, command] : cur->process_types) {
-      if (type == "release" || (!only.empty() && std::find(only.begin(), only.end(), type) ==
-                                                     only.end())) {
+      if (type == "release" ||
+          (!only.empty() && std::find(only.begin(), only.end(), type) == only.end())) {
         continue;
       }
       auto it = a.formation.find(type);
@@ -490,9 +490,10 @@ Response Api::route(const Request& r) {
     return json_response(200, json::array{});
   }
   if (n < 2 || seg[0] != "apps") {
-    fail(404, "not_found", "The requested API endpoint was not found. Are you using the right "
-                           "HTTP verb (i.e. `GET` vs. `POST`), and did you specify your intended "
-                           "version with the `Accept` header?");
+    fail(404, "not_found",
+         "The requested API endpoint was not found. Are you using the right "
+         "HTTP verb (i.e. `GET` vs. `POST`), and did you specify your intended "
+         "version with the `Accept` header?");
   }
   const std::string& name = seg[1];
   auto app = c.load(name);
@@ -618,10 +619,10 @@ Response Api::route(const Request& r) {
           fail(404, "not_found", "Couldn't find that release.");
         }
         int v = store::rollback_target(app, target->version).version;
-        made = release_with(
-            [&](store::App& a) { a.config = store::rollback_target(a, v).config; },
-            [&](const store::App&) { return fmt::format("Rollback to v{}", v); },
-            [&](const store::App& a) { return store::rollback_target(a, v).slug_id; });
+        made =
+            release_with([&](store::App& a) { a.config = store::rollback_target(a, v).config; },
+                         [&](const store::App&) { return fmt::format("Rollback to v{}", v); },
+                         [&](const store::App& a) { return store::rollback_target(a, v).slug_id; });
       } else if (slug_id) {
         store::Slug slug;
         try {
@@ -677,8 +678,8 @@ Response Api::route(const Request& r) {
         if (auto sz = string_field(uo, "size")) {
           auto s = release::find_dyno_size(*sz);
           if (!s) {
-            fail(422, "invalid_params", fmt::format("No such dyno size: {} (sizes: {})", *sz,
-                                                    release::dyno_size_names()));
+            fail(422, "invalid_params",
+                 fmt::format("No such dyno size: {} (sizes: {})", *sz, release::dyno_size_names()));
           }
           ch.size = s->name;
         }
@@ -744,8 +745,8 @@ Response Api::route(const Request& r) {
       return json_response(202, json::object{});
     }
     if (n == 6 && seg[4] == "actions" && seg[5] == "stop" && m == "POST") {
-      bool known = std::any_of(dynos.begin(), dynos.end(),
-                               [&](const auto& d) { return d.name == seg[3]; });
+      bool known =
+          std::any_of(dynos.begin(), dynos.end(), [&](const auto& d) { return d.name == seg[3]; });
       if (!known) {
         fail(404, "not_found", "Couldn't find that dyno.");
       }
@@ -762,18 +763,20 @@ Response Api::route(const Request& r) {
     const auto& o = body_object(body);
     LogSession s;
     s.app = app.name;
-    s.lines = static_cast<int>(std::clamp<std::int64_t>(int_field(o, "lines").value_or(100), 0, 1500));
+    s.lines =
+        static_cast<int>(std::clamp<std::int64_t>(int_field(o, "lines").value_or(100), 0, 1500));
     s.tail = bool_field(o, "tail").value_or(false);
     s.source = string_field(o, "source").value_or("");
     s.dyno = string_field(o, "dyno").value_or("");
     s.expires = std::chrono::steady_clock::now() + std::chrono::minutes(5);
     auto cap = new_stream(s);
     auto now = common::iso8601_now();
-    return json_response(201, json::object{{"id", common::random_uuid()},
-                                           {"logplex_url", fmt::format("http://127.0.0.1:{}/streams/{}",
-                                                                       api_port_.load(), cap)},
-                                           {"created_at", now},
-                                           {"updated_at", now}});
+    return json_response(
+        201, json::object{{"id", common::random_uuid()},
+                          {"logplex_url",
+                           fmt::format("http://127.0.0.1:{}/streams/{}", api_port_.load(), cap)},
+                          {"created_at", now},
+                          {"updated_at", now}});
   }
   if (what == "features") {
     auto feature_json = [&](const std::string& f) {
@@ -782,8 +785,9 @@ Response Api::route(const Request& r) {
                           {"name", f},
                           {"enabled", on},
                           {"state", "general"},
-                          {"description", "Route a client's requests to the same web dyno "
-                                          "(heroku-session-affinity cookie)."},
+                          {"description",
+                           "Route a client's requests to the same web dyno "
+                           "(heroku-session-affinity cookie)."},
                           {"doc_url", "https://devcenter.heroku.com/articles/session-affinity"}};
     };
     const std::vector<std::string> known = {"http-session-affinity"};
@@ -817,9 +821,12 @@ Response Api::route(const Request& r) {
   }
   if (what == "domains") {
     auto domain_json = [&](const std::string& host) {
-      return json::object{{"id", host}, {"hostname", host}, {"kind", "custom"},
+      return json::object{{"id", host},
+                          {"hostname", host},
+                          {"kind", "custom"},
                           {"cname", fmt::format("{}.localhost", app.name)},
-                          {"status", "succeeded"}, {"app", {{"id", app.id}, {"name", app.name}}}};
+                          {"status", "succeeded"},
+                          {"app", {{"id", app.id}, {"name", app.name}}}};
     };
     if (n == 3 && m == "GET") {
       json::array out;
@@ -840,7 +847,8 @@ Response Api::route(const Request& r) {
         fail(422, "invalid_params", "hostname must be a host name.");
       }
       std::string h = *host;
-      std::transform(h.begin(), h.end(), h.begin(), [](unsigned char ch) { return std::tolower(ch); });
+      std::transform(h.begin(), h.end(), h.begin(),
+                     [](unsigned char ch) { return std::tolower(ch); });
       for (const auto& other : store_.apps()) {
         auto oa = store_.try_load(other);
         if (oa && std::find(oa->domains.begin(), oa->domains.end(), h) != oa->domains.end()) {

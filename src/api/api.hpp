@@ -21,8 +21,8 @@ namespace lokku::api {
 
 struct Request {
   std::string method;
-  std::string path;   ///< without the query
-  std::string query;  ///< after '?', undecoded
+  std::string path;                            ///< without the query
+  std::string query;                           ///< after '?', undecoded
   std::map<std::string, std::string> headers;  ///< names lower-case
   std::string body;
   std::string header(const std::string& name) const;

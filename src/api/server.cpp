@@ -99,7 +99,10 @@ net::awaitable<void> Server::State::serve(tcp::socket socket) {
     error_code ec;
     co_await http::async_read(client, buffer, parser, use_ec(ec));
     if (ec == http::error::body_limit) {
-      Response too_big{413, R"({"id":"request_entity_too_large","message":"Request bodies are limited to 1 MB."})", {}};
+      Response too_big{
+          413,
+          R"({"id":"request_entity_too_large","message":"Request bodies are limited to 1 MB."})",
+          {}};
       auto res = to_http(too_big, 11, false);
       co_await http::async_write(client, res, use_ec(ec));
       co_return;
@@ -243,10 +246,10 @@ net::awaitable<void> Server::State::stream(beast::tcp_stream& client, LogSession
 }
 
 Server::Server(Api& api, store::Store& store, unsigned port, unsigned threads)
-    : ioc_(std::make_unique<net::io_context>(static_cast<int>(threads))),
-      state_(std::make_shared<State>(*ioc_, api, store)),
-      threads_wanted_(threads),
-      port_(port) {}
+    : ioc_(std::make_unique<net::io_context>(static_cast<int>(threads)))
+    , state_(std::make_shared<State>(*ioc_, api, store))
+    , threads_wanted_(threads)
+    , port_(port) {}
 
 Server::~Server() {
   stop();

@@ -26,7 +26,7 @@ struct CommandOptions {
   std::string router = "r2";
   unsigned router_threads = 0;
   std::string colour = "auto";
-  std::optional<std::string> size;  ///< run --size
+  std::optional<std::string> size;   ///< run --size
   std::optional<unsigned> api_port;  ///< up --api-port (default 5001; 0: any free port)
   bool detach = false;               ///< up --detach
 };

@@ -37,9 +37,9 @@ int run_foreground(const CommandOptions& o, store::Store& st) {
   p.legacy_router = o.router == "legacy";
   p.router_threads = o.router_threads;
   const char* term = std::getenv("TERM");
-  p.colour = o.colour == "always" ||
-             (o.colour == "auto" && ::isatty(1) == 1 && !std::getenv("NO_COLOR") &&
-              !(term && std::string(term) == "dumb"));
+  p.colour =
+      o.colour == "always" || (o.colour == "auto" && ::isatty(1) == 1 && !std::getenv("NO_COLOR") &&
+                               !(term && std::string(term) == "dumb"));
   p.init_path = platform::find_init();
   const unsigned api_port = o.api_port.value_or(5001);
   p.api_port = api_port;

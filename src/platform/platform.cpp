@@ -21,11 +21,11 @@
 
 #include <atomic>
 #include <csignal>
-#include <mutex>
 #include <iostream>
 #include <list>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <sys/stat.h>
 #include <unistd.h>
 

@@ -88,9 +88,9 @@ std::string to_yaml(const App& app) {
   out << YAML::Key << "stack" << YAML::Value << app.stack;
   out << YAML::Key << "created_at" << YAML::Value << app.created_at;
   out << YAML::Key << "maintenance" << YAML::Value << app.maintenance;
-  for (auto [key, list] : {std::pair{"buildpacks", &app.buildpacks},
-                           std::pair{"features", &app.features},
-                           std::pair{"domains", &app.domains}}) {
+  for (auto [key, list] :
+       {std::pair{"buildpacks", &app.buildpacks}, std::pair{"features", &app.features},
+        std::pair{"domains", &app.domains}}) {
     out << YAML::Key << key << YAML::Value << YAML::BeginSeq;
     for (const auto& b : *list) {
       out << b;
@@ -144,9 +144,9 @@ App app_from_yaml(const std::string& text, const std::string& file) {
     app.stack = get<std::string>(n, "stack", "heroku-24");
     app.created_at = get<std::string>(n, "created_at", "");
     app.maintenance = get<bool>(n, "maintenance", false);
-    for (auto [key, list] : {std::pair{"buildpacks", &app.buildpacks},
-                             std::pair{"features", &app.features},
-                             std::pair{"domains", &app.domains}}) {
+    for (auto [key, list] :
+         {std::pair{"buildpacks", &app.buildpacks}, std::pair{"features", &app.features},
+          std::pair{"domains", &app.domains}}) {
       if (auto b = n[key]; b && b.IsSequence()) {
         for (const auto& e : b) {
           list->push_back(e.as<std::string>());

@@ -1,6 +1,7 @@
 #include "support/platform.hpp"
 
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 namespace lokku::test {
@@ -25,7 +26,7 @@ RunResult LokkuHome::run(const std::vector<std::string>& args, const fs::path& c
 }
 
 std::unique_ptr<LokkuProcess> LokkuHome::up(unsigned port, std::vector<std::string> more) const {
-  std::vector<std::string> args = {"up", "-p", std::to_string(port)};
+  std::vector<std::string> args = {"up", "-p", std::to_string(port), "--api-port", "0"};
   args.insert(args.end(), more.begin(), more.end());
   return std::make_unique<LokkuProcess>(args, root(), env());
 }
@@ -46,6 +47,50 @@ std::string LokkuHome::app_yaml(const std::string& app) const {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+unsigned LokkuHome::api_port() const {
+  std::ifstream in(home() / "platform.json");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::smatch m;
+  std::string text = ss.str();
+  if (std::regex_search(text, m, std::regex(R"("api_port":(\d+))"))) {
+    return static_cast<unsigned>(std::stoul(m[1]));
+  }
+  return 0;
+}
+
+std::string LokkuHome::token() const {
+  std::ifstream in(home() / "api-token");
+  std::string t;
+  std::getline(in, t);
+  return t;
+}
+
+std::optional<Response> api_request(unsigned port, const std::string& method,
+                                    const std::string& path, const std::string& token,
+                                    const std::string& body, const std::string& extra_headers,
+                                    const std::string& accept) {
+  Connection c(port);
+  if (!c.ok()) {
+    return std::nullopt;
+  }
+  std::string req = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  if (!token.empty()) {
+    req += "Authorization: Bearer " + token + "\r\n";
+  }
+  if (!accept.empty()) {
+    req += "Accept: " + accept + "\r\n";
+  }
+  req += extra_headers;
+  if (!body.empty() || method == "POST" || method == "PATCH") {
+    req +=
+        "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+  }
+  req += "\r\n" + body;
+  c.send(req);
+  return c.read_response();
 }
 
 std::string fixture_buildpack(const std::string& name) {

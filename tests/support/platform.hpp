@@ -27,7 +27,7 @@ class LokkuHome {
   RunResult run(const std::vector<std::string>& args, const std::filesystem::path& cwd = {},
                 std::chrono::milliseconds timeout = std::chrono::seconds(120),
                 const std::filesystem::path& stdin_path = {}) const;
-  /// `lokku up -p PORT` in the background.
+  /// `lokku up -p PORT --api-port 0` in the background.
   std::unique_ptr<LokkuProcess> up(unsigned port, std::vector<std::string> more = {}) const;
 
   /// A copy of a fixture app (tests/fixtures/apps/NAME) or an empty app dir.
@@ -35,6 +35,10 @@ class LokkuHome {
   std::filesystem::path write(const std::string& relative, const std::string& content) const {
     return dir_.write(relative, content);
   }
+  /// The running platform's API port (platform.json), 0 when none.
+  unsigned api_port() const;
+  /// The API token (api-token in the home).
+  std::string token() const;
   /// The app's store record (apps/<app>/app.yaml).
   std::string app_yaml(const std::string& app) const;
 
@@ -48,6 +52,13 @@ std::string fixture_buildpack(const std::string& name);
 /// GET `path` through the router on `port` with `Host: host`; nullopt when no response.
 std::optional<Response> get_by_host(unsigned port, const std::string& host,
                                     const std::string& path = "/");
+
+/// One API request on a fresh connection: `Authorization: Bearer <token>` unless `token`
+/// is empty, Heroku's Accept header unless `accept` says otherwise.
+std::optional<Response> api_request(
+    unsigned port, const std::string& method, const std::string& path, const std::string& token,
+    const std::string& body = "", const std::string& extra_headers = "",
+    const std::string& accept = "application/vnd.heroku+json; version=3");
 
 /// Runs a shell command (test set-up: git); its exit code.
 int sh(const std::string& command, const std::filesystem::path& cwd);

@@ -1,0 +1,385 @@
+// The Platform API against a live `lokku up` (platform-api.md; issue: auth, streams, bad
+// input, pagination, concurrency) and the official Heroku CLI end to end.
+#include "support/platform.hpp"
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <sys/stat.h>
+#include <thread>
+
+namespace lokku::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+class Api : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir = h.root() / "web";
+    fs::copy(fs::path(LOKKU_TEST_FIXTURES_DIR) / "apps" / "pyweb", dir,
+             fs::copy_options::recursive);
+    auto r = h.run({"deploy", "-a", "web"}, dir);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    router = free_port();
+    up = h.up(router);
+    ASSERT_TRUE(up->wait_for("Platform API on http://127.0.0.1:"));
+    port = h.api_port();
+    token = h.token();
+    ASSERT_NE(port, 0u);
+  }
+  std::optional<Response> call(const std::string& method, const std::string& path,
+                               const std::string& body = "", const std::string& extra = "") {
+    return api_request(port, method, path, token, body, extra);
+  }
+
+  LokkuHome h;
+  fs::path dir;
+  unsigned router = 0, port = 0;
+  std::string token;
+  std::unique_ptr<LokkuProcess> up;
+};
+
+TEST_F(Api, AuthNeedsTheTokenFromTheHomeAndListensOnLoopbackOnly) {
+  struct stat st {};
+  ASSERT_EQ(::stat((h.home() / "api-token").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(token.size(), 64u);
+  auto none = api_request(port, "GET", "/account", "");
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->status, 401);
+  EXPECT_EQ(none->body, R"({"id":"unauthorized","message":"Invalid credentials provided."})");
+  auto wrong = api_request(port, "GET", "/apps", std::string(64, 'a'));
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 401);
+  auto ok = call("GET", "/account");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+  EXPECT_NE(ok->body.find("@lokku.local"), std::string::npos);
+  // The API's socket: 127.0.0.1 only (/proc/net/tcp, state 0A = LISTEN).
+  std::ifstream tcp("/proc/net/tcp");
+  std::string line;
+  char want[16];
+  std::snprintf(want, sizeof want, ":%04X ", port);
+  bool found = false;
+  while (std::getline(tcp, line)) {
+    if (line.find(want) != std::string::npos && line.find(" 0A ") != std::string::npos) {
+      found = true;
+      EXPECT_NE(line.find("0100007F" + std::string(want)), std::string::npos) << line;
+    }
+  }
+  EXPECT_TRUE(found);
+  auto accept = api_request(port, "GET", "/account", token, "", "", "application/json");
+  ASSERT_TRUE(accept);
+  EXPECT_EQ(accept->status, 406);
+}
+
+TEST_F(Api, BadInputGetsHerokuStyleErrorsAndNeverACrash) {
+  auto expect_error = [&](const std::optional<Response>& r, int status, const std::string& id) {
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, status) << r->body;
+    EXPECT_NE(r->body.find("\"id\":\"" + id + "\""), std::string::npos) << r->body;
+    EXPECT_NE(r->body.find("\"message\":"), std::string::npos) << r->body;
+  };
+  expect_error(call("PATCH", "/apps/web/config-vars", "{not json"), 400, "bad_request");
+  expect_error(call("PATCH", "/apps/web/config-vars", R"({"A": 1})"), 422, "invalid_params");
+  expect_error(call("PATCH", "/apps/web/config-vars", R"({"BAD-NAME": "x"})"), 422,
+               "invalid_params");
+  expect_error(call("PATCH", "/apps/web/config-vars", "[1,2]"), 422, "invalid_params");
+  expect_error(call("GET", "/apps/nosuch"), 404, "not_found");
+  expect_error(call("GET", "/apps/nosuch/config-vars"), 404, "not_found");
+  expect_error(call("GET", "/apps/web/dynos/web.9"), 404, "not_found");
+  expect_error(call("PATCH", "/apps/web/formation", R"({"updates":[{"type":"clock","quantity":1}]})"),
+               404, "not_found");
+  expect_error(call("PATCH", "/apps/web/formation",
+                    R"({"updates":[{"type":"web","quantity":1,"size":"Gigantic"}]})"),
+               422, "invalid_params");
+  expect_error(call("PATCH", "/apps/web/formation", R"({"updates":[{"type":"web","quantity":"x"}]})"),
+               422, "invalid_params");
+  expect_error(call("PATCH", "/apps/web/formation", R"({"updates":"web=2"})"), 422,
+               "invalid_params");
+  expect_error(call("POST", "/apps", R"({"name":"Bad Name"})"), 422, "invalid_params");
+  expect_error(call("POST", "/apps", R"({"name":"web"})"), 422, "invalid_params");
+  expect_error(call("POST", "/apps/web/releases", R"({"release":"v99"})"), 404, "not_found");
+  expect_error(call("GET", "/nowhere"), 404, "not_found");
+  expect_error(call("PATCH", "/apps/web/config-vars", "{\"A\":\"" + std::string(2 << 20, 'x') +
+                                                          "\"}"),
+               413, "request_entity_too_large");
+  // Still serving, and nothing changed.
+  auto cfg = call("GET", "/apps/web/config-vars");
+  ASSERT_TRUE(cfg);
+  EXPECT_EQ(cfg->status, 200);
+  EXPECT_EQ(cfg->body, "{}");
+  EXPECT_EQ(h.run({"releases", "-a", "web"}).out.find("v4"), std::string::npos);
+}
+
+TEST_F(Api, LogStreamsCarryASingleUseCapabilityAndNeedNoToken) {
+  auto session = call("POST", "/apps/web/log-sessions", R"({"lines": 3, "source": "heroku"})");
+  ASSERT_TRUE(session);
+  ASSERT_EQ(session->status, 201) << session->body;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(session->body, m,
+                                std::regex(R"re("logplex_url":"http://127\.0\.0\.1:\d+(/streams/[0-9a-f]{48})")re")))
+      << session->body;
+  std::string path = m[1];
+  auto stream = api_request(port, "GET", path, "", "", "", "text/event-stream");
+  ASSERT_TRUE(stream);
+  EXPECT_EQ(stream->status, 200);
+  EXPECT_EQ(stream->header("content-type"), "text/event-stream");
+  auto events = std::count(stream->body.begin(), stream->body.end(), '\n') / 2;
+  EXPECT_EQ(events, 3) << stream->body;
+  EXPECT_TRUE(std::regex_search(stream->body, std::regex(R"(^data: \S+ heroku\[)"))) << stream->body;
+  EXPECT_EQ(stream->body.find("app[api]"), std::string::npos);  // source=heroku only
+  auto again = api_request(port, "GET", path, "", "", "", "text/event-stream");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 404);
+  auto guessed = api_request(port, "GET", "/streams/" + std::string(48, '0'), "");
+  ASSERT_TRUE(guessed);
+  EXPECT_EQ(guessed->status, 404);
+}
+
+TEST_F(Api, RangePaginationFollowsNextRangeAndStopsOnTheLastPage) {
+  for (const char* n : {"alpha", "bravo", "charlie"}) {
+    ASSERT_EQ(call("POST", "/apps", std::string(R"({"name":")") + n + "\"}")->status, 201);
+  }
+  auto first = call("GET", "/apps", "", "Range: name ..; max=2\r\n");
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->status, 206);
+  EXPECT_NE(first->body.find("\"alpha\""), std::string::npos);
+  EXPECT_NE(first->body.find("\"bravo\""), std::string::npos);
+  auto next = first->header("next-range");
+  EXPECT_EQ(next, "name ]bravo..; max=2, order=asc");
+  auto second = call("GET", "/apps", "", "Range: " + next + "\r\n");
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->status, 200);
+  EXPECT_FALSE(second->has("next-range"));
+  EXPECT_NE(second->body.find("\"charlie\""), std::string::npos);
+  EXPECT_NE(second->body.find("\"web\""), std::string::npos);
+  EXPECT_EQ(second->body.find("\"alpha\""), std::string::npos);
+  // The CLI's releases form.
+  auto rel = call("GET", "/apps/web/releases", "", "Range: version ..; max=2, order=desc\r\n");
+  ASSERT_TRUE(rel);
+  EXPECT_TRUE(std::regex_search(rel->body, std::regex(R"(^\[\{"id":"[^"]+","version":3,.*"version":2,)")))
+      << rel->body;
+}
+
+TEST_F(Api, ParallelClientsLeaveTheStoreConsistent) {
+  constexpr int kClients = 8;
+  std::vector<std::thread> clients;
+  std::vector<int> status(kClients);
+  for (int i = 0; i < kClients; ++i) {
+    clients.emplace_back([&, i] {
+      auto r = call("PATCH", "/apps/web/config-vars",
+                    "{\"K" + std::to_string(i) + "\":\"" + std::to_string(i) + "\"}");
+      status[i] = r ? r->status : -1;
+    });
+  }
+  for (auto& t : clients) {
+    t.join();
+  }
+  for (int i = 0; i < kClients; ++i) {
+    EXPECT_EQ(status[i], 200) << i;
+  }
+  auto cfg = call("GET", "/apps/web/config-vars");
+  for (int i = 0; i < kClients; ++i) {
+    EXPECT_NE(cfg->body.find("\"K" + std::to_string(i) + "\":\"" + std::to_string(i) + "\""),
+              std::string::npos)
+        << cfg->body;
+  }
+  auto rel = call("GET", "/apps/web/releases", "", "Range: version ..; max=1, order=desc\r\n");
+  EXPECT_NE(rel->body.find("\"version\":" + std::to_string(3 + kClients)), std::string::npos)
+      << rel->body;
+}
+
+TEST(ApiDetach, UpDetachRunsInTheBackgroundAndDownStopsIt) {
+  LokkuHome h;
+  auto dir = h.root() / "bg";
+  fs::copy(fs::path(LOKKU_TEST_FIXTURES_DIR) / "apps" / "pyweb", dir, fs::copy_options::recursive);
+  ASSERT_EQ(h.run({"deploy", "-a", "bg"}, dir).exit_code, 0);
+  unsigned router = free_port();
+  auto started = h.run({"up", "--detach", "-p", std::to_string(router), "--api-port", "0"});
+  ASSERT_EQ(started.exit_code, 0) << started.out << started.err;
+  EXPECT_TRUE(std::regex_search(started.out, std::regex(R"(lokku platform started in the background \(pid \d+\))")))
+      << started.out;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        auto r = get_by_host(router, "bg.localhost");
+        return r && r->body == "hello from web.1";
+      },
+      20s, "the detached platform to serve"));
+  auto second = h.run({"up", "--detach", "-p", std::to_string(free_port()), "--api-port", "0"});
+  EXPECT_EQ(second.exit_code, 1);
+  EXPECT_NE(second.err.find("another lokku platform is running"), std::string::npos) << second.err;
+  auto down = h.run({"down"}, {}, 60s);
+  EXPECT_EQ(down.exit_code, 0) << down.err;
+  EXPECT_NE(down.out.find("Stopped the lokku platform"), std::string::npos);
+  EXPECT_FALSE(get_by_host(router, "bg.localhost"));
+  EXPECT_FALSE(fs::exists(h.home() / "platform.json"));
+  std::ifstream log(h.home() / "platform.log");
+  std::stringstream ss;
+  ss << log.rdbuf();
+  EXPECT_NE(ss.str().find("heroku[web.1]: Process exited with status 143"), std::string::npos);
+  auto again = h.run({"down"});
+  EXPECT_EQ(again.exit_code, 0);
+  EXPECT_NE(again.err.find("No lokku platform is running"), std::string::npos);
+}
+
+/// The official Heroku CLI (npm `heroku`, installed by scripts/install-deps).
+struct Cli {
+  unsigned port;
+  std::string token;
+  struct Result {
+    int code;
+    std::string out;
+  };
+  Result run(const std::string& args) const {
+    std::string cmd = "HEROKU_HOST=http://127.0.0.1:" + std::to_string(port) +
+                      " HEROKU_API_KEY=" + token +
+                      " HEROKU_PARTICLEBOARD_URL=http://127.0.0.1:" + std::to_string(port) +
+                      " DISABLE_TELEMETRY=true HEROKU_SKIP_NEW_VERSION_CHECK=true"
+                      " HOME=" + fs::temp_directory_path().string() + " timeout 120 " +
+                      LOKKU_HEROKU_CLI + " " + args + " 2>&1";
+    FILE* p = ::popen(cmd.c_str(), "r");
+    Result r{-1, ""};
+    char buf[4096];
+    while (std::fgets(buf, sizeof buf, p)) {
+      std::string line = buf;
+      if (line.find(" ›   ") == std::string::npos) {  // the CLI's own warnings (TOS, certs)
+        r.out += line;
+      }
+    }
+    int st = ::pclose(p);
+    r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return r;
+  }
+};
+
+TEST_F(Api, TheOfficialHerokuCliDrivesLokku) {
+  Cli cli{port, token};
+  auto apps = cli.run("apps");
+  EXPECT_EQ(apps.code, 0) << apps.out;
+  EXPECT_TRUE(std::regex_search(apps.out, std::regex(R"(=== \S+@lokku\.local Apps)"))) << apps.out;
+  EXPECT_NE(apps.out.find("web (local)"), std::string::npos) << apps.out;
+
+  auto create = cli.run("apps:create made-by-cli --no-remote");
+  EXPECT_EQ(create.code, 0) << create.out;
+  EXPECT_NE(create.out.find("Creating made-by-cli... done"), std::string::npos) << create.out;
+  EXPECT_TRUE(fs::exists(h.home() / "apps/made-by-cli/app.yaml"));
+
+  auto info = cli.run("apps:info -a web");
+  EXPECT_EQ(info.code, 0) << info.out;
+  EXPECT_NE(info.out.find("Web URL:        http://web.localhost:" + std::to_string(router) + "/"),
+            std::string::npos)
+      << info.out;
+  EXPECT_NE(info.out.find("Dynos:          web: 1"), std::string::npos) << info.out;
+
+  auto set = cli.run("config:set GREETING=from-the-cli -a web");
+  EXPECT_EQ(set.code, 0) << set.out;
+  EXPECT_NE(set.out.find("Setting GREETING and restarting web... done, v4"), std::string::npos)
+      << set.out;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        auto r = get_by_host(router, "web.localhost");
+        return r && r->body == "from-the-cli from web.1";
+      },
+      20s, "the new config to be served"));
+  auto config = cli.run("config -a web");
+  EXPECT_NE(config.out.find("GREETING: from-the-cli"), std::string::npos) << config.out;
+
+  auto scale = cli.run("ps:scale web=2 worker=1 -a web");
+  EXPECT_EQ(scale.code, 0) << scale.out;
+  EXPECT_NE(scale.out.find("Scaling dynos... done, now running web at 2:Standard-1X, worker at "
+                           "1:Standard-1X"),
+            std::string::npos)
+      << scale.out;
+  ASSERT_TRUE(up->wait_for(R"(web \| .* heroku\[web\.2\]: State changed from starting to up$)"));
+  ASSERT_TRUE(up->wait_for(R"(web \| .* heroku\[worker\.1\]: State changed from starting to up$)"));
+  auto ps = cli.run("ps -a web");
+  EXPECT_EQ(ps.code, 0) << ps.out;
+  EXPECT_TRUE(std::regex_search(ps.out, std::regex(R"(=== web \(Standard-1X\): python3 -u server\.py \(2\))")))
+      << ps.out;
+  EXPECT_TRUE(std::regex_search(ps.out, std::regex(R"(web\.2: up \d{4}/\d\d/\d\d)"))) << ps.out;
+
+  auto restart = cli.run("ps:restart -a web");
+  EXPECT_EQ(restart.code, 0) << restart.out;
+  EXPECT_NE(restart.out.find("Restarting all dynos on web... done"), std::string::npos);
+  EXPECT_TRUE(up->wait_for(R"(web \| .* heroku\[web\.1\]: Restarting$)"));
+  EXPECT_TRUE(up->wait_for(R"(web \| .* heroku\[worker\.1\]: Restarting$)"));
+
+  auto stop = cli.run("ps:stop web.2 -a web");
+  EXPECT_EQ(stop.code, 0) << stop.out;
+  EXPECT_TRUE(up->wait_for(R"(web \| .* heroku\[web\.2\]: State changed from up to down$)"));
+
+  auto releases = cli.run("releases -a web");
+  EXPECT_EQ(releases.code, 0) << releases.out;
+  EXPECT_NE(releases.out.find("=== web Releases - Current: v4"), std::string::npos)
+      << releases.out;
+  EXPECT_TRUE(std::regex_search(releases.out, std::regex(R"(v4 +Set GREETING config vars)")))
+      << releases.out;
+
+  auto rollback = cli.run("releases:rollback v3 -a web");
+  EXPECT_EQ(rollback.code, 0) << rollback.out;
+  EXPECT_NE(rollback.out.find("Rolling back web to v3... done, v5"), std::string::npos)
+      << rollback.out;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        auto r = get_by_host(router, "web.localhost");
+        return r && r->body == "hello from web.1";
+      },
+      20s, "the rollback to be served"));
+
+  auto unset = cli.run("config:unset GREETING -a web");
+  EXPECT_EQ(unset.code, 0) << unset.out;
+  EXPECT_NE(unset.out.find("Unsetting GREETING and restarting web... done, v6"),
+            std::string::npos)
+      << unset.out;
+
+  auto on = cli.run("maintenance:on -a web");
+  EXPECT_EQ(on.code, 0) << on.out;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        auto r = get_by_host(router, "web.localhost");
+        return r && r->status == 503;
+      },
+      10s, "H80"));
+  EXPECT_TRUE(up->wait_for(R"(web \| .* heroku\[router\]: at=info code=H80 desc="Maintenance mode")"));
+  auto off = cli.run("maintenance:off -a web");
+  EXPECT_EQ(off.code, 0) << off.out;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        auto r = get_by_host(router, "web.localhost");
+        return r && r->status == 200;
+      },
+      10s, "maintenance off"));
+
+  auto logs = cli.run("logs -n 5 -a web --source app");
+  EXPECT_EQ(logs.code, 0) << logs.out;
+  EXPECT_TRUE(std::regex_search(logs.out, std::regex(R"(app\[(api|web\.\d|worker\.\d)\]: )")))
+      << logs.out;
+  EXPECT_EQ(logs.out.find("heroku[router]"), std::string::npos) << logs.out;
+
+  // logs --tail keeps streaming: a request made now shows up.
+  FILE* tail = ::popen(("HEROKU_HOST=http://127.0.0.1:" + std::to_string(port) +
+                        " HEROKU_API_KEY=" + token +
+                        " HEROKU_PARTICLEBOARD_URL=http://127.0.0.1:" + std::to_string(port) +
+                        " DISABLE_TELEMETRY=true timeout 30 " + LOKKU_HEROKU_CLI +
+                        " logs --tail -a web --source heroku 2>&1")
+                           .c_str(),
+                       "r");
+  std::this_thread::sleep_for(4s);
+  get_by_host(router, "web.localhost", "/tail-marker");
+  char buf[4096];
+  bool seen = false;
+  while (!seen && std::fgets(buf, sizeof buf, tail)) {
+    seen = std::string(buf).find("path=\"/tail-marker\"") != std::string::npos;
+  }
+  EXPECT_TRUE(seen);
+  std::system("pkill -f 'logs --tail -a web' >/dev/null 2>&1");
+  ::pclose(tail);
+}
+
+}  // namespace
+}  // namespace lokku::test
