@@ -34,13 +34,13 @@ void Manager::scale(const std::vector<release::FormationItem>& formation) {
     want[item.type] = &item;
   }
   std::map<std::string, int> have;
-  std::vector<std::shared_ptr<Dyno>> keep;
+  std::vector<std::shared_ptr<Dyno>> keep, leaving;
   for (auto& d : dynos_) {
     auto it = want.find(d->type());
     auto dot = d->name().rfind('.');
     int n = std::stoi(d->name().substr(dot + 1));
     if (it == want.end() || n > it->second->quantity) {
-      retire(d, false, {});  // STOP-5: scaled away; dropped once it is down
+      leaving.push_back(d);  // STOP-5: scaled away
       continue;
     }
     have[d->type()] = std::max(have[d->type()], n);
@@ -54,7 +54,11 @@ void Manager::scale(const std::vector<release::FormationItem>& formation) {
     }
   }
   dynos_ = std::move(keep);
-  request_publish();
+  // The router stops choosing the leaving dynos before they get SIGTERM.
+  publish();
+  for (auto& d : leaving) {
+    retire(d, false, {});
+  }
 }
 
 void Manager::retire(const std::shared_ptr<Dyno>& d, bool restart, std::string_view note) {
@@ -71,19 +75,24 @@ void Manager::retire(const std::shared_ptr<Dyno>& d, bool restart, std::string_v
 }
 
 void Manager::restart(const std::function<bool(const Dyno&)>& which, std::string_view note) {
+  std::vector<std::shared_ptr<Dyno>> leaving;
   for (auto& d : dynos_) {
     if (!which(*d)) {
       continue;
     }
-    auto old = d;
-    const auto& spec = old->spec();
+    leaving.push_back(d);
+    const auto& spec = d->spec();
     release::FormationItem item{spec.type, spec.command, 0, spec.size};
     auto dot = spec.name.rfind('.');
     d = make_dyno(item, std::stoi(spec.name.substr(dot + 1)));
-    retire(old, !note.empty(), note);
-    d->start();
+    d->start();  // STOP-4: the replacement starts at once
   }
-  request_publish();
+  // The router sees the replacements (starting: requests wait for them, LB-5) before the
+  // old dynos get SIGTERM.
+  publish();
+  for (auto& old : leaving) {
+    retire(old, !note.empty(), note);
+  }
 }
 
 void Manager::start() {

@@ -231,9 +231,12 @@ void Platform::reconcile(AppRuntime& rt) {
     return;
   }
   if (cur->version != rt.version || !rt.manager) {
-    // REL-8, CYC-2: a new current release restarts every dyno onto it.
-    if (rt.manager) {
-      retire(std::move(rt.manager), rt.sink, true);  // STOP-4: the new ones start at once
+    // REL-8, CYC-2: a new current release restarts every dyno onto it. The new manager
+    // publishes its (starting) dynos to the router first; then the old ones get SIGTERM
+    // (STOP-4: the new ones start at once).
+    std::unique_ptr<dyno::Manager> old = std::move(rt.manager);
+    if (old) {
+      old->detach_feed();
     }
     Runtime runtime{o_.init_path, o_.scale};
     auto settings = release_settings(store_, *app, *cur, runtime);
@@ -243,6 +246,9 @@ void Platform::reconcile(AppRuntime& rt) {
     rt.manager->set_on_change([this, name] { schedule_observe(name); });
     rt.manager->set_maintenance(app->maintenance);
     rt.manager->start();
+    if (old) {
+      retire(std::move(old), rt.sink, true);
+    }
     rt.version = cur->version;
     rt.formation = app->formation;
     rt.maintenance = app->maintenance;

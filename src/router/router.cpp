@@ -531,6 +531,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
       const auto hold_deadline = ex.accepted + d(opts.boot_hold);
       const auto connect_deadline = ex.accepted + d(opts.connect_total);
       int attempts = 0;
+      int table_refreshes = 0;
       std::optional<Code> last_connect_failure;
       auto backoff = std::chrono::milliseconds(50);
       for (;;) {
@@ -596,10 +597,19 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
           ex.rec.connect_ms = ms_since(connect_started);
           break;
         }
+        upstream.reset();
+        if (auto now = feed.current();
+            now->generation != table->generation && ++table_refreshes <= opts.max_attempts) {
+          // The dyno left the table while we connected (a restart or scale-down): choose
+          // again among the dynos as they are now.
+          table = now;
+          tried.clear();
+          --attempts;
+          continue;
+        }
         // LB-2: quarantine this dyno and try another.
         last_connect_failure = ec == beast::error::timeout ? Code::H19 : Code::H21;
         quarantine_dyno(chosen);
-        upstream.reset();
         if (attempts >= opts.max_attempts) {
           failure = last_connect_failure;
           break;

@@ -4,8 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <csignal>
 #include <fstream>
+#include <mutex>
 #include <regex>
 #include <sstream>
 #include <sys/stat.h>
@@ -92,22 +94,24 @@ TEST_F(Api, BadInputGetsHerokuStyleErrorsAndNeverACrash) {
   expect_error(call("GET", "/apps/nosuch"), 404, "not_found");
   expect_error(call("GET", "/apps/nosuch/config-vars"), 404, "not_found");
   expect_error(call("GET", "/apps/web/dynos/web.9"), 404, "not_found");
-  expect_error(call("PATCH", "/apps/web/formation", R"({"updates":[{"type":"clock","quantity":1}]})"),
-               404, "not_found");
+  expect_error(
+      call("PATCH", "/apps/web/formation", R"({"updates":[{"type":"clock","quantity":1}]})"), 404,
+      "not_found");
   expect_error(call("PATCH", "/apps/web/formation",
                     R"({"updates":[{"type":"web","quantity":1,"size":"Gigantic"}]})"),
                422, "invalid_params");
-  expect_error(call("PATCH", "/apps/web/formation", R"({"updates":[{"type":"web","quantity":"x"}]})"),
-               422, "invalid_params");
+  expect_error(
+      call("PATCH", "/apps/web/formation", R"({"updates":[{"type":"web","quantity":"x"}]})"), 422,
+      "invalid_params");
   expect_error(call("PATCH", "/apps/web/formation", R"({"updates":"web=2"})"), 422,
                "invalid_params");
   expect_error(call("POST", "/apps", R"({"name":"Bad Name"})"), 422, "invalid_params");
   expect_error(call("POST", "/apps", R"({"name":"web"})"), 422, "invalid_params");
   expect_error(call("POST", "/apps/web/releases", R"({"release":"v99"})"), 404, "not_found");
   expect_error(call("GET", "/nowhere"), 404, "not_found");
-  expect_error(call("PATCH", "/apps/web/config-vars", "{\"A\":\"" + std::string(2 << 20, 'x') +
-                                                          "\"}"),
-               413, "request_entity_too_large");
+  expect_error(
+      call("PATCH", "/apps/web/config-vars", "{\"A\":\"" + std::string(2 << 20, 'x') + "\"}"), 413,
+      "request_entity_too_large");
   // Still serving, and nothing changed.
   auto cfg = call("GET", "/apps/web/config-vars");
   ASSERT_TRUE(cfg);
@@ -121,8 +125,9 @@ TEST_F(Api, LogStreamsCarryASingleUseCapabilityAndNeedNoToken) {
   ASSERT_TRUE(session);
   ASSERT_EQ(session->status, 201) << session->body;
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(session->body, m,
-                                std::regex(R"re("logplex_url":"http://127\.0\.0\.1:\d+(/streams/[0-9a-f]{48})")re")))
+  ASSERT_TRUE(std::regex_search(
+      session->body, m,
+      std::regex(R"re("logplex_url":"http://127\.0\.0\.1:\d+(/streams/[0-9a-f]{48})")re")))
       << session->body;
   std::string path = m[1];
   auto stream = api_request(port, "GET", path, "", "", "", "text/event-stream");
@@ -131,7 +136,8 @@ TEST_F(Api, LogStreamsCarryASingleUseCapabilityAndNeedNoToken) {
   EXPECT_EQ(stream->header("content-type"), "text/event-stream");
   auto events = std::count(stream->body.begin(), stream->body.end(), '\n') / 2;
   EXPECT_EQ(events, 3) << stream->body;
-  EXPECT_TRUE(std::regex_search(stream->body, std::regex(R"(^data: \S+ heroku\[)"))) << stream->body;
+  EXPECT_TRUE(std::regex_search(stream->body, std::regex(R"(^data: \S+ heroku\[)")))
+      << stream->body;
   EXPECT_EQ(stream->body.find("app[api]"), std::string::npos);  // source=heroku only
   auto again = api_request(port, "GET", path, "", "", "", "text/event-stream");
   ASSERT_TRUE(again);
@@ -162,7 +168,8 @@ TEST_F(Api, RangePaginationFollowsNextRangeAndStopsOnTheLastPage) {
   // The CLI's releases form.
   auto rel = call("GET", "/apps/web/releases", "", "Range: version ..; max=2, order=desc\r\n");
   ASSERT_TRUE(rel);
-  EXPECT_TRUE(std::regex_search(rel->body, std::regex(R"(^\[\{"id":"[^"]+","version":3,.*"version":2,)")))
+  EXPECT_TRUE(
+      std::regex_search(rel->body, std::regex(R"(^\[\{"id":"[^"]+","version":3,.*"version":2,)")))
       << rel->body;
 }
 
@@ -194,6 +201,57 @@ TEST_F(Api, ParallelClientsLeaveTheStoreConsistent) {
       << rel->body;
 }
 
+TEST_F(Api, STOP4And5RequestsInFlightAreNeverDroppedWhileScalingAndRestarting) {
+  // Clients keep requesting (each on its own connection, some slow) while the formation
+  // grows, shrinks and restarts: every request is answered 200, by a dyno that is up.
+  std::atomic<bool> done{false};
+  std::atomic<int> ok{0}, bad{0};
+  std::vector<std::string> failures;
+  std::mutex mu;
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 4; ++c) {
+    clients.emplace_back([&, c] {
+      while (!done) {
+        auto r = get_by_host(router, "web.localhost", c % 2 ? "/slow" : "/");
+        if (r && r->status == 200) {
+          ++ok;
+        } else {
+          ++bad;
+          std::lock_guard lock(mu);
+          failures.push_back(r ? std::to_string(r->status) + " " + r->body : "no response");
+        }
+      }
+    });
+  }
+  auto patch = [&](const std::string& body) {
+    auto r = call("PATCH", "/apps/web/formation", body);
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << r->body;
+  };
+  std::this_thread::sleep_for(500ms);
+  patch(R"({"updates":[{"type":"web","quantity":3}]})");
+  ASSERT_TRUE(up->wait_for(R"(heroku\[web\.3\]: State changed from starting to up$)"));
+  std::this_thread::sleep_for(1s);
+  patch(R"({"updates":[{"type":"web","quantity":"-2"}]})");  // STOP-5: web.3 and web.2 go
+  ASSERT_TRUE(up->wait_for(R"(heroku\[web\.3\]: State changed from up to down$)"));
+  ASSERT_TRUE(up->wait_for(R"(heroku\[web\.2\]: State changed from up to down$)"));
+  std::this_thread::sleep_for(1s);
+  ASSERT_EQ(call("DELETE", "/apps/web/dynos")->status, 202);  // restart all
+  ASSERT_TRUE(up->wait_for(R"(heroku\[web\.1\]: Restarting$)"));
+  ASSERT_TRUE(up->wait_for_count(R"(heroku\[web\.1\]: State changed from starting to up$)", 2));
+  std::this_thread::sleep_for(1s);
+  done = true;
+  for (auto& t : clients) {
+    t.join();
+  }
+  EXPECT_GT(ok.load(), 20);
+  EXPECT_EQ(bad.load(), 0) << (failures.empty() ? "" : failures.front());
+  EXPECT_EQ(up->count(R"(heroku\[web\.1\]: State changed from up to down)"), 0u);  // web.1 stayed
+  for (const auto& l : up->matching(R"(code=H)")) {
+    ADD_FAILURE() << l;
+  }
+}
+
 TEST(ApiDetach, UpDetachRunsInTheBackgroundAndDownStopsIt) {
   LokkuHome h;
   auto dir = h.root() / "bg";
@@ -202,7 +260,8 @@ TEST(ApiDetach, UpDetachRunsInTheBackgroundAndDownStopsIt) {
   unsigned router = free_port();
   auto started = h.run({"up", "--detach", "-p", std::to_string(router), "--api-port", "0"});
   ASSERT_EQ(started.exit_code, 0) << started.out << started.err;
-  EXPECT_TRUE(std::regex_search(started.out, std::regex(R"(lokku platform started in the background \(pid \d+\))")))
+  EXPECT_TRUE(std::regex_search(
+      started.out, std::regex(R"(lokku platform started in the background \(pid \d+\))")))
       << started.out;
   EXPECT_TRUE(wait_until(
       [&] {
@@ -221,7 +280,9 @@ TEST(ApiDetach, UpDetachRunsInTheBackgroundAndDownStopsIt) {
   std::ifstream log(h.home() / "platform.log");
   std::stringstream ss;
   ss << log.rdbuf();
-  EXPECT_NE(ss.str().find("heroku[web.1]: Process exited with status 143"), std::string::npos);
+  EXPECT_NE(ss.str().find("heroku[web.1]: Stopping all processes with SIGTERM"), std::string::npos);
+  EXPECT_NE(ss.str().find("app[web.1]: stopped after finishing requests in flight"),
+            std::string::npos);
   auto again = h.run({"down"});
   EXPECT_EQ(again.exit_code, 0);
   EXPECT_NE(again.err.find("No lokku platform is running"), std::string::npos);
@@ -240,8 +301,9 @@ struct Cli {
                       " HEROKU_API_KEY=" + token +
                       " HEROKU_PARTICLEBOARD_URL=http://127.0.0.1:" + std::to_string(port) +
                       " DISABLE_TELEMETRY=true HEROKU_SKIP_NEW_VERSION_CHECK=true"
-                      " HOME=" + fs::temp_directory_path().string() + " timeout 120 " +
-                      LOKKU_HEROKU_CLI + " " + args + " 2>&1";
+                      " HOME=" +
+                      fs::temp_directory_path().string() + " timeout 120 " + LOKKU_HEROKU_CLI +
+                      " " + args + " 2>&1";
     FILE* p = ::popen(cmd.c_str(), "r");
     Result r{-1, ""};
     char buf[4096];
@@ -299,7 +361,8 @@ TEST_F(Api, TheOfficialHerokuCliDrivesLokku) {
   ASSERT_TRUE(up->wait_for(R"(web \| .* heroku\[worker\.1\]: State changed from starting to up$)"));
   auto ps = cli.run("ps -a web");
   EXPECT_EQ(ps.code, 0) << ps.out;
-  EXPECT_TRUE(std::regex_search(ps.out, std::regex(R"(=== web \(Standard-1X\): python3 -u server\.py \(2\))")))
+  EXPECT_TRUE(std::regex_search(
+      ps.out, std::regex(R"(=== web \(Standard-1X\): python3 -u server\.py \(2\))")))
       << ps.out;
   EXPECT_TRUE(std::regex_search(ps.out, std::regex(R"(web\.2: up \d{4}/\d\d/\d\d)"))) << ps.out;
 
@@ -315,8 +378,7 @@ TEST_F(Api, TheOfficialHerokuCliDrivesLokku) {
 
   auto releases = cli.run("releases -a web");
   EXPECT_EQ(releases.code, 0) << releases.out;
-  EXPECT_NE(releases.out.find("=== web Releases - Current: v4"), std::string::npos)
-      << releases.out;
+  EXPECT_NE(releases.out.find("=== web Releases - Current: v4"), std::string::npos) << releases.out;
   EXPECT_TRUE(std::regex_search(releases.out, std::regex(R"(v4 +Set GREETING config vars)")))
       << releases.out;
 
@@ -333,8 +395,7 @@ TEST_F(Api, TheOfficialHerokuCliDrivesLokku) {
 
   auto unset = cli.run("config:unset GREETING -a web");
   EXPECT_EQ(unset.code, 0) << unset.out;
-  EXPECT_NE(unset.out.find("Unsetting GREETING and restarting web... done, v6"),
-            std::string::npos)
+  EXPECT_NE(unset.out.find("Unsetting GREETING and restarting web... done, v6"), std::string::npos)
       << unset.out;
 
   auto on = cli.run("maintenance:on -a web");
@@ -345,7 +406,8 @@ TEST_F(Api, TheOfficialHerokuCliDrivesLokku) {
         return r && r->status == 503;
       },
       10s, "H80"));
-  EXPECT_TRUE(up->wait_for(R"(web \| .* heroku\[router\]: at=info code=H80 desc="Maintenance mode")"));
+  EXPECT_TRUE(
+      up->wait_for(R"(web \| .* heroku\[router\]: at=info code=H80 desc="Maintenance mode")"));
   auto off = cli.run("maintenance:off -a web");
   EXPECT_EQ(off.code, 0) << off.out;
   EXPECT_TRUE(wait_until(
@@ -362,13 +424,13 @@ TEST_F(Api, TheOfficialHerokuCliDrivesLokku) {
   EXPECT_EQ(logs.out.find("heroku[router]"), std::string::npos) << logs.out;
 
   // logs --tail keeps streaming: a request made now shows up.
-  FILE* tail = ::popen(("HEROKU_HOST=http://127.0.0.1:" + std::to_string(port) +
-                        " HEROKU_API_KEY=" + token +
-                        " HEROKU_PARTICLEBOARD_URL=http://127.0.0.1:" + std::to_string(port) +
-                        " DISABLE_TELEMETRY=true timeout 30 " + LOKKU_HEROKU_CLI +
-                        " logs --tail -a web --source heroku 2>&1")
-                           .c_str(),
-                       "r");
+  FILE* tail =
+      ::popen(("HEROKU_HOST=http://127.0.0.1:" + std::to_string(port) + " HEROKU_API_KEY=" + token +
+               " HEROKU_PARTICLEBOARD_URL=http://127.0.0.1:" + std::to_string(port) +
+               " DISABLE_TELEMETRY=true timeout 30 " + LOKKU_HEROKU_CLI +
+               " logs --tail -a web --source heroku 2>&1")
+                  .c_str(),
+              "r");
   std::this_thread::sleep_for(4s);
   get_by_host(router, "web.localhost", "/tail-marker");
   char buf[4096];

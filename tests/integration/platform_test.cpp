@@ -6,7 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <poll.h>
+#include <pty.h>
 #include <regex>
+#include <sys/wait.h>
 
 namespace lokku::test {
 namespace {
@@ -188,7 +191,8 @@ TEST_F(Platform, StoppingUpStopsEveryDynoAndStartingItBringsAppsBack) {
   EXPECT_NE(second.err.find("another lokku platform is running"), std::string::npos) << second.err;
   up->signal(SIGINT);
   EXPECT_EQ(up->wait_exit(40s), 0);
-  EXPECT_TRUE(up->wait_for(R"(heroku\[web\.1\]: Process exited with status 143$)"));
+  EXPECT_TRUE(up->wait_for(R"(app\[web\.1\]: stopped after finishing requests in flight$)"));
+  EXPECT_TRUE(up->wait_for(R"(heroku\[web\.1\]: Process exited with status 0$)"));
   EXPECT_FALSE(get_by_host(port, "back.localhost"));
   start();
   EXPECT_TRUE(serves("back", "^hello from web\\.1$"));
@@ -240,6 +244,48 @@ TEST_F(Platform, RUN1To4OneOffDynosFromTheCurrentRelease) {
       20s, "the detached dyno's output in the log"));
   auto none = h.run({"run", "-a", "nosuch", "--", "true"});
   EXPECT_EQ(none.exit_code, 1);
+}
+
+TEST_F(Platform, RUNAttachedGetsTheTerminalWhenOnOne) {
+  deploy("tty");
+  int master = -1;
+  pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::setenv("LOKKU_HOME", h.home().c_str(), 1);
+    ::setenv("TERM", "xterm-256color", 1);
+    // One shell command, as `heroku run` takes it (the arguments are joined with spaces).
+    ::execl(LOKKU_BIN, LOKKU_BIN, "run", "-a", "tty", "--",
+            "test -t 0 && test -t 1 && echo \"on a tty: $TERM\"; read -r line; echo \"got $line\"",
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  std::string out;
+  auto read_until = [&](const std::string& want) {
+    auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (out.find(want) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+      pollfd pfd{master, POLLIN, 0};
+      if (::poll(&pfd, 1, 200) <= 0) {
+        continue;
+      }
+      char buf[4096];
+      ssize_t n = ::read(master, buf, sizeof buf);
+      if (n <= 0) {
+        break;
+      }
+      out.append(buf, static_cast<std::size_t>(n));
+    }
+    return out.find(want) != std::string::npos;
+  };
+  EXPECT_TRUE(read_until("on a tty: xterm-256color")) << out;
+  ASSERT_EQ(::write(master, "typed\n", 6), 6);
+  EXPECT_TRUE(read_until("got typed")) << out;
+  int status = 0;
+  EXPECT_TRUE(wait_until([&] { return ::waitpid(pid, &status, WNOHANG) == pid; }, 30s,
+                         "lokku run to exit"));
+  ::kill(pid, SIGKILL);
+  ::close(master);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
 }
 
 }  // namespace
