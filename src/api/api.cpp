@@ -1,9 +1,12 @@
 #include "api/api.hpp"
 
+#include "buildpack/builder.hpp"
 #include "common/ids.hpp"
 #include "common/log_sink.hpp"
+#include "platform/deploy.hpp"
 #include "release/dyno_size.hpp"
 #include "release/error.hpp"
+#include "slug/slug.hpp"
 #include "store/app_name.hpp"
 #include "store/changes.hpp"
 #include "store/files.hpp"
@@ -272,6 +275,17 @@ Api::Api(store::Store& store, PlatformControl& platform, std::string token, plat
     , token_(std::move(token))
     , rt_(std::move(rt))
     , api_port_(api_port) {}
+
+Api::~Api() {
+  std::vector<std::thread> builds;
+  {
+    std::lock_guard lock(mu_);
+    builds.swap(builds_);
+  }
+  for (auto& t : builds) {
+    t.join();
+  }
+}
 
 std::string Api::new_stream(LogSession s) {
   std::string cap = common::random_hex(24);
@@ -757,6 +771,174 @@ Response Api::route(const Request& r) {
   if (what == "formations" && n == 4 && m == "DELETE") {  // ps:restart --process-type
     platform_.restart(app.name, seg[3]);
     return json_response(202, json::object{});
+  }
+  if (what == "builds") {
+    auto build_json = [&](const std::string& id) -> json::object {
+      auto text = store::read_file(store_.app_dir(app.name) / "builds" / (id + ".yaml"));
+      if (!text) {
+        fail(404, "not_found", "Couldn't find that build.");
+      }
+      auto field = [&](const std::string& key) {
+        auto at = text->find("\n" + key + ": ");
+        if (at == std::string::npos && text->rfind(key + ": ", 0) == 0) {
+          at = static_cast<std::size_t>(-1);
+        } else if (at == std::string::npos) {
+          return std::string();
+        }
+        auto start = at + key.size() + 3;
+        return text->substr(start, text->find('\n', start) - start);
+      };
+      auto slug = field("slug");
+      if (slug == "\"\"") {
+        slug.clear();
+      }
+      return {
+          {"id", id},
+          {"status", field("status")},
+          {"created_at", field("created_at")},
+          {"updated_at", field("created_at")},
+          {"app", {{"id", app.id}, {"name", app.name}}},
+          {"slug", slug.empty() ? json::value(nullptr) : json::value(json::object{{"id", slug}})},
+          {"source_blob", {{"version", field("source_version")}}},
+          {"stack", app.stack},
+          {"user", {{"email", store::local_user()}}}};
+    };
+    if (n == 3 && m == "GET") {
+      json::array out;
+      std::error_code ec;
+      for (const auto& e :
+           std::filesystem::directory_iterator(store_.app_dir(app.name) / "builds", ec)) {
+        if (e.path().extension() == ".yaml") {
+          out.push_back(build_json(e.path().stem().string()));
+        }
+      }
+      return paginate(std::move(out), r, "created_at");
+    }
+    if (n == 4 && m == "GET") {
+      return json_response(200, build_json(seg[3]));
+    }
+    if (n == 3 && m == "POST") {
+      auto body = parse_body(r);
+      const auto& o = body_object(body);
+      auto blob = o.find("source_blob");
+      if (blob == o.end() || !blob->value().is_object()) {
+        fail(422, "invalid_params", "source_blob must be an object with a url.");
+      }
+      auto url = string_field(blob->value().as_object(), "url");
+      if (!url) {
+        fail(422, "invalid_params", "source_blob.url is required.");
+      }
+      std::string path = url->rfind("file://", 0) == 0 ? url->substr(7) : *url;
+      if (path.empty() || path[0] != '/' || !std::filesystem::exists(path)) {
+        fail(422, "invalid_params",
+             "source_blob.url must name a local directory or tarball (file:///path or /path): " +
+                 *url);
+      }
+      std::vector<std::string> buildpacks;
+      if (auto bp = o.find("buildpacks"); bp != o.end() && bp->value().is_array()) {
+        for (const auto& b : bp->value().as_array()) {
+          if (!b.is_object()) {
+            fail(422, "invalid_params", "buildpacks must be a list of {\"url\": ...}.");
+          }
+          auto u = string_field(b.as_object(), "url");
+          if (!u) {
+            fail(422, "invalid_params", "buildpacks[].url is required.");
+          }
+          buildpacks.push_back(*u);
+        }
+      }
+      std::string id = common::random_uuid();
+      std::filesystem::create_directories(store_.app_dir(app.name) / "builds");
+      store::write_file_atomic(store_.app_dir(app.name) / "builds" / (id + ".yaml"),
+                               "id: " + id + "\nstatus: pending\ncreated_at: " +
+                                   common::iso8601_now() + "\nslug: \"\"\nsource_version: \"\"\n");
+      std::string app_name = app.name;
+      auto run = [this, app_name, id, path, buildpacks] {
+        std::filesystem::path tmp;
+        try {
+          std::filesystem::path source = path;
+          if (!std::filesystem::is_directory(path)) {
+            tmp = store_.home() / "tmp" / ("source_" + common::random_hex(8));
+            slug::extract(path, tmp);
+            source = tmp;
+          }
+          buildpack::BuildOptions bo;
+          bo.app = app_name;
+          bo.source = source;
+          bo.buildpacks = buildpacks;
+          bo.build_id = id;
+          bo.compile_timeout = rt_.scale(std::chrono::minutes(15));
+          auto result = buildpack::build(store_, bo);
+          if (result.ok) {
+            int fd = platform::open_app_log(store_, app_name);
+            {
+              common::LogSink sink(-1, false, fd, "");
+              platform::release_build(store_, app_name, result, rt_, sink);
+            }
+            if (fd >= 0) {
+              ::close(fd);
+            }
+            platform_.changed();
+          }
+        } catch (const std::exception& e) {
+          buildpack::mark_build_failed(store_, app_name, id, e.what());
+        }
+        if (!tmp.empty()) {
+          std::error_code ec;
+          std::filesystem::remove_all(tmp, ec);
+        }
+      };
+      {
+        std::lock_guard lock(mu_);
+        builds_.emplace_back(run);
+      }
+      LogSession s;
+      s.app = app.name;
+      s.build_id = id;
+      s.expires = std::chrono::steady_clock::now() + std::chrono::minutes(30);
+      auto cap = new_stream(s);
+      auto j = build_json(id);
+      j["output_stream_url"] = fmt::format("http://127.0.0.1:{}/streams/{}", api_port_.load(), cap);
+      json::array bps;
+      for (const auto& b : buildpacks) {
+        bps.push_back(json::object{{"url", b}});
+      }
+      j["buildpacks"] = bps;
+      j["source_blob"] = json::object{{"url", *url}, {"version", nullptr}, {"checksum", nullptr}};
+      return json_response(201, j);
+    }
+  }
+  if (what == "dynos" && n == 3 && m == "POST") {  // a one-off dyno (RUN-1..4)
+    auto body = parse_body(r);
+    const auto& o = body_object(body);
+    auto command = string_field(o, "command");
+    if (!command || command->empty()) {
+      fail(422, "invalid_params", "command is required.");
+    }
+    if (bool_field(o, "attach").value_or(false)) {
+      fail(422, "invalid_params",
+           "Attached one-off dynos are not served by lokku's API yet; use `lokku run` for an "
+           "attached dyno, or attach: false.");
+    }
+    std::map<std::string, std::string> env;
+    if (auto e = o.find("env"); e != o.end() && e->value().is_object()) {
+      for (const auto& kv : e->value().as_object()) {
+        if (!kv.value().is_string()) {
+          fail(422, "invalid_params", "env values must be strings.");
+        }
+        env[std::string(kv.key())] = std::string(kv.value().as_string());
+      }
+    }
+    auto dyno_name =
+        platform_.run_detached(app.name, *command, string_field(o, "size").value_or(""), env);
+    platform::ObservedDyno d{dyno_name,  "run",
+                             "starting", common::iso8601_now(),
+                             *command,   string_field(o, "size").value_or("standard-1x"),
+                             0};
+    if (const auto* cur = app.current()) {
+      d.release = cur->version;
+    }
+    return json_response(201, c.dyno_json(app, d));
   }
   if (what == "log-sessions" && n == 3 && m == "POST") {
     auto body = parse_body(r);

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -43,6 +44,7 @@ struct LogSession {
   bool tail = false;
   std::string source;
   std::string dyno;
+  std::string build_id;  ///< set: the output of this build (plain text, until it ends)
   std::chrono::steady_clock::time_point expires;
 };
 
@@ -50,6 +52,8 @@ class Api {
  public:
   Api(store::Store& store, PlatformControl& platform, std::string token, platform::Runtime rt,
       unsigned api_port);
+  /// Waits for builds still running.
+  ~Api();
 
   Response handle(const Request& request);
   /// The port stream URLs name (known once the server is bound).
@@ -69,6 +73,7 @@ class Api {
   std::atomic<unsigned> api_port_;
   std::mutex mu_;
   std::map<std::string, LogSession> streams_;
+  std::vector<std::thread> builds_;
 };
 
 /// The API token in the lokku home (`api-token`, mode 0600), created when missing.

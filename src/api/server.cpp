@@ -2,6 +2,7 @@
 #include "api/server.hpp"
 
 #include "platform/runtime.hpp"
+#include "store/files.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -52,6 +53,7 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
   net::awaitable<void> accept_loop();
   net::awaitable<void> serve(tcp::socket socket);
   net::awaitable<void> stream(beast::tcp_stream& client, LogSession session);
+  net::awaitable<void> build_output(beast::tcp_stream& client, const LogSession& session);
 };
 
 namespace {
@@ -161,6 +163,10 @@ net::awaitable<void> Server::State::serve(tcp::socket socket) {
 net::awaitable<void> Server::State::stream(beast::tcp_stream& client, LogSession s) {
   error_code ec;
   client.expires_never();
+  if (!s.build_id.empty()) {
+    co_await build_output(client, s);
+    co_return;
+  }
   std::string head =
       "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
       "Connection: close\r\n\r\n";
@@ -238,6 +244,51 @@ net::awaitable<void> Server::State::stream(beast::tcp_stream& client, LogSession
       idle_polls = 0;
       co_await net::async_write(client.socket(), net::buffer(chunk), use_ec(ec));
     }
+  }
+  if (fd >= 0) {
+    ::close(fd);
+  }
+  client.socket().shutdown(tcp::socket::shutdown_both, ec);
+}
+
+net::awaitable<void> Server::State::build_output(beast::tcp_stream& client, const LogSession& s) {
+  // A build's output as plain text, as it is produced, until the build has ended (BP-8).
+  error_code ec;
+  std::string head =
+      "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nCache-Control: "
+      "no-cache\r\nConnection: close\r\n\r\n";
+  co_await net::async_write(client.socket(), net::buffer(head), use_ec(ec));
+  auto dir = store.app_dir(s.app) / "builds";
+  auto ended = [&] {
+    auto text = store::read_file(dir / (s.build_id + ".yaml")).value_or("");
+    return text.find("status: pending") == std::string::npos;
+  };
+  int fd = -1;
+  net::steady_timer timer(co_await net::this_coro::executor);
+  bool last_round = false;
+  while (!ec && !stopping) {
+    if (fd < 0) {
+      fd = ::open((dir / (s.build_id + ".log")).c_str(), O_RDONLY | O_CLOEXEC);
+    }
+    bool finished = ended();  // before reading: what follows the end is read too
+    std::string chunk;
+    char buf[65536];
+    for (ssize_t n; fd >= 0 && (n = ::read(fd, buf, sizeof buf)) > 0;) {
+      chunk.append(buf, static_cast<std::size_t>(n));
+    }
+    if (!chunk.empty()) {
+      co_await net::async_write(client.socket(), net::buffer(chunk), use_ec(ec));
+    }
+    if (finished) {
+      if (last_round) {
+        break;
+      }
+      last_round = true;
+      continue;
+    }
+    timer.expires_after(std::chrono::milliseconds(100));
+    co_await timer.async_wait(use_ec(ec));
+    ec = {};
   }
   if (fd >= 0) {
     ::close(fd);

@@ -3,6 +3,7 @@
 #include "app/commands.hpp"
 #include "buildpack/builder.hpp"
 #include "common/log_sink.hpp"
+#include "platform/deploy.hpp"
 #include "platform/platform_file.hpp"
 #include "platform/runtime.hpp"
 #include "release/error.hpp"
@@ -104,34 +105,7 @@ int run_deploy(const CommandOptions& o) {
       std::cout << buildpack::step("Running release command...") << std::flush;
     }
     common::LogSink sink(release_phase ? 1 : -1, false, log_fd, "");
-    // BP-6 [emu]: bin/release config_vars fill absent keys, in a release of their own.
-    std::vector<std::string> added;
-    auto app = st.load(b.app);
-    for (const auto& [k, v] : r.release_info.config_vars) {
-      if (app.config.count(k) == 0) {
-        added.push_back(k);
-      }
-    }
-    if (!added.empty()) {
-      platform::make_release(
-          st, b.app,
-          [&](store::App& a) {
-            for (const auto& [k, v] : r.release_info.config_vars) {
-              a.config.emplace(k, v);
-            }
-          },
-          [&](const store::App&) { return store::config_description("Set", added); }, {}, rt, sink);
-    }
-    auto rel = platform::make_release(
-        st, b.app,
-        [&](store::App& a) {
-          if (r.detected) {
-            a.buildpacks = r.buildpacks;  // BP-3.2: saved as if set by hand
-          }
-          store::add_new_types(a, r.slug.process_types);
-        },
-        [&](const store::App&) { return fmt::format("Deploy {}", r.source_version.substr(0, 8)); },
-        [&](const store::App&) { return r.slug.id; }, rt, sink);
+    auto rel = platform::release_build(st, b.app, r, rt, sink);
     sink.flush();
     if (rel.status == "failed") {
       std::cout << buildpack::error_line(

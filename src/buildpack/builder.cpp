@@ -253,6 +253,20 @@ std::string run_tests(const fs::path& app_json, const fs::path& build_dir, const
 
 }  // namespace
 
+void mark_build_failed(store::Store& store, const std::string& app, const std::string& build_id,
+                       const std::string& why) {
+  fs::path dir = store.app_dir(app) / "builds";
+  fs::create_directories(dir);
+  int fd =
+      ::open((dir / (build_id + ".log")).c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    auto line = error_line(why) + error_line("Push failed");
+    [[maybe_unused]] auto n = ::write(fd, line.data(), line.size());
+    ::close(fd);
+  }
+  write_build_record(dir, build_id, "failed", "", "", {});
+}
+
 std::string step(std::string_view text) {
   return fmt::format("-----> {}\n", text);
 }
@@ -265,22 +279,40 @@ std::string error_line(std::string_view text) {
 
 BuildResult build(store::Store& store, const BuildOptions& o) {
   BuildResult result;
-  result.build_id = common::random_uuid();
+  result.build_id = o.build_id.empty() ? common::random_uuid() : o.build_id;
   auto app = store.try_load(o.app);
   const std::string stack = app ? app->stack : "heroku-24";
   const release::ConfigVars config = app ? app->config : release::ConfigVars{};
 
+  // BP-9: the build is recorded with its output, which is written as it is produced (the
+  // API's output stream follows the file).
   fs::path builds_dir = store.app_dir(o.app) / "builds";
   fs::create_directories(builds_dir);
-  std::string log_text;
+  write_build_record(builds_dir, result.build_id, "pending", "", "", {});
+  int log_fd = ::open((builds_dir / (result.build_id + ".log")).c_str(),
+                      O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  struct CloseFd {
+    int fd;
+    ~CloseFd() {
+      if (fd >= 0) {
+        ::close(fd);
+      }
+    }
+  } close_log{log_fd};
   auto out = [&](std::string_view s) {
-    log_text.append(s);
+    std::size_t off = 0;
+    while (log_fd >= 0 && off < s.size()) {
+      ssize_t n = ::write(log_fd, s.data() + off, s.size() - off);
+      if (n <= 0) {
+        break;
+      }
+      off += static_cast<std::size_t>(n);
+    }
     if (o.out) {
       o.out(s);
     }
   };
   auto finish_log = [&](const std::string& status, const std::string& slug_id) {
-    store::write_file_atomic(builds_dir / (result.build_id + ".log"), log_text);
     write_build_record(builds_dir, result.build_id, status, slug_id, result.source_version,
                        result.buildpacks);
   };

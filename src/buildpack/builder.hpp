@@ -31,6 +31,7 @@ struct BuildOptions {
   /// `environments.test.scripts` (`test-setup`, `test`) or each buildpack's `bin/test`; no
   /// slug.
   bool ci = false;
+  std::string build_id;  ///< empty: a new one
 };
 
 struct BuildResult {
@@ -49,6 +50,11 @@ struct BuildResult {
 /// Runs a whole build. Failures of the app or its buildpacks are reported on `out` in
 /// Heroku's words and give ok=false (BP-9: no slug); lokku's own failures throw.
 BuildResult build(store::Store& store, const BuildOptions& options);
+
+/// Records a build that could not run to its end (lokku's own failure) as failed, with the
+/// reason at the end of its output.
+void mark_build_failed(store::Store& store, const std::string& app, const std::string& build_id,
+                       const std::string& why);
 
 /// `-----> ` step and 7-space detail lines (BP-8).
 std::string step(std::string_view text);

@@ -55,8 +55,17 @@ struct Running {
   int version = 0;
 };
 
+/// A detached one-off dyno (RUN-4) and what it references.
+struct OneOff {
+  dyno::DynoSettings settings;
+  dyno::PortAllocator ports;
+  std::shared_ptr<dyno::Dyno> dyno;
+  int version = 0;
+};
+
 struct AppRuntime {
   std::string name;
+  std::list<std::unique_ptr<OneOff>> one_offs;
   int log_fd = -1;
   std::shared_ptr<common::LogSink> sink;
   std::shared_ptr<common::AppRoute> route;
@@ -104,6 +113,63 @@ class Platform : public PlatformControl {
     });
   }
   unsigned router_port() const override { return router_port_; }
+
+  std::string run_detached(const std::string& app, const std::string& command,
+                           const std::string& size,
+                           const std::map<std::string, std::string>& env) override {
+    auto record = store_.load(app);
+    const auto* cur = record.current();
+    if (!cur) {
+      throw release::InputError(fmt::format("{} has no release with a slug yet", app));
+    }
+    auto size_spec = release::find_dyno_size(size.empty() ? "standard-1x" : size);
+    if (!size_spec) {
+      throw release::InputError(
+          fmt::format("no such dyno size '{}' (sizes: {})", size, release::dyno_size_names()));
+    }
+    std::string name = fmt::format("run.{}", one_off_number());
+    // RUN-1: a first word that names a process type runs its command.
+    std::string cmd = command;
+    auto first = cmd.substr(0, cmd.find(' '));
+    if (auto it = cur->process_types.find(first); it != cur->process_types.end()) {
+      cmd = it->second + cmd.substr(first.size());
+    }
+    auto one = std::make_shared<std::unique_ptr<OneOff>>(std::make_unique<OneOff>());
+    (*one)->settings = release_settings(store_, record, *cur, Runtime{o_.init_path, o_.scale});
+    for (const auto& [k, v] : env) {
+      (*one)->settings.config[k] = v;
+    }
+    (*one)->version = cur->version;
+    net::post(ioc_, [this, app, name, cmd, spec_size = *size_spec, one] {
+      auto it = apps_.find(app);
+      if (it == apps_.end()) {
+        return;
+      }
+      auto& rt = *it->second;
+      auto& o = **one;
+      dyno::DynoSpec spec{name, "run", cmd, spec_size, 0, true};
+      o.dyno =
+          std::make_shared<dyno::Dyno>(ioc_.get_executor(), *rt.sink, o.settings, o.ports, spec);
+      rt.sink->line(
+          "app", "api",
+          fmt::format("Starting process with command `{}` by user {}", cmd, store::local_user()));
+      auto* raw = o.dyno.get();
+      o.dyno->set_on_change([this, app] { schedule_observe(app); });
+      o.dyno->set_on_exit([this, app, raw](int) {
+        net::post(ioc_, [this, app, raw] {
+          auto a = apps_.find(app);
+          if (a != apps_.end()) {
+            a->second->one_offs.remove_if(
+                [raw](const std::unique_ptr<OneOff>& x) { return x->dyno.get() == raw; });
+            schedule_observe(app);
+          }
+        });
+      });
+      rt.one_offs.push_back(std::move(*one));
+      raw->start();
+    });
+    return name;
+  }
   void changed() override {
     net::post(ioc_, [this] {
       if (!stopping_) {
@@ -356,6 +422,12 @@ void Platform::write_observed_now(AppRuntime& rt) {
       obs.dynos.push_back(std::move(od));
     }
   }
+  for (const auto& one : rt.one_offs) {
+    const auto& d = one->dyno;
+    obs.dynos.push_back({d->name(), d->type(), dyno::to_string(d->state()),
+                         common::iso8601(d->since()), d->spec().command, d->spec().size.name,
+                         one->version});
+  }
   {
     std::lock_guard lock(snapshot_mu_);
     snapshot_[rt.name] = obs.dynos;
@@ -376,6 +448,9 @@ void Platform::shutdown() {
   for (auto& [name, rt] : apps_) {
     if (rt->manager) {
       retire(std::move(rt->manager), rt->sink);
+    }
+    for (auto& one : rt->one_offs) {
+      one->dyno->kill();  // RUN-3: one-off dynos end with the platform
     }
   }
   if (retiring_.empty()) {

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,6 +31,11 @@ class PlatformControl {
   virtual unsigned router_port() const = 0;
   /// The store changed (the API wrote it): reconcile now rather than at the next poll.
   virtual void changed() = 0;
+  /// Starts a detached one-off dyno (RUN-4) from the app's current release; returns its
+  /// name (`run.NNNN`). Throws InputError when the app has no release.
+  virtual std::string run_detached(const std::string& app, const std::string& command,
+                                   const std::string& size,
+                                   const std::map<std::string, std::string>& env) = 0;
 };
 
 /// Starts a service beside the router (the Platform API) once the router is up; what it

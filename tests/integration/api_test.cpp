@@ -252,6 +252,79 @@ TEST_F(Api, STOP4And5RequestsInFlightAreNeverDroppedWhileScalingAndRestarting) {
   }
 }
 
+TEST_F(Api, BuildsFromADirectoryOrTarballStreamTheirOutputAndRelease) {
+  h.write("web/server.py.extra", "");
+  ASSERT_EQ(call("PATCH", "/apps/web/config-vars", R"({"GREETING":"built by the api"})")->status,
+            200);  // v4
+  auto created = call("POST", "/apps/web/builds",
+                      R"({"source_blob":{"url":"file://)" + dir.string() + R"("}})");
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 201) << created->body;
+  EXPECT_NE(created->body.find("\"status\":\"pending\""), std::string::npos) << created->body;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(
+      created->body, m,
+      std::regex(R"re("output_stream_url":"http://127\.0\.0\.1:\d+(/streams/[0-9a-f]{48})")re")));
+  auto out = api_request(port, "GET", m[1], "", "", "", "text/plain");
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->status, 200);
+  EXPECT_NE(out->body.find("-----> Python app detected\n"), std::string::npos) << out->body;
+  EXPECT_NE(out->body.find("-----> Compressing...\n"), std::string::npos) << out->body;
+  ASSERT_TRUE(std::regex_search(created->body, m, std::regex(R"re("id":"([0-9a-f-]{36})")re")));
+  std::string id = m[1];
+  EXPECT_TRUE(wait_until(
+      [&] {
+        auto b = call("GET", "/apps/web/builds/" + id);
+        return b && b->body.find("\"status\":\"succeeded\"") != std::string::npos;
+      },
+      30s, "the build to succeed"));
+  EXPECT_TRUE(wait_until(
+      [&] {
+        auto rel = call("GET", "/apps/web/releases/5");
+        return rel && rel->status == 200 &&
+               rel->body.find("\"description\":\"Deploy ") != std::string::npos;
+      },
+      30s, "the build's release v5"));
+  // A tarball works too; a build that fails is recorded as failed.
+  ASSERT_EQ(sh("tar czf ../src.tgz .", dir), 0);
+  auto tgz = call("POST", "/apps/web/builds",
+                  R"({"source_blob":{"url":")" + (h.root() / "src.tgz").string() +
+                      R"("},"buildpacks":[{"url":")" + fixture_buildpack("failing") + R"("}]})");
+  ASSERT_EQ(tgz->status, 201) << tgz->body;
+  ASSERT_TRUE(std::regex_search(tgz->body, m, std::regex(R"re("id":"([0-9a-f-]{36})")re")));
+  std::string failed_id = m[1];
+  EXPECT_TRUE(wait_until(
+      [&] {
+        auto b = call("GET", "/apps/web/builds/" + failed_id);
+        return b && b->body.find("\"status\":\"failed\"") != std::string::npos;
+      },
+      30s, "the failing build to be recorded"));
+  auto bad =
+      call("POST", "/apps/web/builds", R"({"source_blob":{"url":"https://example.com/x.tgz"}})");
+  EXPECT_EQ(bad->status, 422);
+}
+
+TEST_F(Api, RUN4DetachedOneOffDynosThroughTheApi) {
+  auto made = call("POST", "/apps/web/dynos",
+                   R"({"command":"echo one-off says $GREETING; sleep 2","env":{"GREETING":"hi"}})");
+  ASSERT_TRUE(made);
+  ASSERT_EQ(made->status, 201) << made->body;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(made->body, m, std::regex(R"re("name":"(run\.\d{4})")re")))
+      << made->body;
+  std::string name = m[1];
+  EXPECT_TRUE(up->wait_for(R"(app\[)" + std::string(name).replace(3, 1, "\\.") +
+                           R"(\]: one-off says hi$)"));
+  auto list = call("GET", "/apps/web/dynos");
+  EXPECT_NE(list->body.find("\"name\":\"" + name + "\""), std::string::npos) << list->body;
+  EXPECT_TRUE(up->wait_for(R"(heroku\[run\.\d{4}\]: State changed from up to complete$)"));
+  EXPECT_TRUE(wait_until(
+      [&] { return call("GET", "/apps/web/dynos")->body.find(name) == std::string::npos; }, 10s,
+      "the finished one-off to leave the list"));
+  auto attached = call("POST", "/apps/web/dynos", R"({"command":"bash","attach":true})");
+  EXPECT_EQ(attached->status, 422);
+}
+
 TEST(ApiDetach, UpDetachRunsInTheBackgroundAndDownStopsIt) {
   LokkuHome h;
   auto dir = h.root() / "bg";

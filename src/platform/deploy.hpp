@@ -1,0 +1,17 @@
+#pragma once
+// What follows a successful build on a deploy (build-and-release.md BP-6, REL-2): bin/release's
+// config vars in a release of their own, then the `Deploy <commit>` release with its release
+// phase. Shared by `lokku deploy` and the API's builds.
+
+#include "buildpack/builder.hpp"
+#include "common/log_sink.hpp"
+#include "platform/runtime.hpp"
+#include "store/store.hpp"
+
+namespace lokku::platform {
+
+store::Release release_build(store::Store& store, const std::string& app,
+                             const buildpack::BuildResult& build, const Runtime& rt,
+                             common::LogSink& sink);
+
+}  // namespace lokku::platform
