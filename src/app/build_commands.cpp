@@ -121,6 +121,7 @@ int run_deploy(const CommandOptions& o) {
     unsigned port = 5000;
     if (auto p = platform::running_platform(st)) {
       port = p->router_port;
+      platform::wait_for_release(st, b.app, rel.version);  // the platform has picked it up
     }
     std::cout << buildpack::detail(fmt::format("Released v{}", rel.version))
               << buildpack::detail(

@@ -66,6 +66,10 @@ std::string router_url(const store::Store& st, const std::string& app) {
 }
 
 void print_release_outcome(const store::Release& r, const char* doing, const std::string& app) {
+  if (r.status == "succeeded" && !r.slug_id.empty()) {
+    // A running platform restarts the dynos onto it before the command returns.
+    platform::wait_for_release(store::Store(store::Store::default_home()), app, r.version);
+  }
   if (r.status == "failed") {
     std::cout << doing << " ⬢ " << app << "... done, v" << r.version << '\n';
     std::cerr << " !    Release v" << r.version

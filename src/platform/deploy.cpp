@@ -25,8 +25,7 @@ store::Release release_build(store::Store& store, const std::string& app,
             a.config.emplace(k, v);
           }
         },
-        [&](const store::App&) { return store::config_description("Set", added); }, {}, rt,
-        sink);
+        [&](const store::App&) { return store::config_description("Set", added); }, {}, rt, sink);
   }
   return make_release(
       store, app,

@@ -409,6 +409,7 @@ void Platform::schedule_observe(const std::string& name) {
 void Platform::write_observed_now(AppRuntime& rt) {
   Observed obs;
   obs.platform_pid = static_cast<int>(::getpid());
+  obs.release = rt.version;
   if (rt.manager) {
     for (const auto& d : rt.manager->dynos()) {
       ObservedDyno od;

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <thread>
 
 namespace lokku::platform {
 
@@ -68,6 +69,7 @@ void write_observed(const store::Store& store, const std::string& app, const Obs
   YAML::Emitter y;
   y << YAML::BeginMap;
   y << YAML::Key << "platform_pid" << YAML::Value << obs.platform_pid;
+  y << YAML::Key << "release" << YAML::Value << obs.release;
   y << YAML::Key << "dynos" << YAML::Value << YAML::BeginSeq;
   for (const auto& d : obs.dynos) {
     y << YAML::BeginMap;
@@ -96,6 +98,7 @@ std::optional<Observed> read_observed(const store::Store& store, const std::stri
     auto n = YAML::Load(*text);
     Observed obs;
     obs.platform_pid = n["platform_pid"].as<int>(0);
+    obs.release = n["release"].as<int>(0);
     for (const auto& d : n["dynos"]) {
       ObservedDyno od;
       od.name = d["name"].as<std::string>("");
@@ -111,6 +114,23 @@ std::optional<Observed> read_observed(const store::Store& store, const std::stri
   } catch (const YAML::Exception&) {
     return std::nullopt;
   }
+}
+
+bool wait_for_release(const store::Store& store, const std::string& app, int version,
+                      std::chrono::milliseconds timeout) {
+  auto info = running_platform(store);
+  if (!info) {
+    return false;
+  }
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto obs = read_observed(store, app);
+    if (obs && obs->platform_pid == info->pid && obs->release >= version) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
 }
 
 }  // namespace lokku::platform

@@ -4,6 +4,7 @@
 
 #include "store/store.hpp"
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,10 +35,17 @@ struct ObservedDyno {
 
 struct Observed {
   int platform_pid = 0;
+  int release = 0;  ///< the release the app's formation runs
   std::vector<ObservedDyno> dynos;
 };
 
 void write_observed(const store::Store& store, const std::string& app, const Observed& obs);
 std::optional<Observed> read_observed(const store::Store& store, const std::string& app);
+
+/// When a platform runs: waits (at most `timeout`) until it runs `version` of the app, so
+/// that a request made after `deploy` or `config:set` returns is routed to (or held for) the
+/// new release's dynos. Returns false on timeout or when no platform runs.
+bool wait_for_release(const store::Store& store, const std::string& app, int version,
+                      std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 }  // namespace lokku::platform
