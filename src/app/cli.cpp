@@ -104,6 +104,8 @@ Action parse(int argc, char** argv, int& exit_code) {
                   "Router generation: r2 (Router 2.0, default) or legacy (vegur: a new dyno "
                   "connection per request, Via 1.1 vegur, Connect-Time/Total-Route-Time)")
       ->check(CLI::IsMember({"r2", "legacy"}));
+  cmd->add_flag("--session-affinity", start.session_affinity,
+                "Route each client to the same web dyno (the heroku-session-affinity cookie)");
   cmd->add_option("--router-threads", start.router_threads,
                   "Threads serving the router (default: half the cores, at least one)")
       ->check(CLI::Range(1, 256));

@@ -202,6 +202,7 @@ int run_start(const StartOptions& o) {
     });
   };
   wait_signal();
+  manager.set_session_affinity(o.session_affinity);
   manager.start();
   ioc.run();
   sink.flush();

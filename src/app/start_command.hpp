@@ -19,9 +19,10 @@ struct StartOptions {
   std::string restart_profile = "heroku";
   bool crash_jitter = false;
   bool runtime_metrics = false;
-  std::string colour = "auto";  ///< auto | always | never
-  std::string router = "r2";    ///< r2 | legacy (CONVENTIONS.md, Router defaults)
-  unsigned router_threads = 0;  ///< 0: half the cores
+  std::string colour = "auto";    ///< auto | always | never
+  std::string router = "r2";      ///< r2 | legacy (CONVENTIONS.md, Router defaults)
+  unsigned router_threads = 0;    ///< 0: half the cores
+  bool session_affinity = false;  ///< AFF-1
 };
 
 int run_start(const StartOptions& options);

@@ -29,6 +29,7 @@ struct WebDynoTable {
   std::uint64_t generation = 0;
   bool has_release = true;           ///< false: H81 (blank app)
   bool maintenance = false;          ///< H80
+  bool session_affinity = false;     ///< AFF-1: the app's http-session-affinity feature
   std::string error_page_url;        ///< ERROR_PAGE_URL config var (PAGE-2)
   std::string maintenance_page_url;  ///< MAINTENANCE_PAGE_URL config var
   std::vector<WebDyno> dynos;        ///< empty: web scaled to 0 (H14)

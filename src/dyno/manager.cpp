@@ -121,6 +121,7 @@ void Manager::publish() {
   }
   common::WebDynoTable table;
   table.maintenance = maintenance_;
+  table.session_affinity = session_affinity_;
   table.error_page_url = settings_.config.count("ERROR_PAGE_URL") != 0
                              ? settings_.config.at("ERROR_PAGE_URL")
                              : std::string();

@@ -38,6 +38,11 @@ class Manager {
     maintenance_ = on;
     request_publish();
   }
+  /// Session affinity (AFF-1) as the router sees it.
+  void set_session_affinity(bool on) {
+    session_affinity_ = on;
+    request_publish();
+  }
   /// Runs after any dyno changes state (the platform publishes observed state).
   void set_on_change(std::function<void()> f) { on_change_ = std::move(f); }
   /// Graceful stop of every dyno; `done(clean)` once all are down, `clean` false when any
@@ -63,6 +68,7 @@ class Manager {
   void stop_all(std::function<void(bool clean)> done, bool restart, std::string_view note);
   bool feed_attached_ = true;
   bool maintenance_ = false;
+  bool session_affinity_ = false;
   std::function<void()> on_change_;
   std::map<std::string, std::size_t> colours_;
   void request_publish();

@@ -73,6 +73,7 @@ struct AppRuntime {
   int version = 0;
   std::map<std::string, store::FormationRow> formation;
   bool maintenance = false;
+  bool affinity = false;
   std::optional<FileId> seen;
   std::string last_error;
   bool observe_pending = false;
@@ -311,6 +312,9 @@ void Platform::reconcile(AppRuntime& rt) {
     std::string name = rt.name;
     rt.manager->set_on_change([this, name] { schedule_observe(name); });
     rt.manager->set_maintenance(app->maintenance);
+    rt.affinity = std::find(app->features.begin(), app->features.end(), "http-session-affinity") !=
+                  app->features.end();
+    rt.manager->set_session_affinity(rt.affinity);
     rt.manager->start();
     if (old) {
       retire(std::move(old), rt.sink, true);
@@ -334,6 +338,12 @@ void Platform::reconcile(AppRuntime& rt) {
   if (app->maintenance != rt.maintenance) {
     rt.manager->set_maintenance(app->maintenance);
     rt.maintenance = app->maintenance;
+  }
+  bool affinity = std::find(app->features.begin(), app->features.end(), "http-session-affinity") !=
+                  app->features.end();
+  if (affinity != rt.affinity) {
+    rt.manager->set_session_affinity(affinity);
+    rt.affinity = affinity;
   }
 }
 

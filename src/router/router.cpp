@@ -1,7 +1,9 @@
 // The one translation unit of the router that includes Beast (its headers are heavy).
 #include "router/router.hpp"
 
+#include "common/ids.hpp"
 #include "common/log_sink.hpp"
+#include "router/affinity.hpp"
 #include "router/balancer.hpp"
 #include "router/headers.hpp"
 #include "router/router_error.hpp"
@@ -97,7 +99,8 @@ struct Router::State : std::enable_shared_from_this<Router::State> {
   std::mutex mu;  // guards everything below
   Quarantine quarantine;
   std::mt19937_64 rng{std::random_device{}()};
-  std::map<std::uint16_t, std::vector<Pooled>> pool;  ///< by dyno port
+  const AffinitySigner signer{common::random_hex(32)};  ///< AFF-4: per router instance
+  std::map<std::uint16_t, std::vector<Pooled>> pool;    ///< by dyno port
   bool stopping = false;
   std::set<std::shared_ptr<beast::tcp_stream>> idle_clients;  ///< closed by stop()
 
@@ -114,6 +117,37 @@ struct Router::State : std::enable_shared_from_this<Router::State> {
                                   const std::set<std::string>& tried) {
     std::lock_guard lock(mu);
     return pick_dyno(table, quarantine, tried, Clock::now(), rng);
+  }
+
+  /// AFF-6: the client's dyno by its cookie; when none of the cookie's dynos can take the
+  /// request, the cookie is updated to the dynos there are now (same seed: as few clients
+  /// move as possible) and the choice made again.
+  std::optional<std::size_t> pick_for(const common::WebDynoTable& table, AffinityCookie& cookie,
+                                      const std::set<std::string>& tried) {
+    std::lock_guard lock(mu);
+    auto now = Clock::now();
+    if (auto i = pick_affine(table, cookie, quarantine, tried, now)) {
+      return i;
+    }
+    auto fresh = new_affinity_cookie(table, rng);
+    fresh.seed = cookie.seed;
+    cookie = std::move(fresh);
+    return pick_affine(table, cookie, quarantine, tried, now);
+  }
+
+  AffinityCookie client_cookie(const common::WebDynoTable& table,
+                               const http::request<http::buffer_body>& req) {
+    for (const auto& f : req) {
+      if (f.name() == http::field::cookie) {
+        if (auto v = find_cookie(f.value(), kAffinityCookie)) {
+          if (auto c = signer.decode(*v)) {
+            return prune_cookie(*c, table);  // AFF-6: dynos that left are dropped
+          }
+        }
+      }
+    }
+    std::lock_guard lock(mu);
+    return new_affinity_cookie(table, rng);  // AFF-5
   }
 
   void quarantine_dyno(const common::WebDyno& dyno) {
@@ -520,6 +554,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
     std::optional<Code> failure;
     std::unique_ptr<beast::tcp_stream> upstream;
     common::WebDyno chosen;
+    std::optional<AffinityCookie> affinity;  // AFF-1: when the app has the feature
     if (table->maintenance) {
       failure = Code::H80;
     } else if (!table->has_release) {
@@ -534,8 +569,11 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
       int table_refreshes = 0;
       std::optional<Code> last_connect_failure;
       auto backoff = std::chrono::milliseconds(50);
+      if (table->session_affinity) {
+        affinity = client_cookie(*table, req);
+      }
       for (;;) {
-        auto pick = this->pick(*table, tried);
+        auto pick = affinity ? pick_for(*table, *affinity, tried) : this->pick(*table, tried);
         if (!pick) {
           bool any_up = false, any_starting = false;
           for (const auto& dy : table->dynos) {
@@ -789,6 +827,11 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
       res.erase(f);
     }
     res.set(http::field::via, append_list(res[http::field::via], via_token));
+    if (affinity) {
+      // AFF-3, AFF-7: on every response, beside the app's own cookies.
+      res.insert(http::field::set_cookie, affinity_set_cookie(signer.encode(*affinity), ex.rec.host,
+                                                              std::chrono::system_clock::now()));
+    }
     if (res.count(http::field::server) == 0) {
       res.set(http::field::server, opts.legacy ? "Cowboy" : "Heroku");
     }

@@ -325,6 +325,31 @@ TEST_F(Api, RUN4DetachedOneOffDynosThroughTheApi) {
   EXPECT_EQ(attached->status, 422);
 }
 
+TEST_F(Api, HOST1CustomDomainsRouteToTheirApp) {
+  auto before = get_by_host(router, "www.example.test");
+  ASSERT_TRUE(before);
+  EXPECT_EQ(before->status, 404);  // ERR-3
+  auto add = call("POST", "/apps/web/domains", R"({"hostname":"WWW.Example.test"})");
+  ASSERT_TRUE(add);
+  EXPECT_EQ(add->status, 201) << add->body;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        auto r = get_by_host(router, "www.example.test:80");
+        return r && r->body == "hello from web.1";
+      },
+      10s, "the custom domain to route"));
+  auto list = call("GET", "/apps/web/domains");
+  EXPECT_NE(list->body.find("\"hostname\":\"www.example.test\""), std::string::npos) << list->body;
+  EXPECT_EQ(call("POST", "/apps/web/domains", R"({"hostname":"www.example.test"})")->status, 422);
+  EXPECT_EQ(call("DELETE", "/apps/web/domains/www.example.test")->status, 200);
+  EXPECT_TRUE(wait_until(
+      [&] {
+        auto r = get_by_host(router, "www.example.test");
+        return r && r->status == 404;
+      },
+      10s, "the domain to go"));
+}
+
 TEST(ApiDetach, UpDetachRunsInTheBackgroundAndDownStopsIt) {
   LokkuHome h;
   auto dir = h.root() / "bg";
