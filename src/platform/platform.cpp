@@ -242,7 +242,6 @@ AppRuntime& Platform::runtime_for(const std::string& name) {
     slot->log_fd = open_app_log(store_, name);
     slot->sink = std::make_shared<common::LogSink>(1, o_.colour, slot->log_fd, name + " | ");
     slot->route = std::make_shared<common::AppRoute>(name, *slot->sink);
-    routes_.add_host(name + ".localhost", slot->route);
   }
   return *slot;
 }
@@ -284,12 +283,20 @@ void Platform::reconcile(AppRuntime& rt) {
     return;
   }
   rt.last_error.clear();
-  // HOST-1: the app's default host and its custom domains.
-  routes_.remove_app(rt.name);
-  routes_.add_host(rt.name + ".localhost", rt.route);
-  for (const auto& d : app->domains) {
-    routes_.add_host(d, rt.route);
-  }
+  // HOST-1: the app's default host and its custom domains, once its table is published
+  // (a request must never see a new app's empty table: that would be H14).
+  struct Hosts {
+    common::RouteTable& routes;
+    AppRuntime& rt;
+    const store::App& app;
+    ~Hosts() {
+      routes.remove_app(rt.name);
+      routes.add_host(rt.name + ".localhost", rt.route);
+      for (const auto& d : app.domains) {
+        routes.add_host(d, rt.route);
+      }
+    }
+  } hosts{routes_, rt, *app};
   const store::Release* cur = app->current();
   if (!cur) {
     common::WebDynoTable blank;
