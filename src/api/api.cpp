@@ -895,7 +895,7 @@ Response Api::route(const Request& r) {
       LogSession s;
       s.app = app.name;
       s.build_id = id;
-      s.expires = std::chrono::steady_clock::now() + std::chrono::minutes(30);
+      s.expires = std::chrono::steady_clock::now() + rt_.scale(std::chrono::minutes(30));
       auto cap = new_stream(s);
       auto j = build_json(id);
       j["output_stream_url"] = fmt::format("http://127.0.0.1:{}/streams/{}", api_port_.load(), cap);
@@ -950,7 +950,7 @@ Response Api::route(const Request& r) {
     s.tail = bool_field(o, "tail").value_or(false);
     s.source = string_field(o, "source").value_or("");
     s.dyno = string_field(o, "dyno").value_or("");
-    s.expires = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+    s.expires = std::chrono::steady_clock::now() + rt_.scale(std::chrono::minutes(5));
     auto cap = new_stream(s);
     auto now = common::iso8601_now();
     return json_response(

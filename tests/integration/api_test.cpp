@@ -357,6 +357,47 @@ TEST_F(Api, HOST1CustomDomainsRouteToTheirApp) {
       10s, "the domain to go"));
 }
 
+TEST(ApiRestart, STOPARestartResetsTheCrashBackoff) {
+  LokkuHome h;
+  auto dir = h.root() / "crashy";
+  fs::copy(fs::path(LOKKU_TEST_FIXTURES_DIR) / "apps" / "pyweb", dir, fs::copy_options::recursive);
+  h.write("crashy/Procfile", "web: python3 -u server.py\ncrasher: echo crashing; exit 1\n");
+  ASSERT_EQ(h.run({"deploy", "-a", "crashy"}, dir).exit_code, 0);
+  auto up = h.up(free_port());
+  ASSERT_TRUE(up->wait_for("Platform API on"));
+  auto api = [&](const std::string& method, const std::string& path, const std::string& body = "") {
+    return api_request(h.api_port(), method, path, h.token(), body);
+  };
+  ASSERT_EQ(
+      api("PATCH", "/apps/crashy/formation", R"({"updates":[{"type":"crasher","quantity":1}]})")
+          ->status,
+      200);
+  // CRASH-2/3: the first crash restarts at once, the second waits out a 20-minute cool-off.
+  ASSERT_TRUE(up->wait_for_count(R"(heroku\[crasher\.1\]: State changed from up to crashed$)", 2));
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(up->count(R"(heroku\[crasher\.1\]: Starting process with command)"), 2u);
+  // A restart (here of the type, as `heroku ps:restart crasher`) starts it now, with a fresh
+  // back-off: its next crash restarts at once again.
+  ASSERT_EQ(api("DELETE", "/apps/crashy/dynos/crasher")->status, 202);
+  EXPECT_TRUE(up->wait_for_count(R"(heroku\[crasher\.1\]: Starting process with command)", 4, 10s));
+}
+
+TEST(ApiStreams, ACapabilityExpiresUnused) {
+  LokkuHome h;
+  ASSERT_EQ(h.run({"apps:create", "quiet"}).exit_code, 0);
+  // --time-scale 60: the 5-minute life of a stream URL is 5 s.
+  auto up = h.up(free_port(), {"--time-scale", "60"});
+  ASSERT_TRUE(up->wait_for("Platform API on"));
+  auto session = api_request(h.api_port(), "POST", "/apps/quiet/log-sessions", h.token(), "{}");
+  ASSERT_TRUE(session);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(session->body, m, std::regex(R"re((/streams/[0-9a-f]{48}))re")));
+  std::this_thread::sleep_for(6s);
+  auto late = api_request(h.api_port(), "GET", m[1], "");
+  ASSERT_TRUE(late);
+  EXPECT_EQ(late->status, 404);
+}
+
 TEST(ApiDetach, UpDetachRunsInTheBackgroundAndDownStopsIt) {
   LokkuHome h;
   auto dir = h.root() / "bg";
