@@ -778,11 +778,27 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
       }
     }
     auto& res_p = *res_parser;
-    if (upstream_broken || ec || res_p.get().reason().empty()) {
+    // §5 L-7, L-8: a Set-Cookie or a status line over 8192 bytes is an HTTP restriction.
+    std::string restriction;
+    if (!upstream_broken && !ec) {
+      const auto& head = res_p.get();
+      if (head.reason().size() + 13 > 8192) {
+        restriction = "oversized status line";
+      }
+      for (const auto& f : head) {
+        if (f.name() == http::field::set_cookie && f.value().size() > 8192) {
+          restriction = "oversized cookie";
+        }
+      }
+    }
+    if (upstream_broken || ec || res_p.get().reason().empty() || !restriction.empty()) {
       Code code;
       std::string cause;
       if (upstream_broken) {
         code = Code::H13;
+      } else if (!restriction.empty()) {
+        code = Code::H25;
+        cause = restriction;
       } else if (ec == beast::error::timeout) {
         code = Code::H12;  // T-2: the dyno connection is closed, the app is not told
       } else if (ec == http::error::header_limit) {

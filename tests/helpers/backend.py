@@ -107,6 +107,13 @@ def serve(conn, addr):
             elif path == "/noreason":
                 conn.sendall(b"HTTP/1.1 200\r\nContent-Length: 2\r\n\r\nok")
                 return
+            elif path == "/bigcookie":
+                conn.sendall(b"HTTP/1.1 200 OK\r\nSet-Cookie: a=" + b"c" * 9000 +
+                             b"\r\nContent-Length: 2\r\n\r\nok")
+                return
+            elif path == "/bigstatus":
+                conn.sendall(b"HTTP/1.1 200 " + b"O" * 9000 + b"\r\nContent-Length: 2\r\n\r\nok")
+                return
             elif path == "/partial":
                 conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789")
                 time.sleep(0.2)

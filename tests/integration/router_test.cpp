@@ -368,7 +368,8 @@ TEST(RouterErrors, H12RequestTimeout) {
       R"(heroku\[router\]: at=error code=H12 desc="Request timeout" method=GET path="/sleep\?s=3" host=localhost request_id=\S+ fwd="127\.0\.0\.1" dyno=web\.1 connect=\d+ms service=\d+ms status=503 bytes=0 protocol=http$)"));
 }
 
-// §6: H13 (closed with no response), H17 (garbage, or no reason phrase), H18 (partial).
+// §6: H13 (closed with no response), H17 (garbage, or no reason phrase), H25 (L-7, L-8),
+// H18 (partial).
 TEST(RouterErrors, DynoMisbehaviourCodes) {
   RouterApp app;
   ASSERT_TRUE(app.up);
@@ -381,6 +382,13 @@ TEST(RouterErrors, DynoMisbehaviourCodes) {
   expect_error_page(http_request(app.port, "GET", "/noreason"), 503);
   EXPECT_TRUE(app.lokku->wait_for(
       R"(at=error code=H17 desc="Poorly formatted HTTP response" method=GET path="/noreason")"));
+  // §5 L-7, L-8: H25 with the restriction named, 502.
+  expect_error_page(http_request(app.port, "GET", "/bigcookie"), 502);
+  EXPECT_TRUE(app.lokku->wait_for(
+      R"(at=error code=H25 desc="HTTP restriction: oversized cookie" method=GET path="/bigcookie")"));
+  expect_error_page(http_request(app.port, "GET", "/bigstatus"), 502);
+  EXPECT_TRUE(app.lokku->wait_for(
+      R"(at=error code=H25 desc="HTTP restriction: oversized status line" method=GET path="/bigstatus")"));
   // H18: the client already has the head, so it just sees the connection close early.
   auto r = http_request(app.port, "GET", "/partial");
   ASSERT_TRUE(r);
