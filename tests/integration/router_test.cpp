@@ -504,6 +504,35 @@ TEST(RouterBalancing, RandomAmongUpDynosAndRetryOnRefusal) {
   EXPECT_EQ(served.count("web.3"), 0u);
 }
 
+// T-1, LB-2: a dyno that never completes a connect (its accept queue is full) is H19 after
+// the connect timeout (5 s, 1 s here), with the dyno and connect time in the log line.
+TEST(RouterBalancing, H19BackendConnectionTimeout) {
+  TempDir dir;
+  dir.write("stuck.py",
+            "import os, socket, time\n"
+            "s = socket.socket()\n"
+            "s.bind(('0.0.0.0', int(os.environ['PORT'])))\n"
+            "s.listen(0)\n"
+            "fillers = []\n"
+            "for _ in range(3):  # fill the accept queue; never accept\n"
+            "    c = socket.socket(); c.setblocking(False)\n"
+            "    try: c.connect(('127.0.0.1', int(os.environ['PORT'])))\n"
+            "    except BlockingIOError: pass\n"
+            "    fillers.append(c)\n"
+            "time.sleep(600)\n");
+  dir.write("Procfile", "web: python3 -u stuck.py\n");
+  unsigned port = free_port();
+  LokkuProcess lokku({"start", "-p", std::to_string(port), "--time-scale", "5"}, dir.path());
+  ASSERT_TRUE(lokku.wait_for(R"(heroku\[web\.1\]: State changed from starting to up$)"));
+  auto r = http_request(port, "GET", "/");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  EXPECT_TRUE(lokku.wait_for(
+      R"(heroku\[router\]: at=error code=H19 desc="Backend connection timeout" method=GET path="/" host=localhost request_id=\S+ fwd="127\.0\.0\.1" dyno=web\.1 connect=1000ms service= status=503 bytes= protocol=http$)"));
+  lokku.signal(SIGINT);
+  lokku.wait_exit(30s);
+}
+
 // LB-2: when every dyno refuses, H21.
 TEST(RouterBalancing, H21WhenEveryDynoRefuses) {
   RouterApp app({}, "REFUSE_DYNO=web.1\n");
