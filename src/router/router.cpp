@@ -549,10 +549,16 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
       req.set(http::field::connection, opts.legacy ? "close" : "keep-alive");
     }
 
+    // A request without a body that a dyno closed before answering a single byte is sent
+    // once more (below), when that dyno has since left the table (it was being stopped:
+    // a restart or a scale-down raced with the choice) or the connection came from the pool.
+    int resends = 0;
+  choose:
     // --- choose a dyno (LB-1..5) and connect (T-1) ---------------------------------
     auto table = feed.current();
     std::optional<Code> failure;
     std::unique_ptr<beast::tcp_stream> upstream;
+    bool pooled = false;
     common::WebDyno chosen;
     std::optional<AffinityCookie> affinity;  // AFF-1: when the app has the feature
     if (table->maintenance) {
@@ -622,6 +628,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
         if (!opts.legacy) {
           upstream = take_pooled(chosen.port, strand);
           if (upstream) {
+            pooled = true;
             break;
           }
         }
@@ -789,6 +796,22 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
         if (f.name() == http::field::set_cookie && f.value().size() > 8192) {
           restriction = "oversized cookie";
         }
+      }
+    }
+    const bool closed_unanswered =
+        upstream_broken || ((ec == http::error::end_of_stream || ec == net::error::eof ||
+                             ec == net::error::connection_reset) &&
+                            up_buffer.size() == 0 && !res_p.got_some());
+    if (closed_unanswered && !has_body && !is_upgrade && resends == 0) {
+      const auto now_table = feed.current();
+      const bool departed = std::none_of(now_table->dynos.begin(), now_table->dynos.end(),
+                                         [&](const common::WebDyno& d) {
+                                           return d.name == chosen.name && d.port == chosen.port &&
+                                                  d.state == common::WebDynoState::up;
+                                         });
+      if (departed || pooled) {
+        ++resends;
+        goto choose;  // a retry loop over the whole choose-send-read sequence above
       }
     }
     if (upstream_broken || ec || res_p.get().reason().empty() || !restriction.empty()) {
