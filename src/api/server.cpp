@@ -174,53 +174,10 @@ net::awaitable<void> Server::State::stream(beast::tcp_stream& client, LogSession
   if (ec) {
     co_return;
   }
-  auto path = store.log_file(s.app);
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  std::string partial;
-  std::vector<std::string> backlog;
-  off_t offset = 0;
-  auto read_more = [&](std::vector<std::string>& out) {
-    if (fd < 0) {
-      fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) {
-        return;
-      }
-    }
-    struct stat st {};
-    if (::fstat(fd, &st) == 0 && st.st_size < offset) {
-      offset = 0;
-      ::lseek(fd, 0, SEEK_SET);
-    }
-    char buf[65536];
-    for (;;) {
-      ssize_t n = ::read(fd, buf, sizeof buf);
-      if (n <= 0) {
-        break;
-      }
-      offset += n;
-      partial.append(buf, static_cast<std::size_t>(n));
-    }
-    std::size_t start = 0;
-    for (;;) {
-      auto nl = partial.find('\n', start);
-      if (nl == std::string::npos) {
-        break;
-      }
-      std::string_view line(partial.data() + start, nl - start);
-      if (platform::log_line_matches(line, s.source, s.dyno)) {
-        out.emplace_back(line);
-      }
-      start = nl + 1;
-    }
-    partial.erase(0, start);
-  };
-  read_more(backlog);
-  std::size_t first = backlog.size() > static_cast<std::size_t>(s.lines)
-                          ? backlog.size() - static_cast<std::size_t>(s.lines)
-                          : 0;
+  platform::LogFollower follower(store.log_file(s.app), s.source, s.dyno);
   std::string chunk;
-  for (std::size_t i = first; i < backlog.size(); ++i) {
-    chunk += "data: " + backlog[i] + "\n\n";
+  for (const auto& line : follower.read_new(static_cast<std::size_t>(s.lines))) {
+    chunk += "data: " + line + "\n\n";
   }
   if (!chunk.empty()) {
     co_await net::async_write(client.socket(), net::buffer(chunk), use_ec(ec));
@@ -231,10 +188,8 @@ net::awaitable<void> Server::State::stream(beast::tcp_stream& client, LogSession
     timer.expires_after(std::chrono::milliseconds(100));
     co_await timer.async_wait(use_ec(ec));
     ec = {};
-    std::vector<std::string> fresh;
-    read_more(fresh);
     chunk.clear();
-    for (const auto& l : fresh) {
+    for (const auto& l : follower.read_new()) {
       chunk += "data: " + l + "\n\n";
     }
     if (chunk.empty() && ++idle_polls >= 100) {
@@ -244,9 +199,6 @@ net::awaitable<void> Server::State::stream(beast::tcp_stream& client, LogSession
       idle_polls = 0;
       co_await net::async_write(client.socket(), net::buffer(chunk), use_ec(ec));
     }
-  }
-  if (fd >= 0) {
-    ::close(fd);
   }
   client.socket().shutdown(tcp::socket::shutdown_both, ec);
 }

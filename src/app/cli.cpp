@@ -6,11 +6,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdlib>
 #include <functional>
 #include <iostream>
 #include <list>
 #include <memory>
 #include <tuple>
+#include <unistd.h>
 
 namespace lokku::app {
 
@@ -264,6 +266,18 @@ Action parse(int argc, char** argv, int& exit_code) {
 }
 
 }  // namespace
+
+bool colour_wanted(std::string_view mode) {
+  if (mode == "always") {
+    return true;
+  }
+  if (mode == "never") {
+    return false;
+  }
+  const char* term = std::getenv("TERM");
+  return ::isatty(1) == 1 && !std::getenv("NO_COLOR") &&
+         !(term && std::string_view(term) == "dumb");
+}
 
 int run_cli(int argc, char** argv) {
   int exit_code = kExitOk;

@@ -6,6 +6,7 @@
 #include "common/subprocess.hpp"
 #include "common/time_scale.hpp"
 #include "dyno/manager.hpp"
+#include "platform/runtime.hpp"
 #include "release/dotenv.hpp"
 #include "release/error.hpp"
 #include "release/formation.hpp"
@@ -49,49 +50,6 @@ unsigned resolve_port(const StartOptions& o) {
     return static_cast<unsigned>(v);
   }
   return 5000;
-}
-
-common::TimeScale resolve_time_scale(const StartOptions& o) {
-  if (o.time_scale) {
-    if (!(*o.time_scale > 0)) {
-      throw release::InputError("--time-scale: must be a positive number");
-    }
-    return common::TimeScale(*o.time_scale);
-  }
-  if (auto s = getenv_str("LOKKU_TIME_SCALE")) {
-    auto scale = common::TimeScale::parse(*s);
-    if (!scale) {
-      throw release::InputError(fmt::format("LOKKU_TIME_SCALE: '{}' is not a positive number", *s));
-    }
-    return *scale;
-  }
-  return common::TimeScale();
-}
-
-/// lokku-init is installed beside the lokku executable.
-std::string find_init() {
-  std::error_code ec;
-  auto self = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) {
-    throw std::runtime_error("cannot locate the lokku executable: " + ec.message());
-  }
-  auto init = self.parent_path() / "lokku-init";
-  if (::access(init.c_str(), X_OK) != 0) {
-    throw std::runtime_error(fmt::format(
-        "{}: missing or not executable; lokku-init must be installed beside lokku", init.string()));
-  }
-  return init.string();
-}
-
-bool use_colour(const std::string& mode) {
-  if (mode == "always") {
-    return true;
-  }
-  if (mode == "never") {
-    return false;
-  }
-  auto term = getenv_str("TERM");
-  return ::isatty(1) == 1 && !getenv_str("NO_COLOR") && (!term || *term != "dumb");
 }
 
 }  // namespace
@@ -140,12 +98,12 @@ int run_start(const StartOptions& o) {
   }
 
   dyno::DynoSettings settings;
-  settings.scale = resolve_time_scale(o);
+  settings.scale = platform::resolve_time_scale(o.time_scale);
   settings.restart_profile =
       o.no_backoff ? dyno::RestartProfile::none : *dyno::parse_restart_profile(o.restart_profile);
   settings.crash_jitter = o.crash_jitter;
   settings.runtime_metrics = o.runtime_metrics;
-  settings.init_path = find_init();
+  settings.init_path = platform::find_init();
   settings.app_dir = app_dir.string();
   settings.app_number =
       static_cast<unsigned>(std::hash<std::string>{}(settings.app_dir) % 100000000);
@@ -164,7 +122,7 @@ int run_start(const StartOptions& o) {
   ::signal(SIGPIPE, SIG_IGN);
   common::raise_open_file_limit();
   net::io_context ioc;
-  common::LogSink sink(1, use_colour(o.colour));
+  common::LogSink sink(1, colour_wanted(o.colour));
   common::RouteTable routes;
   auto route = std::make_shared<common::AppRoute>("app", sink);
   routes.set_default(route);  // one app answers every Host (router.md §9)

@@ -2,6 +2,7 @@
 
 #include "api/api.hpp"
 #include "api/server.hpp"
+#include "app/cli.hpp"
 #include "app/commands.hpp"
 #include "platform/platform.hpp"
 #include "platform/platform_file.hpp"

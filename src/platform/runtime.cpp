@@ -9,10 +9,12 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
+#include <deque>
 #include <fcntl.h>
 #include <mutex>
 #include <random>
 #include <set>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace lokku::platform {
@@ -133,6 +135,58 @@ bool log_line_matches(std::string_view line, const std::string& source, const st
     }
   }
   return true;
+}
+
+LogFollower::LogFollower(fs::path file, std::string source, std::string dyno)
+    : file_(std::move(file)), source_(std::move(source)), dyno_(std::move(dyno)) {}
+
+LogFollower::~LogFollower() {
+  if (fd_ >= 0) {
+    ::close(fd_);
+  }
+}
+
+std::vector<std::string> LogFollower::read_new(std::size_t keep_last) {
+  std::deque<std::string> lines;
+  if (fd_ < 0) {
+    fd_ = ::open(file_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) {
+      return {};
+    }
+  }
+  struct stat st {};
+  if (::fstat(fd_, &st) == 0 && st.st_size < offset_) {
+    offset_ = 0;  // truncated: start over
+    partial_.clear();
+    ::lseek(fd_, 0, SEEK_SET);
+  }
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd_, buf, sizeof buf);
+    if (n <= 0) {
+      break;
+    }
+    offset_ += n;
+    partial_.append(buf, static_cast<std::size_t>(n));
+    // Whole lines out of the buffer as they come, so memory stays bounded by keep_last.
+    std::size_t start = 0;
+    for (;;) {
+      auto nl = partial_.find('\n', start);
+      if (nl == std::string::npos) {
+        break;
+      }
+      std::string_view line(partial_.data() + start, nl - start);
+      if (log_line_matches(line, source_, dyno_)) {
+        lines.emplace_back(line);
+        if (lines.size() > keep_last) {
+          lines.pop_front();
+        }
+      }
+      start = nl + 1;
+    }
+    partial_.erase(0, start);
+  }
+  return {std::make_move_iterator(lines.begin()), std::make_move_iterator(lines.end())};
 }
 
 int one_off_number() {

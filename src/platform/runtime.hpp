@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace lokku::platform {
 
@@ -44,6 +45,25 @@ int open_app_log(const store::Store& store, const std::string& app);
 /// Heroku's log filters (`--source app`, `--dyno web` for a type, `--dyno web.1` exactly) on
 /// one line of the app's log. Empty filters match every line.
 bool log_line_matches(std::string_view line, const std::string& source, const std::string& dyno);
+
+/// Follows an app's log file: each read_new() returns the whole lines added since the last
+/// call that pass Heroku's filters; a file truncated or not there yet is started over.
+class LogFollower {
+ public:
+  LogFollower(fs::path file, std::string source, std::string dyno);
+  ~LogFollower();
+  LogFollower(const LogFollower&) = delete;
+  LogFollower& operator=(const LogFollower&) = delete;
+  /// `keep_last`: only the newest that many (the backlog of `logs -n`, memory bounded).
+  std::vector<std::string> read_new(std::size_t keep_last = static_cast<std::size_t>(-1));
+
+ private:
+  fs::path file_;
+  std::string source_, dyno_;
+  int fd_ = -1;
+  long long offset_ = 0;
+  std::string partial_;
+};
 
 /// A random one-off dyno number, 1000–9999 (ENV-2).
 int one_off_number();
