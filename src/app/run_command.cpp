@@ -145,11 +145,7 @@ int run_run_detached(const CommandOptions& o) {
   }
   if (pid == 0) {
     // RUN-4: no client; the dyno's output goes to the app's log.
-    ::setsid();
-    int null = ::open("/dev/null", O_RDWR);
-    ::dup2(null, 0);
-    ::dup2(null, 1);
-    ::dup2(null, 2);
+    common::detach_session(::open("/dev/null", O_WRONLY | O_CLOEXEC));
     int log_fd = platform::open_app_log(st, one.app);
     int code = 0;
     {

@@ -4,6 +4,7 @@
 #include "api/server.hpp"
 #include "app/cli.hpp"
 #include "app/commands.hpp"
+#include "common/subprocess.hpp"
 #include "platform/platform.hpp"
 #include "platform/platform_file.hpp"
 #include "platform/runtime.hpp"
@@ -81,14 +82,8 @@ int run_up(const CommandOptions& o) {
     throw std::runtime_error("fork failed");
   }
   if (pid == 0) {
-    ::setsid();
-    int null = ::open("/dev/null", O_RDONLY);
-    int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    ::dup2(null, 0);
-    if (log >= 0) {
-      ::dup2(log, 1);
-      ::dup2(log, 2);
-    }
+    common::detach_session(
+        ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
     int code = 1;
     try {
       code = run_foreground(o, st);

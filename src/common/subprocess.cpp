@@ -150,6 +150,19 @@ Subprocess::Subprocess(net::any_io_executor ex, const SpawnOptions& options)
   pidfd_.assign(pidfd);
 }
 
+void detach_session(int out_fd) {
+  ::setsid();
+  int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (null >= 0) {
+    ::dup2(null, 0);
+    ::close(null);
+  }
+  if (out_fd >= 0) {
+    ::dup2(out_fd, 1);
+    ::dup2(out_fd, 2);
+  }
+}
+
 unsigned long raise_open_file_limit() {
   rlimit lim{};
   if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) {

@@ -24,6 +24,11 @@ struct SpawnOptions {
   bool inherit_stdin = false;     ///< Otherwise /dev/null.
 };
 
+/// In a forked child that goes on in the background (`up --detach`, `run:detached`): a
+/// session of its own, so no terminal signal reaches it; stdin from /dev/null; stdout and
+/// stderr to `out_fd` (left as they are when it is -1).
+void detach_session(int out_fd);
+
 /// Raises lokku's soft open-file limit as far as the hard limit allows (the router holds
 /// thousands of connections). Children get the limit lokku started with back, so programs
 /// that use select() keep their usual 1024. Returns the new soft limit.

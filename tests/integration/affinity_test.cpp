@@ -78,9 +78,7 @@ TEST(Affinity, AFF5And6ClientsStickToTheirDyno) {
 
 TEST(Affinity, AFF1OffByDefaultAndSwitchedOnByTheAppFeature) {
   LokkuHome h;
-  auto dir = h.root() / "aff";
-  fs::copy(fs::path(LOKKU_TEST_FIXTURES_DIR) / "apps" / "pyweb", dir, fs::copy_options::recursive);
-  ASSERT_EQ(h.run({"deploy", "-a", "aff"}, dir).exit_code, 0);
+  ASSERT_EQ(h.deploy("aff").exit_code, 0);
   unsigned router = free_port();
   auto up = h.up(router);
   ASSERT_TRUE(up->wait_for("Platform API on"));

@@ -22,9 +22,7 @@ class Api : public ::testing::Test {
  protected:
   void SetUp() override {
     dir = h.root() / "web";
-    fs::copy(fs::path(LOKKU_TEST_FIXTURES_DIR) / "apps" / "pyweb", dir,
-             fs::copy_options::recursive);
-    auto r = h.run({"deploy", "-a", "web"}, dir);
+    auto r = h.deploy("web");
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     router = free_port();
     up = h.up(router);
@@ -396,9 +394,7 @@ TEST(ApiStreams, ACapabilityExpiresUnused) {
 
 TEST(ApiDetach, UpDetachRunsInTheBackgroundAndDownStopsIt) {
   LokkuHome h;
-  auto dir = h.root() / "bg";
-  fs::copy(fs::path(LOKKU_TEST_FIXTURES_DIR) / "apps" / "pyweb", dir, fs::copy_options::recursive);
-  ASSERT_EQ(h.run({"deploy", "-a", "bg"}, dir).exit_code, 0);
+  ASSERT_EQ(h.deploy("bg").exit_code, 0);
   unsigned router = free_port();
   auto started = h.run({"up", "--detach", "-p", std::to_string(router), "--api-port", "0"});
   ASSERT_EQ(started.exit_code, 0) << started.out << started.err;

@@ -15,12 +15,7 @@ namespace fs = std::filesystem;
 
 /// A deployed pyweb app named `name`.
 void deploy(const LokkuHome& h, const std::string& name) {
-  auto dir = h.root() / name;
-  if (!fs::exists(dir)) {
-    fs::copy(fs::path(LOKKU_TEST_FIXTURES_DIR) / "apps" / "pyweb", dir,
-             fs::copy_options::recursive);
-  }
-  auto r = h.run({"deploy", "-a", name}, dir);
+  auto r = h.deploy(name);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
 }
 

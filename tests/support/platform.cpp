@@ -42,6 +42,15 @@ fs::path LokkuHome::app_dir(const std::string& name) const {
   return to;
 }
 
+RunResult LokkuHome::deploy(const std::string& app, const std::string& fixture) const {
+  fs::path dir = root() / app;
+  if (!fs::exists(dir)) {
+    fs::copy(fs::path(LOKKU_TEST_FIXTURES_DIR) / "apps" / fixture, dir,
+             fs::copy_options::recursive);
+  }
+  return run({"deploy", "-a", app}, dir);
+}
+
 std::string LokkuHome::app_yaml(const std::string& app) const {
   std::ifstream in(home() / "apps" / app / "app.yaml");
   std::stringstream ss;

@@ -32,6 +32,9 @@ class LokkuHome {
 
   /// A copy of a fixture app (tests/fixtures/apps/NAME) or an empty app dir.
   std::filesystem::path app_dir(const std::string& name) const;
+  /// Copies the fixture app (tests/fixtures/apps/FIXTURE) to `<root>/<app>` unless that
+  /// directory exists, then `lokku deploy -a APP` there.
+  RunResult deploy(const std::string& app, const std::string& fixture = "pyweb") const;
   std::filesystem::path write(const std::string& relative, const std::string& content) const {
     return dir_.write(relative, content);
   }
