@@ -915,30 +915,55 @@ Response Api::route(const Request& r) {
     if (!command || command->empty()) {
       fail(422, "invalid_params", "command is required.");
     }
-    if (bool_field(o, "attach").value_or(false)) {
-      fail(422, "invalid_params",
-           "Attached one-off dynos are not served by lokku's API yet; use `lokku run` for an "
-           "attached dyno, or attach: false.");
-    }
-    std::map<std::string, std::string> env;
-    if (auto e = o.find("env"); e != o.end() && e->value().is_object()) {
+    platform::OneOffRequest req;
+    req.app = app.name;
+    req.command = *command;
+    req.size = string_field(o, "size").value_or("");
+    req.attach = bool_field(o, "attach").value_or(false);
+    req.tty = !bool_field(o, "force_no_tty").value_or(false);
+    if (auto e = o.find("env"); e != o.end() && !e->value().is_null()) {
+      if (!e->value().is_object()) {
+        fail(422, "invalid_params", "env must be an object.");
+      }
       for (const auto& kv : e->value().as_object()) {
-        if (!kv.value().is_string()) {
-          fail(422, "invalid_params", "env values must be strings.");
+        const auto& v = kv.value();
+        std::string key(kv.key());
+        if (v.is_string()) {
+          req.env[key] = std::string(v.as_string());
+        } else if (v.is_int64() || v.is_uint64()) {
+          // The CLI sends the terminal's COLUMNS and LINES as numbers.
+          req.env[key] = json::serialize(v);
+        } else if (!v.is_null()) {
+          fail(422, "invalid_params", fmt::format("env.{} must be a string.", key));
         }
-        env[std::string(kv.key())] = std::string(kv.value().as_string());
       }
     }
-    auto dyno_name =
-        platform_.run_detached(app.name, *command, string_field(o, "size").value_or(""), env);
-    platform::ObservedDyno d{dyno_name,  "run",
-                             "starting", common::iso8601_now(),
-                             *command,   string_field(o, "size").value_or("standard-1x"),
+    auto dimension = [&](const char* key, unsigned short fallback) -> unsigned short {
+      auto it = req.env.find(key);
+      if (it == req.env.end()) {
+        return fallback;
+      }
+      int v = std::atoi(it->second.c_str());
+      return v > 0 && v < 10000 ? static_cast<unsigned short>(v) : fallback;
+    };
+    req.columns = dimension("COLUMNS", 80);
+    req.rows = dimension("LINES", 24);
+    auto started = platform_.run_one_off(req);
+    platform::ObservedDyno d{started.name,
+                             "run",
+                             "starting",
+                             common::iso8601_now(),
+                             req.command,
+                             req.size.empty() ? "standard-1x" : req.size,
                              0};
     if (const auto* cur = app.current()) {
       d.release = cur->version;
     }
-    return json_response(201, c.dyno_json(app, d));
+    auto j = c.dyno_json(app, d);
+    if (req.attach) {
+      j["attach_url"] = started.attach_url;
+    }
+    return json_response(201, j);
   }
   if (what == "log-sessions" && n == 3 && m == "POST") {
     auto body = parse_body(r);

@@ -66,7 +66,7 @@ Subprocess::Subprocess(net::any_io_executor ex, const SpawnOptions& options)
   auto argv = c_array(options.argv);
   auto envp = c_array(options.env);
   std::optional<Pipe> out, err;
-  if (options.capture_output) {
+  if (options.capture_output && options.stdio_fd < 0) {
     out.emplace();
     err.emplace();
   }
@@ -90,7 +90,11 @@ Subprocess::Subprocess(net::any_io_executor ex, const SpawnOptions& options)
     if (g_nofile_raised) {
       ::setrlimit(RLIMIT_NOFILE, &g_original_nofile);
     }
-    if (!options.inherit_stdin) {
+    if (options.stdio_fd >= 0) {
+      ::dup2(options.stdio_fd, 0);
+      ::dup2(options.stdio_fd, 1);
+      ::dup2(options.stdio_fd, 2);
+    } else if (!options.inherit_stdin) {
       int null = ::open("/dev/null", O_RDONLY);
       if (null >= 0) {
         ::dup2(null, 0);

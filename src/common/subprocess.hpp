@@ -22,6 +22,9 @@ struct SpawnOptions {
   std::string cwd;                ///< Empty: lokku's own.
   bool capture_output = true;     ///< stdout and stderr to pipes; otherwise inherited.
   bool inherit_stdin = false;     ///< Otherwise /dev/null.
+  /// When set, the child's stdin, stdout and stderr (a terminal or a socket of an attached
+  /// dyno); overrides the two above. The caller keeps (and closes) its descriptor.
+  int stdio_fd = -1;
 };
 
 /// In a forked child that goes on in the background (`up --detach`, `run:detached`): a

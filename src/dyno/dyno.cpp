@@ -4,6 +4,8 @@
 #include "common/ports.hpp"
 #include "common/procfs.hpp"
 #include "common/subprocess.hpp"
+#include "common/terminal.hpp"
+#include "dyno/attachment.hpp"
 #include "dyno/dyno_env.hpp"
 #include "dyno/init/kill_tree_signal.hpp"
 #include "dyno/line_splitter.hpp"
@@ -13,6 +15,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <fmt/format.h>
 
 #include <array>
@@ -21,6 +24,7 @@
 #include <optional>
 #include <signal.h>
 #include <stdexcept>
+#include <sys/socket.h>
 #include <unistd.h>
 
 namespace lokku::dyno {
@@ -57,12 +61,15 @@ unsigned PortAllocator::acquire() {
 namespace {
 
 constexpr auto kBootPoll = std::chrono::milliseconds(100);
+/// How long an attached one-off waits for its client before R13.
+constexpr auto kAttachWait = std::chrono::seconds(60);
 
 }  // namespace
 
 /// One start of the dyno: its init process, its pipes, and what its monitors learnt.
 struct Dyno::Life {
-  explicit Life(net::any_io_executor ex) : monitor_timer(ex), drained(ex) {}
+  explicit Life(net::any_io_executor ex)
+      : monitor_timer(ex), drained(ex), terminal(ex), hangup_timer(ex) {}
   std::unique_ptr<common::Subprocess> proc;
   unsigned port = 0;
   Clock::time_point launched;
@@ -73,6 +80,12 @@ struct Dyno::Life {
   net::steady_timer monitor_timer;
   /// Armed after exit while output is still draining; the last pump cancels it.
   net::steady_timer drained;
+  /// An attached dyno's end of its command's terminal.
+  net::posix::stream_descriptor terminal;
+  bool client_gone = false;  ///< the attached client left before the command ended
+  bool finished = false;     ///< the output is over and the client was told
+  /// Armed when the client left: firing means the command ignored SIGHUP (R16).
+  net::steady_timer hangup_timer;
 };
 
 Dyno::Dyno(net::any_io_executor ex, common::LogSink& sink, const DynoSettings& settings,
@@ -209,6 +222,34 @@ net::awaitable<int> Dyno::run_life() {
   state_ = DynoState::starting;
 
   common::SpawnOptions opts;
+  common::TerminalPair term;
+  if (const auto& client = spec_.attachment) {
+    // RUN-2: up, then the command waits for its client.
+    set_state(DynoState::up);
+    up_since_ = Clock::now();
+    log("Awaiting client");
+    if (stopping_ || !co_await client->wait_for_client(settings_.scale(kAttachWait))) {
+      if (!stopping_) {
+        log("Error R13 (Attach error) -> Failed to attach to process");
+      }
+      ports_.release(life->port);
+      co_return 128;
+    }
+    std::string failure;
+    try {
+      term = common::open_terminal(client->tty, client->columns, client->rows);
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
+    if (!failure.empty()) {
+      log(fmt::format("Error R99 (Platform error) -> {}", failure));
+      ports_.release(life->port);
+      co_await client->finish();
+      co_return 127;
+    }
+    life->terminal.assign(term.parent);
+    opts.stdio_fd = term.child;
+  }
   opts.argv = {
       settings_.init_path,         std::to_string(::getpid()), "--", settings_.bash_path, "-c",
       launch_script(spec_.command)};
@@ -216,19 +257,36 @@ net::awaitable<int> Dyno::run_life() {
   opts.cwd = dir;
   life->launched = Clock::now();
   int status = 127;
+  std::string failure;
   try {
     life->proc = std::make_unique<common::Subprocess>(ex_, opts);
   } catch (const std::exception& e) {
-    sink_.line("heroku", spec_.name, fmt::format("Error R99 (Platform error) -> {}", e.what()),
+    failure = e.what();
+  }
+  if (!failure.empty()) {
+    if (term.child >= 0) {
+      ::close(term.child);
+    }
+    sink_.line("heroku", spec_.name, fmt::format("Error R99 (Platform error) -> {}", failure),
                spec_.colour);
     ports_.release(life->port);
     log(fmt::format("Process exited with status {}", status));
+    if (spec_.attachment) {
+      co_await spec_.attachment->finish();
+    }
     co_return status;
   }
   life_ = life;
-  life->open_pumps = 2;
-  net::co_spawn(ex_, pump(life, false), net::detached);
-  net::co_spawn(ex_, pump(life, true), net::detached);
+  if (spec_.attachment) {
+    ::close(term.child);  // the command holds it now: its end is the output's end
+    life->open_pumps = 1;
+    net::co_spawn(ex_, relay_input(life), net::detached);
+    net::co_spawn(ex_, relay_output(life), net::detached);
+  } else {
+    life->open_pumps = 2;
+    net::co_spawn(ex_, pump(life, false), net::detached);
+    net::co_spawn(ex_, pump(life, true), net::detached);
+  }
   if (spec_.type != "web") {
     set_state(DynoState::up);  // STATE-3: non-web dynos are up at once
     up_since_ = Clock::now();
@@ -238,6 +296,7 @@ net::awaitable<int> Dyno::run_life() {
   status = co_await life->proc->wait();
   life->exited = true;
   life->monitor_timer.cancel();
+  life->hangup_timer.cancel();
   grace_timer_.cancel();
   if (life->open_pumps > 0) {
     // Every process of the dyno is gone, so the pipes reach EOF: let the last lines out
@@ -248,6 +307,7 @@ net::awaitable<int> Dyno::run_life() {
     if (life->open_pumps > 0) {
       life->proc->stdout_pipe().close(ec);
       life->proc->stderr_pipe().close(ec);
+      life->terminal.close(ec);
     }
   }
   log(fmt::format("Process exited with status {}", status));
@@ -280,6 +340,85 @@ net::awaitable<void> Dyno::pump(std::shared_ptr<Life> life, bool err) {
   if (--life->open_pumps == 0) {
     life->drained.cancel();
   }
+}
+
+net::awaitable<void> Dyno::relay_output(std::shared_ptr<Life> life) {
+  auto self = shared_from_this();
+  auto& client = *spec_.attachment;
+  std::array<char, 16 * 1024> buf;
+  for (;;) {
+    boost::system::error_code ec;
+    std::size_t n = co_await life->terminal.async_read_some(
+        net::buffer(buf), net::redirect_error(net::use_awaitable, ec));
+    if (n > 0 && !life->client_gone) {
+      boost::system::error_code wec;
+      co_await client.write(net::buffer(buf.data(), n), wec);
+      if (wec) {
+        client_left(life);
+      }
+    }
+    if (ec) {
+      break;  // EOF, or EIO from a pseudo-terminal nobody holds any more
+    }
+  }
+  life->finished = true;
+  if (!life->client_gone) {
+    co_await client.finish();
+  }
+  if (--life->open_pumps == 0) {
+    life->drained.cancel();
+  }
+}
+
+net::awaitable<void> Dyno::relay_input(std::shared_ptr<Life> life) {
+  auto self = shared_from_this();
+  auto& client = *spec_.attachment;
+  std::array<char, 4096> buf;
+  for (;;) {
+    boost::system::error_code ec;
+    std::size_t n = co_await client.read(net::buffer(buf), ec);
+    if (ec) {
+      break;
+    }
+    std::string_view data(buf.data(), n);
+    // Without a terminal, the CLI ends piped input with a lone EOT (Ctrl-D).
+    bool eot = !client.tty && !data.empty() && data.back() == '\x04';
+    if (eot) {
+      data.remove_suffix(1);
+    }
+    if (!data.empty() && life->terminal.is_open()) {
+      co_await net::async_write(life->terminal, net::buffer(data.data(), data.size()),
+                                net::redirect_error(net::use_awaitable, ec));
+      // A command that has ended takes no input: what the client still sends is dropped,
+      // but read on until it ends (see Attachment::finish).
+    }
+    if (eot && life->terminal.is_open()) {
+      ::shutdown(life->terminal.native_handle(), SHUT_WR);
+    }
+  }
+  if (!life->finished) {
+    client_left(life);
+  }
+}
+
+void Dyno::client_left(const std::shared_ptr<Life>& life) {
+  if (life->client_gone || life->exited) {
+    return;
+  }
+  // RUN-3: the client disconnected: the command gets SIGHUP, as from a closed terminal.
+  life->client_gone = true;
+  life->proc->signal(SIGHUP);
+  life->hangup_timer.expires_after(settings_.scale(settings_.stop_grace));
+  life->hangup_timer.async_wait([self = shared_from_this(), life](boost::system::error_code ec) {
+    if (ec || life->exited) {
+      return;
+    }
+    self->log(
+        "Error R16 (Detached) -> An attached process is not responding to SIGHUP after its "
+        "external connection was closed.");
+    self->log("Stopping process with SIGKILL");
+    life->proc->signal(kill_tree_signal());
+  });
 }
 
 net::awaitable<void> Dyno::monitor(std::shared_ptr<Life> life) {
@@ -380,6 +519,9 @@ void Dyno::stop(std::function<void()> done) {
   }
   stopping_ = true;
   on_down_ = std::move(done);
+  if (spec_.attachment && !life_) {
+    spec_.attachment->cancel();  // still awaiting its client
+  }
   if (!life_ || life_->exited) {
     restart_timer_.cancel();  // waiting out a cool-off: nothing runs, down at once
     if (!life_) {
@@ -426,6 +568,9 @@ void Dyno::stop_for_restart(std::function<void()> done, std::string_view note) {
 void Dyno::kill() {
   stopping_ = true;
   restart_timer_.cancel();
+  if (spec_.attachment && !life_) {
+    spec_.attachment->cancel();
+  }
   if (life_ && !life_->exited) {
     needed_sigkill_ = true;
     life_->proc->signal(kill_tree_signal());

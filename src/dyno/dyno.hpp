@@ -25,6 +25,8 @@ class Subprocess;
 
 namespace lokku::dyno {
 
+class Attachment;
+
 /// What every dyno of one manager shares. Durations are Heroku's nominal ones; `scale`
 /// divides them (CONVENTIONS.md, Time).
 struct DynoSettings {
@@ -56,6 +58,9 @@ struct DynoSpec {
   release::DynoSize size;
   std::size_t colour = 0;
   bool one_off = false;  ///< run once (release phase, run:detached): never restarted (RUN-3)
+  /// An attached one-off (RUN-1): waits for its client, then runs on a terminal relayed to
+  /// it; only its start and end reach the log.
+  std::shared_ptr<Attachment> attachment;
 };
 
 enum class DynoState { starting, up, crashed, down, complete };
@@ -114,6 +119,9 @@ class Dyno : public std::enable_shared_from_this<Dyno> {
   net::awaitable<void> lives();
   net::awaitable<int> run_life();
   net::awaitable<void> pump(std::shared_ptr<Life> life, bool err);
+  net::awaitable<void> relay_output(std::shared_ptr<Life> life);
+  net::awaitable<void> relay_input(std::shared_ptr<Life> life);
+  void client_left(const std::shared_ptr<Life>& life);
   net::awaitable<void> monitor(std::shared_ptr<Life> life);
   net::awaitable<bool> sample_memory(std::shared_ptr<Life> life);
   void log(std::string_view message);

@@ -17,7 +17,13 @@ Manager::Manager(net::any_io_executor ex, common::LogSink& sink, DynoSettings se
 
 std::shared_ptr<Dyno> Manager::make_dyno(const release::FormationItem& item, int n) {
   auto colour = colours_.emplace(item.type, colours_.size()).first->second;
-  DynoSpec spec{item.type + "." + std::to_string(n), item.type, item.command, item.size, colour};
+  DynoSpec spec{item.type + "." + std::to_string(n),
+                item.type,
+                item.command,
+                item.size,
+                colour,
+                false,
+                nullptr};
   auto dyno = std::make_shared<Dyno>(ex_, sink_, settings_, ports_, std::move(spec));
   dyno->set_on_change([this] {
     request_publish();

@@ -7,6 +7,7 @@
 #include "common/web_dyno_feed.hpp"
 #include "dyno/manager.hpp"
 #include "platform/platform_file.hpp"
+#include "platform/rendezvous.hpp"
 #include "platform/runtime.hpp"
 #include "release/dyno_size.hpp"
 #include "release/error.hpp"
@@ -21,6 +22,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <future>
 #include <iostream>
 #include <list>
 #include <map>
@@ -115,9 +117,9 @@ class Platform : public PlatformControl {
   }
   unsigned router_port() const override { return router_port_; }
 
-  std::string run_detached(const std::string& app, const std::string& command,
-                           const std::string& size,
-                           const std::map<std::string, std::string>& env) override {
+  OneOffStarted run_one_off(const OneOffRequest& req) override {
+    const std::string& app = req.app;
+    const std::string& size = req.size;
     auto record = store_.load(app);
     const auto* cur = record.current();
     if (!cur) {
@@ -130,25 +132,46 @@ class Platform : public PlatformControl {
     }
     std::string name = fmt::format("run.{}", one_off_number());
     // RUN-1: a first word that names a process type runs its command.
-    std::string cmd = command;
+    std::string cmd = req.command;
     auto first = cmd.substr(0, cmd.find(' '));
     if (auto it = cur->process_types.find(first); it != cur->process_types.end()) {
       cmd = it->second + cmd.substr(first.size());
     }
     auto one = std::make_shared<std::unique_ptr<OneOff>>(std::make_unique<OneOff>());
     (*one)->settings = release_settings(store_, record, *cur, Runtime{o_.init_path, o_.scale});
-    for (const auto& [k, v] : env) {
+    for (const auto& [k, v] : req.env) {
       (*one)->settings.config[k] = v;
     }
     (*one)->version = cur->version;
-    net::post(ioc_, [this, app, name, cmd, spec_size = *size_spec, one] {
+    OneOffStarted started{name, {}};
+    std::shared_ptr<dyno::Attachment> attachment;
+    if (req.attach) {
+      // The rendezvous lives on the platform's thread; its URL is needed now.
+      auto expected = std::make_shared<std::promise<Rendezvous::Expected>>();
+      auto future = expected->get_future();
+      net::post(ioc_, [this, expected, tty = req.tty, cols = req.columns, rows = req.rows] {
+        if (rendezvous_ && !stopping_) {
+          expected->set_value(rendezvous_->expect(tty, cols, rows));
+        } else {
+          expected->set_exception(std::make_exception_ptr(
+              release::InputError("the platform is stopping; no attached dyno can start")));
+        }
+      });
+      if (future.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+        throw release::InputError("the platform is stopping; no attached dyno can start");
+      }
+      auto e = future.get();
+      attachment = std::move(e.attachment);
+      started.attach_url = std::move(e.url);
+    }
+    net::post(ioc_, [this, app, name, cmd, spec_size = *size_spec, one, attachment] {
       auto it = apps_.find(app);
       if (it == apps_.end()) {
         return;
       }
       auto& rt = *it->second;
       auto& o = **one;
-      dyno::DynoSpec spec{name, "run", cmd, spec_size, 0, true};
+      dyno::DynoSpec spec{name, "run", cmd, spec_size, 0, true, attachment};
       o.dyno =
           std::make_shared<dyno::Dyno>(ioc_.get_executor(), *rt.sink, o.settings, o.ports, spec);
       rt.sink->line(
@@ -169,7 +192,7 @@ class Platform : public PlatformControl {
       rt.one_offs.push_back(std::move(*one));
       raw->start();
     });
-    return name;
+    return started;
   }
   void changed() override {
     net::post(ioc_, [this] {
@@ -212,6 +235,7 @@ class Platform : public PlatformControl {
   std::mutex snapshot_mu_;
   std::map<std::string, std::vector<ObservedDyno>> snapshot_;
   std::shared_ptr<void> service_;
+  std::unique_ptr<Rendezvous> rendezvous_;
   int signals_seen_ = 0;
 };
 
@@ -463,6 +487,9 @@ void Platform::shutdown() {
   if (router_) {
     router_->stop();
   }
+  if (rendezvous_) {
+    rendezvous_->stop();
+  }
   for (auto& [name, rt] : apps_) {
     if (rt->manager) {
       retire(std::move(rt->manager), rt->sink);
@@ -500,6 +527,11 @@ int Platform::run() {
   router_port_ = router_->port();
   unsigned api_port = o_.api_port;
   if (o_.service) {
+    try {
+      rendezvous_ = std::make_unique<Rendezvous>(ioc_.get_executor(), store_.home());
+    } catch (const std::exception& e) {
+      out_.line("heroku", "platform", fmt::format("attached one-off dynos are off: {}", e.what()));
+    }
     service_ = o_.service(*this, api_port);
   }
   PlatformInfo info;

@@ -17,6 +17,23 @@
 
 namespace lokku::platform {
 
+/// `POST /apps/{app}/dynos`: a one-off dyno, detached (RUN-4) or attached (RUN-1).
+struct OneOffRequest {
+  std::string app;
+  std::string command;  ///< a first word naming a process type runs that type's command
+  std::string size;     ///< empty: the default
+  std::map<std::string, std::string> env;
+  bool attach = false;
+  bool tty = true;  ///< attached: a pseudo-terminal unless `force_no_tty`
+  unsigned short columns = 80;
+  unsigned short rows = 24;
+};
+
+struct OneOffStarted {
+  std::string name;        ///< run.NNNN
+  std::string attach_url;  ///< attached: `rendezvous://127.0.0.1:PORT/SECRET`
+};
+
 /// What the running platform offers the Platform API. Thread-safe: the API serves on its
 /// own threads.
 class PlatformControl {
@@ -31,11 +48,9 @@ class PlatformControl {
   virtual unsigned router_port() const = 0;
   /// The store changed (the API wrote it): reconcile now rather than at the next poll.
   virtual void changed() = 0;
-  /// Starts a detached one-off dyno (RUN-4) from the app's current release; returns its
-  /// name (`run.NNNN`). Throws InputError when the app has no release.
-  virtual std::string run_detached(const std::string& app, const std::string& command,
-                                   const std::string& size,
-                                   const std::map<std::string, std::string>& env) = 0;
+  /// Starts a one-off dyno (RUN-1..4) from the app's current release. Throws InputError
+  /// when the app has no release or the size is unknown.
+  virtual OneOffStarted run_one_off(const OneOffRequest& request) = 0;
 };
 
 /// Starts a service beside the router (the Platform API) once the router is up; what it

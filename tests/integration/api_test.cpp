@@ -7,6 +7,7 @@
 #include <atomic>
 #include <csignal>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <regex>
 #include <sstream>
@@ -316,14 +317,22 @@ TEST_F(Api, RUN4DetachedOneOffDynosThroughTheApi) {
   std::string name = m[1];
   EXPECT_TRUE(up->wait_for(R"(app\[)" + std::string(name).replace(3, 1, "\\.") +
                            R"(\]: one-off says hi$)"));
-  auto list = call("GET", "/apps/web/dynos");
-  EXPECT_NE(list->body.find("\"name\":\"" + name + "\""), std::string::npos) << list->body;
+  // The platform's observed state follows within moments (it is written 50 ms after a change).
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return call("GET", "/apps/web/dynos")->body.find("\"name\":\"" + name + "\"") !=
+               std::string::npos;
+      },
+      5s, "the one-off in the dyno list"));
   EXPECT_TRUE(up->wait_for(R"(heroku\[run\.\d{4}\]: State changed from up to complete$)"));
   EXPECT_TRUE(wait_until(
       [&] { return call("GET", "/apps/web/dynos")->body.find(name) == std::string::npos; }, 10s,
       "the finished one-off to leave the list"));
-  auto attached = call("POST", "/apps/web/dynos", R"({"command":"bash","attach":true})");
-  EXPECT_EQ(attached->status, 422);
+  EXPECT_NE(made->body.find(R"("attach_url":null)"), std::string::npos) << made->body;
+  auto bad_env = call("POST", "/apps/web/dynos", R"({"command":"bash","env":{"A":[1]}})");
+  EXPECT_EQ(bad_env->status, 422);
+  auto bad_tty = call("POST", "/apps/web/dynos", R"({"command":"bash","force_no_tty":"yes"})");
+  EXPECT_EQ(bad_tty->status, 422);
 }
 
 TEST_F(Api, HOST1CustomDomainsRouteToTheirApp) {
@@ -426,23 +435,28 @@ TEST(ApiDetach, UpDetachRunsInTheBackgroundAndDownStopsIt) {
   EXPECT_NE(again.err.find("No lokku platform is running"), std::string::npos);
 }
 
-/// The official Heroku CLI (npm `heroku`, installed by scripts/install-deps).
+/// The official Heroku CLI (npm `heroku`, installed by scripts/install-deps), trusting the
+/// rendezvous certificate of the lokku home for `heroku run`.
 struct Cli {
   unsigned port;
   std::string token;
+  fs::path home;
   struct Result {
     int code;
     std::string out;
   };
-  Result run(const std::string& args) const {
-    std::string cmd = "HEROKU_HOST=http://127.0.0.1:" + std::to_string(port) +
-                      " HEROKU_API_KEY=" + token +
-                      " HEROKU_PARTICLEBOARD_URL=http://127.0.0.1:" + std::to_string(port) +
-                      " DISABLE_TELEMETRY=true HEROKU_SKIP_NEW_VERSION_CHECK=true"
-                      " HOME=" +
-                      fs::temp_directory_path().string() + " timeout 120 " + LOKKU_HEROKU_CLI +
-                      " " + args + " 2>&1";
-    FILE* p = ::popen(cmd.c_str(), "r");
+  std::string command(const std::string& args, const std::string& input = "/dev/null") const {
+    return "HEROKU_HOST=http://127.0.0.1:" + std::to_string(port) + " HEROKU_API_KEY=" + token +
+           " HEROKU_PARTICLEBOARD_URL=http://127.0.0.1:" + std::to_string(port) +
+           " NODE_EXTRA_CA_CERTS=" + (home / "tls/rendezvous.crt").string() +
+           " DISABLE_TELEMETRY=true HEROKU_SKIP_NEW_VERSION_CHECK=true"
+           " HOME=" +
+           fs::temp_directory_path().string() + " timeout 120 " + LOKKU_HEROKU_CLI + " " + args +
+           " <" + input + " 2>&1";
+  }
+  /// `input`: a file for the CLI's stdin.
+  Result run(const std::string& args, const std::string& input = "/dev/null") const {
+    FILE* p = ::popen(command(args, input).c_str(), "r");
     Result r{-1, ""};
     char buf[4096];
     while (std::fgets(buf, sizeof buf, p)) {
@@ -455,10 +469,30 @@ struct Cli {
     r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
     return r;
   }
+  /// Runs the CLI in the background, does `meanwhile`, reads its output until a line shows
+  /// `marker`, then kills it (`pkill -f kill_pattern`: a pattern of the CLI's node process
+  /// only). Whether the marker was seen. The CLI prints the command in its status line, so
+  /// a marker the command echoes is spelt there with quotes inside (`echo re""ady`).
+  bool run_until(const std::string& args, const std::string& marker,
+                 const std::string& kill_pattern,
+                 const std::function<void()>& meanwhile = {}) const {
+    FILE* p = ::popen(command(args).c_str(), "r");
+    if (meanwhile) {
+      meanwhile();
+    }
+    char buf[4096];
+    bool seen = false;
+    while (!seen && std::fgets(buf, sizeof buf, p)) {
+      seen = std::string(buf).find(marker) != std::string::npos;
+    }
+    std::system(("pkill -f '" + kill_pattern + "' >/dev/null 2>&1").c_str());
+    ::pclose(p);
+    return seen;
+  }
 };
 
 TEST_F(Api, TheOfficialHerokuCliDrivesLokku) {
-  Cli cli{port, token};
+  Cli cli{port, token, h.home()};
   auto apps = cli.run("apps");
   EXPECT_EQ(apps.code, 0) << apps.out;
   EXPECT_TRUE(std::regex_search(apps.out, std::regex(R"(=== \S+@lokku\.local Apps)"))) << apps.out;
@@ -562,23 +596,154 @@ TEST_F(Api, TheOfficialHerokuCliDrivesLokku) {
   EXPECT_EQ(logs.out.find("heroku[router]"), std::string::npos) << logs.out;
 
   // logs --tail keeps streaming: a request made now shows up.
-  FILE* tail =
-      ::popen(("HEROKU_HOST=http://127.0.0.1:" + std::to_string(port) + " HEROKU_API_KEY=" + token +
-               " HEROKU_PARTICLEBOARD_URL=http://127.0.0.1:" + std::to_string(port) +
-               " DISABLE_TELEMETRY=true timeout 30 " + LOKKU_HEROKU_CLI +
-               " logs --tail -a web --source heroku 2>&1")
-                  .c_str(),
-              "r");
-  std::this_thread::sleep_for(4s);
-  get_by_host(router, "web.localhost", "/tail-marker");
-  char buf[4096];
-  bool seen = false;
-  while (!seen && std::fgets(buf, sizeof buf, tail)) {
-    seen = std::string(buf).find("path=\"/tail-marker\"") != std::string::npos;
+  EXPECT_TRUE(cli.run_until("logs --tail -a web --source heroku", "path=\"/tail-marker\"",
+                            "logs --tail -a web", [&] {
+                              std::this_thread::sleep_for(4s);
+                              get_by_host(router, "web.localhost", "/tail-marker");
+                            }));
+}
+
+/// The CLI's output with the "Running ... on web... up" status lines removed.
+std::string command_output(const std::string& out) {
+  std::string kept;
+  std::istringstream in(out);
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("Running ") == std::string::npos) {
+      kept += line + "\n";
+    }
   }
-  EXPECT_TRUE(seen);
-  std::system("pkill -f 'logs --tail -a web' >/dev/null 2>&1");
-  ::pclose(tail);
+  return kept;
+}
+
+TEST_F(Api, HerokuRunAttachesTheCommandToTheCliThroughTheRendezvous) {
+  Cli cli{port, token, h.home()};
+  // RUN-1: a terminal (Heroku's default), the dyno's name and config, and with -x the
+  // command's exit code passed through.
+  auto run = cli.run(
+      R"(run -x -a web -e GREETING=from-env -- 'echo "dyno=$DYNO greeting=$GREETING"; tty; bash -c "exit 3"')");
+  EXPECT_EQ(run.code, 3) << run.out;
+  EXPECT_TRUE(std::regex_search(
+      run.out, std::regex(R"(^dyno=run\.\d{4} greeting=from-env$)", std::regex::multiline)))
+      << run.out;
+  EXPECT_TRUE(std::regex_search(run.out, std::regex(R"(^/dev/pts/\d+$)", std::regex::multiline)))
+      << run.out;
+  EXPECT_TRUE(std::regex_search(run.out, std::regex(R"(up, run\.\d{4})"))) << run.out;
+  // RUN-2: the log has its start and end, never its output.
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(run.out, m, std::regex(R"(dyno=(run\.\d{4}))")));
+  const std::string dyno = m[1].str();
+  const std::string src = R"(heroku\[)" + dyno.substr(0, 3) + R"(\.)" + dyno.substr(4) + R"(\]: )";
+  EXPECT_TRUE(up->wait_for(R"(app\[api\]: Starting process with command `echo "dyno=)"));
+  EXPECT_TRUE(up->wait_for(src + "State changed from starting to up$"));
+  EXPECT_TRUE(up->wait_for(src + "Awaiting client$"));
+  EXPECT_TRUE(up->wait_for(src + "Process exited with status 0$"));  // the CLI's status echo
+  EXPECT_TRUE(up->wait_for(src + "State changed from up to complete$"));
+  EXPECT_EQ(up->count(R"(app\[run\.)"), 0u);
+
+  // --no-tty: plain bytes; the CLI's piped stdin reaches the command, and its end is EOF.
+  auto input = h.root() / "input.txt";
+  std::ofstream(input) << "typed line\n";
+  auto cat = cli.run("run --no-tty -a web -- 'cat; echo done'", input.string());
+  EXPECT_EQ(cat.code, 0) << cat.out;
+  EXPECT_EQ(command_output(cat.out), "typed line\ndone\n") << cat.out;
+
+  // RUN-3: a client that goes away hangs the command up (SIGHUP: 129).
+  // The CLI's node process only (not the dyno, whose command line has the same words).
+  EXPECT_TRUE(cli.run_until(
+      "run -a web -- 'echo sta\"\"rted; sleep 101'", "started", "run -a web -- echo sta", [&] {
+        std::this_thread::sleep_for(1s);
+        auto ps = cli.run("ps -a web");
+        EXPECT_TRUE(
+            std::regex_search(ps.out, std::regex(R"(run\.\d{4} \(Standard-1X\): up .*sleep 101)")))
+            << ps.out;
+      }));
+  EXPECT_TRUE(up->wait_for(R"(heroku\[run\.\d{4}\]: Process exited with status 129$)"));
+}
+
+/// The rendezvous protocol itself, with Python's TLS client verifying lokku's certificate.
+std::string rendezvous_client(const fs::path& cert, const std::string& url,
+                              const std::string& secret_override = "") {
+  std::string script = R"PY(
+import socket, ssl, sys, urllib.parse
+u = urllib.parse.urlparse(sys.argv[2])
+secret = sys.argv[3] or u.path[1:]
+ctx = ssl.create_default_context(cafile=sys.argv[1])
+with socket.create_connection((u.hostname, u.port), timeout=20) as raw:
+    with ctx.wrap_socket(raw, server_hostname=u.hostname) as s:
+        s.sendall(secret.encode() + b"\r\n")
+        out = b""
+        try:
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                out += chunk
+        except (ssl.SSLError, ConnectionError) as e:
+            out += ("<%s>" % type(e).__name__).encode()
+        sys.stdout.write(out.decode(errors="replace"))
+)PY";
+  auto path = cert.parent_path() / "client.py";
+  std::ofstream(path) << script;
+  std::string cmd = "python3 " + path.string() + " " + cert.string() + " '" + url + "' '" +
+                    secret_override + "' 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) {
+    out.append(buf, n);
+  }
+  ::pclose(p);
+  return out;
+}
+
+TEST(AttachedRun, RendezvousSecretsAttachTimeoutR13AndIgnoredHangupR16) {
+  LokkuHome h;
+  ASSERT_EQ(h.deploy("web").exit_code, 0);
+  // 60 s to attach and 30 s of SIGHUP grace become 2 s and 1 s.
+  auto up = h.up(free_port(), {"--time-scale", "30"});
+  ASSERT_TRUE(up->wait_for("Platform API on http://127.0.0.1:"));
+  auto port = h.api_port();
+  auto token = h.token();
+  auto cert = h.home() / "tls/rendezvous.crt";
+  struct stat st {};
+  ASSERT_EQ(::stat((h.home() / "tls/rendezvous.key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+
+  auto create = [&](const std::string& command) {
+    auto r = api_request(port, "POST", "/apps/web/dynos", token,
+                         R"({"command":")" + command + R"(","attach":true,"force_no_tty":true})");
+    EXPECT_TRUE(r && r->status == 201) << (r ? r->body : "no answer");
+    std::smatch m;
+    std::string body = r ? r->body : "";
+    EXPECT_TRUE(std::regex_search(
+        body, m, std::regex(R"re("attach_url":"(rendezvous://127\.0\.0\.1:\d+/[0-9a-f]{64})")re")))
+        << body;
+    return m.size() > 1 ? m[1].str() : std::string();
+  };
+  auto url = create("echo from the dyno");
+  ASSERT_FALSE(url.empty());
+  // A wrong secret gets nothing and leaves the dyno waiting; the right one gets the
+  // greeting chunk, then the command's output, then the end.
+  EXPECT_EQ(rendezvous_client(cert, url, std::string(64, 'f')), "");
+  EXPECT_EQ(rendezvous_client(cert, url), "rendezvous\r\nfrom the dyno\n");
+  EXPECT_TRUE(up->wait_for(R"(heroku\[run\.\d{4}\]: Process exited with status 0$)"));
+  EXPECT_EQ(rendezvous_client(cert, url), "");  // one use
+
+  // RUN-5 R13: nobody attached in time.
+  create("echo never");
+  EXPECT_TRUE(up->wait_for(
+      R"(heroku\[run\.\d{4}\]: Error R13 \(Attach error\) -> Failed to attach to process$)"));
+  EXPECT_TRUE(up->wait_for_count(R"(heroku\[run\.\d{4}\]: State changed from up to complete$)", 2));
+  EXPECT_EQ(up->count("echo never"), 2u);  // the api and Starting lines only: it never ran
+  EXPECT_EQ(up->count(R"(app\[run\.)"), 0u);
+
+  // RUN-5 R16: a command that ignores SIGHUP after its client left is killed.
+  Cli cli{port, token, h.home()};
+  EXPECT_TRUE(cli.run_until("run -a web -- 'trap \"\" HUP; echo re\"\"ady; sleep 102'", "ready",
+                            "run -a web -- trap"));
+  EXPECT_TRUE(up->wait_for(
+      R"(heroku\[run\.\d{4}\]: Error R16 \(Detached\) -> An attached process is not responding to SIGHUP after its external connection was closed\.$)"));
+  EXPECT_TRUE(up->wait_for(R"(heroku\[run\.\d{4}\]: Process exited with status 137$)"));
 }
 
 }  // namespace

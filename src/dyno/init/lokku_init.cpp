@@ -24,6 +24,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -255,6 +256,12 @@ int main(int argc, char** argv) {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (isatty(0)) {
+      // An attached one-off dyno (RUN-1): the terminal is the command's own, in a session
+      // of its own, so its Ctrl-C and hangup reach the command's process group only.
+      setsid();
+      ioctl(0, TIOCSCTTY, 0);
+    }
     execv(argv[3], argv + 3);
     int err = errno;
     write_err("lokku-init: cannot run ", argv[3], ": ");
