@@ -212,6 +212,37 @@ Action parse(int argc, char** argv, int& exit_code) {
   logs->add_option("-s,--source", o.source, "Only lines of this source (app, heroku)");
   logs->add_option("-d,--dyno", o.dyno, "Only lines of this dyno (web.1) or type (web)");
 
+  auto* acreate = add_command(app, action, o, "addons:create",
+                              "Provision an add-on as a real local server: heroku-postgresql or "
+                              "heroku-redis (sets DATABASE_URL / REDIS_URL in a new release)",
+                              run_addons_create);
+  acreate->add_option("service", o.args, "SERVICE[:PLAN]")->required();
+  acreate->add_option("--as", o.as, "Attachment name (NAME sets NAME_URL)");
+  acreate->add_option("--time-scale", o.time_scale, "Divide the release phase's limit by N");
+  add_command(app, action, o, "addons", "List the app's add-ons", run_addons);
+  add_command(app, action, o, "addons:info", "Show an add-on", run_addons_info)
+      ->add_option("addon", o.args, "Add-on name or attachment (DATABASE)")
+      ->required();
+  auto* adestroy = add_command(app, action, o, "addons:destroy",
+                               "Remove an add-on, its server and all its data", run_addons_destroy);
+  adestroy->add_option("addon", o.args, "Add-on name or attachment (DATABASE)")->required();
+  adestroy->add_option("--confirm", o.confirm, "The app's name, to confirm without a prompt");
+  auto* psql = add_command(app, action, o, "pg:psql",
+                           "Open psql on a heroku-postgresql add-on (default: the first)",
+                           run_pg_psql);
+  psql->add_option("addon", o.args, "Add-on name or attachment (DATABASE)");
+  psql->add_option("-c,--command", o.sql, "SQL to run instead of an interactive session");
+  add_command(app, action, o, "pg:info", "Show the app's heroku-postgresql databases",
+              run_pg_info)
+      ->add_option("addon", o.args, "Add-on name or attachment");
+  auto* rcli = add_command(app, action, o, "redis:cli",
+                           "Open redis-cli on a heroku-redis add-on (arguments: a command to run)",
+                           run_redis_cli);
+  rcli->add_option("args", o.args, "[ADDON] [COMMAND ARGS...] (put -- before a command)");
+  rcli->prefix_command(false);
+  add_command(app, action, o, "redis:info", "Show a heroku-redis add-on", run_redis_info)
+      ->add_option("addon", o.args, "Add-on name or attachment");
+
   auto* up = add_command(app, action, o, "up",
                          "Run the platform in the foreground: the router and every app's "
                          "dynos, kept matching the store",

@@ -29,6 +29,8 @@ struct CommandOptions {
   std::optional<std::string> size;   ///< run --size
   std::optional<unsigned> api_port;  ///< up --api-port (default 5001; 0: any free port)
   bool detach = false;               ///< up --detach
+  std::string as;                    ///< addons:create --as
+  std::optional<std::string> sql;    ///< pg:psql -c
 };
 
 int run_apps(const CommandOptions& o);
@@ -53,6 +55,14 @@ int run_logs(const CommandOptions& o);
 int run_slug_pack(const CommandOptions& o);
 int run_cache_purge(const CommandOptions& o);
 int run_up(const CommandOptions& o);
+int run_addons(const CommandOptions& o);
+int run_addons_create(const CommandOptions& o);
+int run_addons_info(const CommandOptions& o);
+int run_addons_destroy(const CommandOptions& o);
+int run_pg_psql(const CommandOptions& o);
+int run_pg_info(const CommandOptions& o);
+int run_redis_cli(const CommandOptions& o);
+int run_redis_info(const CommandOptions& o);
 int run_down(const CommandOptions& o);
 
 }  // namespace lokku::app

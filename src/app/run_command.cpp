@@ -1,6 +1,7 @@
 // One-off dynos (dynos.md RUN-1..5): `lokku run` attached to the terminal, `run:detached`
 // in the background, both from the current release with its config, with or without `up`.
 
+#include "addons/addons.hpp"
 #include "app/commands.hpp"
 #include "common/asio.hpp"
 #include "common/ids.hpp"
@@ -9,6 +10,7 @@
 #include "common/subprocess.hpp"
 #include "dyno/dyno.hpp"
 #include "dyno/dyno_env.hpp"
+#include "platform/platform_file.hpp"
 #include "platform/runtime.hpp"
 #include "release/dyno_size.hpp"
 #include "release/error.hpp"
@@ -24,6 +26,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <unistd.h>
 
 namespace lokku::app {
@@ -96,6 +99,9 @@ int run_run(const CommandOptions& o) {
   log.line("heroku", dyno,
            fmt::format("Starting process with command `{}`",
                        dyno::expand_for_display(one.command, env)));
+  // The command sees the app's add-ons (RUN with DATABASE_URL): their servers must answer.
+  addons::ServerScope servers(st.home(), one.record, platform::find_init(),
+                              platform::running_platform(st).has_value());
   log.line("heroku", dyno, "State changed from starting to up");
   std::cerr << "up, " << dyno << " (" << one.size_display << ")" << std::endl;
 
@@ -153,6 +159,13 @@ int run_run_detached(const CommandOptions& o) {
       log.line("app", "api",
                fmt::format("Starting process with command `{}` by user {}", one.command,
                            store::local_user()));
+      std::optional<addons::ServerScope> servers;
+      try {
+        servers.emplace(st.home(), one.record, rt.init_path,
+                        platform::running_platform(st).has_value());
+      } catch (const std::exception& e) {
+        log.line("heroku", dyno, fmt::format("Error R99 (Platform error) -> {}", e.what()));
+      }
       net::io_context ioc;
       auto settings = platform::release_settings(st, one.record, one.release, rt);
       dyno::PortAllocator ports;

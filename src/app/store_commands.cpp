@@ -1,6 +1,8 @@
 // apps, config, releases, rollback, ps and ps:scale: commands that write the store (and
 // never touch processes: a running platform reconciles; CONVENTIONS.md, Design).
 
+#include "addons/addons.hpp"
+#include "app/command_support.hpp"
 #include "app/commands.hpp"
 #include "common/log_sink.hpp"
 #include "platform/platform_file.hpp"
@@ -15,6 +17,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <filesystem>
 #include <iostream>
 #include <unistd.h>
@@ -24,63 +28,6 @@ namespace lokku::app {
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
-namespace {
-
-store::Store open_store() {
-  return store::Store(store::Store::default_home());
-}
-
-std::string app_of(const CommandOptions& o) {
-  return store::resolve_app(o.app, fs::current_path());
-}
-
-std::string size_display(const std::string& size) {
-  auto s = release::find_dyno_size(size);
-  return s ? s->display : size;
-}
-
-/// A log sink for the api lines of a change: the app's log file only.
-struct ApiLog {
-  explicit ApiLog(const store::Store& st, const std::string& app)
-      : fd(platform::open_app_log(st, app)), sink(-1, false, fd, "") {}
-  ~ApiLog() {
-    sink.flush();
-    if (fd >= 0) {
-      ::close(fd);
-    }
-  }
-  int fd;
-  common::LogSink sink;
-};
-
-platform::Runtime runtime(const CommandOptions& o) {
-  return {platform::find_init(), platform::resolve_time_scale(o.time_scale)};
-}
-
-std::string router_url(const store::Store& st, const std::string& app) {
-  unsigned port = 5000;
-  if (auto p = platform::running_platform(st)) {
-    port = p->router_port;
-  }
-  return fmt::format("http://{}.localhost:{}/", app, port);
-}
-
-void print_release_outcome(const store::Release& r, const char* doing, const std::string& app) {
-  if (r.status == "succeeded" && !r.slug_id.empty()) {
-    // A running platform restarts the dynos onto it before the command returns.
-    platform::wait_for_release(store::Store(store::Store::default_home()), app, r.version);
-  }
-  if (r.status == "failed") {
-    std::cout << doing << " ⬢ " << app << "... done, v" << r.version << '\n';
-    std::cerr << " !    Release v" << r.version
-              << " command failed; the app stays on its previous release (see lokku logs -a " << app
-              << ")\n";
-  } else {
-    std::cout << doing << " ⬢ " << app << "... done, v" << r.version << '\n';
-  }
-}
-
-}  // namespace
 
 int run_apps(const CommandOptions& o) {
   auto st = open_store();
@@ -127,7 +74,7 @@ int run_apps_create(const CommandOptions& o) {
 int run_apps_destroy(const CommandOptions& o) {
   std::string name = !o.args.empty() ? o.args[0] : app_of(o);
   auto st = open_store();
-  st.load(name);
+  auto app = st.load(name);
   std::string confirm = o.confirm.value_or("");
   if (confirm.empty() && ::isatty(0) == 1) {
     std::cerr << " !    WARNING: This will delete ⬢ " << name
@@ -140,10 +87,15 @@ int run_apps_destroy(const CommandOptions& o) {
     throw release::InputError(fmt::format(
         "Confirmation did not match {}. Re-run with --confirm {} to destroy it.", name, name));
   }
-  if (auto p = platform::running_platform(st)) {
-    (void)p;  // the platform stops the app's dynos when its record disappears
+  const bool platform_runs = platform::running_platform(st).has_value();
+  st.destroy(name);  // a running platform stops its dynos, then its add-ons' servers
+  for (const auto& addon : app.addons) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (platform_runs && addons::ready(addon) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    addons::remove_data(st.home(), addon);
   }
-  st.destroy(name);
   std::cout << "Destroying ⬢ " << name << " (including all add-ons)... done\n";
   return 0;
 }

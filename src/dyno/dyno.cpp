@@ -539,8 +539,9 @@ void Dyno::stop(std::function<void()> done) {
   } else {
     set_state(DynoState::down);
   }
-  log("Stopping all processes with SIGTERM");
-  life_->proc->signal(SIGTERM);
+  log(fmt::format("Stopping all processes with {}",
+                  spec_.stop_signal == SIGINT ? "SIGINT" : "SIGTERM"));
+  life_->proc->signal(spec_.stop_signal);
   grace_timer_.expires_after(settings_.scale(settings_.stop_grace));
   grace_timer_.async_wait([self = shared_from_this(), life = life_](boost::system::error_code ec) {
     if (ec || life->exited) {

@@ -13,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
+#include <csignal>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -61,6 +62,8 @@ struct DynoSpec {
   /// An attached one-off (RUN-1): waits for its client, then runs on a terminal relayed to
   /// it; only its start and end reach the log.
   std::shared_ptr<Attachment> attachment;
+  /// What a graceful stop sends (STOP-1: SIGTERM; an add-on's PostgreSQL: SIGINT).
+  int stop_signal = SIGTERM;
 };
 
 enum class DynoState { starting, up, crashed, down, complete };

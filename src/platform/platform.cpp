@@ -6,6 +6,7 @@
 #include "common/subprocess.hpp"
 #include "common/web_dyno_feed.hpp"
 #include "dyno/manager.hpp"
+#include "addons/addons.hpp"
 #include "platform/platform_file.hpp"
 #include "platform/rendezvous.hpp"
 #include "platform/runtime.hpp"
@@ -65,8 +66,18 @@ struct OneOff {
   int version = 0;
 };
 
+/// An add-on's server, run as a dyno of its own (restarted when it crashes, stopped with
+/// its own signal, logged as `heroku[<add-on name>]`).
+struct AddonRun {
+  dyno::DynoSettings settings;
+  dyno::PortAllocator ports;
+  std::shared_ptr<dyno::Dyno> dyno;
+};
+
 struct AppRuntime {
   std::string name;
+  std::map<std::string, std::unique_ptr<AddonRun>> addons;  ///< by add-on name
+  std::optional<std::chrono::steady_clock::time_point> addons_wait;  ///< since when
   std::list<std::unique_ptr<OneOff>> one_offs;
   int log_fd = -1;
   std::shared_ptr<common::LogSink> sink;
@@ -171,7 +182,7 @@ class Platform : public PlatformControl {
       }
       auto& rt = *it->second;
       auto& o = **one;
-      dyno::DynoSpec spec{name, "run", cmd, spec_size, 0, true, attachment};
+      dyno::DynoSpec spec{name, "run", cmd, spec_size, 0, true, attachment, SIGTERM};
       o.dyno =
           std::make_shared<dyno::Dyno>(ioc_.get_executor(), *rt.sink, o.settings, o.ports, spec);
       rt.sink->line(
@@ -209,6 +220,11 @@ class Platform : public PlatformControl {
   void retire(std::unique_ptr<dyno::Manager> m, std::shared_ptr<common::LogSink> sink,
               bool restart = false);
   void remove_app(const std::string& name);
+  /// Starts the servers of the app's add-ons, stops those of add-ons it no longer has;
+  /// true when every one answers.
+  bool sync_addons(AppRuntime& rt, const store::App& app);
+  void stop_addons(AppRuntime& rt, std::function<void()> done);
+  void stop_addons_and_exit();
   void schedule_observe(const std::string& name);
   void write_observed_now(AppRuntime& rt);
   void shutdown();
@@ -281,7 +297,7 @@ void Platform::retire(std::unique_ptr<dyno::Manager> m, std::shared_ptr<common::
     net::post(ioc_, [this, raw] {
       retiring_.remove_if([raw](const Retiring& r) { return r.manager.get() == raw; });
       if (stopping_ && retiring_.empty()) {
-        ioc_.stop();
+        stop_addons_and_exit();
       }
     });
   };
@@ -328,7 +344,24 @@ void Platform::reconcile(AppRuntime& rt) {
     rt.route->feed.publish(std::move(blank));
     return;
   }
+  const bool addons_ready = sync_addons(rt, *app);
   if (cur->version != rt.version || !rt.manager) {
+    if (!addons_ready) {
+      // The dynos start once their add-ons answer (a server takes a moment to start), so
+      // that they do not crash for want of them; not forever, though.
+      auto now = std::chrono::steady_clock::now();
+      if (!rt.addons_wait) {
+        rt.addons_wait = now;
+      }
+      if (now - *rt.addons_wait < std::chrono::seconds(30)) {
+        rt.seen.reset();  // look again at the next poll
+        return;
+      }
+      out_.line("heroku", "platform",
+                fmt::format("{}: starting the dynos although an add-on is not answering",
+                            rt.name));
+    }
+    rt.addons_wait.reset();
     // REL-8, CYC-2: a new current release restarts every dyno onto it. The new manager
     // publishes its (starting) dynos to the router first; then the old ones get SIGTERM
     // (STOP-4: the new ones start at once).
@@ -378,6 +411,70 @@ void Platform::reconcile(AppRuntime& rt) {
   }
 }
 
+bool Platform::sync_addons(AppRuntime& rt, const store::App& app) {
+  bool all_ready = true;
+  for (const auto& addon : app.addons) {
+    auto& run = rt.addons[addon.name];
+    if (!run) {
+      run = std::make_unique<AddonRun>();
+      run->settings.scale = o_.scale;
+      run->settings.init_path = o_.init_path;
+      run->settings.restart_profile = dyno::RestartProfile::capped;
+      run->settings.app_dir = addons::addon_dir(store_.home(), addon.name).string();
+      dyno::DynoSpec spec;
+      spec.name = addon.name;
+      spec.type = "addon";
+      try {
+        spec.command = addons::server_command(store_.home(), addon);
+      } catch (const std::exception& e) {
+        rt.sink->line("heroku", addon.name, fmt::format("Error R99 (Platform error) -> {}", e.what()));
+        rt.addons.erase(addon.name);
+        all_ready = false;
+        continue;
+      }
+      spec.size = *release::find_dyno_size("performance-l");  // no R14 for a database
+      spec.stop_signal = addons::stop_signal(addon);
+      run->dyno = std::make_shared<dyno::Dyno>(ioc_.get_executor(), *rt.sink, run->settings,
+                                               run->ports, spec);
+      run->dyno->start();
+    }
+    if (all_ready && !addons::ready(addon)) {
+      all_ready = false;
+    }
+  }
+  for (auto it = rt.addons.begin(); it != rt.addons.end();) {
+    if (app.find_addon(it->first) == nullptr) {
+      // Destroyed: its server stops (after the dynos moved to a release without it).
+      auto* raw = it->second.release();
+      raw->dyno->stop([this, raw] { net::post(ioc_, [raw] { delete raw; }); });
+      it = rt.addons.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return all_ready;
+}
+
+void Platform::stop_addons(AppRuntime& rt, std::function<void()> done) {
+  auto left = std::make_shared<std::size_t>(rt.addons.size());
+  if (*left == 0) {
+    done();
+    return;
+  }
+  for (auto& [name, run] : rt.addons) {
+    auto* raw = run.release();
+    raw->dyno->stop([this, raw, left, done] {
+      net::post(ioc_, [raw, left, done] {
+        delete raw;
+        if (--*left == 0) {
+          done();
+        }
+      });
+    });
+  }
+  rt.addons.clear();
+}
+
 void Platform::remove_app(const std::string& name) {
   auto it = apps_.find(name);
   if (it == apps_.end()) {
@@ -392,6 +489,7 @@ void Platform::remove_app(const std::string& name) {
   if (rt.manager) {
     retire(std::move(rt.manager), rt.sink);
   }
+  stop_addons(rt, [keep = rt.sink] {});  // their dynos log to the app's sink until they stop
   // The log fd stays open with the sink until the retiring manager is gone; closing it is
   // left to process exit (the app's directory is being removed anyway).
   apps_.erase(it);
@@ -499,8 +597,22 @@ void Platform::shutdown() {
     }
   }
   if (retiring_.empty()) {
-    ioc_.stop();
+    stop_addons_and_exit();
   }
+}
+
+void Platform::stop_addons_and_exit() {
+  // The add-ons' servers stop after the dynos that use them.
+  auto left = std::make_shared<std::size_t>(apps_.size() + 1);
+  auto one_done = [this, left] {
+    if (--*left == 0) {
+      ioc_.stop();
+    }
+  };
+  for (auto& [name, rt] : apps_) {
+    stop_addons(*rt, one_done);
+  }
+  one_done();
 }
 
 int Platform::run() {

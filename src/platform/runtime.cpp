@@ -1,6 +1,8 @@
 #include "platform/runtime.hpp"
 
+#include "addons/addons.hpp"
 #include "common/ids.hpp"
+#include "platform/platform_file.hpp"
 #include "release/error.hpp"
 #include "slug/slug.hpp"
 
@@ -199,6 +201,14 @@ namespace {
 /// RPH-2: runs the release command once; true on exit 0 within the hour.
 bool release_phase(const store::Store& store, const store::App& app, const store::Release& r,
                    const Runtime& rt, common::LogSink& sink) {
+  // The release command sees the app's add-ons (migrations): their servers must answer.
+  std::optional<addons::ServerScope> servers;
+  try {
+    servers.emplace(store.home(), app, rt.init_path, running_platform(store).has_value());
+  } catch (const std::exception& e) {
+    sink.line("heroku", "release", fmt::format("Error R99 (Platform error) -> {}", e.what()));
+    return false;
+  }
   net::io_context ioc;
   auto settings = release_settings(store, app, r, rt);
   dyno::PortAllocator ports;

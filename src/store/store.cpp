@@ -76,6 +76,15 @@ const Release* App::find(int version) const {
   return const_cast<App*>(this)->find(version);
 }
 
+const Addon* App::find_addon(const std::string& key) const {
+  for (const auto& a : addons) {
+    if (a.name == key || a.attachment == key || a.config_var() == key) {
+      return &a;
+    }
+  }
+  return nullptr;
+}
+
 int App::next_version() const {
   return releases.empty() ? 1 : releases.back().version + 1;
 }
@@ -107,6 +116,23 @@ std::string to_yaml(const App& app) {
     out << YAML::EndMap;
   }
   out << YAML::EndMap;
+  out << YAML::Key << "addons" << YAML::Value << YAML::BeginSeq;
+  for (const auto& a : app.addons) {
+    out << YAML::BeginMap;
+    out << YAML::Key << "name" << YAML::Value << a.name;
+    out << YAML::Key << "id" << YAML::Value << a.id;
+    out << YAML::Key << "service" << YAML::Value << a.service;
+    out << YAML::Key << "plan" << YAML::Value << a.plan;
+    out << YAML::Key << "attachment" << YAML::Value << a.attachment;
+    out << YAML::Key << "port" << YAML::Value << a.port;
+    out << YAML::Key << "database" << YAML::Value << a.database;
+    out << YAML::Key << "user" << YAML::Value << a.user;
+    out << YAML::Key << "password" << YAML::Value << a.password;
+    out << YAML::Key << "admin_password" << YAML::Value << a.admin_password;
+    out << YAML::Key << "created_at" << YAML::Value << a.created_at;
+    out << YAML::EndMap;
+  }
+  out << YAML::EndSeq;
   out << YAML::Key << "releases" << YAML::Value << YAML::BeginSeq;
   for (const auto& r : app.releases) {
     out << YAML::BeginMap;
@@ -160,6 +186,23 @@ App app_from_yaml(const std::string& text, const std::string& file) {
         row.quantity = get<int>(kv.second, "quantity", 0);
         row.size = get<std::string>(kv.second, "size", "standard-1x");
         app.formation[kv.first.as<std::string>()] = row;
+      }
+    }
+    if (auto as = n["addons"]; as && as.IsSequence()) {
+      for (const auto& e : as) {
+        Addon a;
+        a.name = get<std::string>(e, "name", "");
+        a.id = get<std::string>(e, "id", "");
+        a.service = get<std::string>(e, "service", "");
+        a.plan = get<std::string>(e, "plan", "");
+        a.attachment = get<std::string>(e, "attachment", "");
+        a.port = get<unsigned>(e, "port", 0);
+        a.database = get<std::string>(e, "database", "");
+        a.user = get<std::string>(e, "user", "");
+        a.password = get<std::string>(e, "password", "");
+        a.admin_password = get<std::string>(e, "admin_password", "");
+        a.created_at = get<std::string>(e, "created_at", "");
+        app.addons.push_back(std::move(a));
       }
     }
     if (auto rs = n["releases"]; rs && rs.IsSequence()) {

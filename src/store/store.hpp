@@ -42,6 +42,24 @@ struct FormationRow {
   std::string size = "standard-1x";
 };
 
+/// An add-on (heroku-postgresql, heroku-redis): a real server on this machine, its data
+/// under `addons/<name>/` in the lokku home, run by the platform beside the app's dynos.
+struct Addon {
+  std::string id;
+  std::string name;        ///< postgresql-rugged-32907
+  std::string service;     ///< heroku-postgresql | heroku-redis
+  std::string plan;        ///< essential-0, mini, ...
+  std::string attachment;  ///< DATABASE: sets DATABASE_URL (CFG-6)
+  unsigned port = 0;       ///< on 127.0.0.1
+  std::string database;    ///< Postgres: the add-on's database
+  std::string user;        ///< Postgres: its role
+  std::string password;    ///< the role's (Redis: requirepass)
+  std::string admin_password;  ///< Postgres: the server's superuser
+  std::string created_at;
+
+  std::string config_var() const { return attachment + "_URL"; }
+};
+
 struct App {
   std::string name;
   std::string id;
@@ -54,6 +72,9 @@ struct App {
   bool maintenance = false;
   std::vector<std::string> features;  ///< enabled app features (`http-session-affinity`)
   std::vector<std::string> domains;   ///< custom domains the router answers for
+  std::vector<Addon> addons;
+
+  const Addon* find_addon(const std::string& name_or_attachment) const;
 
   /// The newest succeeded release that has a slug, or nullptr (REL-5).
   const Release* current() const;

@@ -1,0 +1,442 @@
+#include "addons/addons.hpp"
+
+#include "common/ids.hpp"
+#include "common/ports.hpp"
+#include "common/run_sync.hpp"
+#include "dyno/init/kill_tree_signal.hpp"
+#include "release/error.hpp"
+#include "store/files.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <csignal>
+#include <fcntl.h>
+#include <fstream>
+#include <regex>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+namespace lokku::addons {
+
+namespace {
+
+const std::array<Service, 2> kServices = {
+    Service{"heroku-postgresql", "essential-0", "DATABASE", "HEROKU_POSTGRESQL", "postgresql"},
+    Service{"heroku-redis", "mini", "REDIS", "HEROKU_REDIS", "redis"}};
+
+// Heroku names add-ons `<service>-<word>-<digits>` and colours its extra attachments.
+constexpr std::array kWords = {"rugged",   "concave", "vertical", "tapered", "clean",  "fluffy",
+                               "shallow",  "curved",  "silky",    "solid",   "angular", "cubic",
+                               "animated", "deep",    "opaque",   "flat",    "spherical", "dimensional",
+                               "elliptical", "asymmetrical", "horizontal", "symmetrical",
+                               "transparent", "triangular"};
+constexpr std::array kColours = {"AMBER", "AQUA",  "BLACK",  "BLUE",   "BRONZE", "BROWN",
+                                 "CHARCOAL", "COBALT", "COPPER", "CRIMSON", "CYAN", "GOLD",
+                                 "GRAY",  "GREEN", "IVORY",  "JADE",   "MAROON", "MAUVE",
+                                 "NAVY",  "OLIVE", "ONYX",   "ORANGE", "PINK",   "PUCE",
+                                 "PURPLE", "RED",  "ROSE",   "SILVER", "TEAL",   "WHITE",
+                                 "YELLOW"};
+
+bool is_postgres(const store::Addon& a) { return a.service == "heroku-postgresql"; }
+
+unsigned random_below(unsigned n) {
+  return static_cast<unsigned>(std::stoul(common::random_hex(4), nullptr, 16) % n);
+}
+
+/// Single-quoted for bash.
+std::string quoted(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+std::vector<std::string> server_env(const fs::path& dir) {
+  return {"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8", "HOME=" + dir.string()};
+}
+
+/// PostgreSQL refuses to run as root: as root, its programs run in a user namespace where
+/// lokku's uid appears as uid 1, so it owns its data directory and nothing else changes.
+std::vector<std::string> as_server_user(std::vector<std::string> argv) {
+  if (::geteuid() == 0) {
+    argv.insert(argv.begin(), {"/usr/bin/unshare", "--map-user=1", "--map-group=1", "--"});
+  }
+  return argv;
+}
+
+std::string tail_of(const fs::path& file, std::size_t lines) {
+  std::ifstream in(file);
+  std::vector<std::string> all;
+  for (std::string line; std::getline(in, line);) {
+    all.push_back(line);
+  }
+  std::string out;
+  for (std::size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i) {
+    out += "\n  " + all[i];
+  }
+  return out;
+}
+
+std::string choose_attachment(const store::App& app, const Service& service,
+                              const std::string& as) {
+  auto taken = [&](const std::string& att) {
+    return app.find_addon(att) != nullptr || app.config.count(att + "_URL") > 0;
+  };
+  if (!as.empty()) {
+    std::string att = as;
+    for (auto& c : att) {
+      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    if (att.size() > 4 && att.substr(att.size() - 4) == "_URL") {
+      att.resize(att.size() - 4);
+    }
+    if (!std::regex_match(att, std::regex("[A-Z][A-Z0-9_]*"))) {
+      throw release::InputError(fmt::format(
+          "--as {}: an attachment name is letters, digits and underscores (like DATABASE)", as));
+    }
+    if (taken(att)) {
+      throw release::InputError(
+          fmt::format("{}_URL is already set on {}; choose another name with --as", att, app.name));
+    }
+    return att;
+  }
+  if (!taken(service.attachment)) {
+    return service.attachment;
+  }
+  for (unsigned start = random_below(kColours.size()), i = 0; i < kColours.size(); ++i) {
+    std::string att = service.alias_prefix + "_" + kColours[(start + i) % kColours.size()];
+    if (!taken(att)) {
+      return att;
+    }
+  }
+  throw release::InputError("every attachment colour is taken; name one with --as");
+}
+
+void provision_postgres(const fs::path& home, const fs::path& dir, const store::Addon& a,
+                        const std::string& init_path) {
+  const fs::path pwfile = dir / ".pwfile";
+  store::write_file_atomic(pwfile, a.admin_password + "\n", 0600);
+  std::string output;
+  common::RunOptions ro;
+  ro.argv = as_server_user({postgres_program("initdb"), "-D", (dir / "data").string(), "-U",
+                            "postgres", "--auth=scram-sha-256", "--pwfile=" + pwfile.string(),
+                            "-E", "UTF8", "--locale=C.UTF-8"});
+  ro.env = server_env(dir);
+  ro.on_stdout = [&](std::string_view s) { output += s; };
+  ro.timeout = std::chrono::minutes(2);
+  auto r = common::run_sync(ro);
+  fs::remove(pwfile);
+  if (r.status != 0) {
+    throw release::InputError(fmt::format("initdb failed (exit {}):\n{}", r.status, output));
+  }
+  TemporaryServer server(home, a, init_path);
+  server.wait_ready(std::chrono::seconds(60));
+  admin_sql(a, fmt::format("CREATE ROLE {} LOGIN PASSWORD '{}'", a.user, a.password));
+  admin_sql(a, fmt::format("CREATE DATABASE {} OWNER {}", a.database, a.user));
+  // Like Heroku's: the app's role owns its database and nothing else is open to others.
+  admin_sql(a, fmt::format("REVOKE ALL ON DATABASE {} FROM PUBLIC", a.database));
+}
+
+void provision_redis(const fs::path& dir, const store::Addon& a) {
+  fs::create_directories(dir / "data");
+  store::write_file_atomic(dir / "redis.conf",
+                           fmt::format("# lokku: the add-on {} (heroku-redis)\n"
+                                       "bind 127.0.0.1\n"
+                                       "port {}\n"
+                                       "protected-mode yes\n"
+                                       "requirepass {}\n"
+                                       "dir {}\n"
+                                       "appendonly yes\n"
+                                       "daemonize no\n"
+                                       "logfile \"\"\n",
+                                       a.name, a.port, a.password, (dir / "data").string()),
+                           0600);
+}
+
+}  // namespace
+
+const Service* find_service(std::string_view name) {
+  for (const auto& s : kServices) {
+    if (s.name == name) {
+      return &s;
+    }
+  }
+  return nullptr;
+}
+
+std::string service_names() { return "heroku-postgresql, heroku-redis"; }
+
+fs::path addon_dir(const fs::path& home, const std::string& name) {
+  return home / "addons" / name;
+}
+
+std::string postgres_program(const std::string& name) {
+  // Debian keeps the server programs under /usr/lib/postgresql/<major>/bin.
+  fs::path best;
+  int best_major = 0;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/usr/lib/postgresql", ec)) {
+    int major = std::atoi(e.path().filename().c_str());
+    if (major > best_major && fs::exists(e.path() / "bin" / name)) {
+      best_major = major;
+      best = e.path() / "bin" / name;
+    }
+  }
+  if (best.empty()) {
+    throw release::InputError(fmt::format(
+        "PostgreSQL's {} is not installed; install Debian's postgresql package "
+        "(apt-get install postgresql), or run scripts/install-deps",
+        name));
+  }
+  return best.string();
+}
+
+std::string redis_program(const std::string& name) {
+  fs::path p = fs::path("/usr/bin") / name;
+  if (!fs::exists(p)) {
+    throw release::InputError(fmt::format(
+        "{} is not installed; install Debian's {} package (apt-get install {}), or run "
+        "scripts/install-deps",
+        name, name == "redis-server" ? "redis-server" : "redis-tools",
+        name == "redis-server" ? "redis-server" : "redis-tools"));
+  }
+  return p.string();
+}
+
+store::Addon provision(const fs::path& home, const store::App& app, const Service& service,
+                       const std::string& plan, const std::string& as,
+                       const std::string& init_path) {
+  // The programs first: a missing package is an error before anything is created.
+  if (service.name == "heroku-postgresql") {
+    postgres_program("postgres");
+    postgres_program("initdb");
+    postgres_program("psql");
+  } else {
+    redis_program("redis-server");
+  }
+  store::Addon a;
+  a.id = common::random_uuid();
+  a.service = service.name;
+  a.plan = plan.empty() ? service.default_plan : plan;
+  a.attachment = choose_attachment(app, service, as);
+  fs::path dir;
+  do {
+    a.name = fmt::format("{}-{}-{}", service.name_prefix, kWords[random_below(kWords.size())],
+                         10000 + random_below(90000));
+    dir = addon_dir(home, a.name);
+  } while (fs::exists(dir));
+  auto port = common::pick_free_port();
+  if (!port) {
+    throw release::InputError("no free TCP port for the add-on's server");
+  }
+  a.port = *port;
+  a.database = "d" + common::random_hex(7);
+  a.user = "u" + common::random_hex(7);
+  a.password = common::random_hex(32);
+  a.admin_password = common::random_hex(32);
+  a.created_at = common::iso8601_now();
+  fs::create_directories(dir);
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);
+  try {
+    if (service.name == "heroku-postgresql") {
+      provision_postgres(home, dir, a, init_path);
+    } else {
+      provision_redis(dir, a);
+    }
+  } catch (...) {
+    std::error_code ec;
+    fs::remove_all(dir, ec);  // nothing half-created
+    throw;
+  }
+  return a;
+}
+
+void remove_data(const fs::path& home, const store::Addon& addon) {
+  std::error_code ec;
+  fs::remove_all(addon_dir(home, addon.name), ec);
+}
+
+std::string url(const store::Addon& a) {
+  if (is_postgres(a)) {
+    return fmt::format("postgres://{}:{}@127.0.0.1:{}/{}", a.user, a.password, a.port,
+                       a.database);
+  }
+  // `default` is the user requirepass sets up: clients that send a user name (AUTH user
+  // pass, Redis 6+) and those that do not both get in.
+  return fmt::format("redis://default:{}@127.0.0.1:{}", a.password, a.port);
+}
+
+std::string server_command(const fs::path& home, const store::Addon& a) {
+  const fs::path dir = addon_dir(home, a.name);
+  std::vector<std::string> argv;
+  if (is_postgres(a)) {
+    argv = as_server_user({postgres_program("postgres"), "-D", (dir / "data").string(), "-p",
+                           std::to_string(a.port), "-c", "listen_addresses=127.0.0.1", "-c",
+                           "unix_socket_directories=", "-c", "logging_collector=off"});
+  } else {
+    argv = {redis_program("redis-server"), (dir / "redis.conf").string()};
+  }
+  std::string cmd = "exec";
+  for (const auto& w : argv) {
+    cmd += " " + quoted(w);
+  }
+  return cmd;
+}
+
+int stop_signal(const store::Addon& a) { return is_postgres(a) ? SIGINT : SIGTERM; }
+
+bool ready(const store::Addon& a) {
+  common::RunOptions ro;
+  ro.env = server_env("/");
+  ro.timeout = std::chrono::seconds(3);
+  std::string out;
+  ro.on_stdout = [&](std::string_view s) { out += s; };
+  try {
+    if (is_postgres(a)) {
+      ro.argv = {postgres_program("pg_isready"), "-q", "-h", "127.0.0.1", "-p",
+                 std::to_string(a.port), "-t", "2"};
+      return common::run_sync(ro).status == 0;
+    }
+    ro.argv = {redis_program("redis-cli"), "-h", "127.0.0.1", "-p", std::to_string(a.port),
+               "--no-auth-warning", "-a", a.password, "ping"};
+    return common::run_sync(ro).status == 0 && out.find("PONG") != std::string::npos;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+bool wait_ready(const store::Addon& addon, std::chrono::milliseconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!ready(addon)) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return true;
+}
+
+std::string admin_sql(const store::Addon& a, const std::string& sql, const std::string& database) {
+  common::RunOptions ro;
+  ro.argv = {postgres_program("psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h",
+             "127.0.0.1", "-p", std::to_string(a.port), "-U", "postgres", "-d", database, "-c",
+             sql};
+  ro.env = server_env("/");
+  ro.env.push_back("PGPASSWORD=" + a.admin_password);
+  ro.env.push_back("PGCONNECT_TIMEOUT=10");
+  ro.timeout = std::chrono::minutes(1);
+  std::string out, err;
+  ro.on_stdout = [&](std::string_view s) { out += s; };
+  ro.on_stderr = [&](std::string_view s) { err += s; };
+  auto r = common::run_sync(ro);
+  if (r.status != 0) {
+    throw release::InputError(fmt::format("{} ({}): {}", a.name, sql.substr(0, 60),
+                                          err.empty() ? "psql failed" : err));
+  }
+  return out;
+}
+
+TemporaryServer::TemporaryServer(const fs::path& home, const store::Addon& addon,
+                                 const std::string& init_path)
+    : log_(addon_dir(home, addon.name) / "server.log"), addon_(addon) {
+  const std::string cmd = server_command(home, addon);
+  const std::string parent = std::to_string(::getpid());
+  const auto env = server_env(addon_dir(home, addon.name));
+  int log_fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (log_fd < 0) {
+    throw release::InputError(fmt::format("cannot write {}", log_.string()));
+  }
+  std::vector<const char*> argv = {init_path.c_str(), parent.c_str(), "--", "/bin/bash", "-c",
+                                   cmd.c_str(), nullptr};
+  std::vector<const char*> envp;
+  for (const auto& e : env) {
+    envp.push_back(e.c_str());
+  }
+  envp.push_back(nullptr);
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    int null = ::open("/dev/null", O_RDONLY);
+    ::dup2(null, 0);
+    ::dup2(log_fd, 1);
+    ::dup2(log_fd, 2);
+    if (::chdir(addon_dir(home, addon.name).c_str()) != 0) {
+      ::_exit(127);
+    }
+    ::execve(argv[0], const_cast<char* const*>(argv.data()), const_cast<char* const*>(envp.data()));
+    ::_exit(127);
+  }
+  ::close(log_fd);
+  if (pid_ < 0) {
+    throw release::InputError("fork failed");
+  }
+}
+
+void TemporaryServer::wait_ready(std::chrono::milliseconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!ready(addon_)) {
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      throw release::InputError(
+          fmt::format("the server of {} exited at start; the end of {}:{}", addon_.name,
+                      log_.string(), tail_of(log_, 8)));
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      throw release::InputError(fmt::format("the server of {} did not answer in time; see {}",
+                                            addon_.name, log_.string()));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+TemporaryServer::~TemporaryServer() {
+  if (pid_ <= 0) {
+    return;
+  }
+  ::kill(pid_, stop_signal(addon_));
+  for (int i = 0; i < 150; ++i) {
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ::kill(pid_, dyno::kill_tree_signal());
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+}
+
+ServerScope::ServerScope(const fs::path& home, const store::App& app, const std::string& init_path,
+                         bool platform_runs) {
+  for (const auto& addon : app.addons) {
+    if (ready(addon)) {
+      continue;
+    }
+    if (platform_runs) {
+      if (!wait_ready(addon, std::chrono::seconds(30))) {
+        throw release::InputError(fmt::format(
+            "the add-on {} is not answering on port {}; see `lokku logs -a {}`", addon.name,
+            addon.port, app.name));
+      }
+      continue;
+    }
+    if (common::port_in_use(addon.port)) {
+      throw release::InputError(fmt::format(
+          "port {} of the add-on {} is taken by another program; stop it and try again",
+          addon.port, addon.name));
+    }
+    started_.push_back(std::make_unique<TemporaryServer>(home, addon, init_path));
+    started_.back()->wait_ready(std::chrono::seconds(60));
+  }
+}
+
+ServerScope::~ServerScope() = default;
+
+}  // namespace lokku::addons

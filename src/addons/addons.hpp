@@ -1,0 +1,102 @@
+#pragma once
+// Add-ons as real local services (heroku-postgresql, heroku-redis): each is a server from
+// Debian's packages, run on 127.0.0.1 with its data under `addons/<name>/` in the lokku
+// home, and a config var (CFG-6) that points the app at it. The store holds what exists
+// (store::Addon); the platform runs the servers beside the app's dynos; commands that need a
+// server while no platform runs start it for their own duration (ServerScope).
+
+#include "store/store.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <sys/types.h>
+#include <vector>
+
+namespace lokku::addons {
+
+namespace fs = std::filesystem;
+
+struct Service {
+  std::string name;          ///< heroku-postgresql
+  std::string default_plan;  ///< essential-0
+  std::string attachment;    ///< DATABASE for the first one
+  std::string alias_prefix;  ///< HEROKU_POSTGRESQL: `<prefix>_<COLOUR>` for the next ones
+  std::string name_prefix;   ///< postgresql: add-on names `postgresql-<word>-<digits>`
+};
+
+/// `heroku-postgresql[:plan]`, `heroku-redis[:plan]`; nullptr for anything else.
+const Service* find_service(std::string_view name);
+std::string service_names();
+
+fs::path addon_dir(const fs::path& home, const std::string& name);
+
+/// A new add-on of `service` for `app` (not yet in it): its name, attachment (`as`, else
+/// DATABASE / REDIS, else a colour alias), port and credentials, with its data provisioned
+/// (Postgres: initdb, a role and a database; Redis: its configuration). Nothing is left
+/// behind when it fails. Throws InputError.
+store::Addon provision(const fs::path& home, const store::App& app, const Service& service,
+                       const std::string& plan, const std::string& as,
+                       const std::string& init_path);
+/// Removes the add-on's data (addons:destroy).
+void remove_data(const fs::path& home, const store::Addon& addon);
+
+/// The config var value (`postgres://u:p@127.0.0.1:port/db`, `redis://default:p@127.0.0.1:port`).
+std::string url(const store::Addon& addon);
+/// The shell command that runs the server in the foreground (as a dyno runs its command).
+std::string server_command(const fs::path& home, const store::Addon& addon);
+/// The signal that stops the server quickly and cleanly (Postgres: SIGINT, fast shutdown).
+int stop_signal(const store::Addon& addon);
+/// Whether the server answers (pg_isready, redis PING).
+bool ready(const store::Addon& addon);
+/// Waits until ready(), up to `limit`.
+bool wait_ready(const store::Addon& addon, std::chrono::milliseconds limit);
+
+/// A program of Debian's PostgreSQL or Redis packages; throws InputError naming the package
+/// when it is not installed.
+std::string postgres_program(const std::string& name);
+std::string redis_program(const std::string& name);
+
+/// Runs a SQL statement on the add-on's server as its superuser; returns the output
+/// (unaligned, tuples only). Throws InputError with psql's message on failure.
+std::string admin_sql(const store::Addon& addon, const std::string& sql,
+                      const std::string& database = "postgres");
+
+/// One server started by lokku outside the platform, stopped (stop_signal, then the
+/// kill-tree signal after 15 s) when destroyed.
+class TemporaryServer {
+ public:
+  TemporaryServer(const fs::path& home, const store::Addon& addon, const std::string& init_path);
+  ~TemporaryServer();
+  TemporaryServer(const TemporaryServer&) = delete;
+  TemporaryServer& operator=(const TemporaryServer&) = delete;
+  /// Waits until it answers; throws InputError with the end of its log when it exits first
+  /// or does not answer within `limit`.
+  void wait_ready(std::chrono::milliseconds limit);
+
+ private:
+  fs::path log_;
+  store::Addon addon_;
+  pid_t pid_ = -1;
+};
+
+/// For a command that needs the app's add-on servers (a release phase, a one-off dyno,
+/// pg:psql): when a platform runs, waits for it to have them up; otherwise starts those not
+/// running for the scope's life (each under lokku-init, so they die with lokku) and stops
+/// them at its end.
+class ServerScope {
+ public:
+  /// `platform_runs`: a platform runs on this home (it owns the servers).
+  ServerScope(const fs::path& home, const store::App& app, const std::string& init_path,
+              bool platform_runs);
+  ~ServerScope();
+  ServerScope(const ServerScope&) = delete;
+  ServerScope& operator=(const ServerScope&) = delete;
+
+ private:
+  std::vector<std::unique_ptr<TemporaryServer>> started_;
+};
+
+}  // namespace lokku::addons

@@ -1,0 +1,67 @@
+#include "app/command_support.hpp"
+
+#include "platform/platform_file.hpp"
+#include "release/dyno_size.hpp"
+#include "store/app_name.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <iostream>
+#include <unistd.h>
+
+namespace lokku::app {
+
+namespace fs = std::filesystem;
+
+store::Store open_store() {
+  return store::Store(store::Store::default_home());
+}
+
+std::string app_of(const CommandOptions& o) {
+  return store::resolve_app(o.app, fs::current_path());
+}
+
+std::string size_display(const std::string& size) {
+  auto s = release::find_dyno_size(size);
+  return s ? s->display : size;
+}
+
+ApiLog::ApiLog(const store::Store& st, const std::string& app)
+    : fd(platform::open_app_log(st, app)), sink(-1, false, fd, "") {}
+
+ApiLog::~ApiLog() {
+  sink.flush();
+  if (fd >= 0) {
+    ::close(fd);
+  }
+}
+
+platform::Runtime runtime(const CommandOptions& o) {
+  return {platform::find_init(), platform::resolve_time_scale(o.time_scale)};
+}
+
+std::string router_url(const store::Store& st, const std::string& app) {
+  unsigned port = 5000;
+  if (auto p = platform::running_platform(st)) {
+    port = p->router_port;
+  }
+  return fmt::format("http://{}.localhost:{}/", app, port);
+}
+
+void print_release_outcome(const store::Release& r, const char* doing, const std::string& app) {
+  if (r.status == "succeeded" && !r.slug_id.empty()) {
+    // A running platform restarts the dynos onto it before the command returns.
+    platform::wait_for_release(store::Store(store::Store::default_home()), app, r.version);
+  }
+  if (r.status == "failed") {
+    std::cout << doing << " ⬢ " << app << "... done, v" << r.version << '\n';
+    std::cerr << " !    Release v" << r.version
+              << " command failed; the app stays on its previous release (see lokku logs -a " << app
+              << ")\n";
+  } else {
+    std::cout << doing << " ⬢ " << app << "... done, v" << r.version << '\n';
+  }
+}
+
+}  // namespace lokku::app
