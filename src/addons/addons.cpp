@@ -27,19 +27,20 @@ const std::array<Service, 2> kServices = {
     Service{"heroku-redis", "mini", "REDIS", "HEROKU_REDIS", "redis"}};
 
 // Heroku names add-ons `<service>-<word>-<digits>` and colours its extra attachments.
-constexpr std::array kWords = {"rugged",   "concave", "vertical", "tapered", "clean",  "fluffy",
-                               "shallow",  "curved",  "silky",    "solid",   "angular", "cubic",
-                               "animated", "deep",    "opaque",   "flat",    "spherical", "dimensional",
-                               "elliptical", "asymmetrical", "horizontal", "symmetrical",
-                               "transparent", "triangular"};
-constexpr std::array kColours = {"AMBER", "AQUA",  "BLACK",  "BLUE",   "BRONZE", "BROWN",
-                                 "CHARCOAL", "COBALT", "COPPER", "CRIMSON", "CYAN", "GOLD",
-                                 "GRAY",  "GREEN", "IVORY",  "JADE",   "MAROON", "MAUVE",
-                                 "NAVY",  "OLIVE", "ONYX",   "ORANGE", "PINK",   "PUCE",
-                                 "PURPLE", "RED",  "ROSE",   "SILVER", "TEAL",   "WHITE",
-                                 "YELLOW"};
+constexpr std::array kWords = {
+    "rugged",     "concave",      "vertical",   "tapered",     "clean",       "fluffy",
+    "shallow",    "curved",       "silky",      "solid",       "angular",     "cubic",
+    "animated",   "deep",         "opaque",     "flat",        "spherical",   "dimensional",
+    "elliptical", "asymmetrical", "horizontal", "symmetrical", "transparent", "triangular"};
+constexpr std::array kColours = {
+    "AMBER",  "AQUA",    "BLACK", "BLUE",   "BRONZE", "BROWN",  "CHARCOAL", "COBALT",
+    "COPPER", "CRIMSON", "CYAN",  "GOLD",   "GRAY",   "GREEN",  "IVORY",    "JADE",
+    "MAROON", "MAUVE",   "NAVY",  "OLIVE",  "ONYX",   "ORANGE", "PINK",     "PUCE",
+    "PURPLE", "RED",     "ROSE",  "SILVER", "TEAL",   "WHITE",  "YELLOW"};
 
-bool is_postgres(const store::Addon& a) { return a.service == "heroku-postgresql"; }
+bool is_postgres(const store::Addon& a) {
+  return a.service == "heroku-postgresql";
+}
 
 unsigned random_below(unsigned n) {
   return static_cast<unsigned>(std::stoul(common::random_hex(4), nullptr, 16) % n);
@@ -126,8 +127,8 @@ void provision_postgres(const fs::path& home, const fs::path& dir, const store::
   std::string output;
   common::RunOptions ro;
   ro.argv = as_server_user({postgres_program("initdb"), "-D", (dir / "data").string(), "-U",
-                            "postgres", "--auth=scram-sha-256", "--pwfile=" + pwfile.string(),
-                            "-E", "UTF8", "--locale=C.UTF-8"});
+                            "postgres", "--auth=scram-sha-256", "--pwfile=" + pwfile.string(), "-E",
+                            "UTF8", "--locale=C.UTF-8"});
   ro.env = server_env(dir);
   ro.on_stdout = [&](std::string_view s) { output += s; };
   ro.timeout = std::chrono::minutes(2);
@@ -171,7 +172,9 @@ const Service* find_service(std::string_view name) {
   return nullptr;
 }
 
-std::string service_names() { return "heroku-postgresql, heroku-redis"; }
+std::string service_names() {
+  return "heroku-postgresql, heroku-redis";
+}
 
 fs::path addon_dir(const fs::path& home, const std::string& name) {
   return home / "addons" / name;
@@ -190,10 +193,10 @@ std::string postgres_program(const std::string& name) {
     }
   }
   if (best.empty()) {
-    throw release::InputError(fmt::format(
-        "PostgreSQL's {} is not installed; install Debian's postgresql package "
-        "(apt-get install postgresql), or run scripts/install-deps",
-        name));
+    throw release::InputError(
+        fmt::format("PostgreSQL's {} is not installed; install Debian's postgresql package "
+                    "(apt-get install postgresql), or run scripts/install-deps",
+                    name));
   }
   return best.string();
 }
@@ -201,11 +204,11 @@ std::string postgres_program(const std::string& name) {
 std::string redis_program(const std::string& name) {
   fs::path p = fs::path("/usr/bin") / name;
   if (!fs::exists(p)) {
-    throw release::InputError(fmt::format(
-        "{} is not installed; install Debian's {} package (apt-get install {}), or run "
-        "scripts/install-deps",
-        name, name == "redis-server" ? "redis-server" : "redis-tools",
-        name == "redis-server" ? "redis-server" : "redis-tools"));
+    throw release::InputError(
+        fmt::format("{} is not installed; install Debian's {} package (apt-get install {}), or run "
+                    "scripts/install-deps",
+                    name, name == "redis-server" ? "redis-server" : "redis-tools",
+                    name == "redis-server" ? "redis-server" : "redis-tools"));
   }
   return p.string();
 }
@@ -265,8 +268,7 @@ void remove_data(const fs::path& home, const store::Addon& addon) {
 
 std::string url(const store::Addon& a) {
   if (is_postgres(a)) {
-    return fmt::format("postgres://{}:{}@127.0.0.1:{}/{}", a.user, a.password, a.port,
-                       a.database);
+    return fmt::format("postgres://{}:{}@127.0.0.1:{}/{}", a.user, a.password, a.port, a.database);
   }
   // `default` is the user requirepass sets up: clients that send a user name (AUTH user
   // pass, Redis 6+) and those that do not both get in.
@@ -290,7 +292,9 @@ std::string server_command(const fs::path& home, const store::Addon& a) {
   return cmd;
 }
 
-int stop_signal(const store::Addon& a) { return is_postgres(a) ? SIGINT : SIGTERM; }
+int stop_signal(const store::Addon& a) {
+  return is_postgres(a) ? SIGINT : SIGTERM;
+}
 
 bool ready(const store::Addon& a) {
   common::RunOptions ro;
@@ -301,11 +305,11 @@ bool ready(const store::Addon& a) {
   try {
     if (is_postgres(a)) {
       ro.argv = {postgres_program("pg_isready"), "-q", "-h", "127.0.0.1", "-p",
-                 std::to_string(a.port), "-t", "2"};
+                 std::to_string(a.port),         "-t", "2"};
       return common::run_sync(ro).status == 0;
     }
-    ro.argv = {redis_program("redis-cli"), "-h", "127.0.0.1", "-p", std::to_string(a.port),
-               "--no-auth-warning", "-a", a.password, "ping"};
+    ro.argv = {redis_program("redis-cli"), "-h", "127.0.0.1", "-p",  std::to_string(a.port),
+               "--no-auth-warning",        "-a", a.password,  "ping"};
     return common::run_sync(ro).status == 0 && out.find("PONG") != std::string::npos;
   } catch (const std::exception&) {
     return false;
@@ -325,8 +329,22 @@ bool wait_ready(const store::Addon& addon, std::chrono::milliseconds limit) {
 
 std::string admin_sql(const store::Addon& a, const std::string& sql, const std::string& database) {
   common::RunOptions ro;
-  ro.argv = {postgres_program("psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h",
-             "127.0.0.1", "-p", std::to_string(a.port), "-U", "postgres", "-d", database, "-c",
+  ro.argv = {postgres_program("psql"),
+             "-X",
+             "-q",
+             "-A",
+             "-t",
+             "-v",
+             "ON_ERROR_STOP=1",
+             "-h",
+             "127.0.0.1",
+             "-p",
+             std::to_string(a.port),
+             "-U",
+             "postgres",
+             "-d",
+             database,
+             "-c",
              sql};
   ro.env = server_env("/");
   ro.env.push_back("PGPASSWORD=" + a.admin_password);
@@ -337,8 +355,8 @@ std::string admin_sql(const store::Addon& a, const std::string& sql, const std::
   ro.on_stderr = [&](std::string_view s) { err += s; };
   auto r = common::run_sync(ro);
   if (r.status != 0) {
-    throw release::InputError(fmt::format("{} ({}): {}", a.name, sql.substr(0, 60),
-                                          err.empty() ? "psql failed" : err));
+    throw release::InputError(
+        fmt::format("{} ({}): {}", a.name, sql.substr(0, 60), err.empty() ? "psql failed" : err));
   }
   return out;
 }
@@ -354,7 +372,7 @@ TemporaryServer::TemporaryServer(const fs::path& home, const store::Addon& addon
     throw release::InputError(fmt::format("cannot write {}", log_.string()));
   }
   std::vector<const char*> argv = {init_path.c_str(), parent.c_str(), "--", "/bin/bash", "-c",
-                                   cmd.c_str(), nullptr};
+                                   cmd.c_str(),       nullptr};
   std::vector<const char*> envp;
   for (const auto& e : env) {
     envp.push_back(e.c_str());
@@ -384,9 +402,8 @@ void TemporaryServer::wait_ready(std::chrono::milliseconds limit) {
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
-      throw release::InputError(
-          fmt::format("the server of {} exited at start; the end of {}:{}", addon_.name,
-                      log_.string(), tail_of(log_, 8)));
+      throw release::InputError(fmt::format("the server of {} exited at start; the end of {}:{}",
+                                            addon_.name, log_.string(), tail_of(log_, 8)));
     }
     if (std::chrono::steady_clock::now() >= deadline) {
       throw release::InputError(fmt::format("the server of {} did not answer in time; see {}",
@@ -421,16 +438,16 @@ ServerScope::ServerScope(const fs::path& home, const store::App& app, const std:
     }
     if (platform_runs) {
       if (!wait_ready(addon, std::chrono::seconds(30))) {
-        throw release::InputError(fmt::format(
-            "the add-on {} is not answering on port {}; see `lokku logs -a {}`", addon.name,
-            addon.port, app.name));
+        throw release::InputError(
+            fmt::format("the add-on {} is not answering on port {}; see `lokku logs -a {}`",
+                        addon.name, addon.port, app.name));
       }
       continue;
     }
     if (common::port_in_use(addon.port)) {
-      throw release::InputError(fmt::format(
-          "port {} of the add-on {} is taken by another program; stop it and try again",
-          addon.port, addon.name));
+      throw release::InputError(
+          fmt::format("port {} of the add-on {} is taken by another program; stop it and try again",
+                      addon.port, addon.name));
     }
     started_.push_back(std::make_unique<TemporaryServer>(home, addon, init_path));
     started_.back()->wait_ready(std::chrono::seconds(60));

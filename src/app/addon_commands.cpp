@@ -42,9 +42,10 @@ const store::Addon& pick_addon(const store::App& app, const std::vector<std::str
       return a;
     }
   }
-  throw release::InputError(fmt::format("{} has no {} add-on; create one with lokku "
-                                        "addons:create {} -a {}",
-                                        app.name, service, service, app.name));
+  throw release::InputError(
+      fmt::format("{} has no {} add-on; create one with lokku "
+                  "addons:create {} -a {}",
+                  app.name, service, service, app.name));
 }
 
 /// Runs a client program attached to this terminal and returns its exit code.
@@ -85,7 +86,9 @@ std::vector<std::string> client_env() {
   return env;
 }
 
-bool platform_runs(const store::Store& st) { return platform::running_platform(st).has_value(); }
+bool platform_runs(const store::Store& st) {
+  return platform::running_platform(st).has_value();
+}
 
 }  // namespace
 
@@ -102,9 +105,10 @@ int run_addons_create(const CommandOptions& o) {
   }
   const auto* service = addons::find_service(spec);
   if (!service) {
-    throw release::InputError(fmt::format("Couldn't find either the add-on service or the add-on "
-                                          "plan: {} (lokku provides {})",
-                                          o.args[0], addons::service_names()));
+    throw release::InputError(
+        fmt::format("Couldn't find either the add-on service or the add-on "
+                    "plan: {} (lokku provides {})",
+                    o.args[0], addons::service_names()));
   }
   auto st = open_store();
   const std::string name = app_of(o);
@@ -187,8 +191,8 @@ int run_addons_destroy(const CommandOptions& o) {
   }
   if (confirm != name) {
     throw release::InputError(fmt::format(
-        "Confirmation did not match {}. Re-run with --confirm {} to destroy {} and its data.",
-        name, name, addon.name));
+        "Confirmation did not match {}. Re-run with --confirm {} to destroy {} and its data.", name,
+        name, addon.name));
   }
   ApiLog log(st, name);
   auto r = platform::make_release(
@@ -260,9 +264,10 @@ int run_pg_info(const CommandOptions& o) {
               << field("SELECT pg_size_pretty(pg_database_size(current_database()))", a.database)
               << "\n"
               << "Tables:                "
-              << field("SELECT count(*) FROM pg_tables WHERE schemaname NOT IN "
-                       "('pg_catalog', 'information_schema')",
-                       a.database)
+              << field(
+                     "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN "
+                     "('pg_catalog', 'information_schema')",
+                     a.database)
               << "\n"
               << "Add-on:                " << a.name << "\n\n";
   }
@@ -306,10 +311,10 @@ int run_redis_info(const CommandOptions& o) {
             << "Created:               " << a.created_at << "\n"
             << "Port:                  127.0.0.1:" << a.port << "\n";
   std::cout.flush();
-  return run_attached({addons::redis_program("redis-cli"), "-h", "127.0.0.1", "-p",
-                       std::to_string(a.port), "--no-auth-warning", "-a", a.password, "info",
-                       "server"},
-                      client_env());
+  return run_attached(
+      {addons::redis_program("redis-cli"), "-h", "127.0.0.1", "-p", std::to_string(a.port),
+       "--no-auth-warning", "-a", a.password, "info", "server"},
+      client_env());
 }
 
 }  // namespace lokku::app

@@ -227,13 +227,12 @@ Action parse(int argc, char** argv, int& exit_code) {
                                "Remove an add-on, its server and all its data", run_addons_destroy);
   adestroy->add_option("addon", o.args, "Add-on name or attachment (DATABASE)")->required();
   adestroy->add_option("--confirm", o.confirm, "The app's name, to confirm without a prompt");
-  auto* psql = add_command(app, action, o, "pg:psql",
-                           "Open psql on a heroku-postgresql add-on (default: the first)",
-                           run_pg_psql);
+  auto* psql =
+      add_command(app, action, o, "pg:psql",
+                  "Open psql on a heroku-postgresql add-on (default: the first)", run_pg_psql);
   psql->add_option("addon", o.args, "Add-on name or attachment (DATABASE)");
   psql->add_option("-c,--command", o.sql, "SQL to run instead of an interactive session");
-  add_command(app, action, o, "pg:info", "Show the app's heroku-postgresql databases",
-              run_pg_info)
+  add_command(app, action, o, "pg:info", "Show the app's heroku-postgresql databases", run_pg_info)
       ->add_option("addon", o.args, "Add-on name or attachment");
   auto* rcli = add_command(app, action, o, "redis:cli",
                            "Open redis-cli on a heroku-redis add-on (arguments: a command to run)",

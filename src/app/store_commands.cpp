@@ -18,16 +18,15 @@
 
 #include <algorithm>
 #include <chrono>
-#include <thread>
 #include <filesystem>
 #include <iostream>
+#include <thread>
 #include <unistd.h>
 
 namespace lokku::app {
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
-
 
 int run_apps(const CommandOptions& o) {
   auto st = open_store();

@@ -1,12 +1,12 @@
 #include "platform/platform.hpp"
 
+#include "addons/addons.hpp"
 #include "common/ids.hpp"
 #include "common/log_sink.hpp"
 #include "common/ports.hpp"
 #include "common/subprocess.hpp"
 #include "common/web_dyno_feed.hpp"
 #include "dyno/manager.hpp"
-#include "addons/addons.hpp"
 #include "platform/platform_file.hpp"
 #include "platform/rendezvous.hpp"
 #include "platform/runtime.hpp"
@@ -76,7 +76,7 @@ struct AddonRun {
 
 struct AppRuntime {
   std::string name;
-  std::map<std::string, std::unique_ptr<AddonRun>> addons;  ///< by add-on name
+  std::map<std::string, std::unique_ptr<AddonRun>> addons;           ///< by add-on name
   std::optional<std::chrono::steady_clock::time_point> addons_wait;  ///< since when
   std::list<std::unique_ptr<OneOff>> one_offs;
   int log_fd = -1;
@@ -358,8 +358,7 @@ void Platform::reconcile(AppRuntime& rt) {
         return;
       }
       out_.line("heroku", "platform",
-                fmt::format("{}: starting the dynos although an add-on is not answering",
-                            rt.name));
+                fmt::format("{}: starting the dynos although an add-on is not answering", rt.name));
     }
     rt.addons_wait.reset();
     // REL-8, CYC-2: a new current release restarts every dyno onto it. The new manager
@@ -427,7 +426,8 @@ bool Platform::sync_addons(AppRuntime& rt, const store::App& app) {
       try {
         spec.command = addons::server_command(store_.home(), addon);
       } catch (const std::exception& e) {
-        rt.sink->line("heroku", addon.name, fmt::format("Error R99 (Platform error) -> {}", e.what()));
+        rt.sink->line("heroku", addon.name,
+                      fmt::format("Error R99 (Platform error) -> {}", e.what()));
         rt.addons.erase(addon.name);
         all_ready = false;
         continue;

@@ -46,14 +46,14 @@ struct FormationRow {
 /// under `addons/<name>/` in the lokku home, run by the platform beside the app's dynos.
 struct Addon {
   std::string id;
-  std::string name;        ///< postgresql-rugged-32907
-  std::string service;     ///< heroku-postgresql | heroku-redis
-  std::string plan;        ///< essential-0, mini, ...
-  std::string attachment;  ///< DATABASE: sets DATABASE_URL (CFG-6)
-  unsigned port = 0;       ///< on 127.0.0.1
-  std::string database;    ///< Postgres: the add-on's database
-  std::string user;        ///< Postgres: its role
-  std::string password;    ///< the role's (Redis: requirepass)
+  std::string name;            ///< postgresql-rugged-32907
+  std::string service;         ///< heroku-postgresql | heroku-redis
+  std::string plan;            ///< essential-0, mini, ...
+  std::string attachment;      ///< DATABASE: sets DATABASE_URL (CFG-6)
+  unsigned port = 0;           ///< on 127.0.0.1
+  std::string database;        ///< Postgres: the add-on's database
+  std::string user;            ///< Postgres: its role
+  std::string password;        ///< the role's (Redis: requirepass)
   std::string admin_password;  ///< Postgres: the server's superuser
   std::string created_at;
 

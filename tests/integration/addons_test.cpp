@@ -1,0 +1,239 @@
+// Add-ons as real local servers (issue: heroku-postgresql and heroku-redis; spec
+// build-and-release.md CFG-6, REL-4): real PostgreSQL and Redis from Debian's packages, on
+// ephemeral ports, started by lokku and removed with the test's lokku home.
+#include "support/platform.hpp"
+
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <regex>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace lokku::test {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+std::string match(const std::string& text, const std::string& pattern, int group = 1) {
+  std::smatch m;
+  return std::regex_search(text, m, std::regex(pattern)) ? m[group].str() : std::string();
+}
+
+class Addons : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto r = h.deploy("web");
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  }
+  /// `lokku COMMAND -a web ARGS...`
+  RunResult lokku(std::vector<std::string> args) const {
+    args.insert(args.begin() + 1, {"-a", "web"});
+    return h.run(args);
+  }
+  /// Creates an add-on; returns its name.
+  std::string create(const std::vector<std::string>& what) const {
+    std::vector<std::string> args = {"addons:create"};
+    args.insert(args.end(), what.begin(), what.end());
+    auto r = lokku(args);
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    return match(r.out, R"(Created (\S+) as )");
+  }
+  std::string config_var(const std::string& key) const {
+    auto r = lokku({"config:get", key});
+    return r.out.empty() ? r.out : r.out.substr(0, r.out.size() - 1);
+  }
+
+  LokkuHome h;
+};
+
+TEST_F(Addons, CFG6PostgresIsARealServerWithItsOwnDatabaseRoleAndUrl) {
+  auto made = lokku({"addons:create", "heroku-postgresql"});
+  ASSERT_EQ(made.exit_code, 0) << made.out << made.err;
+  EXPECT_TRUE(std::regex_search(made.out,
+                                std::regex(R"(Created postgresql-[a-z]+-\d{5} as DATABASE_URL\n)")))
+      << made.out;
+  const std::string name = match(made.out, R"(Created (\S+) as )");
+  const std::string url = config_var("DATABASE_URL");
+  EXPECT_TRUE(std::regex_match(
+      url, std::regex(R"(postgres://u[0-9a-f]{14}:[0-9a-f]{64}@127\.0\.0\.1:\d+/d[0-9a-f]{14})")))
+      << url;
+  // REL-4: the attachment is a release of its own.
+  auto releases = lokku({"releases"});
+  EXPECT_NE(releases.out.find("Attach DATABASE (@ref:" + name + ")"), std::string::npos)
+      << releases.out;
+  struct stat st {};
+  ASSERT_EQ(::stat((h.home() / "addons" / name).c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);  // the data and its credentials are the user's only
+
+  // No platform runs: pg:psql starts the server for its own duration.
+  auto psql = lokku({"pg:psql", "-c",
+                     "CREATE TABLE notes (body text); INSERT INTO notes VALUES ('kept'); "
+                     "SELECT body FROM notes"});
+  EXPECT_EQ(psql.exit_code, 0) << psql.out << psql.err;
+  EXPECT_NE(psql.out.find(" kept\n"), std::string::npos) << psql.out;
+  // A one-off dyno sees DATABASE_URL (issue point 6).
+  auto run = lokku({"run", "--", R"(psql "$DATABASE_URL" -A -t -c "SELECT body FROM notes")"});
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_EQ(run.out, "kept\n");
+  // The app's role is not a superuser: it cannot read the server's files.
+  auto denied =
+      lokku({"run", "--", R"cmd(psql "$DATABASE_URL" -c "SELECT pg_read_file('PG_VERSION')")cmd"});
+  EXPECT_NE(denied.exit_code, 0);
+  EXPECT_NE((denied.out + denied.err).find("permission denied"), std::string::npos)
+      << denied.out << denied.err;
+
+  auto info = lokku({"pg:info"});
+  EXPECT_EQ(info.exit_code, 0) << info.err;
+  EXPECT_NE(info.out.find("=== DATABASE_URL"), std::string::npos) << info.out;
+  EXPECT_TRUE(std::regex_search(info.out, std::regex(R"(PG Version: +1\d)"))) << info.out;
+  EXPECT_NE(info.out.find("Tables:                1"), std::string::npos) << info.out;
+
+  // A second database gets a colour (Heroku's HEROKU_POSTGRESQL_<COLOR>_URL); --as names one.
+  auto second = lokku({"addons:create", "heroku-postgresql:standard-0"});
+  EXPECT_TRUE(std::regex_search(second.out, std::regex(R"(as HEROKU_POSTGRESQL_[A-Z]+_URL\n)")))
+      << second.out;
+  create({"heroku-postgresql", "--as", "analytics"});
+  EXPECT_TRUE(std::regex_match(config_var("ANALYTICS_URL"), std::regex("postgres://.*")));
+  auto list = lokku({"addons"});
+  EXPECT_NE(list.out.find(name + " (heroku-postgresql:essential-0)  as DATABASE"),
+            std::string::npos)
+      << list.out;
+  EXPECT_NE(list.out.find("(heroku-postgresql:standard-0)"), std::string::npos) << list.out;
+}
+
+TEST_F(Addons, DestroyAsksForTheAppNameAndRemovesTheDataOnlyThen) {
+  const std::string name = create({"heroku-postgresql"});
+  ASSERT_FALSE(name.empty());
+  auto no = lokku({"addons:destroy", name});
+  EXPECT_NE(no.exit_code, 0);
+  EXPECT_NE(no.err.find("--confirm web"), std::string::npos) << no.err;
+  EXPECT_TRUE(fs::exists(h.home() / "addons" / name));
+  auto wrong = lokku({"addons:destroy", name, "--confirm", "other"});
+  EXPECT_NE(wrong.exit_code, 0);
+  EXPECT_TRUE(fs::exists(h.home() / "addons" / name));
+  EXPECT_FALSE(config_var("DATABASE_URL").empty());
+
+  auto yes = lokku({"addons:destroy", "DATABASE", "--confirm", "web"});
+  EXPECT_EQ(yes.exit_code, 0) << yes.out << yes.err;
+  EXPECT_FALSE(fs::exists(h.home() / "addons" / name));
+  EXPECT_EQ(config_var("DATABASE_URL"), "");
+  EXPECT_NE(lokku({"releases"}).out.find("Detach DATABASE (@ref:" + name + ")"), std::string::npos);
+  EXPECT_NE(lokku({"addons"}).out.find("No add-ons for app web."), std::string::npos);
+}
+
+TEST_F(Addons, RedisWithARequiredPasswordInRedisUrl) {
+  const std::string name = create({"heroku-redis"});
+  EXPECT_TRUE(std::regex_match(name, std::regex(R"(redis-[a-z]+-\d{5})"))) << name;
+  const std::string url = config_var("REDIS_URL");
+  EXPECT_TRUE(std::regex_match(url, std::regex(R"(redis://default:[0-9a-f]{64}@127\.0\.0\.1:\d+)")))
+      << url;
+  auto set = lokku({"redis:cli", "--", "SET", "greeting", "hello"});
+  EXPECT_EQ(set.exit_code, 0) << set.err;
+  EXPECT_EQ(set.out, "OK\n");
+  // The app's URL works from a dyno; without the password the server refuses.
+  auto get = lokku({"run", "--", R"(redis-cli -u "$REDIS_URL" --no-auth-warning GET greeting)"});
+  EXPECT_EQ(get.out, "hello\n") << get.err;
+  auto port = match(url, R"(:(\d+)$)");
+  auto anon = lokku({"run", "--", "redis-cli -p " + port + " GET greeting; sleep 0"});
+  EXPECT_NE(anon.out.find("NOAUTH"), std::string::npos) << anon.out;
+  auto info = lokku({"redis:info"});
+  EXPECT_NE(info.out.find("redis_version:"), std::string::npos) << info.out;
+}
+
+TEST_F(Addons, PlatformStartsServersBeforeDynosRestartsACrashAndStopsThemLast) {
+  const std::string pg = create({"heroku-postgresql"});
+  const std::string redis = create({"heroku-redis"});
+  ASSERT_EQ(lokku({"pg:psql", "-c", "CREATE TABLE t (x int); INSERT INTO t VALUES (7)"}).exit_code,
+            0);
+  auto up = h.up(free_port());
+  const std::string pg_src = R"(web \| \S+ heroku\[)" + pg + R"(\]: )";
+  ASSERT_TRUE(up->wait_for(pg_src + "State changed from starting to up$"));
+  ASSERT_TRUE(up->wait_for(R"(heroku\[web\.1\]: State changed from starting to up$)"));
+  // Started before the dynos (which would crash without them): the server's line comes first.
+  auto lines = up->stdout_lines();
+  std::size_t pg_up = 0, web_start = 0;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (pg_up == 0 && lines[i].find("ready to accept connections") != std::string::npos) {
+      pg_up = i;
+    }
+    if (web_start == 0 && lines[i].find("heroku[web.1]: Starting process") != std::string::npos) {
+      web_start = i;
+    }
+  }
+  EXPECT_GT(pg_up, 0u);
+  EXPECT_LT(pg_up, web_start);
+
+  // A crashed server is reported and restarted; its data is kept.
+  std::system(("pkill -9 -f 'postgres -D " + (h.home() / "addons" / pg).string() + "'").c_str());
+  EXPECT_TRUE(up->wait_for(pg_src + "Process exited with status 137$"));
+  EXPECT_TRUE(up->wait_for(pg_src + "State changed from up to crashed$"));
+  EXPECT_TRUE(up->wait_for_count(pg_src + "State changed from starting to up$", 2));
+  auto again = lokku({"run", "--", R"(psql "$DATABASE_URL" -A -t -c "SELECT x FROM t")"});
+  EXPECT_EQ(again.out, "7\n") << again.err;
+
+  // Stopped after the dynos, each with its clean-shutdown signal.
+  up->signal(SIGINT);
+  ASSERT_TRUE(up->wait_exit(60s));
+  lines = up->stdout_lines();
+  std::size_t web_down = 0, pg_stop = 0, redis_stop = 0;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i].find("heroku[web.1]: Process exited") != std::string::npos) {
+      web_down = i;
+    }
+    if (lines[i].find("heroku[" + pg + "]: Stopping all processes with SIGINT") !=
+        std::string::npos) {
+      pg_stop = i;
+    }
+    if (lines[i].find("heroku[" + redis + "]: Stopping all processes with SIGTERM") !=
+        std::string::npos) {
+      redis_stop = i;
+    }
+  }
+  EXPECT_GT(pg_stop, web_down);
+  EXPECT_GT(redis_stop, web_down);
+  EXPECT_EQ(up->count(R"(database system is shut down$)"), 1u);  // after the crash: clean
+
+  // A new platform starts them again with their data.
+  auto up2 = h.up(free_port());
+  ASSERT_TRUE(up2->wait_for(R"(heroku\[web\.1\]: State changed from starting to up$)"));
+  auto kept = lokku({"pg:psql", "-c", "SELECT x FROM t"});
+  EXPECT_NE(kept.out.find(" 7\n"), std::string::npos) << kept.out << kept.err;
+}
+
+TEST_F(Addons, BadInputAndFaultsGetClearErrors) {
+  auto unknown = lokku({"addons:create", "heroku-mongodb"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(unknown.err.find("heroku-postgresql, heroku-redis"), std::string::npos) << unknown.err;
+  auto none = lokku({"pg:psql", "-c", "SELECT 1"});
+  EXPECT_EQ(none.exit_code, 1);
+  EXPECT_NE(none.err.find("web has no heroku-postgresql add-on"), std::string::npos) << none.err;
+  auto bad_as = lokku({"addons:create", "heroku-redis", "--as", "no way"});
+  EXPECT_EQ(bad_as.exit_code, 1);
+  EXPECT_NE(bad_as.err.find("--as no way"), std::string::npos) << bad_as.err;
+  EXPECT_FALSE(fs::exists(h.home() / "addons") && !fs::is_empty(h.home() / "addons"));
+
+  // The add-on's port taken by another program: a clear error, the data untouched.
+  const std::string pg = create({"heroku-postgresql"});
+  auto port = match(config_var("DATABASE_URL"), R"(127\.0\.0\.1:(\d+)/)");
+  int squatter = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(std::stoi(port)));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(squatter, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(squatter, 4), 0);
+  auto taken = lokku({"pg:psql", "-c", "SELECT 1"});
+  EXPECT_EQ(taken.exit_code, 1);
+  EXPECT_NE(taken.err.find("port " + port + " of the add-on " + pg + " is taken"),
+            std::string::npos)
+      << taken.err;
+  ::close(squatter);
+  EXPECT_EQ(lokku({"pg:psql", "-c", "SELECT 1"}).exit_code, 0);
+}
+
+}  // namespace
+}  // namespace lokku::test
