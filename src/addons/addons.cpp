@@ -143,6 +143,48 @@ void provision_postgres(const fs::path& home, const fs::path& dir, const store::
   admin_sql(a, fmt::format("CREATE DATABASE {} OWNER {}", a.database, a.user));
   // Like Heroku's: the app's role owns its database and nothing else is open to others.
   admin_sql(a, fmt::format("REVOKE ALL ON DATABASE {} FROM PUBLIC", a.database));
+  // The dataclip role (pg:query): reads what the app's role creates, writes nothing.
+  admin_sql(
+      a, fmt::format("CREATE ROLE {} LOGIN PASSWORD '{}'", a.readonly_user, a.readonly_password));
+  admin_sql(a,
+            fmt::format("ALTER ROLE {} SET default_transaction_read_only = on", a.readonly_user));
+  admin_sql(a, fmt::format("GRANT CONNECT ON DATABASE {} TO {}", a.database, a.readonly_user));
+  admin_sql(a,
+            fmt::format("GRANT USAGE ON SCHEMA public TO {0}; "
+                        "ALTER DEFAULT PRIVILEGES FOR ROLE {1} IN SCHEMA public GRANT SELECT ON "
+                        "TABLES TO {0}; "
+                        "ALTER DEFAULT PRIVILEGES FOR ROLE {1} IN SCHEMA public GRANT SELECT ON "
+                        "SEQUENCES TO {0}",
+                        a.readonly_user, a.user),
+            a.database);
+}
+
+/// psql or another client of the add-on, as `user`; its output, or InputError with its
+/// message.
+std::string client(const store::Addon& a, std::vector<std::string> argv,
+                   const std::string& password,
+                   std::chrono::nanoseconds limit = std::chrono::minutes(10)) {
+  common::RunOptions ro;
+  ro.argv = std::move(argv);
+  ro.env = server_env("/");
+  ro.env.push_back("PGPASSWORD=" + password);
+  ro.env.push_back("PGCONNECT_TIMEOUT=10");
+  ro.timeout = limit;
+  std::string out, err;
+  ro.on_stdout = [&](std::string_view v) { out += v; };
+  ro.on_stderr = [&](std::string_view v) { err += v; };
+  auto r = common::run_sync(ro);
+  if (r.status != 0) {
+    while (!err.empty() && err.back() == '\n') {
+      err.pop_back();
+    }
+    throw release::InputError(fmt::format("{}: {}", a.name, err.empty() ? "failed" : err));
+  }
+  return out;
+}
+
+std::vector<std::string> connection(const store::Addon& a, const std::string& user) {
+  return {"-h", "127.0.0.1", "-p", std::to_string(a.port), "-U", user, "-d", a.database};
 }
 
 void provision_redis(const fs::path& dir, const store::Addon& a) {
@@ -244,6 +286,8 @@ store::Addon provision(const fs::path& home, const store::App& app, const Servic
   a.user = "u" + common::random_hex(7);
   a.password = common::random_hex(32);
   a.admin_password = common::random_hex(32);
+  a.readonly_user = "r" + common::random_hex(7);
+  a.readonly_password = common::random_hex(32);
   a.created_at = common::iso8601_now();
   fs::create_directories(dir);
   fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);
@@ -259,6 +303,126 @@ store::Addon provision(const fs::path& home, const store::App& app, const Servic
     throw;
   }
   return a;
+}
+
+store::Addon provision_follower(const fs::path& home, const store::App& app,
+                                const store::Addon& leader, const std::string& plan,
+                                const std::string& as, const std::string& init_path) {
+  if (leader.service != "heroku-postgresql") {
+    throw release::InputError(fmt::format("{} is not a Postgres database", leader.name));
+  }
+  if (!leader.follows.empty()) {
+    throw release::InputError(fmt::format("{} is itself a follower; follow its leader {} instead",
+                                          leader.name, leader.follows));
+  }
+  const Service& service = *find_service("heroku-postgresql");
+  store::Addon a = leader;  // a physical replica: the leader's roles and database
+  a.id = common::random_uuid();
+  a.plan = plan.empty() ? leader.plan : plan;
+  a.follows = leader.name;
+  a.attachment = choose_attachment(app, service, as.empty() ? std::string() : as);
+  if (as.empty() && a.attachment == service.attachment) {
+    // The first database keeps DATABASE; a follower is a colour of its own.
+    store::App with_database = app;
+    with_database.config[service.attachment + "_URL"] = "taken";
+    a.attachment = choose_attachment(with_database, service, "");
+  }
+  fs::path dir;
+  do {
+    a.name = fmt::format("{}-{}-{}", service.name_prefix, kWords[random_below(kWords.size())],
+                         10000 + random_below(90000));
+    dir = addon_dir(home, a.name);
+  } while (fs::exists(dir));
+  auto port = common::pick_free_port();
+  if (!port) {
+    throw release::InputError("no free TCP port for the add-on's server");
+  }
+  a.port = *port;
+  a.created_at = common::iso8601_now();
+  fs::create_directories(dir);
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);
+  try {
+    // -R: standby.signal and the leader's connection, so it starts as a streaming replica.
+    client(leader,
+           as_server_user({postgres_program("pg_basebackup"), "-h", "127.0.0.1", "-p",
+                           std::to_string(leader.port), "-U", "postgres", "-D",
+                           (dir / "data").string(), "-R", "-X", "stream", "--checkpoint=fast"}),
+           leader.admin_password, std::chrono::hours(1));
+    TemporaryServer server(home, a, init_path);
+    server.wait_ready(std::chrono::seconds(60));
+  } catch (...) {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+    throw;
+  }
+  return a;
+}
+
+std::string rotate_password(const store::Addon& a) {
+  std::string password = common::random_hex(32);
+  admin_sql(a, fmt::format("ALTER ROLE {} PASSWORD '{}'", a.user, password));
+  admin_sql(a, fmt::format("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
+                           "usename = '{}'",
+                           a.user));
+  return password;
+}
+
+long long follower_lag_bytes(const store::Addon& follower, const store::Addon& leader) {
+  auto trim = [](std::string s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) {
+      s.pop_back();
+    }
+    return s;
+  };
+  auto head = trim(admin_sql(leader, "SELECT pg_current_wal_lsn()"));
+  auto replayed = trim(admin_sql(follower, "SELECT pg_last_wal_replay_lsn()"));
+  if (replayed.empty()) {
+    return -1;
+  }
+  auto diff =
+      trim(admin_sql(leader, fmt::format("SELECT greatest(pg_wal_lsn_diff('{}', '{}'), 0)::bigint",
+                                         head, replayed)));
+  return std::stoll(diff);
+}
+
+void capture_backup(const store::Addon& a, const fs::path& file) {
+  std::vector<std::string> argv = {
+      postgres_program("pg_dump"), "-Fc", "--no-owner", "--no-acl", "-f", file.string()};
+  auto conn = connection(a, a.user);
+  argv.insert(argv.end(), conn.begin(), conn.end());
+  client(a, argv, a.password, std::chrono::hours(1));
+}
+
+void restore_backup(const store::Addon& a, const fs::path& file) {
+  std::vector<std::string> argv = {
+      postgres_program("pg_restore"), "--clean",        "--if-exists", "--no-owner", "--no-acl",
+      "--single-transaction",         "--exit-on-error"};
+  auto conn = connection(a, a.user);
+  argv.insert(argv.end(), conn.begin(), conn.end());
+  argv.push_back(file.string());
+  client(a, argv, a.password, std::chrono::hours(1));
+}
+
+std::string readonly_query(const store::Addon& a, const std::string& sql, QueryFormat format) {
+  if (a.readonly_user.empty()) {
+    throw release::InputError(fmt::format("{} has no read-only role", a.name));
+  }
+  std::vector<std::string> argv = {postgres_program("psql"), "-X", "-v", "ON_ERROR_STOP=1"};
+  auto conn = connection(a, a.readonly_user);
+  argv.insert(argv.end(), conn.begin(), conn.end());
+  std::string query = sql;
+  if (format == QueryFormat::json) {
+    while (!query.empty() &&
+           (query.back() == ';' || std::isspace(static_cast<unsigned char>(query.back())))) {
+      query.pop_back();
+    }
+    query = "SELECT coalesce(json_agg(q), '[]'::json) FROM (" + query + ") q";
+    argv.insert(argv.end(), {"-q", "-A", "-t"});
+  } else if (format == QueryFormat::csv) {
+    argv.insert(argv.end(), {"-q", "--csv"});
+  }
+  argv.insert(argv.end(), {"-c", query});
+  return client(a, argv, a.readonly_password, std::chrono::minutes(10));
 }
 
 void remove_data(const fs::path& home, const store::Addon& addon) {
@@ -328,37 +492,11 @@ bool wait_ready(const store::Addon& addon, std::chrono::milliseconds limit) {
 }
 
 std::string admin_sql(const store::Addon& a, const std::string& sql, const std::string& database) {
-  common::RunOptions ro;
-  ro.argv = {postgres_program("psql"),
-             "-X",
-             "-q",
-             "-A",
-             "-t",
-             "-v",
-             "ON_ERROR_STOP=1",
-             "-h",
-             "127.0.0.1",
-             "-p",
-             std::to_string(a.port),
-             "-U",
-             "postgres",
-             "-d",
-             database,
-             "-c",
-             sql};
-  ro.env = server_env("/");
-  ro.env.push_back("PGPASSWORD=" + a.admin_password);
-  ro.env.push_back("PGCONNECT_TIMEOUT=10");
-  ro.timeout = std::chrono::minutes(1);
-  std::string out, err;
-  ro.on_stdout = [&](std::string_view s) { out += s; };
-  ro.on_stderr = [&](std::string_view s) { err += s; };
-  auto r = common::run_sync(ro);
-  if (r.status != 0) {
-    throw release::InputError(
-        fmt::format("{} ({}): {}", a.name, sql.substr(0, 60), err.empty() ? "psql failed" : err));
-  }
-  return out;
+  return client(
+      a,
+      {postgres_program("psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1",
+       "-p", std::to_string(a.port), "-U", "postgres", "-d", database, "-c", sql},
+      a.admin_password, std::chrono::minutes(1));
 }
 
 TemporaryServer::TemporaryServer(const fs::path& home, const store::Addon& addon,

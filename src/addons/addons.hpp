@@ -40,6 +40,27 @@ fs::path addon_dir(const fs::path& home, const std::string& name);
 store::Addon provision(const fs::path& home, const store::App& app, const Service& service,
                        const std::string& plan, const std::string& as,
                        const std::string& init_path);
+/// A follower of the Postgres add-on `leader` (which must be answering): a streaming
+/// replica made with pg_basebackup, read-only (hot standby), with the leader's credentials.
+store::Addon provision_follower(const fs::path& home, const store::App& app,
+                                const store::Addon& leader, const std::string& plan,
+                                const std::string& as, const std::string& init_path);
+
+/// pg:credentials:rotate: a new password for the add-on's role (the old one stops working,
+/// and its open connections are closed). Returns the new password.
+std::string rotate_password(const store::Addon& addon);
+/// How far a follower is behind its leader, in bytes of WAL (0: caught up).
+long long follower_lag_bytes(const store::Addon& follower, const store::Addon& leader);
+
+/// pg:backups:capture / restore: a pg_dump custom-format file of the add-on's database, and
+/// its restore (replacing what is there) as the app's role. Throw InputError with the
+/// tool's message.
+void capture_backup(const store::Addon& addon, const fs::path& file);
+void restore_backup(const store::Addon& addon, const fs::path& file);
+
+enum class QueryFormat { table, csv, json };
+/// pg:query: runs `sql` as the add-on's read-only role; its output in `format`.
+std::string readonly_query(const store::Addon& addon, const std::string& sql, QueryFormat format);
 /// Removes the add-on's data (addons:destroy).
 void remove_data(const fs::path& home, const store::Addon& addon);
 

@@ -5,21 +5,29 @@
 #include "addons/addons.hpp"
 #include "app/command_support.hpp"
 #include "app/commands.hpp"
+#include "common/ids.hpp"
 #include "platform/platform_file.hpp"
 #include "release/error.hpp"
+#include "store/files.hpp"
 #include "store/store.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 #include <optional>
+#include <regex>
+#include <sstream>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 
 namespace lokku::app {
+
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -90,6 +98,22 @@ bool platform_runs(const store::Store& st) {
   return platform::running_platform(st).has_value();
 }
 
+/// A typed confirmation (the app's name), or --confirm; throws when it does not match.
+void confirm_destructive(const CommandOptions& o, const std::string& app, const std::string& what) {
+  std::string confirm = o.confirm.value_or("");
+  if (confirm.empty() && ::isatty(0) == 1) {
+    std::cerr << " !    WARNING: Destructive Action\n"
+              << " !    This command will affect the app " << app << ": " << what << ".\n"
+              << " !    To proceed, type " << app << " or re-run this command with --confirm "
+              << app << "\n\n> ";
+    std::getline(std::cin, confirm);
+  }
+  if (confirm != app) {
+    throw release::InputError(
+        fmt::format("Confirmation did not match {}. Re-run with --confirm {}.", app, app));
+  }
+}
+
 }  // namespace
 
 int run_addons_create(const CommandOptions& o) {
@@ -113,8 +137,23 @@ int run_addons_create(const CommandOptions& o) {
   auto st = open_store();
   const std::string name = app_of(o);
   auto app = st.load(name);
+  const store::Addon* leader = nullptr;
+  if (!o.follow.empty()) {
+    leader = app.find_addon(o.follow);
+    if (!leader || service->name != "heroku-postgresql") {
+      throw release::InputError(
+          fmt::format("--follow {}: no such heroku-postgresql add-on on {} (see lokku addons)",
+                      o.follow, name));
+    }
+  }
   std::cout << "Creating " << o.args[0] << " on ⬢ " << name << "... " << std::flush;
-  auto addon = addons::provision(st.home(), app, *service, plan, o.as, platform::find_init());
+  store::Addon addon;
+  if (leader) {
+    addons::ServerScope servers(st.home(), app, platform::find_init(), platform_runs(st));
+    addon = addons::provision_follower(st.home(), app, *leader, plan, o.as, platform::find_init());
+  } else {
+    addon = addons::provision(st.home(), app, *service, plan, o.as, platform::find_init());
+  }
   store::Release r;
   try {
     ApiLog log(st, name);
@@ -133,6 +172,10 @@ int run_addons_create(const CommandOptions& o) {
     throw;
   }
   std::cout << "done\n";
+  if (leader) {
+    std::cout << fmt::format("{} follows {}: a read-only streaming replica\n", addon.name,
+                             leader->name);
+  }
   std::cout << fmt::format("Created {} as {}\n", addon.name, addon.config_var());
   print_release_outcome(r, "Attaching it and restarting", name);
   return r.status == "failed" ? 1 : 0;
@@ -180,20 +223,13 @@ int run_addons_destroy(const CommandOptions& o) {
     throw release::InputError("addons:destroy needs an add-on name (see lokku addons)");
   }
   const store::Addon addon = pick_addon(app, o.args, "");
-  std::string confirm = o.confirm.value_or("");
-  if (confirm.empty() && ::isatty(0) == 1) {
-    std::cerr << " !    WARNING: Destructive Action\n"
-              << " !    This command will affect the app " << name << " and destroy " << addon.name
-              << " and all its data.\n"
-              << " !    To proceed, type " << name << " or re-run this command with --confirm "
-              << name << "\n\n> ";
-    std::getline(std::cin, confirm);
+  for (const auto& other : app.addons) {
+    if (other.follows == addon.name) {
+      throw release::InputError(
+          fmt::format("{} has a follower, {}; destroy it first", addon.name, other.name));
+    }
   }
-  if (confirm != name) {
-    throw release::InputError(fmt::format(
-        "Confirmation did not match {}. Re-run with --confirm {} to destroy {} and its data.", name,
-        name, addon.name));
-  }
+  confirm_destructive(o, name, "destroy " + addon.name + " and all its data");
   ApiLog log(st, name);
   auto r = platform::make_release(
       st, name,
@@ -269,11 +305,190 @@ int run_pg_info(const CommandOptions& o) {
                      "('pg_catalog', 'information_schema')",
                      a.database)
               << "\n"
-              << "Add-on:                " << a.name << "\n\n";
+              << "Add-on:                " << a.name << "\n";
+    if (const auto* leader = app.find_addon(a.follows); leader && !a.follows.empty()) {
+      auto lag = addons::follower_lag_bytes(a, *leader);
+      std::cout << "Following:             " << leader->name << " (" << leader->config_var()
+                << ")\n"
+                << "Behind By:             "
+                << (lag < 0 ? std::string("not streaming yet") : fmt::format("{} bytes", lag))
+                << "\n";
+    }
+    for (const auto& f : app.addons) {
+      if (f.follows == a.name) {
+        std::cout << "Followers:             " << f.name << " (" << f.config_var() << ")\n";
+      }
+    }
+    std::cout << "\n";
   }
   if (!any) {
     throw release::InputError(fmt::format("{} has no heroku-postgresql add-on", app.name));
   }
+  return 0;
+}
+
+int run_pg_query(const CommandOptions& o) {
+  if (o.args.empty()) {
+    throw release::InputError("pg:query needs the SQL to run: lokku pg:query \"SELECT ...\"");
+  }
+  auto st = open_store();
+  auto app = st.load(app_of(o));
+  std::vector<std::string> which(o.args.begin() + 1, o.args.end());
+  const auto& a = pick_addon(app, which, "heroku-postgresql");
+  addons::ServerScope servers(st.home(), app, platform::find_init(), platform_runs(st));
+  auto format = o.json  ? addons::QueryFormat::json
+                : o.csv ? addons::QueryFormat::csv
+                        : addons::QueryFormat::table;
+  std::cout << addons::readonly_query(a, o.args[0], format);
+  return 0;
+}
+
+int run_pg_credentials_rotate(const CommandOptions& o) {
+  auto st = open_store();
+  const std::string name = app_of(o);
+  auto app = st.load(name);
+  const store::Addon a = pick_addon(app, o.args, "heroku-postgresql");
+  if (!a.follows.empty()) {
+    throw release::InputError(
+        fmt::format("{} follows {}: rotate the leader's credentials (its followers get them)",
+                    a.name, a.follows));
+  }
+  confirm_destructive(o, name,
+                      "new credentials for " + a.name + "; connections with the old ones end");
+  addons::ServerScope servers(st.home(), app, platform::find_init(), platform_runs(st));
+  std::cout << "Rotating all credentials on " << a.name << "... " << std::flush;
+  const std::string password = addons::rotate_password(a);
+  ApiLog log(st, name);
+  // REL-6: an add-on changing its own config vars makes a release without a release phase.
+  auto r = platform::make_release(
+      st, name,
+      [&](store::App& app_now) {
+        for (auto& x : app_now.addons) {
+          if (x.name == a.name || x.follows == a.name) {
+            x.password = password;
+            app_now.config[x.config_var()] = addons::url(x);
+          }
+        }
+      },
+      [&](const store::App&) {
+        return fmt::format("Update {} by heroku-postgresql", a.attachment);
+      },
+      {}, runtime(o), log.sink, false);
+  std::cout << "done\n";
+  print_release_outcome(r, "Updating config and restarting", name);
+  return 0;
+}
+
+namespace {
+
+fs::path backups_dir(const store::Store& st, const std::string& app) {
+  return st.app_dir(app) / "backups";
+}
+
+struct Backup {
+  std::string id;  ///< b001
+  std::string source;
+  std::string attachment;
+  std::string created_at;
+  std::uintmax_t size = 0;
+};
+
+std::vector<Backup> list_backups(const store::Store& st, const std::string& app) {
+  std::vector<Backup> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(backups_dir(st, app), ec)) {
+    if (e.path().extension() != ".info") {
+      continue;
+    }
+    Backup b;
+    b.id = e.path().stem().string();
+    std::istringstream in(store::read_file(e.path()).value_or(""));
+    std::getline(in, b.source);
+    std::getline(in, b.attachment);
+    std::getline(in, b.created_at);
+    b.size = fs::file_size(backups_dir(st, app) / (b.id + ".dump"), ec);
+    out.push_back(std::move(b));
+  }
+  std::sort(out.begin(), out.end(), [](const Backup& x, const Backup& y) { return x.id < y.id; });
+  return out;
+}
+
+}  // namespace
+
+int run_pg_backups(const CommandOptions& o) {
+  auto st = open_store();
+  auto app = st.load(app_of(o));
+  auto backups = list_backups(st, app.name);
+  std::cout << "=== Backups\n";
+  if (backups.empty()) {
+    std::cout << "No backups. Capture one with lokku pg:backups:capture -a " << app.name << "\n";
+  }
+  for (auto it = backups.rbegin(); it != backups.rend(); ++it) {
+    std::cout << fmt::format("{}  {}  Completed  {} bytes  {} ({})\n", it->id, it->created_at,
+                             it->size, it->attachment, it->source);
+  }
+  return 0;
+}
+
+int run_pg_backups_capture(const CommandOptions& o) {
+  auto st = open_store();
+  const std::string name = app_of(o);
+  auto app = st.load(name);
+  const auto& a = pick_addon(app, o.args, "heroku-postgresql");
+  addons::ServerScope servers(st.home(), app, platform::find_init(), platform_runs(st));
+  auto dir = backups_dir(st, name);
+  fs::create_directories(dir);
+  store::FileLock lock(dir / ".lock");
+  auto existing = list_backups(st, name);
+  int next = existing.empty() ? 1 : std::stoi(existing.back().id.substr(1)) + 1;
+  const std::string id = fmt::format("b{:03}", next);
+  std::cout << "Backing up " << a.attachment << " to " << id << "... " << std::flush;
+  const fs::path partial = dir / (id + ".dump.partial");
+  try {
+    addons::capture_backup(a, partial);
+  } catch (...) {
+    std::error_code ec;
+    fs::remove(partial, ec);
+    throw;
+  }
+  fs::rename(partial, dir / (id + ".dump"));
+  store::write_file_atomic(dir / (id + ".info"), fmt::format("{}\n{}\n{}\n", a.name, a.attachment,
+                                                             common::iso8601_now()));
+  std::cout << "done\n";
+  std::error_code ec;
+  std::cout << fmt::format("Backup {} of {}: {} bytes, {}\n", id, a.name,
+                           fs::file_size(dir / (id + ".dump"), ec),
+                           (dir / (id + ".dump")).string());
+  return 0;
+}
+
+int run_pg_backups_restore(const CommandOptions& o) {
+  auto st = open_store();
+  const std::string name = app_of(o);
+  auto app = st.load(name);
+  auto backups = list_backups(st, name);
+  std::vector<std::string> rest = o.args;
+  std::string id;
+  if (!rest.empty() && std::regex_match(rest[0], std::regex("b\\d{3,}"))) {
+    id = rest[0];
+    rest.erase(rest.begin());
+  } else if (!backups.empty()) {
+    id = backups.back().id;
+  } else {
+    throw release::InputError(fmt::format("{} has no backups; capture one first", name));
+  }
+  if (std::none_of(backups.begin(), backups.end(), [&](const Backup& b) { return b.id == id; })) {
+    throw release::InputError(fmt::format("Couldn't find backup {} (see lokku pg:backups)", id));
+  }
+  const auto& a = pick_addon(app, rest, "heroku-postgresql");
+  if (!a.follows.empty()) {
+    throw release::InputError(fmt::format("{} is a read-only follower", a.name));
+  }
+  confirm_destructive(o, name, "the data of " + a.name + " is replaced by backup " + id);
+  addons::ServerScope servers(st.home(), app, platform::find_init(), platform_runs(st));
+  std::cout << "Restoring " << id << " to " << a.attachment << "... " << std::flush;
+  addons::restore_backup(a, backups_dir(st, name) / (id + ".dump"));
+  std::cout << "done\n";
   return 0;
 }
 

@@ -218,6 +218,9 @@ Action parse(int argc, char** argv, int& exit_code) {
                               run_addons_create);
   acreate->add_option("service", o.args, "SERVICE[:PLAN]")->required();
   acreate->add_option("--as", o.as, "Attachment name (NAME sets NAME_URL)");
+  acreate->add_option("--follow", o.follow,
+                      "Make a follower (a read-only streaming replica) of this database "
+                      "(DATABASE_URL or an add-on name)");
   acreate->add_option("--time-scale", o.time_scale, "Divide the release phase's limit by N");
   add_command(app, action, o, "addons", "List the app's add-ons", run_addons);
   add_command(app, action, o, "addons:info", "Show an add-on", run_addons_info)
@@ -234,6 +237,28 @@ Action parse(int argc, char** argv, int& exit_code) {
   psql->add_option("-c,--command", o.sql, "SQL to run instead of an interactive session");
   add_command(app, action, o, "pg:info", "Show the app's heroku-postgresql databases", run_pg_info)
       ->add_option("addon", o.args, "Add-on name or attachment");
+  auto* query = add_command(app, action, o, "pg:query",
+                            "Run a read-only query (as a role that cannot change data) and print "
+                            "the result, like a dataclip",
+                            run_pg_query);
+  query->add_option("sql", o.args, "SQL [ADDON]")->required();
+  query->add_flag("--csv", o.csv, "Output as CSV");
+  query->add_flag("--json", o.json, "Output as a JSON array of rows");
+  auto* rotate = add_command(app, action, o, "pg:credentials:rotate",
+                             "Give the database's role a new password (a new config var value, "
+                             "a release, dynos restarted)",
+                             run_pg_credentials_rotate);
+  rotate->add_option("addon", o.args, "Add-on name or attachment (default: the first)");
+  rotate->add_option("--confirm", o.confirm, "The app's name, to confirm without a prompt");
+  add_command(app, action, o, "pg:backups", "List the app's database backups", run_pg_backups);
+  add_command(app, action, o, "pg:backups:capture",
+              "Back up a database (pg_dump, kept in the lokku home)", run_pg_backups_capture)
+      ->add_option("addon", o.args, "Add-on name or attachment (default: the first)");
+  auto* restore = add_command(app, action, o, "pg:backups:restore",
+                              "Replace a database's data with a backup (default: the latest)",
+                              run_pg_backups_restore);
+  restore->add_option("args", o.args, "[BACKUP] [ADDON]");
+  restore->add_option("--confirm", o.confirm, "The app's name, to confirm without a prompt");
   auto* rcli = add_command(app, action, o, "redis:cli",
                            "Open redis-cli on a heroku-redis add-on (arguments: a command to run)",
                            run_redis_cli);

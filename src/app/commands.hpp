@@ -31,6 +31,8 @@ struct CommandOptions {
   bool detach = false;               ///< up --detach
   std::string as;                    ///< addons:create --as
   std::optional<std::string> sql;    ///< pg:psql -c
+  std::string follow;                ///< addons:create --follow
+  bool csv = false;                  ///< pg:query --csv
 };
 
 int run_apps(const CommandOptions& o);
@@ -61,6 +63,11 @@ int run_addons_info(const CommandOptions& o);
 int run_addons_destroy(const CommandOptions& o);
 int run_pg_psql(const CommandOptions& o);
 int run_pg_info(const CommandOptions& o);
+int run_pg_query(const CommandOptions& o);
+int run_pg_credentials_rotate(const CommandOptions& o);
+int run_pg_backups(const CommandOptions& o);
+int run_pg_backups_capture(const CommandOptions& o);
+int run_pg_backups_restore(const CommandOptions& o);
 int run_redis_cli(const CommandOptions& o);
 int run_redis_info(const CommandOptions& o);
 int run_down(const CommandOptions& o);

@@ -242,7 +242,7 @@ store::Release make_release(store::Store& store, const std::string& app,
                             const std::function<void(store::App&)>& change,
                             const std::function<std::string(const store::App&)>& describe,
                             const std::function<std::string(const store::App&)>& slug_of,
-                            const Runtime& rt, common::LogSink& sink) {
+                            const Runtime& rt, common::LogSink& sink, bool run_release_phase) {
   store::Release made;
   store::App snapshot = store.update(app, [&](store::App& a) {
     change(a);
@@ -256,7 +256,7 @@ store::Release make_release(store::Store& store, const std::string& app,
       commit = slug.commit;
     }
     auto& r = store::add_release(a, describe(a), slug_id, types, commit);
-    if (!r.slug_id.empty() && r.process_types.count("release") != 0) {
+    if (run_release_phase && !r.slug_id.empty() && r.process_types.count("release") != 0) {
       r.status = "pending";
       r.runner_pid = static_cast<int>(::getpid());
     }

@@ -72,11 +72,13 @@ int one_off_number();
 /// description from the changed app), then settles it (REL-5): with a slug whose process
 /// types have `release`, it is `pending` while the release phase runs as `release.N`
 /// (RPH-1..3), then `succeeded` or `failed`; otherwise `succeeded` at once. Writes the
-/// `app[api]` lines of REL-4 to `sink`. Returns the release as settled.
+/// `app[api]` lines of REL-4 to `sink`. Returns the release as settled. No release phase
+/// when an add-on changes its own config vars (REL-6: `run_release_phase` false).
 store::Release make_release(store::Store& store, const std::string& app,
                             const std::function<void(store::App&)>& change,
                             const std::function<std::string(const store::App&)>& describe,
                             const std::function<std::string(const store::App&)>& slug_of,
-                            const Runtime& rt, common::LogSink& sink);
+                            const Runtime& rt, common::LogSink& sink,
+                            bool run_release_phase = true);
 
 }  // namespace lokku::platform

@@ -129,6 +129,13 @@ std::string to_yaml(const App& app) {
     out << YAML::Key << "user" << YAML::Value << a.user;
     out << YAML::Key << "password" << YAML::Value << a.password;
     out << YAML::Key << "admin_password" << YAML::Value << a.admin_password;
+    if (!a.readonly_user.empty()) {
+      out << YAML::Key << "readonly_user" << YAML::Value << a.readonly_user;
+      out << YAML::Key << "readonly_password" << YAML::Value << a.readonly_password;
+    }
+    if (!a.follows.empty()) {
+      out << YAML::Key << "follows" << YAML::Value << a.follows;
+    }
     out << YAML::Key << "created_at" << YAML::Value << a.created_at;
     out << YAML::EndMap;
   }
@@ -201,6 +208,9 @@ App app_from_yaml(const std::string& text, const std::string& file) {
         a.user = get<std::string>(e, "user", "");
         a.password = get<std::string>(e, "password", "");
         a.admin_password = get<std::string>(e, "admin_password", "");
+        a.readonly_user = get<std::string>(e, "readonly_user", "");
+        a.readonly_password = get<std::string>(e, "readonly_password", "");
+        a.follows = get<std::string>(e, "follows", "");
         a.created_at = get<std::string>(e, "created_at", "");
         app.addons.push_back(std::move(a));
       }

@@ -55,6 +55,9 @@ struct Addon {
   std::string user;            ///< Postgres: its role
   std::string password;        ///< the role's (Redis: requirepass)
   std::string admin_password;  ///< Postgres: the server's superuser
+  std::string readonly_user;   ///< Postgres: a role that can only read (pg:query)
+  std::string readonly_password;
+  std::string follows;  ///< Postgres follower: the leader add-on's name
   std::string created_at;
 
   std::string config_var() const { return attachment + "_URL"; }
