@@ -235,5 +235,110 @@ TEST_F(Addons, BadInputAndFaultsGetClearErrors) {
   EXPECT_EQ(lokku({"pg:psql", "-c", "SELECT 1"}).exit_code, 0);
 }
 
+TEST_F(Addons, FollowerIsAReadOnlyReplicaThatCatchesUpWithTheLeader) {
+  const std::string leader = create({"heroku-postgresql"});
+  ASSERT_EQ(lokku({"pg:psql", "-c", "CREATE TABLE t (x int); INSERT INTO t VALUES (1)"}).exit_code,
+            0);
+  auto up = h.up(free_port());
+  ASSERT_TRUE(up->wait_for(R"(heroku\[web\.1\]: State changed from starting to up$)"));
+  auto made = lokku({"addons:create", "heroku-postgresql", "--follow", "DATABASE_URL"});
+  ASSERT_EQ(made.exit_code, 0) << made.out << made.err;
+  EXPECT_NE(made.out.find("follows " + leader), std::string::npos) << made.out;
+  const std::string follower = match(made.out, R"(Created (\S+) as )");
+  const std::string var = match(made.out, R"(as (HEROKU_POSTGRESQL_[A-Z]+)_URL)");
+  ASSERT_FALSE(var.empty()) << made.out;
+  ASSERT_TRUE(up->wait_for(R"(heroku\[)" + follower + R"(\]: State changed from starting to up$)"));
+
+  // A write on the leader reaches the follower; the follower refuses writes.
+  ASSERT_EQ(lokku({"pg:psql", "-c", "INSERT INTO t VALUES (2)"}).exit_code, 0);
+  EXPECT_TRUE(wait_until(
+      [&] {
+        auto r = lokku({"pg:query", "SELECT count(*) FROM t", var, "--csv"});
+        return r.out == "count\n2\n";
+      },
+      10s, "the follower to catch up"));
+  auto write = lokku({"pg:psql", var, "-c", "INSERT INTO t VALUES (3)"});
+  EXPECT_NE(write.exit_code, 0);
+  EXPECT_NE(write.err.find("read-only transaction"), std::string::npos) << write.err;
+  auto info = lokku({"pg:info"});
+  EXPECT_NE(info.out.find("Following:             " + leader + " (DATABASE_URL)"),
+            std::string::npos)
+      << info.out;
+  EXPECT_NE(info.out.find("Behind By:             0 bytes"), std::string::npos) << info.out;
+  EXPECT_NE(info.out.find("Followers:             " + follower), std::string::npos) << info.out;
+  // The leader cannot go while it has a follower.
+  auto destroy = lokku({"addons:destroy", leader, "--confirm", "web"});
+  EXPECT_NE(destroy.exit_code, 0);
+  EXPECT_NE(destroy.err.find("has a follower"), std::string::npos) << destroy.err;
+  EXPECT_TRUE(fs::exists(h.home() / "addons" / leader));
+}
+
+TEST_F(Addons, CredentialsRotateBackupsRoundTripAndReadOnlyQueries) {
+  ASSERT_FALSE(create({"heroku-postgresql"}).empty());
+  ASSERT_EQ(lokku({"pg:psql", "-c",
+                   "CREATE TABLE notes (id int, body text); INSERT INTO notes VALUES (1, 'a,b'), "
+                   "(2, 'two')"})
+                .exit_code,
+            0);
+  // pg:query: a dataclip-style table, CSV or JSON; it can never change data.
+  auto table = lokku({"pg:query", "SELECT id, body FROM notes ORDER BY id"});
+  EXPECT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("(2 rows)"), std::string::npos) << table.out;
+  auto csv = lokku({"pg:query", "SELECT id, body FROM notes ORDER BY id", "--csv"});
+  EXPECT_EQ(csv.out, "id,body\n1,\"a,b\"\n2,two\n");
+  auto json = lokku({"pg:query", "SELECT id, body FROM notes ORDER BY id;", "--json"});
+  EXPECT_TRUE(std::regex_search(
+      json.out, std::regex(R"(^\[\{"id":1,"body":"a,b"\}, *\n? *\{"id":2,"body":"two"\}\]\n$)")))
+      << json.out;
+  for (const char* sql : {"DELETE FROM notes", "SET transaction_read_only = off; DELETE FROM notes",
+                          "DROP TABLE notes"}) {
+    auto change = lokku({"pg:query", sql});
+    EXPECT_EQ(change.exit_code, 1) << sql;
+  }
+  EXPECT_EQ(lokku({"pg:query", "SELECT count(*) FROM notes", "--csv"}).out, "count\n2\n");
+
+  // Backups: capture, lose data, restore.
+  auto capture = lokku({"pg:backups:capture"});
+  EXPECT_EQ(capture.exit_code, 0) << capture.err;
+  EXPECT_NE(capture.out.find("Backing up DATABASE to b001... done"), std::string::npos)
+      << capture.out;
+  ASSERT_EQ(lokku({"pg:psql", "-c", "DELETE FROM notes"}).exit_code, 0);
+  EXPECT_NE(lokku({"pg:backups"}).out.find("b001  "), std::string::npos);
+  auto unconfirmed = lokku({"pg:backups:restore", "b001"});
+  EXPECT_NE(unconfirmed.exit_code, 0);
+  auto restore = lokku({"pg:backups:restore", "b001", "DATABASE", "--confirm", "web"});
+  EXPECT_EQ(restore.exit_code, 0) << restore.err;
+  EXPECT_EQ(lokku({"pg:query", "SELECT body FROM notes ORDER BY id", "--csv"}).out,
+            "body\n\"a,b\"\ntwo\n");
+  EXPECT_NE(lokku({"pg:backups:restore", "b009", "--confirm", "web"}).exit_code, 0);
+
+  // Rotation: a new password in DATABASE_URL, a release without the release phase (REL-6),
+  // the dynos on it, and the old password refused.
+  auto up = h.up(free_port());
+  ASSERT_TRUE(up->wait_for(R"(heroku\[web\.1\]: State changed from starting to up$)"));
+  const std::string old_url = config_var("DATABASE_URL");
+  auto rotate = lokku({"pg:credentials:rotate", "--confirm", "web"});
+  EXPECT_EQ(rotate.exit_code, 0) << rotate.err;
+  const std::string new_url = config_var("DATABASE_URL");
+  EXPECT_NE(new_url, old_url);
+  auto releases = lokku({"releases"});
+  EXPECT_TRUE(
+      std::regex_search(releases.out, std::regex(R"(v\d+ +Update DATABASE by heroku-postgresql)")))
+      << releases.out;
+  const std::string version = match(rotate.out, R"(done, (v\d+))");
+  ASSERT_FALSE(version.empty()) << rotate.out;
+  auto logs = lokku({"logs", "-n", "1000"});
+  EXPECT_NE(logs.out.find("Release " + version + " created"), std::string::npos) << logs.out;
+  EXPECT_EQ(logs.out.find("Running release " + version + " commands"), std::string::npos);
+  EXPECT_TRUE(up->wait_for(R"(heroku\[web\.1\]: State changed from starting to up$)"));
+  auto with_new =
+      lokku({"run", "--", R"(psql "$DATABASE_URL" -At -c "SELECT count(*) FROM notes")"});
+  EXPECT_EQ(with_new.out, "2\n") << with_new.err;
+  auto with_old = lokku({"run", "--", "psql '" + old_url + "' -At -c 'SELECT 1'"});
+  EXPECT_NE(with_old.exit_code, 0);
+  EXPECT_NE((with_old.out + with_old.err).find("password authentication failed"), std::string::npos)
+      << with_old.out << with_old.err;
+}
+
 }  // namespace
 }  // namespace lokku::test
