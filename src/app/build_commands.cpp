@@ -1,5 +1,6 @@
 // build and deploy: source → buildpacks → slug (→ release) (build-and-release.md §1-3).
 
+#include "app/command_support.hpp"
 #include "app/commands.hpp"
 #include "buildpack/builder.hpp"
 #include "common/log_sink.hpp"
@@ -31,7 +32,7 @@ struct Built {
 };
 
 Built do_build(const CommandOptions& o, store::Store& st, const platform::Runtime& rt,
-               bool ci = false) {
+               bool ci = false, bool deploy = false) {
   fs::path dir = fs::absolute(o.dir);
   if (!fs::is_directory(dir)) {
     throw release::InputError(fmt::format("{}: not a directory", o.dir));
@@ -41,6 +42,9 @@ Built do_build(const CommandOptions& o, store::Store& st, const platform::Runtim
   if (!st.exists(b.app)) {
     st.update_or_create(b.app, [](store::App&) {});
     std::cout << "Creating ⬢ " << b.app << "... done" << std::endl;
+  }
+  if (deploy && !st.load(b.app).current()) {
+    setup_from_app_json(st, b.app, dir, rt);  // a first deploy: app.json's add-ons, formation
   }
   buildpack::BuildOptions bo;
   bo.app = b.app;
@@ -84,7 +88,7 @@ int run_build(const CommandOptions& o) {
 int run_deploy(const CommandOptions& o) {
   store::Store st(store::Store::default_home());
   platform::Runtime rt{platform::find_init(), platform::resolve_time_scale(o.time_scale)};
-  auto b = do_build(o, st, rt);
+  auto b = do_build(o, st, rt, false, true);
   if (!b.result.ok) {
     return 1;
   }

@@ -337,6 +337,9 @@ void Platform::reconcile(AppRuntime& rt) {
       }
     }
   } hosts{routes_, rt, *app};
+  // The add-ons' servers run whether or not there is a release to run yet: a first
+  // deploy's release phase needs them.
+  const bool addons_ready = sync_addons(rt, *app);
   const store::Release* cur = app->current();
   if (!cur) {
     common::WebDynoTable blank;
@@ -344,7 +347,6 @@ void Platform::reconcile(AppRuntime& rt) {
     rt.route->feed.publish(std::move(blank));
     return;
   }
-  const bool addons_ready = sync_addons(rt, *app);
   if (cur->version != rt.version || !rt.manager) {
     if (!addons_ready) {
       // The dynos start once their add-ons answer (a server takes a moment to start), so

@@ -738,7 +738,9 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
           co_return;
         }
         req.body().size = relay.size() - req.body().size;
-        req.body().data = relay.data();
+        // No bytes this time (the parser read a chunk's size line): no buffer, or a chunked
+        // serializer would write a zero-size chunk, which is the end of the body.
+        req.body().data = req.body().size > 0 ? relay.data() : nullptr;
         req.body().more = !req_p.is_done();
       } else {
         req.body().data = nullptr;
@@ -929,7 +931,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
           break;
         }
         res.body().size = relay.size() - res.body().size;
-        res.body().data = relay.data();
+        res.body().data = res.body().size > 0 ? relay.data() : nullptr;  // as for requests
         res.body().more = !res_p.is_done();
         bytes += res.body().size;
         pool_if_done();
