@@ -442,6 +442,33 @@ struct Ctx {
     return out;
   }
 
+  json::object addon_json(const store::App& a, const store::Addon& x) const {
+    return {{"id", x.id},
+            {"name", x.name},
+            {"app", {{"id", a.id}, {"name", a.name}}},
+            {"addon_service", {{"id", x.service}, {"name", x.service}}},
+            {"plan",
+             {{"id", x.service + ":" + x.plan},
+              {"name", x.service + ":" + x.plan},
+              {"price", {{"cents", 0}, {"unit", "month"}}}}},
+            {"billed_price", {{"cents", 0}, {"contract", false}, {"unit", "month"}}},
+            {"state", "provisioned"},
+            {"config_vars", json::array{json::value(x.config_var())}},
+            {"created_at", x.created_at},
+            {"updated_at", x.created_at},
+            {"web_url", nullptr}};
+  }
+
+  json::object attachment_json(const store::App& a, const store::Addon& x) const {
+    return {{"id", x.id},
+            {"name", x.attachment},
+            {"addon", {{"id", x.id}, {"name", x.name}, {"app", {{"id", a.id}, {"name", a.name}}}}},
+            {"app", {{"id", a.id}, {"name", a.name}}},
+            {"namespace", nullptr},
+            {"created_at", x.created_at},
+            {"updated_at", x.created_at}};
+  }
+
   json::object dyno_json(const store::App& a, const platform::ObservedDyno& d) const {
     return {{"id", fmt::format("{}-{}", a.id.substr(0, 8), d.name)},
             {"name", d.name},
@@ -501,7 +528,15 @@ Response Api::route(const Request& r) {
     return json_response(201, c.app_json(a));
   }
   if (n == 1 && seg[0] == "addon-attachments" && m == "GET") {
-    return json_response(200, json::array{});
+    json::array out;
+    for (const auto& name : store_.apps()) {
+      if (auto a = store_.try_load(name)) {
+        for (const auto& x : a->addons) {
+          out.push_back(c.attachment_json(*a, x));
+        }
+      }
+    }
+    return json_response(200, out);
   }
   if (n < 2 || seg[0] != "apps") {
     fail(404, "not_found",
@@ -552,10 +587,15 @@ Response Api::route(const Request& r) {
     }
   }
   const std::string& what = seg[2];
-  if (what == "addons" || what == "addon-attachments" || what == "collaborators") {
-    if (m == "GET" && n == 3) {
-      return json_response(200, json::array{});
+  if ((what == "addons" || what == "addon-attachments") && m == "GET" && n == 3) {
+    json::array out;
+    for (const auto& x : app.addons) {
+      out.push_back(what == "addons" ? c.addon_json(app, x) : c.attachment_json(app, x));
     }
+    return json_response(200, out);
+  }
+  if (what == "collaborators" && m == "GET" && n == 3) {
+    return json_response(200, json::array{});
   }
   if (what == "pipeline-couplings" && m == "GET") {
     fail(404, "not_found", "This app is not in a pipeline.");

@@ -340,5 +340,24 @@ TEST_F(Addons, CredentialsRotateBackupsRoundTripAndReadOnlyQueries) {
       << with_old.out << with_old.err;
 }
 
+// platform-api.md (`heroku addons`, `apps:info`): the add-ons and their attachments.
+TEST_F(Addons, ThePlatformApiListsAddonsAndAttachments) {
+  const std::string name = create({"heroku-redis"});
+  auto up = h.up(free_port());
+  ASSERT_TRUE(up->wait_for("Platform API on http://127.0.0.1:"));
+  auto addons = api_request(h.api_port(), "GET", "/apps/web/addons", h.token());
+  ASSERT_TRUE(addons);
+  EXPECT_EQ(addons->status, 200);
+  EXPECT_NE(addons->body.find(R"("name":")" + name + "\""), std::string::npos) << addons->body;
+  EXPECT_NE(addons->body.find(R"("plan":{"id":"heroku-redis:mini","name":"heroku-redis:mini")"),
+            std::string::npos)
+      << addons->body;
+  EXPECT_NE(addons->body.find(R"("config_vars":["REDIS_URL"])"), std::string::npos) << addons->body;
+  auto attachments = api_request(h.api_port(), "GET", "/addon-attachments", h.token());
+  ASSERT_TRUE(attachments);
+  EXPECT_NE(attachments->body.find(R"("name":"REDIS","addon":{"id":")"), std::string::npos)
+      << attachments->body;
+}
+
 }  // namespace
 }  // namespace lokku::test

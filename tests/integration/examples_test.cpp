@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <regex>
+#include <set>
 #include <signal.h>
 
 namespace lokku::test {
@@ -93,6 +96,70 @@ TEST(Examples, StaticSiteNeedsNoProcfile) {
   ASSERT_TRUE(page);
   EXPECT_EQ(page->status, 200);
   EXPECT_NE(page->body.find("A static site on lokku"), std::string::npos) << page->body;
+}
+
+// Issue (add-ons): the guestbook deploys with one command; app.json provisions Postgres and
+// Redis, the release phase migrates, and two web dynos share Redis sessions.
+/// One request to the guestbook through the router, with its session cookie when given.
+std::optional<Response> guestbook(unsigned port, const std::string& method, const std::string& path,
+                                  const std::string& sid = "") {
+  Connection c(port);
+  c.send(method + " " + path + " HTTP/1.1\r\nHost: guestbook.localhost\r\n" +
+         (sid.empty() ? "" : "Cookie: sid=" + sid + "\r\n") +
+         "Content-Length: 0\r\nConnection: close\r\n\r\n");
+  return c.read_response();
+}
+
+TEST(Examples, GuestbookMigratesInTheReleasePhaseAndSharesSessionsAcrossDynos) {
+  DeployedExample ex("guestbook");
+  ASSERT_EQ(ex.deploy.exit_code, 0) << ex.deploy.out << ex.deploy.err;
+  EXPECT_TRUE(std::regex_search(
+      ex.deploy.out,
+      std::regex(
+          R"(-----> Provisioning add-ons from app.json\n +Created postgresql-\S+ as DATABASE_URL\n +Created redis-\S+ as REDIS_URL\n)")))
+      << ex.deploy.out;
+  EXPECT_TRUE(std::regex_search(
+      ex.deploy.out, std::regex(R"(app\[release\.\d{4}\]: migrated 001_create_entries)")))
+      << ex.deploy.out;
+  ASSERT_TRUE(ex.up->wait_for(R"(heroku\[web\.1\]: State changed from starting to up$)", 60s));
+  ASSERT_TRUE(ex.up->wait_for(R"(heroku\[web\.2\]: State changed from starting to up$)", 60s));
+
+  auto first = guestbook(ex.port, "GET", "/");
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->status, 200) << first->body;
+  std::smatch m;
+  auto cookie = first->header("set-cookie");
+  ASSERT_TRUE(std::regex_search(cookie, m, std::regex("sid=([0-9a-f]{32})"))) << cookie;
+  const std::string sid = m[1].str();
+  auto posted = guestbook(ex.port, "POST", "/entries?name=ada&message=hello", sid);
+  ASSERT_TRUE(posted);
+  EXPECT_EQ(posted->status, 201) << posted->body;
+  std::set<std::string> dynos;
+  int visits = 2;
+  for (int i = 0; i < 12; ++i) {
+    auto r = guestbook(ex.port, "GET", "/", sid);
+    ASSERT_TRUE(r);
+    ++visits;
+    // The session (in Redis) counts every visit, whichever dyno answers.
+    EXPECT_NE(r->body.find("\"visits\":" + std::to_string(visits) + ","), std::string::npos)
+        << r->body;
+    EXPECT_NE(r->body.find("\"name\":\"ada\",\"entries\":1"), std::string::npos) << r->body;
+    if (std::regex_search(r->body, m, std::regex(R"re("dyno":"(web\.\d)")re"))) {
+      dynos.insert(m[1].str());
+    }
+  }
+  EXPECT_EQ(dynos, (std::set<std::string>{"web.1", "web.2"}));
+
+  // A second deploy finds the schema up to date, and no add-on is provisioned again.
+  std::ofstream(ex.dir / "CHANGES") << "second deploy\n";
+  auto again = ex.h.run({"deploy"}, ex.dir);
+  ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+  EXPECT_EQ(again.out.find("Provisioning add-ons"), std::string::npos);
+  EXPECT_EQ(again.out.find("migrated 0"), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("schema up to date (2 migrations)"), std::string::npos) << again.out;
+  auto entries = guestbook(ex.port, "GET", "/entries", sid);
+  ASSERT_TRUE(entries);
+  EXPECT_NE(entries->body.find("\"message\":\"hello\""), std::string::npos) << entries->body;
 }
 
 }  // namespace
