@@ -11,6 +11,7 @@
 
 #include <array>
 #include <csignal>
+#include <cstdlib>
 #include <fcntl.h>
 #include <fstream>
 #include <regex>
@@ -227,7 +228,9 @@ std::string postgres_program(const std::string& name) {
   fs::path best;
   int best_major = 0;
   std::error_code ec;
-  for (const auto& e : fs::directory_iterator("/usr/lib/postgresql", ec)) {
+  // LOKKU_POSTGRESQL_ROOT: another tree laid out like Debian's (and a test's missing one).
+  const char* root = std::getenv("LOKKU_POSTGRESQL_ROOT");
+  for (const auto& e : fs::directory_iterator(root && *root ? root : "/usr/lib/postgresql", ec)) {
     int major = std::atoi(e.path().filename().c_str());
     if (major > best_major && fs::exists(e.path() / "bin" / name)) {
       best_major = major;
@@ -244,7 +247,8 @@ std::string postgres_program(const std::string& name) {
 }
 
 std::string redis_program(const std::string& name) {
-  fs::path p = fs::path("/usr/bin") / name;
+  const char* dir = std::getenv("LOKKU_REDIS_BIN_DIR");  // like LOKKU_POSTGRESQL_ROOT
+  fs::path p = fs::path(dir && *dir ? dir : "/usr/bin") / name;
   if (!fs::exists(p)) {
     throw release::InputError(
         fmt::format("{} is not installed; install Debian's {} package (apt-get install {}), or run "

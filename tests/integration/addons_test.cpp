@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
+#include <csignal>
 #include <netinet/in.h>
 #include <regex>
 #include <sys/socket.h>
@@ -357,6 +358,42 @@ TEST_F(Addons, ThePlatformApiListsAddonsAndAttachments) {
   ASSERT_TRUE(attachments);
   EXPECT_NE(attachments->body.find(R"("name":"REDIS","addon":{"id":")"), std::string::npos)
       << attachments->body;
+}
+
+TEST_F(Addons, AMissingServerProgramNamesItsDebianPackageAndCreatesNothing) {
+  h.extra["LOKKU_POSTGRESQL_ROOT"] = (h.root() / "no-postgresql").string();
+  h.extra["LOKKU_REDIS_BIN_DIR"] = (h.root() / "no-redis").string();
+  auto pg = lokku({"addons:create", "heroku-postgresql"});
+  EXPECT_EQ(pg.exit_code, 1);
+  EXPECT_NE(pg.err.find("install Debian's postgresql package"), std::string::npos) << pg.err;
+  auto redis = lokku({"addons:create", "heroku-redis"});
+  EXPECT_EQ(redis.exit_code, 1);
+  EXPECT_NE(redis.err.find("install Debian's redis-server package"), std::string::npos)
+      << redis.err;
+  EXPECT_EQ(h.app_yaml("web").find("addons:\n  -"), std::string::npos);
+  EXPECT_FALSE(fs::exists(h.home() / "addons") && !fs::is_empty(h.home() / "addons"));
+}
+
+TEST_F(Addons, ADataDirectoryLeftByAKilledPlatformStartsAgainWithItsData) {
+  create({"heroku-postgresql"});
+  ASSERT_EQ(lokku({"pg:psql", "-c", "CREATE TABLE t (x int); INSERT INTO t VALUES (5)"}).exit_code,
+            0);
+  {
+    auto up = h.up(free_port());
+    ASSERT_TRUE(up->wait_for(R"(heroku\[web\.1\]: State changed from starting to up$)"));
+    ASSERT_EQ(lokku({"pg:psql", "-c", "INSERT INTO t VALUES (6)"}).exit_code, 0);
+    up->signal(SIGKILL);  // no clean shutdown: lokku-init kills the server with SIGKILL
+    up->wait_exit(10s);
+  }
+  auto pid_file = h.home() / "addons";
+  bool stale = false;
+  for (const auto& e : fs::directory_iterator(pid_file)) {
+    stale = stale || fs::exists(e.path() / "data" / "postmaster.pid");
+  }
+  EXPECT_TRUE(stale);  // what a killed run leaves behind
+  auto again = lokku({"pg:psql", "-c", "SELECT sum(x) FROM t"});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find(" 11\n"), std::string::npos) << again.out;
 }
 
 }  // namespace
