@@ -7,8 +7,10 @@
 #include "app/commands.hpp"
 #include "common/ids.hpp"
 #include "platform/platform_file.hpp"
+#include "release/app_manifest.hpp"
 #include "release/dyno_size.hpp"
 #include "release/error.hpp"
+#include "store/changes.hpp"
 #include "store/files.hpp"
 #include "store/store.hpp"
 
@@ -534,92 +536,72 @@ int run_redis_info(const CommandOptions& o) {
       client_env());
 }
 
-void setup_from_app_json(store::Store& st, const std::string& name, const fs::path& dir,
-                         const platform::Runtime& rt) {
+std::optional<release::AppManifest> read_app_manifest(const fs::path& dir) {
   const fs::path file = dir / "app.json";
   auto text = store::read_file(file);
   if (!text) {
-    return;
+    return std::nullopt;
   }
-  json::value doc;
-  try {
-    doc = json::parse(*text);
-  } catch (const std::exception& e) {
-    throw release::InputError(fmt::format("{}: not valid JSON: {}", file.string(), e.what()));
-  }
-  if (!doc.is_object()) {
-    throw release::InputError(fmt::format("{}: not a JSON object", file.string()));
-  }
-  const auto& root = doc.as_object();
-  if (auto it = root.find("formation"); it != root.end()) {
-    if (!it->value().is_object()) {
-      throw release::InputError(fmt::format("{}: formation must be an object", file.string()));
+  return release::parse_app_manifest(*text, file.string());
+}
+
+void setup_from_manifest(store::Store& st, const std::string& name,
+                         const release::AppManifest& manifest, const platform::Runtime& rt) {
+  // APP-4.1: env, existing keys winning (checked for required ones before anything else).
+  auto vars = release::manifest_config(manifest, st.load(name).config, name, common::random_hex);
+  if (!vars.empty()) {
+    std::vector<std::string> keys;
+    for (const auto& [k, v] : vars) {
+      keys.push_back(k);
     }
-    st.update(name, [&](store::App& a) {
-      for (const auto& [type, row] : it->value().as_object()) {
-        if (!row.is_object()) {
-          throw release::InputError(
-              fmt::format("{}: formation.{} must be an object", file.string(), type));
-        }
-        auto& f = a.formation[std::string(type)];
-        if (auto q = row.as_object().if_contains("quantity"); q && q->is_int64()) {
-          f.quantity = static_cast<int>(q->as_int64());
-        }
-        if (auto sz = row.as_object().if_contains("size"); sz && sz->is_string()) {
-          auto size = release::find_dyno_size(std::string(sz->as_string()));
-          if (!size) {
-            throw release::InputError(fmt::format("{}: formation.{}.size: no such dyno size '{}'",
-                                                  file.string(), type,
-                                                  std::string(sz->as_string())));
+    ApiLog log(st, name);
+    platform::make_release(
+        st, name,
+        [&](store::App& a) {
+          for (const auto& [k, v] : vars) {
+            a.config.emplace(k, v);
           }
-          f.size = size->name;
+        },
+        [&](const store::App&) { return store::config_description("Set", keys); }, {}, rt,
+        log.sink);
+    std::cout << "-----> Setting config vars from app.json: "
+              << fmt::format("{}", fmt::join(keys, ", ")) << "\n"
+              << std::flush;
+  }
+  // APP-4.5 (before the release, so that the first one already has them).
+  if (!manifest.formation.empty()) {
+    st.update(name, [&](store::App& a) {
+      for (const auto& [type, f] : manifest.formation) {
+        auto& row = a.formation[type];
+        row.quantity = f.quantity;
+        if (!f.size.empty()) {
+          row.size = f.size;
         }
       }
     });
   }
-  auto it = root.find("addons");
-  if (it == root.end()) {
+  // APP-4.2: add-ons, as real servers.
+  if (manifest.addons.empty()) {
     return;
   }
-  if (!it->value().is_array()) {
-    throw release::InputError(fmt::format("{}: addons must be a list", file.string()));
-  }
   std::cout << "-----> Provisioning add-ons from app.json\n" << std::flush;
-  std::size_t index = 0;
-  for (const auto& entry : it->value().as_array()) {
-    std::string plan_text, as;
-    if (entry.is_string()) {
-      plan_text = std::string(entry.as_string());
-    } else if (entry.is_object() && entry.as_object().if_contains("plan") &&
-               entry.as_object().at("plan").is_string()) {
-      plan_text = std::string(entry.as_object().at("plan").as_string());
-      if (auto a = entry.as_object().if_contains("as"); a && a->is_string()) {
-        as = std::string(a->as_string());
-      }
-    } else {
-      throw release::InputError(fmt::format(
-          "{}: addons[{}] must be \"service[:plan]\" or {{\"plan\": ...}}", file.string(), index));
-    }
-    ++index;
-    std::string service_name = plan_text.substr(0, plan_text.find(':'));
-    std::string plan = plan_text.find(':') == std::string::npos
-                           ? std::string()
-                           : plan_text.substr(plan_text.find(':') + 1);
-    const auto* service = addons::find_service(service_name);
+  for (const auto& wanted : manifest.addons) {
+    const auto* service = addons::find_service(wanted.service);
     if (!service) {
-      std::cout << "       Skipping " << plan_text << ": lokku provides " << addons::service_names()
-                << "\n";
+      std::cout << "       Skipping " << wanted.service
+                << (wanted.plan.empty() ? "" : ":" + wanted.plan) << ": lokku provides "
+                << addons::service_names() << "\n";
       continue;
     }
     auto app = st.load(name);
     bool present = std::any_of(app.addons.begin(), app.addons.end(), [&](const store::Addon& a) {
       return a.service == service->name &&
-             (as.empty() || a.attachment == as || a.config_var() == as);
+             (wanted.as.empty() || a.attachment == wanted.as || a.config_var() == wanted.as);
     });
     if (present) {
       continue;  // provisioned by an earlier attempt at this first deploy
     }
-    auto addon = addons::provision(st.home(), app, *service, plan, as, rt.init_path);
+    auto addon = addons::provision(st.home(), app, *service, wanted.plan, wanted.as, rt.init_path);
     ApiLog log(st, name);
     platform::make_release(
         st, name,

@@ -3,10 +3,12 @@
 #include "app/command_support.hpp"
 #include "app/commands.hpp"
 #include "buildpack/builder.hpp"
+#include "common/ids.hpp"
 #include "common/log_sink.hpp"
 #include "platform/deploy.hpp"
 #include "platform/platform_file.hpp"
 #include "platform/runtime.hpp"
+#include "release/app_manifest.hpp"
 #include "release/error.hpp"
 #include "slug/slug.hpp"
 #include "store/app_name.hpp"
@@ -18,6 +20,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <unistd.h>
 
 namespace lokku::app {
@@ -29,6 +32,8 @@ namespace {
 struct Built {
   std::string app;
   buildpack::BuildResult result;
+  /// A first deploy's app.json (APP-2): its postdeploy runs after the release.
+  std::optional<release::AppManifest> manifest;
 };
 
 Built do_build(const CommandOptions& o, store::Store& st, const platform::Runtime& rt,
@@ -39,12 +44,22 @@ Built do_build(const CommandOptions& o, store::Store& st, const platform::Runtim
   }
   Built b;
   b.app = store::resolve_app(o.app, fs::canonical(dir));
-  if (!st.exists(b.app)) {
+  const bool exists = st.exists(b.app);
+  if (deploy && (!exists || !st.load(b.app).current())) {
+    // APP-2: a first deploy sets the app up from its app.json; a malformed one, or a
+    // required variable without a value, stops it before anything is created.
+    b.manifest = read_app_manifest(dir);
+    if (b.manifest) {
+      release::manifest_config(*b.manifest, exists ? st.load(b.app).config : release::ConfigVars{},
+                               b.app, common::random_hex);
+    }
+  }
+  if (!exists) {
     st.update_or_create(b.app, [](store::App&) {});
     std::cout << "Creating ⬢ " << b.app << "... done" << std::endl;
   }
-  if (deploy && !st.load(b.app).current()) {
-    setup_from_app_json(st, b.app, dir, rt);  // a first deploy: app.json's add-ons, formation
+  if (b.manifest) {
+    setup_from_manifest(st, b.app, *b.manifest, rt);
   }
   buildpack::BuildOptions bo;
   bo.app = b.app;
@@ -126,6 +141,26 @@ int run_deploy(const CommandOptions& o) {
     if (auto p = platform::running_platform(st)) {
       port = p->router_port;
       platform::wait_for_release(st, b.app, rel.version);  // the platform has picked it up
+    }
+    if (b.manifest && !b.manifest->postdeploy.empty()) {
+      // APP-3: postdeploy runs once, in a one-off dyno, after the first release succeeded.
+      std::cout << buildpack::step("Running postdeploy script...") << std::flush;
+      common::LogSink out(1, false, log_fd, "");
+      auto app = st.load(b.app);
+      int status = platform::run_one_off_dyno(st, app, rel, rt, out, "postdeploy",
+                                              b.manifest->postdeploy, std::chrono::hours(1));
+      out.flush();
+      if (status != 0) {
+        std::cout << buildpack::error_line(
+                         fmt::format("app.json's postdeploy script failed (exit {}); the app is "
+                                     "released (v{}), the script did not finish",
+                                     status, rel.version))
+                  << std::flush;
+        if (log_fd >= 0) {
+          ::close(log_fd);
+        }
+        return 1;
+      }
     }
     std::cout << buildpack::detail(fmt::format("Released v{}", rel.version))
               << buildpack::detail(

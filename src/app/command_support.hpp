@@ -5,9 +5,11 @@
 #include "app/commands.hpp"
 #include "common/log_sink.hpp"
 #include "platform/runtime.hpp"
+#include "release/app_manifest.hpp"
 #include "store/store.hpp"
 
 #include <filesystem>
+#include <optional>
 #include <string>
 
 namespace lokku::app {
@@ -34,10 +36,13 @@ std::string router_url(const store::Store& st, const std::string& app);
 /// `DOING ⬢ app... done, vN`, waiting for a running platform to run a new slug release.
 void print_release_outcome(const store::Release& r, const char* doing, const std::string& app);
 
-/// A first deploy of an app directory with an app.json (APP-2, part): its `addons` are
-/// provisioned (heroku-postgresql and heroku-redis; others are listed as skipped) and its
-/// `formation` set, before the build is released, so the release phase already sees them.
-void setup_from_app_json(store::Store& st, const std::string& app, const fs::path& dir,
-                         const platform::Runtime& rt);
+/// The app directory's app.json, parsed (InputError naming a malformed key), if it has one.
+std::optional<release::AppManifest> read_app_manifest(const fs::path& dir);
+/// Sets a new app up from its app.json (APP-2, APP-4): `env` (existing keys win; an
+/// InputError before anything changes when a required one has no value), `formation`, and
+/// `addons` (heroku-postgresql and heroku-redis as real servers; others listed as skipped).
+/// The build, the release and `postdeploy` are the deploy's.
+void setup_from_manifest(store::Store& st, const std::string& app,
+                         const release::AppManifest& manifest, const platform::Runtime& rt);
 
 }  // namespace lokku::app

@@ -191,6 +191,44 @@ std::vector<std::string> LogFollower::read_new(std::size_t keep_last) {
   return {std::make_move_iterator(lines.begin()), std::make_move_iterator(lines.end())};
 }
 
+int run_one_off_dyno(const store::Store& store, const store::App& app, const store::Release& r,
+                     const Runtime& rt, common::LogSink& sink, const std::string& type,
+                     const std::string& command, std::chrono::nanoseconds limit) {
+  // The command sees the app's add-ons (migrations, seeds): their servers must answer.
+  std::optional<addons::ServerScope> servers;
+  try {
+    servers.emplace(store.home(), app, rt.init_path, running_platform(store).has_value());
+  } catch (const std::exception& e) {
+    sink.line("heroku", type, fmt::format("Error R99 (Platform error) -> {}", e.what()));
+    return -1;
+  }
+  net::io_context ioc;
+  auto settings = release_settings(store, app, r, rt);
+  dyno::PortAllocator ports;
+  dyno::DynoSpec spec;
+  spec.name = fmt::format("{}.{}", type, one_off_number());
+  spec.type = type;
+  spec.command = command;
+  spec.one_off = true;
+  auto d = std::make_shared<dyno::Dyno>(ioc.get_executor(), sink, settings, ports, spec);
+  int status = -1;
+  net::steady_timer timer(ioc);
+  d->set_on_exit([&](int s) {
+    status = s;
+    timer.cancel();
+  });
+  timer.expires_after(rt.scale(limit));
+  timer.async_wait([&](boost::system::error_code ec) {
+    if (!ec) {
+      d->kill();  // RPH-2: a kill by the dyno manager fails the release
+      status = -1;
+    }
+  });
+  d->start();
+  ioc.run();
+  return status;
+}
+
 int one_off_number() {
   static std::mt19937 rng{std::random_device{}()};
   return std::uniform_int_distribution<int>(1000, 9999)(rng);
@@ -201,39 +239,8 @@ namespace {
 /// RPH-2: runs the release command once; true on exit 0 within the hour.
 bool release_phase(const store::Store& store, const store::App& app, const store::Release& r,
                    const Runtime& rt, common::LogSink& sink) {
-  // The release command sees the app's add-ons (migrations): their servers must answer.
-  std::optional<addons::ServerScope> servers;
-  try {
-    servers.emplace(store.home(), app, rt.init_path, running_platform(store).has_value());
-  } catch (const std::exception& e) {
-    sink.line("heroku", "release", fmt::format("Error R99 (Platform error) -> {}", e.what()));
-    return false;
-  }
-  net::io_context ioc;
-  auto settings = release_settings(store, app, r, rt);
-  dyno::PortAllocator ports;
-  dyno::DynoSpec spec;
-  spec.name = fmt::format("release.{}", one_off_number());
-  spec.type = "release";
-  spec.command = r.process_types.at("release");
-  spec.one_off = true;
-  auto d = std::make_shared<dyno::Dyno>(ioc.get_executor(), sink, settings, ports, spec);
-  int status = -1;
-  net::steady_timer limit(ioc);
-  d->set_on_exit([&](int s) {
-    status = s;
-    limit.cancel();
-  });
-  limit.expires_after(rt.scale(std::chrono::hours(1)));
-  limit.async_wait([&](boost::system::error_code ec) {
-    if (!ec) {
-      d->kill();  // RPH-2: a kill by the dyno manager fails the release
-      status = -1;
-    }
-  });
-  d->start();
-  ioc.run();
-  return status == 0;
+  return run_one_off_dyno(store, app, r, rt, sink, "release", r.process_types.at("release"),
+                          std::chrono::hours(1)) == 0;
 }
 
 }  // namespace
