@@ -117,9 +117,12 @@ Action parse(int argc, char** argv, int& exit_code) {
   // --- the store and the platform ---------------------------------------------------------
   add_command(app, action, o, "apps", "List your apps", run_apps, false)
       ->add_flag("--json", o.json, "Output as JSON");
-  add_command(app, action, o, "apps:create", "Create an app (default name: the directory's)",
-              run_apps_create, false)
-      ->add_option("name", o.args, "App name");
+  auto* create =
+      add_command(app, action, o, "apps:create", "Create an app (default name: the directory's)",
+                  run_apps_create, false);
+  create->add_option("name", o.args, "App name");
+  create->add_option("--from", o.from,
+                     "Set it up from this source directory's app.json (env, add-ons, formation)");
   auto* destroy =
       add_command(app, action, o, "apps:destroy",
                   "Delete an app with its releases, slugs and config vars", run_apps_destroy);

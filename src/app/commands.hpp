@@ -32,6 +32,7 @@ struct CommandOptions {
   std::string as;                    ///< addons:create --as
   std::optional<std::string> sql;    ///< pg:psql -c
   std::string follow;                ///< addons:create --follow
+  std::optional<std::string> from;   ///< apps:create --from DIR (its app.json)
   bool csv = false;                  ///< pg:query --csv
 };
 

@@ -4,6 +4,7 @@
 #include "addons/addons.hpp"
 #include "app/command_support.hpp"
 #include "app/commands.hpp"
+#include "common/ids.hpp"
 #include "common/log_sink.hpp"
 #include "platform/platform_file.hpp"
 #include "platform/runtime.hpp"
@@ -20,6 +21,7 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <thread>
 #include <unistd.h>
 
@@ -65,8 +67,23 @@ int run_apps_create(const CommandOptions& o) {
     name = app_of(o);
   }
   auto st = open_store();
+  std::optional<release::AppManifest> manifest;
+  if (o.from) {
+    // APP-2: an app created from a source directory is set up from its app.json (its
+    // postdeploy runs after the first deploy's release).
+    if (!fs::is_directory(*o.from)) {
+      throw release::InputError(fmt::format("--from {}: not a directory", *o.from));
+    }
+    manifest = read_app_manifest(*o.from);
+    if (manifest) {
+      release::manifest_config(*manifest, {}, name, common::random_hex);  // required vars
+    }
+  }
   auto app = st.create(name);
   std::cout << "Creating ⬢ " << name << "... done\n" << router_url(st, name) << '\n';
+  if (manifest) {
+    setup_from_manifest(st, name, *manifest, runtime(o));
+  }
   return 0;
 }
 

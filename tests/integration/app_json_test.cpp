@@ -88,5 +88,22 @@ TEST_F(AppJson, AFailingPostdeployFailsTheDeployButKeepsTheRelease) {
   EXPECT_NE(h.run({"releases", "-a", "web"}).out.find("v3    Deploy"), std::string::npos);
 }
 
+TEST_F(AppJson, APP2AppsCreateFromADirectorySetsItUpAndTheFirstDeployRunsPostdeploy) {
+  auto dir = h.app_dir("pyweb");
+  std::ofstream(dir / "app.json")
+      << R"({"env": {"GREETING": "from --from"}, "formation": {"worker": {"quantity": 2}},
+             "scripts": {"postdeploy": "echo first deploy done"}})";
+  auto made = h.run({"apps:create", "early", "--from", dir.string()});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  EXPECT_EQ(h.run({"config:get", "GREETING", "-a", "early"}).out, "from --from\n");
+  EXPECT_NE(h.app_yaml("early").find("worker: {quantity: 2"), std::string::npos);
+  auto deployed = h.run({"deploy", "-a", "early"}, dir);
+  ASSERT_EQ(deployed.exit_code, 0) << deployed.err;
+  EXPECT_NE(deployed.out.find("]: first deploy done"), std::string::npos) << deployed.out;
+  auto missing = h.run({"apps:create", "other", "--from", (h.root() / "nowhere").string()});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("not a directory"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace lokku::test
