@@ -270,6 +270,18 @@ Action parse(int argc, char** argv, int& exit_code) {
   add_command(app, action, o, "redis:info", "Show a heroku-redis add-on", run_redis_info)
       ->add_option("addon", o.args, "Add-on name or attachment");
 
+  add_command(app, action, o, "scheduler", "List the app's scheduled jobs (UTC)", run_scheduler);
+  auto* sadd = add_command(app, action, o, "scheduler:add",
+                           "Run a command on a schedule as scheduler.N one-off dynos: \"every 10 "
+                           "minutes\", \"every hour at :MM\", \"every day at HH:MM\" (UTC)",
+                           run_scheduler_add);
+  sadd->add_option("job", o.args, "FREQUENCY COMMAND [ARGS...] (put -- before the command)")
+      ->required();
+  sadd->prefix_command(false);
+  add_command(app, action, o, "scheduler:remove", "Remove a scheduled job", run_scheduler_remove)
+      ->add_option("id", o.args, "Job id (see lokku scheduler)")
+      ->required();
+
   auto* up = add_command(app, action, o, "up",
                          "Run the platform in the foreground: the router and every app's "
                          "dynos, kept matching the store",

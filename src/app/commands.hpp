@@ -70,6 +70,9 @@ int run_pg_backups(const CommandOptions& o);
 int run_pg_backups_capture(const CommandOptions& o);
 int run_pg_backups_restore(const CommandOptions& o);
 int run_redis_cli(const CommandOptions& o);
+int run_scheduler(const CommandOptions& o);
+int run_scheduler_add(const CommandOptions& o);
+int run_scheduler_remove(const CommandOptions& o);
 int run_redis_info(const CommandOptions& o);
 int run_down(const CommandOptions& o);
 

@@ -536,8 +536,8 @@ void Dyno::stop(std::function<void()> done) {
     log(fmt::format("State changed from {} to starting", to_string(state_)));
     state_ = DynoState::down;  // as the router sees it: no new requests
     changed();
-  } else {
-    set_state(DynoState::down);
+  } else if (!spec_.one_off) {
+    set_state(DynoState::down);  // a one-off goes from up to complete when it has exited
   }
   log(fmt::format("Stopping all processes with {}",
                   spec_.stop_signal == SIGINT ? "SIGINT" : "SIGTERM"));

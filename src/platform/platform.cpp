@@ -12,6 +12,7 @@
 #include "platform/runtime.hpp"
 #include "release/dyno_size.hpp"
 #include "release/error.hpp"
+#include "release/schedule.hpp"
 #include "router/router.hpp"
 #include "store/files.hpp"
 
@@ -21,6 +22,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <future>
@@ -64,6 +66,7 @@ struct OneOff {
   dyno::PortAllocator ports;
   std::shared_ptr<dyno::Dyno> dyno;
   int version = 0;
+  std::unique_ptr<net::steady_timer> limit;  ///< a scheduler run's interval (SCHED-3)
 };
 
 /// An add-on's server, run as a dyno of its own (restarted when it crashes, stopped with
@@ -78,6 +81,9 @@ struct AppRuntime {
   std::string name;
   std::map<std::string, std::unique_ptr<AddonRun>> addons;           ///< by add-on name
   std::optional<std::chrono::steady_clock::time_point> addons_wait;  ///< since when
+  std::vector<store::SchedulerJob> jobs;
+  /// When each job runs next, on the platform's scaled clock (see Platform::scaled_now).
+  std::map<int, std::chrono::system_clock::time_point> job_due;
   std::list<std::unique_ptr<OneOff>> one_offs;
   int log_fd = -1;
   std::shared_ptr<common::LogSink> sink;
@@ -225,6 +231,13 @@ class Platform : public PlatformControl {
   bool sync_addons(AppRuntime& rt, const store::App& app);
   void stop_addons(AppRuntime& rt, std::function<void()> done);
   void stop_addons_and_exit();
+  /// Heroku Scheduler (SCHED-1..4): due jobs start as `scheduler.N` one-off dynos.
+  void schedule_tick();
+  void run_scheduled(AppRuntime& rt, const store::SchedulerJob& job,
+                     std::chrono::nanoseconds interval);
+  /// The time the scheduler goes by: UTC, running `--time-scale` times as fast from the
+  /// platform's start (so "every 10 minutes" runs every second at scale 600).
+  std::chrono::system_clock::time_point scaled_now() const;
   void schedule_observe(const std::string& name);
   void write_observed_now(AppRuntime& rt);
   void shutdown();
@@ -252,6 +265,8 @@ class Platform : public PlatformControl {
   std::map<std::string, std::vector<ObservedDyno>> snapshot_;
   std::shared_ptr<void> service_;
   std::unique_ptr<Rendezvous> rendezvous_;
+  net::steady_timer scheduler_timer_{ioc_};
+  std::chrono::system_clock::time_point started_ = std::chrono::system_clock::now();
   int signals_seen_ = 0;
 };
 
@@ -340,6 +355,12 @@ void Platform::reconcile(AppRuntime& rt) {
   // The add-ons' servers run whether or not there is a release to run yet: a first
   // deploy's release phase needs them.
   const bool addons_ready = sync_addons(rt, *app);
+  rt.jobs = app->scheduler;
+  for (auto it = rt.job_due.begin(); it != rt.job_due.end();) {
+    bool kept = std::any_of(rt.jobs.begin(), rt.jobs.end(),
+                            [&](const store::SchedulerJob& j) { return j.id == it->first; });
+    it = kept ? std::next(it) : rt.job_due.erase(it);
+  }
   const store::Release* cur = app->current();
   if (!cur) {
     common::WebDynoTable blank;
@@ -497,6 +518,96 @@ void Platform::remove_app(const std::string& name) {
   apps_.erase(it);
 }
 
+std::chrono::system_clock::time_point Platform::scaled_now() const {
+  auto real = std::chrono::system_clock::now() - started_;
+  return started_ +
+         std::chrono::duration_cast<std::chrono::system_clock::duration>(real * o_.scale.factor());
+}
+
+void Platform::schedule_tick() {
+  if (stopping_) {
+    return;
+  }
+  const auto now = scaled_now();
+  for (auto& [name, rt] : apps_) {
+    for (const auto& job : rt->jobs) {
+      release::Frequency f;
+      try {
+        f = release::parse_frequency(job.frequency);
+      } catch (const std::exception&) {
+        continue;  // scheduler:add only stores valid ones
+      }
+      auto due = rt->job_due.find(job.id);
+      if (due == rt->job_due.end()) {
+        rt->job_due[job.id] = release::next_run(f, now);
+      } else if (now >= due->second) {
+        due->second = release::next_run(f, now);
+        run_scheduled(*rt, job, f.interval());
+      }
+    }
+  }
+  // Often enough that a job starts within a scaled minute of its time.
+  auto period = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::seconds(60) / std::max(o_.scale.factor(), 1.0));
+  scheduler_timer_.expires_after(
+      std::clamp(period, std::chrono::milliseconds(50), std::chrono::milliseconds(1000)));
+  scheduler_timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec) {
+      schedule_tick();
+    }
+  });
+}
+
+void Platform::run_scheduled(AppRuntime& rt, const store::SchedulerJob& job,
+                             std::chrono::nanoseconds interval) {
+  std::optional<store::App> app;
+  try {
+    app = store_.try_load(rt.name);
+  } catch (const std::exception&) {
+  }
+  const store::Release* cur = app ? app->current() : nullptr;
+  if (!cur) {
+    return;  // nothing deployed: SCHED-4, a run may be skipped
+  }
+  auto one = std::make_unique<OneOff>();
+  one->settings = release_settings(store_, *app, *cur, Runtime{o_.init_path, o_.scale});
+  one->version = cur->version;
+  dyno::DynoSpec spec;
+  spec.name = fmt::format("scheduler.{}", one_off_number());
+  spec.type = "scheduler";
+  spec.command = job.command;
+  spec.size = release::default_dyno_size();
+  spec.one_off = true;
+  one->dyno =
+      std::make_shared<dyno::Dyno>(ioc_.get_executor(), *rt.sink, one->settings, one->ports, spec);
+  rt.sink->line("app", "api",
+                fmt::format("Starting process with command `{}` by user "
+                            "scheduler@addons.heroku.com",
+                            job.command));
+  auto* raw = one->dyno.get();
+  const std::string name = rt.name;
+  raw->set_on_change([this, name] { schedule_observe(name); });
+  raw->set_on_exit([this, name, raw](int) {
+    net::post(ioc_, [this, name, raw] {
+      auto a = apps_.find(name);
+      if (a != apps_.end()) {
+        a->second->one_offs.remove_if(
+            [raw](const std::unique_ptr<OneOff>& x) { return x->dyno.get() == raw; });
+        schedule_observe(name);
+      }
+    });
+  });
+  // SCHED-3: a run still going after its interval is stopped.
+  one->limit = std::make_unique<net::steady_timer>(ioc_, o_.scale(interval));
+  one->limit->async_wait([d = std::weak_ptr<dyno::Dyno>(one->dyno)](boost::system::error_code ec) {
+    if (auto dyno = d.lock(); dyno && !ec) {
+      dyno->stop({});
+    }
+  });
+  rt.one_offs.push_back(std::move(one));
+  raw->start();
+}
+
 void Platform::poll() {
   if (stopping_) {
     return;
@@ -584,6 +695,7 @@ void Platform::write_observed_now(AppRuntime& rt) {
 void Platform::shutdown() {
   stopping_ = true;
   poll_.cancel();
+  scheduler_timer_.cancel();
   if (router_) {
     router_->stop();
   }
@@ -682,6 +794,7 @@ int Platform::run() {
   };
   wait_signal();
   poll();
+  schedule_tick();
   ioc_.run();
   service_.reset();
   router_.reset();

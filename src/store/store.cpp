@@ -140,6 +140,16 @@ std::string to_yaml(const App& app) {
     out << YAML::EndMap;
   }
   out << YAML::EndSeq;
+  out << YAML::Key << "scheduler" << YAML::Value << YAML::BeginSeq;
+  for (const auto& j : app.scheduler) {
+    out << YAML::BeginMap;
+    out << YAML::Key << "id" << YAML::Value << j.id;
+    out << YAML::Key << "frequency" << YAML::Value << j.frequency;
+    out << YAML::Key << "command" << YAML::Value << j.command;
+    out << YAML::Key << "created_at" << YAML::Value << j.created_at;
+    out << YAML::EndMap;
+  }
+  out << YAML::EndSeq;
   out << YAML::Key << "releases" << YAML::Value << YAML::BeginSeq;
   for (const auto& r : app.releases) {
     out << YAML::BeginMap;
@@ -213,6 +223,16 @@ App app_from_yaml(const std::string& text, const std::string& file) {
         a.follows = get<std::string>(e, "follows", "");
         a.created_at = get<std::string>(e, "created_at", "");
         app.addons.push_back(std::move(a));
+      }
+    }
+    if (auto js = n["scheduler"]; js && js.IsSequence()) {
+      for (const auto& e : js) {
+        SchedulerJob j;
+        j.id = get<int>(e, "id", 0);
+        j.frequency = get<std::string>(e, "frequency", "");
+        j.command = get<std::string>(e, "command", "");
+        j.created_at = get<std::string>(e, "created_at", "");
+        app.scheduler.push_back(std::move(j));
       }
     }
     if (auto rs = n["releases"]; rs && rs.IsSequence()) {

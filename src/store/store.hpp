@@ -63,6 +63,14 @@ struct Addon {
   std::string config_var() const { return attachment + "_URL"; }
 };
 
+/// A Heroku Scheduler job (SCHED-1..4).
+struct SchedulerJob {
+  int id = 0;
+  std::string frequency;  ///< canonical text: `every hour at :20`
+  std::string command;
+  std::string created_at;
+};
+
 struct App {
   std::string name;
   std::string id;
@@ -76,6 +84,7 @@ struct App {
   std::vector<std::string> features;  ///< enabled app features (`http-session-affinity`)
   std::vector<std::string> domains;   ///< custom domains the router answers for
   std::vector<Addon> addons;
+  std::vector<SchedulerJob> scheduler;
 
   const Addon* find_addon(const std::string& name_or_attachment) const;
 

@@ -221,6 +221,8 @@ TEST_F(Addons, BadInputAndFaultsGetClearErrors) {
   const std::string pg = create({"heroku-postgresql"});
   auto port = match(config_var("DATABASE_URL"), R"(127\.0\.0\.1:(\d+)/)");
   int squatter = ::socket(AF_INET, SOCK_STREAM, 0);
+  int one = 1;  // the provisioning's connections may have left the port in TIME_WAIT
+  ::setsockopt(squatter, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<std::uint16_t>(std::stoi(port)));
