@@ -194,20 +194,7 @@ class Platform : public PlatformControl {
       rt.sink->line(
           "app", "api",
           fmt::format("Starting process with command `{}` by user {}", cmd, store::local_user()));
-      auto* raw = o.dyno.get();
-      o.dyno->set_on_change([this, app] { schedule_observe(app); });
-      o.dyno->set_on_exit([this, app, raw](int) {
-        net::post(ioc_, [this, app, raw] {
-          auto a = apps_.find(app);
-          if (a != apps_.end()) {
-            a->second->one_offs.remove_if(
-                [raw](const std::unique_ptr<OneOff>& x) { return x->dyno.get() == raw; });
-            schedule_observe(app);
-          }
-        });
-      });
-      rt.one_offs.push_back(std::move(*one));
-      raw->start();
+      start_one_off(rt, std::move(*one));
     });
     return started;
   }
@@ -235,6 +222,8 @@ class Platform : public PlatformControl {
   void schedule_tick();
   void run_scheduled(AppRuntime& rt, const store::SchedulerJob& job,
                      std::chrono::nanoseconds interval);
+  /// Starts a one-off dyno of the app, listed until it has exited.
+  void start_one_off(AppRuntime& rt, std::unique_ptr<OneOff> one);
   /// The time the scheduler goes by: UTC, running `--time-scale` times as fast from the
   /// platform's start (so "every 10 minutes" runs every second at scale 600).
   std::chrono::system_clock::time_point scaled_now() const;
@@ -584,10 +573,22 @@ void Platform::run_scheduled(AppRuntime& rt, const store::SchedulerJob& job,
                 fmt::format("Starting process with command `{}` by user "
                             "scheduler@addons.heroku.com",
                             job.command));
+  // SCHED-3: a run still going after its interval is stopped.
+  one->limit = std::make_unique<net::steady_timer>(ioc_, o_.scale(interval));
+  one->limit->async_wait([d = std::weak_ptr<dyno::Dyno>(one->dyno)](boost::system::error_code ec) {
+    if (auto dyno = d.lock(); dyno && !ec) {
+      dyno->stop({});
+    }
+  });
+  start_one_off(rt, std::move(one));
+}
+
+void Platform::start_one_off(AppRuntime& rt, std::unique_ptr<OneOff> one) {
   auto* raw = one->dyno.get();
   const std::string name = rt.name;
   raw->set_on_change([this, name] { schedule_observe(name); });
   raw->set_on_exit([this, name, raw](int) {
+    // Gone from `ps` once it has exited (RUN-2: complete).
     net::post(ioc_, [this, name, raw] {
       auto a = apps_.find(name);
       if (a != apps_.end()) {
@@ -596,13 +597,6 @@ void Platform::run_scheduled(AppRuntime& rt, const store::SchedulerJob& job,
         schedule_observe(name);
       }
     });
-  });
-  // SCHED-3: a run still going after its interval is stopped.
-  one->limit = std::make_unique<net::steady_timer>(ioc_, o_.scale(interval));
-  one->limit->async_wait([d = std::weak_ptr<dyno::Dyno>(one->dyno)](boost::system::error_code ec) {
-    if (auto dyno = d.lock(); dyno && !ec) {
-      dyno->stop({});
-    }
   });
   rt.one_offs.push_back(std::move(one));
   raw->start();
