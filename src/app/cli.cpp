@@ -270,6 +270,25 @@ Action parse(int argc, char** argv, int& exit_code) {
   add_command(app, action, o, "redis:info", "Show a heroku-redis add-on", run_redis_info)
       ->add_option("addon", o.args, "Add-on name or attachment");
 
+  add_command(app, action, o, "pipelines", "List the pipelines", run_pipelines, false);
+  auto* pcreate =
+      add_command(app, action, o, "pipelines:create",
+                  "Create a pipeline (with -a APP: its first app)", run_pipelines_create);
+  pcreate->add_option("name", o.args, "Pipeline name")->required();
+  pcreate->add_option("-s,--stage", o.stage,
+                      "The app's stage: review, development, staging (default), production");
+  auto* padd =
+      add_command(app, action, o, "pipelines:add", "Add the app to a pipeline", run_pipelines_add);
+  padd->add_option("pipeline", o.args, "Pipeline name")->required();
+  padd->add_option("-s,--stage", o.stage, "review, development, staging or production")->required();
+  add_command(app, action, o, "pipelines:info",
+              "Show a pipeline's apps by stage (default: the app's)", run_pipelines_info)
+      ->add_option("pipeline", o.args, "Pipeline name");
+  auto* promote = add_command(app, action, o, "pipelines:promote",
+                              "Release the app's slug on every app of the next stage (no build; "
+                              "their own config)",
+                              run_pipelines_promote);
+  promote->add_option("--time-scale", o.time_scale, "Divide the release phase's limit by N");
   add_command(app, action, o, "scheduler", "List the app's scheduled jobs (UTC)", run_scheduler);
   auto* sadd = add_command(app, action, o, "scheduler:add",
                            "Run a command on a schedule as scheduler.N one-off dynos: \"every 10 "

@@ -33,6 +33,7 @@ struct CommandOptions {
   std::optional<std::string> sql;    ///< pg:psql -c
   std::string follow;                ///< addons:create --follow
   std::optional<std::string> from;   ///< apps:create --from DIR (its app.json)
+  std::string stage;                 ///< pipelines:add --stage
   bool csv = false;                  ///< pg:query --csv
 };
 
@@ -71,6 +72,11 @@ int run_pg_backups_capture(const CommandOptions& o);
 int run_pg_backups_restore(const CommandOptions& o);
 int run_redis_cli(const CommandOptions& o);
 int run_scheduler(const CommandOptions& o);
+int run_pipelines(const CommandOptions& o);
+int run_pipelines_create(const CommandOptions& o);
+int run_pipelines_add(const CommandOptions& o);
+int run_pipelines_info(const CommandOptions& o);
+int run_pipelines_promote(const CommandOptions& o);
 int run_scheduler_add(const CommandOptions& o);
 int run_scheduler_remove(const CommandOptions& o);
 int run_redis_info(const CommandOptions& o);
