@@ -12,6 +12,7 @@
 #include "release/error.hpp"
 #include "store/changes.hpp"
 #include "store/files.hpp"
+#include "store/pipelines.hpp"
 #include "store/store.hpp"
 
 #include <boost/json.hpp>
@@ -534,6 +535,19 @@ int run_redis_info(const CommandOptions& o) {
       {addons::redis_program("redis-cli"), "-h", "127.0.0.1", "-p", std::to_string(a.port),
        "--no-auth-warning", "-a", a.password, "info", "server"},
       client_env());
+}
+
+void destroy_app(store::Store& st, const store::App& app) {
+  const bool platform_runs = platform::running_platform(st).has_value();
+  st.destroy(app.name);
+  for (const auto& addon : app.addons) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (platform_runs && addons::ready(addon) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    addons::remove_data(st.home(), addon);
+  }
+  store::Pipelines(st).remove_app(app.name);
 }
 
 std::optional<release::AppManifest> read_app_manifest(const fs::path& dir) {

@@ -48,7 +48,7 @@ Built do_build(const CommandOptions& o, store::Store& st, const platform::Runtim
   if (deploy && (!exists || !st.load(b.app).current())) {
     // APP-2: a first deploy sets the app up from its app.json; a malformed one, or a
     // required variable without a value, stops it before anything is created.
-    b.manifest = read_app_manifest(dir);
+    b.manifest = o.manifest ? o.manifest : read_app_manifest(dir);
     if (b.manifest) {
       release::manifest_config(*b.manifest, exists ? st.load(b.app).config : release::ConfigVars{},
                                b.app, common::random_hex);
@@ -66,6 +66,7 @@ Built do_build(const CommandOptions& o, store::Store& st, const platform::Runtim
   bo.source = dir;
   bo.buildpacks = o.buildpacks;
   bo.ci = ci;
+  bo.git_ref = o.git_ref;
   bo.compile_timeout = rt.scale(std::chrono::minutes(15));
   // SLUG-4 [emu]: the limits are configurable (bytes).
   for (auto [var, limit] : {std::pair{"LOKKU_SLUG_SOFT_LIMIT", &bo.slug_soft_limit},

@@ -289,6 +289,16 @@ Action parse(int argc, char** argv, int& exit_code) {
                               "their own config)",
                               run_pipelines_promote);
   promote->add_option("--time-scale", o.time_scale, "Divide the release phase's limit by N");
+  auto* rcreate = add_command(app, action, o, "review-apps:create",
+                              "Build a git branch of the app's repository into a review app of "
+                              "its own, set up from the branch's app.json",
+                              run_review_apps_create);
+  rcreate->add_option("branch", o.args, "Branch")->required();
+  rcreate->add_option("-d,--app-dir", o.dir, "The repository (default: the current directory)");
+  rcreate->add_option("--time-scale", o.time_scale, "Divide the build and release limits by N");
+  add_command(app, action, o, "review-apps:destroy",
+              "Run the review app's pr-predestroy, then remove it with its add-ons",
+              run_review_apps_destroy);
   add_command(app, action, o, "scheduler", "List the app's scheduled jobs (UTC)", run_scheduler);
   auto* sadd = add_command(app, action, o, "scheduler:add",
                            "Run a command on a schedule as scheduler.N one-off dynos: \"every 10 "

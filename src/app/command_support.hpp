@@ -36,6 +36,10 @@ std::string router_url(const store::Store& st, const std::string& app);
 /// `DOING ⬢ app... done, vN`, waiting for a running platform to run a new slug release.
 void print_release_outcome(const store::Release& r, const char* doing, const std::string& app);
 
+/// Removes the app from the store (a running platform stops its dynos, then its add-ons'
+/// servers), then its add-ons' data, and takes it out of its pipeline.
+void destroy_app(store::Store& st, const store::App& app);
+
 /// The app directory's app.json, parsed (InputError naming a malformed key), if it has one.
 std::optional<release::AppManifest> read_app_manifest(const fs::path& dir);
 /// Sets a new app up from its app.json (APP-2, APP-4): `env` (existing keys win; an

@@ -2,6 +2,8 @@
 // The commands that work on the store (apps, config, releases, formation, builds, one-off
 // dynos, logs) and the platform (`up`). Each returns the process exit code.
 
+#include "release/app_manifest.hpp"
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +37,9 @@ struct CommandOptions {
   std::optional<std::string> from;   ///< apps:create --from DIR (its app.json)
   std::string stage;                 ///< pipelines:add --stage
   bool csv = false;                  ///< pg:query --csv
+  std::string git_ref = "HEAD";      ///< deploy: the commit of a git repository to build
+  /// deploy: the app.json to set a new app up from, instead of the directory's (review apps)
+  std::optional<release::AppManifest> manifest;
 };
 
 int run_apps(const CommandOptions& o);
@@ -72,6 +77,8 @@ int run_pg_backups_capture(const CommandOptions& o);
 int run_pg_backups_restore(const CommandOptions& o);
 int run_redis_cli(const CommandOptions& o);
 int run_scheduler(const CommandOptions& o);
+int run_review_apps_create(const CommandOptions& o);
+int run_review_apps_destroy(const CommandOptions& o);
 int run_pipelines(const CommandOptions& o);
 int run_pipelines_create(const CommandOptions& o);
 int run_pipelines_add(const CommandOptions& o);

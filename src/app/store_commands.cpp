@@ -103,15 +103,7 @@ int run_apps_destroy(const CommandOptions& o) {
     throw release::InputError(fmt::format(
         "Confirmation did not match {}. Re-run with --confirm {} to destroy it.", name, name));
   }
-  const bool platform_runs = platform::running_platform(st).has_value();
-  st.destroy(name);  // a running platform stops its dynos, then its add-ons' servers
-  for (const auto& addon : app.addons) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (platform_runs && addons::ready(addon) && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-    addons::remove_data(st.home(), addon);
-  }
+  destroy_app(st, app);
   std::cout << "Destroying ⬢ " << name << " (including all add-ons)... done\n";
   return 0;
 }

@@ -334,8 +334,14 @@ BuildResult build(store::Store& store, const BuildOptions& o) {
   auto genv = common::own_environment();
   auto top =
       common::capture({"git", "-C", source.string(), "rev-parse", "--show-toplevel"}, "", genv);
-  auto head = common::capture({"git", "-C", source.string(), "rev-parse", "HEAD"}, "", genv);
+  auto head = common::capture(
+      {"git", "-C", source.string(), "rev-parse", "--verify", "--quiet", o.git_ref + "^{commit}"},
+      "", genv);
   bool from_git = top && head && fs::path(top->substr(0, top->find('\n'))) == source;
+  if (o.git_ref != "HEAD" && !from_git) {
+    throw release::InputError(fmt::format("{}: no branch or commit '{}' in this git repository",
+                                          source.string(), o.git_ref));
+  }
   if (from_git) {
     result.source_version = head->substr(0, head->find('\n'));
     int pipefd[2];
@@ -347,13 +353,13 @@ BuildResult build(store::Store& store, const BuildOptions& o) {
       ::dup2(pipefd[1], 1);
       int devnull = ::open("/dev/null", O_WRONLY);
       ::dup2(devnull, 2);
-      ::execlp("git", "git", "-C", source.c_str(), "archive", "--format=tar", "HEAD",
-               static_cast<char*>(nullptr));
+      ::execlp("git", "git", "-C", source.c_str(), "archive", "--format=tar",
+               result.source_version.c_str(), static_cast<char*>(nullptr));
       ::_exit(127);
     }
     ::close(pipefd[1]);
     try {
-      slug::extract_fd(pipefd[0], "git archive HEAD", build_dir);
+      slug::extract_fd(pipefd[0], "git archive " + o.git_ref, build_dir);
     } catch (...) {
       ::close(pipefd[0]);
       throw;
@@ -362,11 +368,11 @@ BuildResult build(store::Store& store, const BuildOptions& o) {
     int st = 0;
     ::waitpid(pid, &st, 0);
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-      throw release::InputError(
-          fmt::format("{}: git archive HEAD failed (exit status {})", source.string(), st));
+      throw release::InputError(fmt::format("{}: git archive {} failed (exit status {})",
+                                            source.string(), o.git_ref, st));
     }
     auto dirty = common::capture({"git", "-C", source.string(), "status", "--porcelain"}, "", genv);
-    if (dirty && !dirty->empty()) {
+    if (o.git_ref == "HEAD" && dirty && !dirty->empty()) {
       out(
           error_line(fmt::format("Building commit {} (HEAD); uncommitted changes are not part "
                                  "of it, as with git push",
@@ -398,7 +404,7 @@ BuildResult build(store::Store& store, const BuildOptions& o) {
     list = read_list_file(source / ".buildpacks");
   }
   if (list.empty()) {
-    list = app_json_buildpacks(source / "app.json");
+    list = app_json_buildpacks(build_dir / "app.json");
   }
   if (list.empty() && app) {
     list = app->buildpacks;

@@ -32,6 +32,8 @@ struct BuildOptions {
   /// slug.
   bool ci = false;
   std::string build_id;  ///< empty: a new one
+  /// In a git repository, the commit to build (a branch for review apps, PIPE-3).
+  std::string git_ref = "HEAD";
 };
 
 struct BuildResult {

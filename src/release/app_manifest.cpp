@@ -166,6 +166,44 @@ AppManifest parse_app_manifest(std::string_view text, std::string_view file) {
   return m;
 }
 
+AppManifest parse_review_manifest(std::string_view text, std::string_view file) {
+  AppManifest m = parse_app_manifest(text, file);
+  auto doc = json::parse(text);  // valid: parse_app_manifest read it
+  const auto* envs = doc.as_object().if_contains("environments");
+  const json::value* review =
+      envs && envs->is_object() ? envs->as_object().if_contains("review") : nullptr;
+  if (!review) {
+    return m;
+  }
+  if (!review->is_object()) {
+    throw InputError(fmt::format("{}: environments.review must be an object", file));
+  }
+  const auto& o = review->as_object();
+  AppManifest r =
+      parse_app_manifest(json::serialize(*review), fmt::format("{} (environments.review)", file));
+  for (auto& [k, v] : r.env) {
+    m.env[k] = v;
+  }
+  if (o.contains("addons")) {
+    m.addons = r.addons;
+  }
+  for (auto& [k, v] : r.formation) {
+    m.formation[k] = v;
+  }
+  if (o.contains("buildpacks")) {
+    m.buildpacks = r.buildpacks;
+  }
+  if (const auto* scripts = o.if_contains("scripts"); scripts && scripts->is_object()) {
+    if (scripts->as_object().contains("postdeploy")) {
+      m.postdeploy = r.postdeploy;
+    }
+    if (scripts->as_object().contains("pr-predestroy")) {
+      m.pr_predestroy = r.pr_predestroy;
+    }
+  }
+  return m;
+}
+
 std::map<std::string, std::string> manifest_config(
     const AppManifest& manifest, const std::map<std::string, std::string>& existing,
     const std::string& app, std::string (*random_hex)(std::size_t bytes)) {

@@ -43,6 +43,11 @@ struct AppManifest {
 /// must be true or false`).
 AppManifest parse_app_manifest(std::string_view text, std::string_view file = "app.json");
 
+/// The manifest a review app is set up from (PIPE-3): `environments.review` over the top
+/// level (its `env` entries added or replacing; its `addons`, `formation`, `buildpacks` and
+/// `scripts` replacing when present).
+AppManifest parse_review_manifest(std::string_view text, std::string_view file = "app.json");
+
 /// The config vars the manifest sets on a new app whose config is `existing` (existing keys
 /// win; `generator: secret` gives 64 lowercase hex characters from `random_hex`). Throws
 /// InputError listing every required variable with neither a value nor a generator that

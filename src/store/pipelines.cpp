@@ -131,4 +131,13 @@ Pipeline Pipelines::add(const std::string& name, const std::string& app, const s
   return *p;
 }
 
+void Pipelines::remove_app(const std::string& app) {
+  fs::create_directories(dir_);
+  FileLock lock(dir_ / ".lock");
+  if (auto p = of_app(app)) {
+    std::erase_if(p->apps, [&](const PipelineApp& a) { return a.app == app; });
+    write(*p);
+  }
+}
+
 }  // namespace lokku::store

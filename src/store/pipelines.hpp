@@ -40,6 +40,8 @@ class Pipelines {
   Pipeline create(const std::string& name);
   /// Adds `app` at `stage`; an app belongs to one pipeline at most.
   Pipeline add(const std::string& name, const std::string& app, const std::string& stage);
+  /// Takes the app out of its pipeline, if it is in one.
+  void remove_app(const std::string& app);
 
  private:
   fs::path file(const std::string& name) const { return dir_ / (name + ".yaml"); }

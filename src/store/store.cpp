@@ -140,6 +140,11 @@ std::string to_yaml(const App& app) {
     out << YAML::EndMap;
   }
   out << YAML::EndSeq;
+  if (!app.review_of.empty()) {
+    out << YAML::Key << "review_of" << YAML::Value << app.review_of;
+    out << YAML::Key << "review_branch" << YAML::Value << app.review_branch;
+    out << YAML::Key << "pr_predestroy" << YAML::Value << app.pr_predestroy;
+  }
   out << YAML::Key << "scheduler" << YAML::Value << YAML::BeginSeq;
   for (const auto& j : app.scheduler) {
     out << YAML::BeginMap;
@@ -225,6 +230,9 @@ App app_from_yaml(const std::string& text, const std::string& file) {
         app.addons.push_back(std::move(a));
       }
     }
+    app.review_of = get<std::string>(n, "review_of", "");
+    app.review_branch = get<std::string>(n, "review_branch", "");
+    app.pr_predestroy = get<std::string>(n, "pr_predestroy", "");
     if (auto js = n["scheduler"]; js && js.IsSequence()) {
       for (const auto& e : js) {
         SchedulerJob j;

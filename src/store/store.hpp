@@ -85,6 +85,10 @@ struct App {
   std::vector<std::string> domains;   ///< custom domains the router answers for
   std::vector<Addon> addons;
   std::vector<SchedulerJob> scheduler;
+  /// A review app (PIPE-3): its parent app, its branch, and app.json's pr-predestroy.
+  std::string review_of;
+  std::string review_branch;
+  std::string pr_predestroy;
 
   const Addon* find_addon(const std::string& name_or_attachment) const;
 

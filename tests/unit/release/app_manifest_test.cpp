@@ -94,5 +94,33 @@ TEST(AppManifest, APP3ConfigValuesSecretsAndRequiredVariables) {
   }
 }
 
+TEST(AppManifest, PIPE3ReviewAppsUseEnvironmentsReviewOverTheTopLevel) {
+  const char* text = R"({"env": {"A": "top", "B": "top"},
+                         "addons": ["heroku-postgresql:standard-0"],
+                         "scripts": {"postdeploy": "seed", "pr-predestroy": "bye"},
+                         "environments": {"review": {"env": {"B": "review", "C": "new"},
+                                                     "addons": ["heroku-postgresql"],
+                                                     "scripts": {"postdeploy": "seed --small"}},
+                                          "test": {"env": {"A": "test"}}}})";
+  auto top = parse_app_manifest(text);
+  EXPECT_EQ(top.env.at("B").value, "top");
+  auto review = parse_review_manifest(text);
+  EXPECT_EQ(review.env.at("A").value, "top");
+  EXPECT_EQ(review.env.at("B").value, "review");
+  EXPECT_EQ(review.env.at("C").value, "new");
+  ASSERT_EQ(review.addons.size(), 1u);
+  EXPECT_EQ(review.addons[0].plan, "");
+  EXPECT_EQ(review.postdeploy, "seed --small");
+  EXPECT_EQ(review.pr_predestroy, "bye");  // not overridden
+  try {
+    parse_review_manifest(R"({"environments": {"review": {"formation": {"web": {}}}}})");
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "app.json (environments.review): formation.web.quantity must be a whole number, 0 "
+              "or more");
+  }
+}
+
 }  // namespace
 }  // namespace lokku::release
