@@ -410,7 +410,8 @@ App Store::fresh(const std::string& name) const {
 }
 
 void Store::write(const App& app) {
-  write_file_atomic(app_file(app.name), to_yaml(app));
+  // Config vars and add-on credentials are secrets: the owner's only.
+  write_file_atomic(app_file(app.name), to_yaml(app), 0600);
 }
 
 App Store::create(const std::string& app) {

@@ -69,6 +69,8 @@ TEST_F(Addons, CFG6PostgresIsARealServerWithItsOwnDatabaseRoleAndUrl) {
   struct stat st {};
   ASSERT_EQ(::stat((h.home() / "addons" / name).c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0700u);  // the data and its credentials are the user's only
+  ASSERT_EQ(::stat((h.home() / "apps/web/app.yaml").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);  // so is the record holding the passwords
 
   // No platform runs: pg:psql starts the server for its own duration.
   auto psql = lokku({"pg:psql", "-c",

@@ -420,7 +420,8 @@ TEST(Build, NodeEnginesInstallsThatReleaseFromTheNpmRegistryAndCachesIt) {
   LokkuHome h;
   auto dir = h.app_dir("old-node");
   std::ofstream(dir / "package.json") << R"({"name": "old-node", "version": "1.0.0",
-    "engines": {"node": "18.x"}, "scripts": {"heroku-postbuild": "node --version > built-with"}})";
+    "engines": {"node": "18.x"}, "dependencies": {"left-pad": "1.3.0"},
+    "scripts": {"heroku-postbuild": "node --version > built-with"}})";
   std::ofstream(dir / "Procfile") << "web: node --version\n";
   auto first = h.run({"deploy", "-a", "old-node"}, dir);
   ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
@@ -441,6 +442,11 @@ TEST(Build, NodeEnginesInstallsThatReleaseFromTheNpmRegistryAndCachesIt) {
       std::regex_search(second.out, std::regex(R"(       Using cached Node\.js 18\.\d+\.\d+\n)")))
       << second.out;
   EXPECT_EQ(second.out.find("Downloading"), std::string::npos);
+  // And so are the modules (npm install finds them in place).
+  EXPECT_NE(second.out.find("-----> Restoring cache\n       - node_modules\n"), std::string::npos)
+      << second.out;
+  EXPECT_NE(first.out.find("-----> Caching build\n       - node_modules\n"), std::string::npos)
+      << first.out;
 
   std::ofstream(dir / "package.json") << R"({"name": "old-node", "engines": {"node": "99.x"}})";
   auto impossible = h.run({"deploy", "-a", "old-node"}, dir);
