@@ -86,6 +86,25 @@ std::string tail_of(const fs::path& file, std::size_t lines) {
   return out;
 }
 
+/// A new add-on's name (`<prefix>-<word>-<digits>`, unused), its port, and its directory
+/// (created, mode 0700), which it returns.
+fs::path place(const fs::path& home, const Service& service, store::Addon& a) {
+  fs::path dir;
+  do {
+    a.name = fmt::format("{}-{}-{}", service.name_prefix, kWords[random_below(kWords.size())],
+                         10000 + random_below(90000));
+    dir = addon_dir(home, a.name);
+  } while (fs::exists(dir));
+  auto port = common::pick_free_port();
+  if (!port) {
+    throw release::InputError("no free TCP port for the add-on's server");
+  }
+  a.port = *port;
+  fs::create_directories(dir);
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);
+  return dir;
+}
+
 std::string choose_attachment(const store::App& app, const Service& service,
                               const std::string& as) {
   auto taken = [&](const std::string& att) {
@@ -275,17 +294,7 @@ store::Addon provision(const fs::path& home, const store::App& app, const Servic
   a.service = service.name;
   a.plan = plan.empty() ? service.default_plan : plan;
   a.attachment = choose_attachment(app, service, as);
-  fs::path dir;
-  do {
-    a.name = fmt::format("{}-{}-{}", service.name_prefix, kWords[random_below(kWords.size())],
-                         10000 + random_below(90000));
-    dir = addon_dir(home, a.name);
-  } while (fs::exists(dir));
-  auto port = common::pick_free_port();
-  if (!port) {
-    throw release::InputError("no free TCP port for the add-on's server");
-  }
-  a.port = *port;
+  const fs::path dir = place(home, service, a);
   a.database = "d" + common::random_hex(7);
   a.user = "u" + common::random_hex(7);
   a.password = common::random_hex(32);
@@ -293,8 +302,6 @@ store::Addon provision(const fs::path& home, const store::App& app, const Servic
   a.readonly_user = "r" + common::random_hex(7);
   a.readonly_password = common::random_hex(32);
   a.created_at = common::iso8601_now();
-  fs::create_directories(dir);
-  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);
   try {
     if (service.name == "heroku-postgresql") {
       provision_postgres(home, dir, a, init_path);
@@ -331,20 +338,8 @@ store::Addon provision_follower(const fs::path& home, const store::App& app,
     with_database.config[service.attachment + "_URL"] = "taken";
     a.attachment = choose_attachment(with_database, service, "");
   }
-  fs::path dir;
-  do {
-    a.name = fmt::format("{}-{}-{}", service.name_prefix, kWords[random_below(kWords.size())],
-                         10000 + random_below(90000));
-    dir = addon_dir(home, a.name);
-  } while (fs::exists(dir));
-  auto port = common::pick_free_port();
-  if (!port) {
-    throw release::InputError("no free TCP port for the add-on's server");
-  }
-  a.port = *port;
+  const fs::path dir = place(home, service, a);
   a.created_at = common::iso8601_now();
-  fs::create_directories(dir);
-  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);
   try {
     // -R: standby.signal and the leader's connection, so it starts as a streaming replica.
     client(leader,

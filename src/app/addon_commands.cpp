@@ -103,6 +103,28 @@ bool platform_runs(const store::Store& st) {
   return platform::running_platform(st).has_value();
 }
 
+/// Adds a provisioned add-on to the app and sets its config var, in a release of its own
+/// (`Attach DATABASE (@ref:…)`); its data goes again if that fails.
+store::Release attach(store::Store& st, const std::string& app, const store::Addon& addon,
+                      const platform::Runtime& rt) {
+  try {
+    ApiLog log(st, app);
+    return platform::make_release(
+        st, app,
+        [&](store::App& a) {
+          a.addons.push_back(addon);
+          a.config[addon.config_var()] = addons::url(addon);
+        },
+        [&](const store::App&) {
+          return fmt::format("Attach {} (@ref:{})", addon.attachment, addon.name);
+        },
+        {}, rt, log.sink);
+  } catch (...) {
+    addons::remove_data(st.home(), addon);
+    throw;
+  }
+}
+
 /// A typed confirmation (the app's name), or --confirm; throws when it does not match.
 void confirm_destructive(const CommandOptions& o, const std::string& app, const std::string& what) {
   std::string confirm = o.confirm.value_or("");
@@ -159,23 +181,7 @@ int run_addons_create(const CommandOptions& o) {
   } else {
     addon = addons::provision(st.home(), app, *service, plan, o.as, platform::find_init());
   }
-  store::Release r;
-  try {
-    ApiLog log(st, name);
-    r = platform::make_release(
-        st, name,
-        [&](store::App& a) {
-          a.addons.push_back(addon);
-          a.config[addon.config_var()] = addons::url(addon);
-        },
-        [&](const store::App&) {
-          return fmt::format("Attach {} (@ref:{})", addon.attachment, addon.name);
-        },
-        {}, runtime(o), log.sink);
-  } catch (...) {
-    addons::remove_data(st.home(), addon);
-    throw;
-  }
+  auto r = attach(st, name, addon, runtime(o));
   std::cout << "done\n";
   if (leader) {
     std::cout << fmt::format("{} follows {}: a read-only streaming replica\n", addon.name,
@@ -616,17 +622,7 @@ void setup_from_manifest(store::Store& st, const std::string& name,
       continue;  // provisioned by an earlier attempt at this first deploy
     }
     auto addon = addons::provision(st.home(), app, *service, wanted.plan, wanted.as, rt.init_path);
-    ApiLog log(st, name);
-    platform::make_release(
-        st, name,
-        [&](store::App& a) {
-          a.addons.push_back(addon);
-          a.config[addon.config_var()] = addons::url(addon);
-        },
-        [&](const store::App&) {
-          return fmt::format("Attach {} (@ref:{})", addon.attachment, addon.name);
-        },
-        {}, rt, log.sink);
+    attach(st, name, addon, rt);
     std::cout << "       Created " << addon.name << " as " << addon.config_var() << "\n"
               << std::flush;
   }
