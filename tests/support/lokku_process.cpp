@@ -3,6 +3,7 @@
 #include "common/ports.hpp"
 #include "support/http_client.hpp"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <cstring>
 #include <ctime>
@@ -68,6 +69,14 @@ LokkuProcess::LokkuProcess(std::vector<std::string> args, const fs::path& cwd,
   }
   for (const auto& [k, v] : extra_env) {
     env_strings.push_back(k + "=" + v);
+  }
+  // `lokku start` without -p listens on $PORT, else 5000: tests run in parallel, so each
+  // gets a free port of its own rather than the shared default.
+  if (args.size() > 1 && args[1] == "start" && extra_env.count("PORT") == 0 &&
+      std::none_of(args.begin(), args.end(), [](const std::string& a) {
+        return a == "-p" || a == "--port" || a.rfind("--port=", 0) == 0;
+      })) {
+    env_strings.push_back("PORT=" + std::to_string(free_port()));
   }
   std::vector<char*> envp;
   for (auto& e : env_strings) {
