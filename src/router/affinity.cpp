@@ -205,7 +205,9 @@ AffinityCookie new_affinity_cookie(const common::WebDynoTable& table, std::mt199
   AffinityCookie c;
   c.seed = fmt::format("{:016x}", rng());
   for (const auto& d : table.dynos) {
-    if (d.state != common::WebDynoState::crashed) {
+    // Only the dynos that can take the client now: one still starting would draw it away
+    // from the dyno it was first sent to once it is up (AFF-6: never onto new dynos).
+    if (d.state == common::WebDynoState::up) {
       c.dynos.push_back(d.name);
     }
   }

@@ -36,6 +36,21 @@ TEST(Affinity, FindsTheCookieAmongOthers) {
   EXPECT_EQ(find_cookie("heroku-session-affinity-x=1", kAffinityCookie), std::nullopt);
 }
 
+TEST(Affinity, AFF6ADynoStillStartingWhenTheCookieIsMadeNeverDrawsItsClientAway) {
+  auto table = table_of(3);
+  table.dynos[2].state = common::WebDynoState::starting;  // web.3 boots
+  std::mt19937_64 rng(7);
+  Quarantine q;
+  auto now = Clock::now();
+  for (int i = 0; i < 50; ++i) {
+    auto cookie = new_affinity_cookie(table, rng);
+    EXPECT_EQ(cookie.dynos, (std::vector<std::string>{"web.1", "web.2"}));
+    auto first = table.dynos[*pick_affine(table, cookie, q, {}, now)].name;
+    auto later = table_of(3);  // web.3 is up now
+    EXPECT_EQ(later.dynos[*pick_affine(later, cookie, q, {}, now)].name, first);
+  }
+}
+
 TEST(Affinity, AFF6AClientStaysAndScalingMovesFewClients) {
   Quarantine q;
   auto now = Clock::now();
