@@ -213,9 +213,8 @@ class Platform : public PlatformControl {
   void retire(std::unique_ptr<dyno::Manager> m, std::shared_ptr<common::LogSink> sink,
               bool restart = false);
   void remove_app(const std::string& name);
-  /// Starts the servers of the app's add-ons, stops those of add-ons it no longer has;
-  /// true when every one answers.
-  bool sync_addons(AppRuntime& rt, const store::App& app);
+  /// Starts the servers of the app's add-ons, stops those of add-ons it no longer has.
+  void sync_addons(AppRuntime& rt, const store::App& app);
   void stop_addons(AppRuntime& rt, std::function<void()> done);
   void stop_addons_and_exit();
   /// Heroku Scheduler (SCHED-1..4): due jobs start as `scheduler.N` one-off dynos.
@@ -343,7 +342,7 @@ void Platform::reconcile(AppRuntime& rt) {
   } hosts{routes_, rt, *app};
   // The add-ons' servers run whether or not there is a release to run yet: a first
   // deploy's release phase needs them.
-  const bool addons_ready = sync_addons(rt, *app);
+  sync_addons(rt, *app);
   rt.jobs = app->scheduler;
   for (auto it = rt.job_due.begin(); it != rt.job_due.end();) {
     bool kept = std::any_of(rt.jobs.begin(), rt.jobs.end(),
@@ -358,6 +357,9 @@ void Platform::reconcile(AppRuntime& rt) {
     return;
   }
   if (cur->version != rt.version || !rt.manager) {
+    // Asked only here, where dynos are about to start: each answer is a client run.
+    const bool addons_ready = std::all_of(app->addons.begin(), app->addons.end(),
+                                          [](const store::Addon& a) { return addons::ready(a); });
     if (!addons_ready) {
       // The dynos start once their add-ons answer (a server takes a moment to start), so
       // that they do not crash for want of them; not forever, though.
@@ -422,8 +424,7 @@ void Platform::reconcile(AppRuntime& rt) {
   }
 }
 
-bool Platform::sync_addons(AppRuntime& rt, const store::App& app) {
-  bool all_ready = true;
+void Platform::sync_addons(AppRuntime& rt, const store::App& app) {
   for (const auto& addon : app.addons) {
     auto& run = rt.addons[addon.name];
     if (!run) {
@@ -441,7 +442,6 @@ bool Platform::sync_addons(AppRuntime& rt, const store::App& app) {
         rt.sink->line("heroku", addon.name,
                       fmt::format("Error R99 (Platform error) -> {}", e.what()));
         rt.addons.erase(addon.name);
-        all_ready = false;
         continue;
       }
       spec.size = *release::find_dyno_size("performance-l");  // no R14 for a database
@@ -449,9 +449,6 @@ bool Platform::sync_addons(AppRuntime& rt, const store::App& app) {
       run->dyno = std::make_shared<dyno::Dyno>(ioc_.get_executor(), *rt.sink, run->settings,
                                                run->ports, spec);
       run->dyno->start();
-    }
-    if (all_ready && !addons::ready(addon)) {
-      all_ready = false;
     }
   }
   for (auto it = rt.addons.begin(); it != rt.addons.end();) {
@@ -464,7 +461,6 @@ bool Platform::sync_addons(AppRuntime& rt, const store::App& app) {
       ++it;
     }
   }
-  return all_ready;
 }
 
 void Platform::stop_addons(AppRuntime& rt, std::function<void()> done) {
