@@ -29,6 +29,7 @@
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
+#include <utility>
 
 namespace lokku::app {
 
@@ -604,10 +605,16 @@ void setup_from_manifest(store::Store& st, const std::string& name,
   if (manifest.addons.empty()) {
     return;
   }
-  std::cout << "-----> Provisioning add-ons from app.json\n" << std::flush;
+  bool said = false;  // the step's title, once, when it has something to show
+  auto step = [&] {
+    if (!std::exchange(said, true)) {
+      std::cout << "-----> Provisioning add-ons from app.json\n" << std::flush;
+    }
+  };
   for (const auto& wanted : manifest.addons) {
     const auto* service = addons::find_service(wanted.service);
     if (!service) {
+      step();
       std::cout << "       Skipping " << wanted.service
                 << (wanted.plan.empty() ? "" : ":" + wanted.plan) << ": lokku provides "
                 << addons::service_names() << "\n";
@@ -621,6 +628,7 @@ void setup_from_manifest(store::Store& st, const std::string& name,
     if (present) {
       continue;  // provisioned by an earlier attempt at this first deploy
     }
+    step();
     auto addon = addons::provision(st.home(), app, *service, wanted.plan, wanted.as, rt.init_path);
     attach(st, name, addon, rt);
     std::cout << "       Created " << addon.name << " as " << addon.config_var() << "\n"

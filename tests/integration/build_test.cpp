@@ -457,5 +457,64 @@ TEST(Build, NodeEnginesInstallsThatReleaseFromTheNpmRegistryAndCachesIt) {
       << impossible.out << impossible.err;
 }
 
+// Issue (Node.js, bad input): a package that fails to install and a lockfile that misses a
+// dependency fail the build with the cause in a line or two (BP-9: no slug, no release), and
+// npm's usage text and the path of a debug log that is gone never reach the output.
+TEST(Build, NodeInstallFailuresNameTheirCauseAndMakeNoRelease) {
+  LokkuHome h;
+  auto dir = h.app_dir("npm-fails");
+  std::ofstream(dir / "Procfile") << "web: node server.js\n";
+  std::ofstream(dir / "package.json") << R"({"name": "npm-fails", "version": "1.0.0",
+    "dependencies": {"lokku-no-such-package-4242": "^1.0.0"}})";
+  auto missing = h.run({"deploy", "-a", "npm-fails"}, dir);
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_TRUE(has_line(missing.out, "-----> Build failed")) << missing.out;
+  EXPECT_TRUE(has_line(missing.out + missing.err,
+                       " !     lokku-no-such-package-4242@^1.0.0 is not in the npm registry (npm "
+                       "error E404): check its name in package.json."))
+      << missing.out << missing.err;
+  EXPECT_TRUE(has_line(missing.out + missing.err, " !     Push failed"));
+
+  std::ofstream(dir / "package.json") << R"({"name": "npm-fails", "version": "1.0.0",
+    "dependencies": {"left-pad": "^99.0.0"}})";
+  auto no_version = h.run({"deploy", "-a", "npm-fails"}, dir);
+  EXPECT_EQ(no_version.exit_code, 1);
+  EXPECT_TRUE(has_line(no_version.out + no_version.err,
+                       " !     No release of left-pad@^99.0.0 is in the npm registry (npm error "
+                       "ETARGET): check the version range in package.json."))
+      << no_version.out << no_version.err;
+
+  // A lockfile written for left-pad alone, and a package.json that also wants is-number.
+  std::ofstream(dir / "package.json") << R"({"name": "npm-fails", "version": "1.0.0",
+    "dependencies": {"left-pad": "1.3.0", "is-number": "^7.0.0"}})";
+  std::ofstream(dir / "package-lock.json") << R"({
+  "name": "npm-fails", "version": "1.0.0", "lockfileVersion": 3, "requires": true,
+  "packages": {
+    "": {"name": "npm-fails", "version": "1.0.0", "dependencies": {"left-pad": "1.3.0"}},
+    "node_modules/left-pad": {"version": "1.3.0",
+      "integrity": "sha512-XI5MPzVNApjAyhQzphX8BkmKsKUxD4LdyK24iZeQGinBN9yTQT3bFlCBy/aVx2HrNcqQGsdot8ghrjyrvMCoEA==",
+      "license": "WTFPL"}
+  }
+})";
+  auto unlocked = h.run({"deploy", "-a", "npm-fails"}, dir);
+  EXPECT_EQ(unlocked.exit_code, 1);
+  const std::string all = unlocked.out + unlocked.err;
+  EXPECT_TRUE(has_line(all, "       Installing node modules (package-lock.json)")) << all;
+  EXPECT_TRUE(has_line(all,
+                       " !     package-lock.json is out of sync with package.json, so npm ci "
+                       "refuses to install:"))
+      << all;
+  EXPECT_TRUE(has_line(all, " !       Missing: is-number@7.0.0 from lock file")) << all;
+  EXPECT_TRUE(has_line(all,
+                       " !     Run `npm install`, commit the updated package-lock.json and "
+                       "deploy again."))
+      << all;
+  EXPECT_EQ(all.find("Clean install a project"), std::string::npos) << all;
+  EXPECT_EQ(all.find("A complete log of this run"), std::string::npos) << all;
+
+  EXPECT_TRUE(slugs_of(h, "npm-fails").empty());
+  EXPECT_EQ(h.run({"releases", "-a", "npm-fails"}).out.find("Deploy"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace lokku::test

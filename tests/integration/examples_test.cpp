@@ -165,5 +165,162 @@ TEST(Examples, GuestbookMigratesInTheReleasePhaseAndSharesSessionsAcrossDynos) {
       << entries->body;
 }
 
+// Issue (Node.js, app.json, review apps, pipelines): the TypeScript taskboard goes the way the
+// README's walkthrough takes it: a staging app set up from app.json (APP-1..4), a review app
+// of a branch (PIPE-3), then the staging slug promoted to production (PIPE-2), with Node.js
+// 18 from engines.node, `tsc` in the build, devDependencies pruned, migrations in the
+// release phase of every app (RPH) and the postdeploy seed once per new app.
+std::optional<Response> board(unsigned port, const std::string& app, const std::string& method,
+                              const std::string& path, const std::string& json = "") {
+  Connection c(port);
+  c.send(method + " " + path + " HTTP/1.1\r\nHost: " + app + ".localhost\r\n" +
+         "Content-Type: application/json\r\nContent-Length: " + std::to_string(json.size()) +
+         "\r\nConnection: close\r\n\r\n" + json);
+  return c.read_response();
+}
+
+TEST(Examples, TaskboardGoesFromReviewAppToStagingToProduction) {
+  LokkuHome h;
+  const fs::path repo = h.root() / "taskboard";
+  fs::copy(fs::path(LOKKU_EXAMPLES_DIR) / "taskboard", repo, fs::copy_options::recursive);
+  const std::string commit = "git add -A && git -c user.email=t@t -c user.name=t commit -qm ";
+  ASSERT_EQ(sh("git init -q -b main && " + commit + "taskboard", repo), 0);
+  unsigned port = free_port();
+  auto up = h.up(port);
+
+  // Staging: set up from app.json, then built and released.
+  auto created = h.run({"apps:create", "taskboard-staging", "--from", repo.string()});
+  ASSERT_EQ(created.exit_code, 0) << created.out << created.err;
+  EXPECT_TRUE(std::regex_search(
+      created.out,
+      std::regex(
+          R"(-----> Setting config vars from app.json: SESSION_SECRET, TASKBOARD_TITLE\n-----> Provisioning add-ons from app.json\n +Created postgresql-\S+ as DATABASE_URL\n +Created redis-\S+ as REDIS_URL\n)")))
+      << created.out;
+  auto staged = h.run({"deploy", "-a", "taskboard-staging"}, repo, std::chrono::seconds(300));
+  ASSERT_EQ(staged.exit_code, 0) << staged.out << staged.err;
+  const std::string& out = staged.out;
+  EXPECT_EQ(out.find("Provisioning add-ons"), std::string::npos) << out;  // done by apps:create
+  EXPECT_TRUE(std::regex_search(
+      out, std::regex(R"(       engines.node \(package.json\):  18\.x\n)"
+                      R"(       Resolving node version 18\.x\.\.\.\n)"
+                      R"(       Downloading and installing node 18\.\d+\.\d+\.\.\.\n)")))
+      << out;
+  EXPECT_NE(out.find("       Installing node modules (package-lock.json)\n"), std::string::npos);
+  EXPECT_NE(out.find("       Running build\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("       > tsc -p .\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("       Procfile declares types     -> release, web\n"), std::string::npos);
+  EXPECT_TRUE(std::regex_search(
+      out, std::regex(R"(app\[release\.\d{4}\]: migrated 001_create_tasks\n(.*\n)*.*)"
+                      R"(app\[release\.\d{4}\]: migrated 002_create_digests\n)")))
+      << out;
+  EXPECT_TRUE(std::regex_search(
+      out, std::regex(R"(app\[postdeploy\.\d{4}\]: seeded the board with 3 tasks\n)")))
+      << out;
+  ASSERT_TRUE(up->wait_for(
+      R"(taskboard-staging \| .* heroku\[web\.1\]: State changed from starting to up$)", 60s));
+  auto home = board(port, "taskboard-staging", "GET", "/");
+  ASSERT_TRUE(home);
+  ASSERT_EQ(home->status, 200) << home->body;
+  EXPECT_TRUE(std::regex_search(
+      home->body,
+      std::regex(R"re(^\{"title":"Team taskboard","branch":null,"release":"v\d+",)re"
+                 R"re("dyno":"web\.1","node":"v18\.\d+\.\d+","open":3,"cached":false\}$)re")))
+      << home->body;
+  auto added =
+      board(port, "taskboard-staging", "POST", "/tasks", R"({"title":"Write the README"})");
+  ASSERT_TRUE(added);
+  EXPECT_EQ(added->status, 201) << added->body;
+  auto rejected = board(port, "taskboard-staging", "POST", "/tasks", R"({"title":""})");
+  ASSERT_TRUE(rejected);
+  EXPECT_EQ(rejected->status, 422) << rejected->body;
+  // The open count is read from Postgres once, then from Redis until a task changes.
+  auto fresh = board(port, "taskboard-staging", "GET", "/");
+  auto cached = board(port, "taskboard-staging", "GET", "/");
+  ASSERT_TRUE(fresh && cached);
+  EXPECT_NE(fresh->body.find("\"open\":4,\"cached\":false}"), std::string::npos) << fresh->body;
+  EXPECT_NE(cached->body.find("\"open\":4,\"cached\":true}"), std::string::npos) << cached->body;
+  // The slug runs the compiled JavaScript with Node.js 18; TypeScript was a devDependency.
+  auto slug = h.run({"run", "-a", "taskboard-staging", "--",
+                     "node --version; ls dist; ls node_modules/typescript 2>&1 | head -1"});
+  EXPECT_TRUE(std::regex_search(
+      slug.out, std::regex(R"(^v18\.\d+\.\d+\ncache\.js\ndb\.js\njobs\nmigrate\.js\nseed\.js\n)"
+                           R"(server\.js\nls: cannot access 'node_modules/typescript')")))
+      << slug.out << slug.err;
+
+  // A pipeline: staging, and production set up from the same app.json.
+  ASSERT_EQ(h.run({"pipelines:create", "taskboard", "-a", "taskboard-staging", "-s", "staging"})
+                .exit_code,
+            0);
+  ASSERT_EQ(h.run({"apps:create", "taskboard", "--from", repo.string()}).exit_code, 0);
+  ASSERT_EQ(h.run({"pipelines:add", "taskboard", "-a", "taskboard", "-s", "production"}).exit_code,
+            0);
+
+  // A review app of a branch: its own database, seeded; environments.review's title.
+  ASSERT_EQ(sh("git checkout -q -b due-dates && sed -i 's/^    node: process.version,$/"
+               "    node: process.version,\\n    feature: \"due dates\",/' src/server.ts && " +
+                   commit + "due-dates && git checkout -q main",
+               repo),
+            0);
+  auto review = h.run({"review-apps:create", "due-dates", "-a", "taskboard-staging"}, repo,
+                      std::chrono::seconds(300));
+  ASSERT_EQ(review.exit_code, 0) << review.out << review.err;
+  EXPECT_NE(review.out.find("seeded the board with 3 tasks"), std::string::npos) << review.out;
+  ASSERT_TRUE(up->wait_for(
+      R"(taskboard-staging-due-dates \| .* heroku\[web\.1\]: State changed from starting to up$)",
+      60s));
+  auto branch = board(port, "taskboard-staging-due-dates", "GET", "/");
+  ASSERT_TRUE(branch);
+  EXPECT_TRUE(std::regex_search(
+      branch->body, std::regex(R"re(^\{"title":"Taskboard \(review app\)","branch":"due-dates",)re"
+                               R"re(.*"feature":"due dates","open":3,)re")))
+      << branch->body;
+  auto gone = h.run({"review-apps:destroy", "-a", "taskboard-staging-due-dates"});
+  ASSERT_EQ(gone.exit_code, 0) << gone.out << gone.err;
+  EXPECT_TRUE(std::regex_search(
+      gone.out,
+      std::regex(R"(app\[predestroy\.\d{4}\]: review app of due-dates: discarding 3 tasks)")))
+      << gone.out;
+  EXPECT_EQ(h.run({"apps"}).out.find("due-dates"), std::string::npos);
+
+  // Promotion: staging's slug on production, no build; production's own database migrated
+  // by its release phase, and not seeded (postdeploy runs after a build of a new app only).
+  auto promoted =
+      h.run({"pipelines:promote", "-a", "taskboard-staging"}, {}, std::chrono::seconds(300));
+  ASSERT_EQ(promoted.exit_code, 0) << promoted.out << promoted.err;
+  EXPECT_EQ(promoted.out.find("Building"), std::string::npos) << promoted.out;
+  EXPECT_NE(promoted.out.find("taskboard: succeeded\nPromotion successful\n"), std::string::npos)
+      << promoted.out;
+  ASSERT_TRUE(
+      up->wait_for(R"(taskboard \| .* heroku\[web\.1\]: State changed from starting to up$)", 60s));
+  auto prod = board(port, "taskboard", "GET", "/");
+  ASSERT_TRUE(prod);
+  EXPECT_TRUE(std::regex_search(
+      prod->body, std::regex(R"re(^\{"title":"Team taskboard","branch":null,.*)re"
+                             R"re("node":"v18\.\d+\.\d+","open":0,"cached":false\}$)re")))
+      << prod->body;
+  auto logs = h.run({"logs", "-a", "taskboard", "--dyno", "release"});
+  EXPECT_TRUE(std::regex_search(
+      logs.out, std::regex(R"(app\[release\.\d{4}\]: migrated 002_create_digests)")))
+      << logs.out;
+  auto releases = h.run({"releases", "-a", "taskboard"});
+  EXPECT_TRUE(std::regex_search(releases.out, std::regex(R"(v6 +Promote taskboard-staging v\d+ )")))
+      << releases.out;
+
+  // The scheduled digest: its job, and its work (run here as a one-off dyno; the scheduler's
+  // own timing is Scheduler.SCHED2And3...).
+  auto job = h.run(
+      {"scheduler:add", "every day at 09:00", "-a", "taskboard", "--", "node dist/jobs/digest.js"});
+  ASSERT_EQ(job.exit_code, 0) << job.err;
+  auto digest = h.run({"run", "-a", "taskboard", "--", "node dist/jobs/digest.js"});
+  EXPECT_TRUE(std::regex_search(digest.out, std::regex(R"(^digest: 0 open, 0 done\n)")))
+      << digest.out << digest.err;
+  auto digests = board(port, "taskboard", "GET", "/digests");
+  ASSERT_TRUE(digests);
+  EXPECT_TRUE(std::regex_search(
+      digests->body,
+      std::regex(R"re(^\[\{"open_tasks":0,"done_tasks":0,"made_by":"run\.\d{4}",)re")))
+      << digests->body;
+}
+
 }  // namespace
 }  // namespace lokku::test
