@@ -80,7 +80,8 @@ int run_run(const CommandOptions& o) {
   int log_fd = platform::open_app_log(st, one.app);
   common::LogSink log(-1, false, log_fd, "");
   std::cerr << fmt::format("Running `{}` on ⬢ {}... ", one.command, one.app) << std::flush;
-  fs::path dir = platform::prepare_slug_dir(st, one.app, one.release.slug_id, dyno);
+  auto prepared = platform::prepare_dyno_dir(st, one.app, one.release.slug_id, dyno);
+  const fs::path dir = prepared.dir;
   auto vars = one.release.config;
   for (const auto& [k, v] : platform::dyno_metadata(one.record, one.release)) {
     vars[k] = v;
@@ -107,7 +108,8 @@ int run_run(const CommandOptions& o) {
 
   net::io_context ioc;
   common::SpawnOptions so;
-  so.argv = {"/bin/bash", "-c", dyno::launch_script(one.command)};
+  so.argv = prepared.wrapper;
+  so.argv.insert(so.argv.end(), {"/bin/bash", "-c", dyno::launch_script(one.command)});
   so.env = dyno::to_envp(env);
   so.cwd = dir.string();
   so.capture_output = false;
@@ -132,7 +134,9 @@ int run_run(const CommandOptions& o) {
   log.line("heroku", dyno, fmt::format("Process exited with status {}", status));
   log.line("heroku", dyno, "State changed from up to complete");
   std::error_code ec;
-  fs::remove_all(dir, ec);
+  for (const auto& path : prepared.remove) {
+    fs::remove_all(path, ec);
+  }
   if (log_fd >= 0) {
     ::close(log_fd);
   }

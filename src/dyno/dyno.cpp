@@ -190,9 +190,11 @@ net::awaitable<int> Dyno::run_life() {
   life->port = ports_.acquire();
   life->dyno_id = fmt::format("heroku.{}.{}", settings_.app_number, common::random_uuid());
   std::string dir = settings_.app_dir;
+  PreparedDir prepared;
   if (settings_.prepare_dir) {
     try {
-      dir = settings_.prepare_dir(spec_.name);
+      prepared = settings_.prepare_dir(spec_.name);
+      dir = prepared.dir;
     } catch (const std::exception& e) {
       sink_.line("heroku", spec_.name, fmt::format("Error R99 (Platform error) -> {}", e.what()),
                  spec_.colour);
@@ -201,15 +203,15 @@ net::awaitable<int> Dyno::run_life() {
       co_return 127;
     }
   }
-  struct RemoveDir {
-    std::string path;
-    ~RemoveDir() {
-      if (!path.empty()) {
+  struct RemoveDirs {
+    std::vector<std::string> paths;
+    ~RemoveDirs() {
+      for (const auto& path : paths) {
         std::error_code ec;
         std::filesystem::remove_all(path, ec);
       }
     }
-  } cleanup{settings_.prepare_dir ? dir : std::string()};
+  } cleanup{prepared.remove};
   release::ConfigVars vars = settings_.config;
   for (const auto& [k, v] : settings_.platform_env) {
     vars[k] = v;
@@ -250,9 +252,9 @@ net::awaitable<int> Dyno::run_life() {
     life->terminal.assign(term.parent);
     opts.stdio_fd = term.child;
   }
-  opts.argv = {
-      settings_.init_path,         std::to_string(::getpid()), "--", settings_.bash_path, "-c",
-      launch_script(spec_.command)};
+  opts.argv = {settings_.init_path, std::to_string(::getpid()), "--"};
+  opts.argv.insert(opts.argv.end(), prepared.wrapper.begin(), prepared.wrapper.end());
+  opts.argv.insert(opts.argv.end(), {settings_.bash_path, "-c", launch_script(spec_.command)});
   opts.env = to_envp(env);
   opts.cwd = dir;
   life->launched = Clock::now();

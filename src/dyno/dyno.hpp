@@ -19,6 +19,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace lokku::common {
 class Subprocess;
@@ -27,6 +28,13 @@ class Subprocess;
 namespace lokku::dyno {
 
 class Attachment;
+
+/// A life's own directory (ENV-8) and how its command is started there.
+struct PreparedDir {
+  std::string dir;                   ///< HOME and the start directory
+  std::vector<std::string> wrapper;  ///< run before the command (a mount namespace), or none
+  std::vector<std::string> remove;   ///< removed when the life ends
+};
 
 /// What every dyno of one manager shares. Durations are Heroku's nominal ones; `scale`
 /// divides them (CONVENTIONS.md, Time).
@@ -44,8 +52,8 @@ struct DynoSettings {
   release::ConfigVars platform_env;
   bool dyno_id_var = false;  ///< HEROKU_DYNO_ID, new at every start (REL-9)
   /// When set, every life runs in the directory this returns (ENV-8: a fresh copy of the
-  /// slug), which is removed when the life ends; otherwise in `app_dir`.
-  std::function<std::string(const std::string& dyno)> prepare_dir;
+  /// slug), whose paths are removed when the life ends; otherwise in `app_dir`.
+  std::function<PreparedDir(const std::string& dyno)> prepare_dir;
   std::chrono::nanoseconds boot_timeout = std::chrono::seconds(60);     ///< BOOT-1
   std::chrono::nanoseconds stop_grace = std::chrono::seconds(30);       ///< STOP-2
   std::chrono::nanoseconds memory_interval = std::chrono::seconds(20);  ///< MEM-3

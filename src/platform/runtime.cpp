@@ -2,6 +2,7 @@
 
 #include "addons/addons.hpp"
 #include "common/ids.hpp"
+#include "common/run_sync.hpp"
 #include "platform/platform_file.hpp"
 #include "release/error.hpp"
 #include "slug/slug.hpp"
@@ -10,9 +11,11 @@
 #include <boost/asio/steady_timer.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <deque>
 #include <fcntl.h>
+#include <fstream>
 #include <mutex>
 #include <random>
 #include <set>
@@ -64,29 +67,162 @@ release::ConfigVars dyno_metadata(const store::App& app, const store::Release& r
   return m;
 }
 
-fs::path prepare_slug_dir(const store::Store& store, const std::string& app,
-                          const std::string& slug_id, const std::string& dyno) {
-  static std::mutex mu;
+namespace {
+
+std::mutex slug_mu;  // guards the two sets below and the extraction of pristine copies
+
+/// SLUG-5 [emu]: the slug's checksum, once per process and slug (under slug_mu).
+fs::path verified_slug(const store::Store& store, const std::string& app,
+                       const std::string& slug_id) {
   static std::set<std::string> verified;
   fs::path slug_path = store.slug_file(app, slug_id);
-  {
-    std::lock_guard lock(mu);
-    if (verified.count(slug_path.string()) == 0) {
-      auto meta = store.load_slug(app, slug_id);
-      auto actual = slug::sha256_file(slug_path);
-      if (actual != meta.checksum) {
-        throw std::runtime_error(fmt::format("R17 Checksum error: slug {} is {}, expected {}",
-                                             slug_id, actual, meta.checksum));
-      }
-      verified.insert(slug_path.string());
+  if (verified.count(slug_path.string()) == 0) {
+    auto meta = store.load_slug(app, slug_id);
+    auto actual = slug::sha256_file(slug_path);
+    if (actual != meta.checksum) {
+      throw std::runtime_error(fmt::format("R17 Checksum error: slug {} is {}, expected {}",
+                                           slug_id, actual, meta.checksum));
     }
+    verified.insert(slug_path.string());
   }
-  fs::path dir = store.home() / "dynos" / app / (dyno + "." + common::random_hex(4));
+  return slug_path;
+}
+
+void extract_slug(const fs::path& slug_path, const fs::path& dir) {
   slug::ExtractOptions opts;
   opts.app_prefix = true;
   opts.allow_outside_links = true;  // our own slug, checksum verified
   slug::extract(slug_path, dir, opts);
+}
+
+/// The command prefix that mounts `lower` (read-only), `upper` and `work` as an overlay on
+/// `target` in a new mount namespace, then runs the rest of its arguments in `target`.
+std::vector<std::string> overlay_wrapper(const fs::path& lower, const fs::path& upper,
+                                         const fs::path& work, const fs::path& target) {
+  return {
+      "/usr/bin/unshare",
+      "--mount",
+      "--propagation",
+      "private",
+      "--",
+      "/bin/sh",
+      "-c",
+      "/bin/mount -t overlay lokku-dyno -o \"$1\" \"$2\" && cd \"$2\" && shift 2 && exec \"$@\"",
+      "lokku-dyno-fs",
+      fmt::format("lowerdir={},upperdir={},workdir={}", lower.string(), upper.string(),
+                  work.string()),
+      target.string()};
+}
+
+/// Pristine copies of an app's slugs beyond the newest few are removed (a life of an older
+/// slug still running keeps its files open; none starts from it any more in practice).
+constexpr std::size_t kPristineKept = 4;
+
+fs::path pristine_slug(const store::Store& store, const std::string& app,
+                       const std::string& slug_id) {
+  fs::path root = store.home() / "dynos" / app / ".slugs";
+  fs::path dir = root / slug_id;
+  if (fs::is_directory(dir)) {
+    return dir;
+  }
+  fs::path slug_path = verified_slug(store, app, slug_id);
+  // Another process (a command's release phase, the platform) may extract the same slug at
+  // the same time: each into a directory of its own, renamed into place; the loser's goes.
+  fs::path tmp = root / (".tmp-" + slug_id + "-" + common::random_hex(4));
+  extract_slug(slug_path, tmp);
+  std::error_code ec;
+  fs::rename(tmp, dir, ec);
+  if (ec) {
+    fs::remove_all(tmp, ec);
+    if (!fs::is_directory(dir)) {
+      throw std::runtime_error(fmt::format("cannot place the slug's files in {}", dir.string()));
+    }
+  }
+  std::vector<std::pair<fs::file_time_type, fs::path>> all;
+  for (const auto& e : fs::directory_iterator(root, ec)) {
+    if (e.is_directory() && e.path().filename().string()[0] != '.') {
+      all.emplace_back(fs::last_write_time(e.path(), ec), e.path());
+    }
+  }
+  std::sort(all.begin(), all.end(), std::greater<>());
+  for (std::size_t i = kPristineKept; i < all.size(); ++i) {
+    if (all[i].second != dir) {
+      fs::remove_all(all[i].second, ec);
+    }
+  }
   return dir;
+}
+
+}  // namespace
+
+fs::path prepare_slug_dir(const store::Store& store, const std::string& app,
+                          const std::string& slug_id, const std::string& dyno) {
+  fs::path slug_path;
+  {
+    std::lock_guard lock(slug_mu);
+    slug_path = verified_slug(store, app, slug_id);
+  }
+  fs::path dir = store.home() / "dynos" / app / (dyno + "." + common::random_hex(4));
+  extract_slug(slug_path, dir);
+  return dir;
+}
+
+bool overlay_dyno_dirs(const store::Store& store) {
+  static std::once_flag once;
+  static bool usable = false;
+  std::call_once(once, [&] {
+    if (const char* mode = std::getenv("LOKKU_DYNO_FS"); mode && std::string(mode) == "copy") {
+      return;
+    }
+    if (::geteuid() != 0 || ::access("/usr/bin/unshare", X_OK) != 0) {
+      return;
+    }
+    // The very mount a life would make, on the lokku home's file system.
+    std::error_code ec;
+    fs::path probe = store.home() / "tmp" / ("overlay-probe-" + common::random_hex(4));
+    for (const char* sub : {"lower", "upper", "work", "merged"}) {
+      fs::create_directories(probe / sub, ec);
+    }
+    std::ofstream(probe / "lower" / "seen") << "yes\n";
+    common::RunOptions r;
+    r.argv = overlay_wrapper(probe / "lower", probe / "upper", probe / "work", probe / "merged");
+    r.argv.insert(r.argv.end(), {"/bin/sh", "-c", "test -f seen && echo written > mine"});
+    r.env = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
+    r.timeout = std::chrono::seconds(10);
+    try {
+      usable = common::run_sync(r).status == 0 && fs::exists(probe / "upper" / "mine") &&
+               !fs::exists(probe / "lower" / "mine") && !fs::exists(probe / "merged" / "mine");
+    } catch (const std::exception&) {
+      usable = false;  // no unshare after all
+    }
+    fs::remove_all(probe, ec);
+  });
+  return usable;
+}
+
+dyno::PreparedDir prepare_dyno_dir(const store::Store& store, const std::string& app,
+                                   const std::string& slug_id, const std::string& dyno) {
+  dyno::PreparedDir p;
+  if (!overlay_dyno_dirs(store)) {
+    p.dir = prepare_slug_dir(store, app, slug_id, dyno).string();
+    p.remove = {p.dir};
+    return p;
+  }
+  fs::path lower;
+  {
+    std::lock_guard lock(slug_mu);
+    lower = pristine_slug(store, app, slug_id);
+  }
+  const std::string life = dyno + "." + common::random_hex(4);
+  fs::path dir = store.home() / "dynos" / app / life;
+  fs::path layers = store.home() / "dynos" / app / ".layers" / life;
+  fs::create_directories(dir);
+  fs::create_directories(layers / "upper");
+  fs::create_directories(layers / "work");
+  p.dir = dir.string();
+  p.wrapper = overlay_wrapper(lower, layers / "upper", layers / "work", dir);
+  p.remove = {dir.string(), layers.string()};
+  return p;
 }
 
 dyno::DynoSettings release_settings(const store::Store& store, const store::App& app,
@@ -101,7 +237,7 @@ dyno::DynoSettings release_settings(const store::Store& store, const store::App&
   const store::Store* st = &store;
   std::string name = app.name, slug_id = r.slug_id;
   s.prepare_dir = [st, name, slug_id](const std::string& dyno) {
-    return prepare_slug_dir(*st, name, slug_id, dyno).string();
+    return prepare_dyno_dir(*st, name, slug_id, dyno);
   };
   return s;
 }

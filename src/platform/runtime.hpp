@@ -36,6 +36,17 @@ release::ConfigVars dyno_metadata(const store::App& app, const store::Release& r
 fs::path prepare_slug_dir(const store::Store& store, const std::string& app,
                           const std::string& slug_id, const std::string& dyno);
 
+/// A dyno life's filesystem (ENV-8: a fresh copy of the slug, private to that life, gone
+/// when it ends). As root, where the kernel allows it, the slug is extracted once into
+/// `<home>/dynos/<app>/.slugs/<id>` and each life gets an overlay mount of it in a mount
+/// namespace of its own (`unshare`): its writes land in a directory of its own and nobody
+/// else sees them, as with a copy, without writing the whole slug out again at every start.
+/// Elsewhere, or with `LOKKU_DYNO_FS=copy`, each life gets an extracted copy.
+dyno::PreparedDir prepare_dyno_dir(const store::Store& store, const std::string& app,
+                                   const std::string& slug_id, const std::string& dyno);
+/// Whether lives get overlay mounts (probed once per process).
+bool overlay_dyno_dirs(const store::Store& store);
+
 /// Dyno settings that run `release` of `app`.
 dyno::DynoSettings release_settings(const store::Store& store, const store::App& app,
                                     const store::Release& release, const Runtime& rt);

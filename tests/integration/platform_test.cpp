@@ -10,6 +10,7 @@
 #include <pty.h>
 #include <regex>
 #include <sys/wait.h>
+#include <unistd.h>
 
 namespace lokku::test {
 namespace {
@@ -113,6 +114,36 @@ TEST_F(Platform, ENV8EveryStartGetsAFreshCopyOfTheSlugAndREL9Metadata) {
   ASSERT_EQ(h.run({"config:set", "-a", "fresh", "GREETING=again"}).exit_code, 0);
   ASSERT_TRUE(serves("fresh", "^again"));
   EXPECT_EQ(body("fresh", "/exists"), "no");
+}
+
+// ENV-8 both ways lokku makes a life's filesystem: an overlay of the slug extracted once
+// (as root, where the kernel allows it) and an extracted copy (LOKKU_DYNO_FS=copy). Either
+// way a life's writes are its own and go with it, and the slug's files stay as built.
+TEST_F(Platform, ENV8ALifesWritesAreItsOwnWhicheverWayItsFilesAreMade) {
+  deploy("own");
+  for (std::string mode : {"", "copy"}) {
+    h.extra["LOKKU_DYNO_FS"] = mode;
+    auto first = h.run({"run", "-a", "own", "--",
+                        "echo mine > server.py; echo new > scratch.txt; cat server.py scratch.txt; "
+                        "grep -c ' '\"$HOME\"' .* - overlay ' /proc/self/mountinfo"});
+    const bool overlay = mode.empty() && ::geteuid() == 0;
+    EXPECT_EQ(first.out, overlay ? "mine\nnew\n1\n" : "mine\nnew\n0\n") << mode << first.err;
+    auto second = h.run({"run", "-a", "own", "--",
+                         "head -1 server.py; test -e scratch.txt && echo leaked || echo fresh"});
+    EXPECT_EQ(second.out,
+              "\"\"\"Test app: answers with its environment and can prove the filesystem is fresh "
+              "(ENV-8).\"\"\"\nfresh\n")
+        << mode << second.err;
+    // Nothing of either life is left behind.
+    std::vector<std::string> left;
+    for (const auto& e : fs::recursive_directory_iterator(h.home() / "dynos" / "own")) {
+      if (e.path().filename().string().rfind("run.", 0) == 0 ||
+          e.path().filename() == "scratch.txt") {
+        left.push_back(e.path().string());
+      }
+    }
+    EXPECT_TRUE(left.empty()) << mode << ": " << left.front();
+  }
 }
 
 TEST_F(Platform, STOP5ScalingStartsAndStopsTheRightDynosAndPsShowsThem) {
