@@ -25,6 +25,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <random>
@@ -59,7 +60,7 @@ long ms_since(Clock::time_point t) {
 }
 
 /// A connection to a dyno, kept for reuse (RSP-7 R2). Only the descriptor is kept, so that
-/// the next request wraps it in a stream of its own strand.
+/// the next request wraps it in a stream on its own context.
 struct Pooled {
   int fd;
   Clock::time_point idle_since;
@@ -81,17 +82,20 @@ bool still_idle(int fd) {
 
 }  // namespace
 
-/// What the router's connections share. Connections run on their own strands, on the
-/// router's threads; the mutex guards the mutable shared parts (pool, quarantine, rng, idle
-/// set). Held by every connection coroutine; destroyed after the last one.
+/// What the router's connections share. Each connection runs on one of the router's
+/// io_contexts, one thread each (so it needs no strand); the mutex guards the mutable shared parts
+/// (pool, quarantine, rng, idle set). Held by every connection coroutine; destroyed after the last
+/// one.
 struct Router::State : std::enable_shared_from_this<Router::State> {
-  State(net::io_context& ioc_, common::RouteTable& routes_, RouterOptions o)
-      : ioc(ioc_)
+  State(std::vector<net::any_io_executor> executors_, common::RouteTable& routes_, RouterOptions o)
+      : executors(std::move(executors_))
       , routes(routes_)
       , opts(std::move(o))
-      , acceptor(std::make_shared<tcp::acceptor>(net::make_strand(ioc_))) {}
+      , acceptor(std::make_shared<tcp::acceptor>(executors.front())) {}
 
-  net::io_context& ioc;
+  /// One per router thread; connections are dealt out in turn.
+  const std::vector<net::any_io_executor> executors;
+  std::atomic<std::size_t> next_executor{0};
   common::RouteTable& routes;
   const RouterOptions opts;
   std::shared_ptr<tcp::acceptor> acceptor;
@@ -246,14 +250,19 @@ Router::Router(common::RouteTable& routes, RouterOptions options) {
     // the dynos and clients sharing the cores.
     threads = std::max(1u, std::thread::hardware_concurrency() / 2);
   }
-  threads_wanted_ = threads;
-  ioc_ = std::make_unique<net::io_context>(static_cast<int>(threads));
-  state_ = std::make_shared<State>(*ioc_, routes, std::move(options));
+  std::vector<net::any_io_executor> executors;
+  for (unsigned i = 0; i < threads; ++i) {
+    iocs_.push_back(std::make_unique<net::io_context>(1));
+    executors.push_back(iocs_.back()->get_executor());
+  }
+  state_ = std::make_shared<State>(std::move(executors), routes, std::move(options));
 }
 
 Router::~Router() {
   stop();
-  ioc_->stop();
+  for (auto& ioc : iocs_) {
+    ioc->stop();
+  }
   for (auto& t : threads_) {
     t.join();
   }
@@ -266,7 +275,7 @@ Router::~Router() {
   }
   state_->close_pool();
   state_.reset();
-  ioc_.reset();
+  iocs_.clear();
 }
 
 void Router::start() {
@@ -287,8 +296,8 @@ void Router::start() {
   }
   port_ = s.acceptor->local_endpoint(ec).port();
   net::co_spawn(s.acceptor->get_executor(), state_->accept_loop(s.acceptor), net::detached);
-  for (unsigned i = 0; i < threads_wanted_; ++i) {
-    threads_.emplace_back([ioc = ioc_.get()] { ioc->run(); });
+  for (auto& ioc : iocs_) {
+    threads_.emplace_back([ioc = ioc.get()] { ioc->run(); });
   }
 }
 
@@ -326,8 +335,8 @@ net::awaitable<void> Router::State::accept_loop(std::shared_ptr<tcp::acceptor> a
   auto self = shared_from_this();
   for (;;) {
     error_code ec;
-    // Each connection on a strand of its own.
-    tcp::socket socket = co_await acc->async_accept(net::make_strand(ioc), use_ec(ec));
+    tcp::socket socket =
+        co_await acc->async_accept(executors[next_executor++ % executors.size()], use_ec(ec));
     if (ec) {
       if (is_stopping() || ec == net::error::operation_aborted || !acc->is_open()) {
         co_return;
@@ -382,10 +391,26 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
     auto ep = socket.local_endpoint(ec);
     return ec ? 0u : ep.port();
   }();
-  const auto strand = co_await net::this_coro::executor;
+  const auto strand = co_await net::this_coro::executor;  // this connection's context
   auto client = std::make_shared<beast::tcp_stream>(std::move(socket));
   beast::flat_buffer buffer;
-  std::vector<char> relay;  // allocated on a connection's first request
+  std::vector<char> relay;       // allocated on a connection's first request
+  beast::flat_buffer up_buffer;  // the dyno's bytes, read ahead of the parser
+  // RSP-7 R2: the dyno connection this client's last response came over. Its next request
+  // takes it again when it goes to the same dyno (no trip through the pool); otherwise, and
+  // when the client leaves, it goes back to the pool for everyone.
+  struct Held {
+    State& state;
+    std::unique_ptr<beast::tcp_stream> stream;
+    std::uint16_t port = 0;
+    Clock::time_point since;
+    void release() {
+      if (stream) {
+        state.give_back(port, std::move(stream));
+      }
+    }
+    ~Held() { release(); }
+  } held{*this, nullptr, 0, {}};
 
   for (;;) {
     // T-4: a kept-alive connection may sit idle for 60 s; then the whole request head must
@@ -408,13 +433,19 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
     // The head deadline cancels the read without closing the socket, so that the client can
     // still be told 408 (T-4).
     client->expires_never();
-    net::steady_timer head_timer(strand);
-    head_timer.expires_after(d(opts.request_head));
-    error_code timer_ec;
-    auto first = co_await (http::async_read_header(*client, buffer, req_p, use_ec(ec)) ||
-                           head_timer.async_wait(use_ec(timer_ec)));
-    if (first.index() == 1) {
-      ec = beast::error::timeout;
+    // Most heads arrive whole in the first read: parsed at once, with no timer to race.
+    ec = {};
+    buffer.consume(req_p.put(buffer.data(), ec));
+    if (ec == http::error::need_more) {
+      ec = {};
+      net::steady_timer head_timer(strand);
+      head_timer.expires_after(d(opts.request_head));
+      error_code timer_ec;
+      auto first = co_await (http::async_read_header(*client, buffer, req_p, use_ec(ec)) ||
+                             head_timer.async_wait(use_ec(timer_ec)));
+      if (first.index() == 1) {
+        ec = beast::error::timeout;
+      }
     }
     if (ec) {
       // T-7: client errors before the app is known get a bare 4xx and no log line.
@@ -625,6 +656,13 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
         }
         chosen = table->dynos[*pick];
         tried.insert(chosen.name);
+        if (!opts.legacy && held.stream && held.port == chosen.port &&
+            Clock::now() - held.since < d(opts.pool_idle) &&
+            still_idle(held.stream->socket().native_handle())) {
+          upstream = std::move(held.stream);
+          pooled = true;
+          break;
+        }
         if (!opts.legacy) {
           upstream = take_pooled(chosen.port, strand);
           if (upstream) {
@@ -762,7 +800,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
     }
 
     // --- read the response head (T-2) -------------------------------------------------
-    beast::flat_buffer up_buffer;
+    up_buffer.clear();
     // Beast reads as much as the buffer's spare capacity (at least 512 bytes): without room,
     // bodies would move in tiny reads.
     up_buffer.reserve(kRelayBuffer);
@@ -898,12 +936,21 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
     http::response_serializer<http::buffer_body> res_sr{res};
     unsigned long long bytes = 0;
     std::optional<Code> mid_failure;
-    // RSP-7 R2: the dyno connection goes back to the pool as soon as its response is read,
-    // before the client has it, so the client's next request can reuse it.
+    // RSP-7 R2: the dyno connection is free again as soon as its response is read, before
+    // the client has it: held for this client's next request, or back in the pool at once
+    // when this client is leaving.
     auto pool_if_done = [&] {
       if (upstream && !opts.legacy && !switching && upstream_keep_alive && res_p.is_done() &&
           up_buffer.size() == 0) {
-        give_back(chosen.port, std::move(upstream));
+        held.release();
+        if (!keep_client) {
+          give_back(chosen.port, std::move(upstream));
+          return;
+        }
+        held.stream = std::move(upstream);
+        held.stream->expires_never();
+        held.port = chosen.port;
+        held.since = Clock::now();
       }
     };
     pool_if_done();

@@ -34,9 +34,9 @@ struct RouterOptions {
 /// Heroku's router in front of one app's web dynos (router.md): accepts clients on the
 /// public port, rewrites and forwards each request to a web dyno from the WebDynoFeed,
 /// streams bodies both ways, answers H-codes, and writes one `heroku[router]` line per
-/// request to the app log. Owned by the app. It runs on an io_context and threads of its
-/// own (started by start(), joined by the destructor); every connection is a coroutine on
-/// its own strand.
+/// request to the app log. Owned by the app. It runs on threads of its own, each with its
+/// own io_context (started by start(), joined by the destructor); every connection is a
+/// coroutine on one of them.
 class Router {
  public:
   /// Serves the apps of `routes` (HOST-1); the table may change while the router runs.
@@ -55,10 +55,9 @@ class Router {
   struct State;
 
  private:
-  std::unique_ptr<net::io_context> ioc_;
+  std::vector<std::unique_ptr<net::io_context>> iocs_;
   std::shared_ptr<State> state_;
   std::vector<std::thread> threads_;
-  unsigned threads_wanted_ = 1;
   unsigned port_ = 0;
 };
 
