@@ -555,6 +555,12 @@ void destroy_app(store::Store& st, const store::App& app) {
     addons::remove_data(st.home(), addon);
   }
   store::Pipelines(st).remove_app(app.name);
+  if (!platform_runs) {
+    // The slug files its dynos ran from (a running platform removes them once it has
+    // stopped the app's dynos).
+    std::error_code ec;
+    fs::remove_all(st.home() / "dynos" / app.name, ec);
+  }
 }
 
 std::optional<release::AppManifest> read_app_manifest(const fs::path& dir) {

@@ -210,8 +210,9 @@ class Platform : public PlatformControl {
   void poll();
   void scan();
   void reconcile(AppRuntime& rt);
+  /// Stops the manager's dynos; `then` runs on the platform's thread once they are gone.
   void retire(std::unique_ptr<dyno::Manager> m, std::shared_ptr<common::LogSink> sink,
-              bool restart = false);
+              bool restart = false, std::function<void()> then = {});
   void remove_app(const std::string& name);
   /// Starts the servers of the app's add-ons, stops those of add-ons it no longer has.
   void sync_addons(AppRuntime& rt, const store::App& app);
@@ -290,15 +291,18 @@ AppRuntime& Platform::runtime_for(const std::string& name) {
 }
 
 void Platform::retire(std::unique_ptr<dyno::Manager> m, std::shared_ptr<common::LogSink> sink,
-                      bool restart) {
+                      bool restart, std::function<void()> then) {
   m->detach_feed();
   m->set_on_change({});
   auto* raw = m.get();
   retiring_.push_back({std::move(m), std::move(sink)});
-  auto done = [this, raw](bool clean) {
+  auto done = [this, raw, then = std::move(then)](bool clean) {
     clean_ = clean_ && clean;
-    net::post(ioc_, [this, raw] {
+    net::post(ioc_, [this, raw, then] {
       retiring_.remove_if([raw](const Retiring& r) { return r.manager.get() == raw; });
+      if (then) {
+        then();
+      }
       if (stopping_ && retiring_.empty()) {
         stop_addons_and_exit();
       }
@@ -494,8 +498,18 @@ void Platform::remove_app(const std::string& name) {
     snapshot_.erase(name);
   }
   auto& rt = *it->second;
+  // Once its dynos are gone, so are the slug files they ran from (unless an app of that
+  // name was created again meanwhile).
+  auto forget_slugs = [this, name] {
+    if (!store_.exists(name)) {
+      std::error_code ec;
+      fs::remove_all(store_.home() / "dynos" / name, ec);
+    }
+  };
   if (rt.manager) {
-    retire(std::move(rt.manager), rt.sink);
+    retire(std::move(rt.manager), rt.sink, false, forget_slugs);
+  } else {
+    forget_slugs();
   }
   stop_addons(rt, [keep = rt.sink] {});  // their dynos log to the app's sink until they stop
   // The log fd stays open with the sink until the retiring manager is gone; closing it is

@@ -281,6 +281,10 @@ TEST(Examples, TaskboardGoesFromReviewAppToStagingToProduction) {
       std::regex(R"(app\[predestroy\.\d{4}\]: review app of due-dates: discarding 3 tasks)")))
       << gone.out;
   EXPECT_EQ(h.run({"apps"}).out.find("due-dates"), std::string::npos);
+  // Its slug files go once the platform has stopped its dynos.
+  EXPECT_TRUE(
+      wait_until([&] { return !fs::exists(h.home() / "dynos" / "taskboard-staging-due-dates"); },
+                 30s, "the review app's slug files to be removed"));
 
   // Promotion: staging's slug on production, no build; production's own database migrated
   // by its release phase, and not seeded (postdeploy runs after a build of a new app only).

@@ -144,6 +144,10 @@ TEST_F(Platform, ENV8ALifesWritesAreItsOwnWhicheverWayItsFilesAreMade) {
     }
     EXPECT_TRUE(left.empty()) << mode << ": " << left.front();
   }
+  // The slug files go with the app.
+  EXPECT_TRUE(fs::exists(h.home() / "dynos" / "own"));
+  ASSERT_EQ(h.run({"apps:destroy", "-a", "own", "--confirm", "own"}).exit_code, 0);
+  EXPECT_FALSE(fs::exists(h.home() / "dynos" / "own"));
 }
 
 TEST_F(Platform, STOP5ScalingStartsAndStopsTheRightDynosAndPsShowsThem) {
