@@ -351,6 +351,46 @@ net::awaitable<void> Router::State::accept_loop(std::shared_ptr<tcp::acceptor> a
 
 namespace {
 
+/// A message's head as Beast's serializer writes it (start line, every field in order, the
+/// empty line), made in one string: the router's common case, a head and a body that is not
+/// chunked, then goes out in one gathered write without the serializer's buffer machinery.
+void append_fields(std::string& out, const http::fields& fields) {
+  for (const auto& f : fields) {
+    out.append(f.name_string().data(), f.name_string().size());
+    out += ": ";
+    out.append(f.value().data(), f.value().size());
+    out += "\r\n";
+  }
+  out += "\r\n";
+}
+
+std::string request_head(const http::request<http::buffer_body>& req) {
+  std::string out;
+  out.reserve(512);
+  out.append(req.method_string().data(), req.method_string().size());
+  out += ' ';
+  out.append(req.target().data(), req.target().size());
+  out += req.version() == 10 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n";
+  append_fields(out, req);
+  return out;
+}
+
+std::string response_head(const http::response<http::buffer_body>& res) {
+  std::string out;
+  out.reserve(512);
+  out += res.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  out += std::to_string(res.result_int());
+  out += ' ';
+  auto reason = res.reason();
+  if (reason.empty()) {
+    reason = http::obsolete_reason(res.result());
+  }
+  out.append(reason.data(), reason.size());
+  out += "\r\n";
+  append_fields(out, res);
+  return out;
+}
+
 /// Writes a router-generated response (error page, 4xx) and logs it when `rec` says so.
 net::awaitable<void> send_page(beast::tcp_stream& client, unsigned version, http::status status,
                                std::string body, bool keep_alive, bool legacy,
@@ -744,9 +784,18 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
       co_await net::async_write(*client, net::buffer(kContinue.data(), kContinue.size()),
                                 use_ec(ec));
     }
-    http::request_serializer<http::buffer_body> req_sr{req};
     bool upstream_broken = false;
-    for (;;) {
+    const bool body_follows = !req_p.is_done();
+    if (!body_follows) {
+      // No body: the head alone, in one write.
+      const std::string head = request_head(req);
+      upstream->expires_after(d(opts.idle));
+      co_await net::async_write(*upstream, net::buffer(head), use_ec(ec));
+      upstream_broken = static_cast<bool>(ec);
+    }
+    http::request_serializer<http::buffer_body> req_sr{req};
+    while (body_follows) {
+      // The head, then the body as it arrives (RSP-10).
       if (!req_p.is_done()) {
         req.body().data = relay.data();
         req.body().size = relay.size();
@@ -954,12 +1003,22 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
       }
     };
     pool_if_done();
+    // A body that is not chunked leaves as it comes, with no framing to write: then the
+    // head is made here and goes out with the first bytes of the body in one gathered write.
+    const bool raw = !res.chunked();
+    const std::string head = raw ? response_head(res) : std::string();
+    bool head_sent = false;
     if (!res_p.is_done() && up_buffer.size() == 0) {
       // Nothing of the body is here yet: the client gets the head now (a dyno that then
       // stalls or dies is H15/H18 to a client that has the head, T-3). Otherwise head and
       // body leave together in one write.
       client->expires_after(d(opts.idle));
-      co_await http::async_write_header(*client, res_sr, use_ec(ec));
+      if (raw) {
+        co_await net::async_write(*client, net::buffer(head), use_ec(ec));
+        head_sent = true;
+      } else {
+        co_await http::async_write_header(*client, res_sr, use_ec(ec));
+      }
       if (ec) {
         mid_failure = Code::H27;
       }
@@ -988,6 +1047,23 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
         res.body().more = false;
       }
       client->expires_after(d(opts.idle));
+      if (raw) {
+        const std::array<net::const_buffer, 2> out{
+            head_sent ? net::const_buffer() : net::buffer(head),
+            net::const_buffer(res.body().data, res.body().size)};
+        if (!head_sent || res.body().size > 0) {
+          co_await net::async_write(*client, out, use_ec(ec));
+        }
+        head_sent = true;
+        if (ec) {
+          mid_failure = Code::H27;
+          break;
+        }
+        if (res_p.is_done()) {
+          break;
+        }
+        continue;
+      }
       co_await http::async_write(*client, res_sr, use_ec(ec));
       if (ec == http::error::need_buffer) {
         ec = {};
