@@ -1,6 +1,8 @@
 #include "common/log_sink.hpp"
 
 #include <cerrno>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace lokku::common {
@@ -12,9 +14,12 @@ constexpr std::size_t kFlushAt = 64 * 1024;
 LogSink::LogSink(int fd, bool colour) : LogSink(fd, colour, -1, std::string()) {}
 
 LogSink::LogSink(int fd, bool colour, int file_fd, std::string prefix)
-    : fd_(fd), colour_(colour), file_fd_(file_fd), prefix_(std::move(prefix)), clock_([] {
-      return std::chrono::system_clock::now();
-    }) {
+    : fd_(fd)
+    , colour_(colour)
+    , has_file_(file_fd >= 0)
+    , file_fd_(file_fd)
+    , prefix_(std::move(prefix))
+    , clock_([] { return std::chrono::system_clock::now(); }) {
   flusher_ = std::jthread([this](std::stop_token stop) {
     std::unique_lock lock(mu_);
     while (!stop.stop_requested()) {
@@ -30,6 +35,9 @@ LogSink::~LogSink() {
     flusher_.join();
   }
   flush();
+  if (!rotate_path_.empty() && file_fd_ >= 0) {
+    ::close(file_fd_);  // ours since rotate_at()
+  }
 }
 
 void LogSink::append(std::string_view source, std::string_view dyno, std::string_view message,
@@ -38,7 +46,7 @@ void LogSink::append(std::string_view source, std::string_view dyno, std::string
   auto text = format_log_line(now, source, dyno, message,
                               colour_ ? colour_for_index(colour_key) : std::string_view{});
   std::string plain;
-  if (file_fd_ >= 0) {
+  if (has_file_) {
     plain = colour_ ? format_log_line(now, source, dyno, message, std::string_view{}) : text;
   }
   std::lock_guard lock(mu_);
@@ -84,6 +92,27 @@ void write_all(int fd, std::string& data) {
 void LogSink::flush_locked() {
   write_all(fd_, pending_);
   write_all(file_fd_, pending_file_);
+  struct stat own {};
+  if (rotate_path_.empty() || file_fd_ < 0 || ::fstat(file_fd_, &own) != 0 ||
+      static_cast<std::uintmax_t>(own.st_size) <= rotate_bytes_) {
+    return;
+  }
+  struct stat named {};
+  if (::stat(rotate_path_.c_str(), &named) == 0 && named.st_ino == own.st_ino &&
+      named.st_dev == own.st_dev) {
+    ::rename(rotate_path_.c_str(), (rotate_path_ + ".1").c_str());
+  }
+  int fresh = ::open(rotate_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fresh >= 0) {
+    ::close(file_fd_);
+    file_fd_ = fresh;
+  }  // else (the app's directory is gone): keep writing where we were
+}
+
+void LogSink::rotate_at(std::string path, std::uintmax_t max_bytes) {
+  std::lock_guard lock(mu_);
+  rotate_path_ = std::move(path);
+  rotate_bytes_ = max_bytes;
 }
 
 void LogSink::line(std::string_view source, std::string_view dyno, std::string_view message,

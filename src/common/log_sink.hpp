@@ -3,6 +3,7 @@
 #include "common/log_line.hpp"
 
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -45,6 +46,12 @@ class LogSink {
 
   bool colour() const { return colour_; }
 
+  /// Keeps the file behind `file_fd` (which the sink then owns) from growing without end:
+  /// once it is past `max_bytes` it becomes `<path>.1` (replacing the one before) and a new
+  /// `<path>` is started. Only when `path` is still that file: another writer that rotated
+  /// it first is followed, not rotated again.
+  void rotate_at(std::string path, std::uintmax_t max_bytes);
+
  private:
   void append(std::string_view source, std::string_view dyno, std::string_view message,
               std::size_t colour_key, bool flush_now);
@@ -54,10 +61,13 @@ class LogSink {
   std::condition_variable_any wake_;
   int fd_;
   bool colour_;
+  const bool has_file_;  ///< whether there is a file to write (its descriptor may change)
   std::string pending_;
   int file_fd_ = -1;
   std::string prefix_;
   std::string pending_file_;
+  std::string rotate_path_;
+  std::uintmax_t rotate_bytes_ = 0;
   std::function<SystemTime()> clock_;
   std::jthread flusher_;  ///< writes queued lines every kFlushEvery; last member: stops first
 };

@@ -21,6 +21,7 @@
 #include <set>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <utility>
 
 namespace lokku::platform {
 
@@ -284,23 +285,10 @@ LogFollower::~LogFollower() {
   }
 }
 
-std::vector<std::string> LogFollower::read_new(std::size_t keep_last) {
-  std::deque<std::string> lines;
-  if (fd_ < 0) {
-    fd_ = ::open(file_.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) {
-      return {};
-    }
-  }
-  struct stat st {};
-  if (::fstat(fd_, &st) == 0 && st.st_size < offset_) {
-    offset_ = 0;  // truncated: start over
-    partial_.clear();
-    ::lseek(fd_, 0, SEEK_SET);
-  }
+void LogFollower::read_to_end(int fd, std::deque<std::string>& lines, std::size_t keep_last) {
   char buf[65536];
   for (;;) {
-    ssize_t n = ::read(fd_, buf, sizeof buf);
+    ssize_t n = ::read(fd, buf, sizeof buf);
     if (n <= 0) {
       break;
     }
@@ -324,7 +312,59 @@ std::vector<std::string> LogFollower::read_new(std::size_t keep_last) {
     }
     partial_.erase(0, start);
   }
+}
+
+std::vector<std::string> LogFollower::read_new(std::size_t keep_last) {
+  std::deque<std::string> lines;
+  if (!std::exchange(started_, true)) {
+    // The backlog starts in the file the platform rotated last.
+    const fs::path older = file_.string() + ".1";
+    if (int old = ::open(older.c_str(), O_RDONLY | O_CLOEXEC); old >= 0) {
+      read_to_end(old, lines, keep_last);
+      ::close(old);
+      partial_.clear();  // a line cut by the rotation is not put together with another
+      offset_ = 0;
+    }
+  }
+  if (fd_ < 0) {
+    fd_ = ::open(file_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) {
+      return {std::make_move_iterator(lines.begin()), std::make_move_iterator(lines.end())};
+    }
+  }
+  struct stat st {};
+  if (::fstat(fd_, &st) == 0 && st.st_size < offset_) {
+    offset_ = 0;  // truncated: start over
+    partial_.clear();
+    ::lseek(fd_, 0, SEEK_SET);
+  }
+  read_to_end(fd_, lines, keep_last);
+  // Rotated meanwhile (the name is another file now): the rest of the old one is read
+  // above; go on with the new one from its start.
+  struct stat named {};
+  if (::stat(file_.c_str(), &named) == 0 && ::fstat(fd_, &st) == 0 &&
+      (named.st_ino != st.st_ino || named.st_dev != st.st_dev)) {
+    read_to_end(fd_, lines, keep_last);  // what was written before the rename
+    ::close(fd_);
+    fd_ = ::open(file_.c_str(), O_RDONLY | O_CLOEXEC);
+    offset_ = 0;
+    partial_.clear();
+    if (fd_ >= 0) {
+      read_to_end(fd_, lines, keep_last);
+    }
+  }
   return {std::make_move_iterator(lines.begin()), std::make_move_iterator(lines.end())};
+}
+
+std::uintmax_t app_log_limit() {
+  if (const char* v = std::getenv("LOKKU_LOG_MAX_BYTES"); v && *v) {
+    char* end = nullptr;
+    auto n = std::strtoull(v, &end, 10);
+    if (end != v && *end == '\0' && n > 0) {
+      return n;
+    }
+  }
+  return 32ull << 20;
 }
 
 int run_one_off_dyno(const store::Store& store, const store::App& app, const store::Release& r,

@@ -8,6 +8,8 @@
 #include "store/store.hpp"
 
 #include <chrono>
+#include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -53,13 +55,18 @@ dyno::DynoSettings release_settings(const store::Store& store, const store::App&
 
 /// Opens the app's log file (`<home>/apps/<app>/log`) for appending; -1 when it cannot.
 int open_app_log(const store::Store& store, const std::string& app);
+/// How large the platform lets an app's log file grow before it becomes `log.1`:
+/// `$LOKKU_LOG_MAX_BYTES`, else 32 MiB (so an app keeps 32 to 64 MiB of log).
+std::uintmax_t app_log_limit();
 
 /// Heroku's log filters (`--source app`, `--dyno web` for a type, `--dyno web.1` exactly) on
 /// one line of the app's log. Empty filters match every line.
 bool log_line_matches(std::string_view line, const std::string& source, const std::string& dyno);
 
 /// Follows an app's log file: each read_new() returns the whole lines added since the last
-/// call that pass Heroku's filters; a file truncated or not there yet is started over.
+/// call that pass Heroku's filters; a file truncated or not there yet is started over. The
+/// first call starts with the rotated `log.1`; when the platform rotates the file, the rest
+/// of the old one is read, then the new one from its start.
 class LogFollower {
  public:
   LogFollower(fs::path file, std::string source, std::string dyno);
@@ -70,8 +77,12 @@ class LogFollower {
   std::vector<std::string> read_new(std::size_t keep_last = static_cast<std::size_t>(-1));
 
  private:
+  /// Reads `fd` from `offset_` to its end, keeping the newest `keep_last` matching lines.
+  void read_to_end(int fd, std::deque<std::string>& lines, std::size_t keep_last);
+
   fs::path file_;
   std::string source_, dyno_;
+  bool started_ = false;
   int fd_ = -1;
   long long offset_ = 0;
   std::string partial_;

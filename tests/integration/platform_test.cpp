@@ -10,6 +10,7 @@
 #include <pty.h>
 #include <regex>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 
 namespace lokku::test {
@@ -148,6 +149,38 @@ TEST_F(Platform, ENV8ALifesWritesAreItsOwnWhicheverWayItsFilesAreMade) {
   EXPECT_TRUE(fs::exists(h.home() / "dynos" / "own"));
   ASSERT_EQ(h.run({"apps:destroy", "-a", "own", "--confirm", "own"}).exit_code, 0);
   EXPECT_FALSE(fs::exists(h.home() / "dynos" / "own"));
+}
+
+// The app's log file does not grow without end: past LOKKU_LOG_MAX_BYTES the platform makes
+// it log.1 and starts a new one. `lokku logs` reads both, and `logs -t` follows the file
+// across a rotation without losing a line.
+TEST_F(Platform, TheAppLogRotatesAndLogsFollowsItAcrossRotations) {
+  h.extra["LOKKU_LOG_MAX_BYTES"] = "20000";
+  deploy("chatty");
+  start();
+  ASSERT_TRUE(serves("chatty", "^hello"));
+  LokkuProcess tail({"logs", "-t", "-a", "chatty", "--source", "heroku", "--dyno", "router"},
+                    h.root(), h.env());
+  std::this_thread::sleep_for(300ms);  // the follower has read what there was
+  constexpr int kRequests = 150;       // ~40 KB of router lines: two rotations or more
+  for (int i = 0; i < kRequests; ++i) {
+    ASSERT_TRUE(get_by_host(port, "chatty.localhost", "/n" + std::to_string(i)));
+  }
+  // Every request's line reached the follower, in order, across the rotations.
+  ASSERT_TRUE(
+      tail.wait_for_count(R"(heroku\[router\]: at=info method=GET path="/n\d+")", kRequests, 20s));
+  for (int i = 1; i < kRequests; ++i) {
+    EXPECT_EQ(tail.count("path=\"/n" + std::to_string(i) + "\" "), 1u) << i;
+  }
+  const fs::path log = h.home() / "apps" / "chatty" / "log";
+  EXPECT_TRUE(fs::exists(log.string() + ".1"));
+  EXPECT_LT(fs::file_size(log), 20000u + 64 * 1024);
+  // The backlog spans both files, oldest first.
+  auto all = h.run({"logs", "-a", "chatty", "-n", "100000"}).out;
+  auto last = all.find("path=\"/n" + std::to_string(kRequests - 1) + "\" ");
+  auto before = all.find("path=\"/n" + std::to_string(kRequests - 2) + "\" ");
+  EXPECT_NE(last, std::string::npos);
+  EXPECT_LT(before, last);
 }
 
 TEST_F(Platform, STOP5ScalingStartsAndStopsTheRightDynosAndPsShowsThem) {
