@@ -448,6 +448,20 @@ TEST(Build, NodeEnginesInstallsThatReleaseFromTheNpmRegistryAndCachesIt) {
   EXPECT_NE(first.out.find("-----> Caching build\n       - node_modules\n"), std::string::npos)
       << first.out;
 
+  // An exact version is that release (here the one the range chose, so from the cache).
+  std::smatch v;
+  ASSERT_TRUE(std::regex_search(first.out, v, std::regex(R"(installing node (18\.\d+\.\d+))")));
+  std::ofstream(dir / "package.json") << R"({"name": "old-node", "version": "1.0.0",
+    "engines": {"node": ")" << v[1].str()
+                                      << R"("}, "dependencies": {"left-pad": "1.3.0"}})";
+  auto exact = h.run({"deploy", "-a", "old-node"}, dir);
+  ASSERT_EQ(exact.exit_code, 0) << exact.out << exact.err;
+  EXPECT_NE(exact.out.find("       engines.node (package.json):  " + v[1].str() + "\n"),
+            std::string::npos)
+      << exact.out;
+  EXPECT_NE(exact.out.find("       Using cached Node.js " + v[1].str() + "\n"), std::string::npos)
+      << exact.out;
+
   std::ofstream(dir / "package.json") << R"({"name": "old-node", "engines": {"node": "99.x"}})";
   auto impossible = h.run({"deploy", "-a", "old-node"}, dir);
   EXPECT_EQ(impossible.exit_code, 1);
