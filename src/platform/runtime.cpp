@@ -115,15 +115,17 @@ std::vector<std::string> overlay_wrapper(const fs::path& lower, const fs::path& 
       target.string()};
 }
 
-/// Pristine copies of an app's slugs beyond the newest few are removed (a life of an older
-/// slug still running keeps its files open; none starts from it any more in practice).
+/// Pristine copies of an app's slugs beyond the few used last are removed (a life of an
+/// older slug still running keeps its files open; none starts from it any more in practice).
 constexpr std::size_t kPristineKept = 4;
 
 fs::path pristine_slug(const store::Store& store, const std::string& app,
                        const std::string& slug_id) {
   fs::path root = store.home() / "dynos" / app / ".slugs";
   fs::path dir = root / slug_id;
+  std::error_code ec;
   if (fs::is_directory(dir)) {
+    fs::last_write_time(dir, fs::file_time_type::clock::now(), ec);  // used last: kept
     return dir;
   }
   fs::path slug_path = verified_slug(store, app, slug_id);
@@ -131,7 +133,7 @@ fs::path pristine_slug(const store::Store& store, const std::string& app,
   // the same time: each into a directory of its own, renamed into place; the loser's goes.
   fs::path tmp = root / (".tmp-" + slug_id + "-" + common::random_hex(4));
   extract_slug(slug_path, tmp);
-  std::error_code ec;
+  fs::last_write_time(tmp, fs::file_time_type::clock::now(), ec);  // not the archive's time
   fs::rename(tmp, dir, ec);
   if (ec) {
     fs::remove_all(tmp, ec);
@@ -346,6 +348,17 @@ std::vector<std::string> LogFollower::read_new(std::size_t keep_last) {
       (named.st_ino != st.st_ino || named.st_dev != st.st_dev)) {
     read_to_end(fd_, lines, keep_last);  // what was written before the rename
     ::close(fd_);
+    // Rotated twice since the last read: `log.1` is then a file not read yet.
+    const fs::path older = file_.string() + ".1";
+    if (int middle = ::open(older.c_str(), O_RDONLY | O_CLOEXEC); middle >= 0) {
+      struct stat m {};
+      if (::fstat(middle, &m) == 0 && (m.st_ino != st.st_ino || m.st_dev != st.st_dev)) {
+        offset_ = 0;
+        partial_.clear();
+        read_to_end(middle, lines, keep_last);
+      }
+      ::close(middle);
+    }
     fd_ = ::open(file_.c_str(), O_RDONLY | O_CLOEXEC);
     offset_ = 0;
     partial_.clear();

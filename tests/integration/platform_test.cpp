@@ -162,9 +162,15 @@ TEST_F(Platform, TheAppLogRotatesAndLogsFollowsItAcrossRotations) {
   LokkuProcess tail({"logs", "-t", "-a", "chatty", "--source", "heroku", "--dyno", "router"},
                     h.root(), h.env());
   std::this_thread::sleep_for(300ms);  // the follower has read what there was
-  constexpr int kRequests = 150;       // ~40 KB of router lines: two rotations or more
+  // ~60 KB of router and app lines, in batches of ~4 KB a little longer apart than the
+  // follower's polls: two rotations or more, never two between two polls (a follower that
+  // slow would miss the file between them; at the default 32 MiB no log moves that fast).
+  constexpr int kRequests = 150;
   for (int i = 0; i < kRequests; ++i) {
     ASSERT_TRUE(get_by_host(port, "chatty.localhost", "/n" + std::to_string(i)));
+    if (i % 10 == 9) {
+      std::this_thread::sleep_for(150ms);
+    }
   }
   // Every request's line reached the follower, in order, across the rotations.
   ASSERT_TRUE(
