@@ -15,7 +15,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -28,6 +27,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <sys/socket.h>
@@ -173,6 +173,12 @@ struct Router::State : std::enable_shared_from_this<Router::State> {
     }
   }
 
+  /// RSP-7 R2, T-5: an idle dyno connection is reused only within the pool's idle limit and
+  /// while the dyno has neither closed it nor sent stray bytes.
+  bool reusable(Clock::time_point idle_since, int fd) const {
+    return Clock::now() - idle_since < d(opts.pool_idle) && still_idle(fd);
+  }
+
   /// A pooled connection to `port` wrapped in a stream on `ex`, or nullptr.
   std::unique_ptr<beast::tcp_stream> take_pooled(std::uint16_t port, net::any_io_executor ex) {
     std::lock_guard lock(mu);
@@ -184,7 +190,7 @@ struct Router::State : std::enable_shared_from_this<Router::State> {
     while (!conns.empty()) {
       Pooled p = conns.back();
       conns.pop_back();
-      if (Clock::now() - p.idle_since < d(opts.pool_idle) && still_idle(p.fd)) {
+      if (reusable(p.idle_since, p.fd)) {
         auto s = std::make_unique<beast::tcp_stream>(ex);
         error_code ec;
         s->socket().assign(tcp::v4(), p.fd, ec);
@@ -431,7 +437,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
     auto ep = socket.local_endpoint(ec);
     return ec ? 0u : ep.port();
   }();
-  const auto strand = co_await net::this_coro::executor;  // this connection's context
+  const auto context = co_await net::this_coro::executor;  // this connection's thread
   auto client = std::make_shared<beast::tcp_stream>(std::move(socket));
   beast::flat_buffer buffer;
   std::vector<char> relay;       // allocated on a connection's first request
@@ -478,7 +484,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
     buffer.consume(req_p.put(buffer.data(), ec));
     if (ec == http::error::need_more) {
       ec = {};
-      net::steady_timer head_timer(strand);
+      net::steady_timer head_timer(context);
       head_timer.expires_after(d(opts.request_head));
       error_code timer_ec;
       auto first = co_await (http::async_read_header(*client, buffer, req_p, use_ec(ec)) ||
@@ -668,7 +674,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
               failure = Code::H99;
               break;
             }
-            net::steady_timer t(strand);
+            net::steady_timer t(context);
             t.expires_after(backoff);
             co_await t.async_wait(use_ec(ec));
             backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
@@ -684,7 +690,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
             failure = Code::H20;
             break;
           }
-          auto timer = std::make_shared<net::steady_timer>(strand);
+          auto timer = std::make_shared<net::steady_timer>(context);
           timer->expires_at(hold_deadline);
           feed.notify_on_publish(timer);
           if (feed.current()->generation == table->generation) {
@@ -697,21 +703,20 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
         chosen = table->dynos[*pick];
         tried.insert(chosen.name);
         if (!opts.legacy && held.stream && held.port == chosen.port &&
-            Clock::now() - held.since < d(opts.pool_idle) &&
-            still_idle(held.stream->socket().native_handle())) {
+            reusable(held.since, held.stream->socket().native_handle())) {
           upstream = std::move(held.stream);
           pooled = true;
           break;
         }
         if (!opts.legacy) {
-          upstream = take_pooled(chosen.port, strand);
+          upstream = take_pooled(chosen.port, context);
           if (upstream) {
             pooled = true;
             break;
           }
         }
         ++attempts;
-        upstream = std::make_unique<beast::tcp_stream>(strand);
+        upstream = std::make_unique<beast::tcp_stream>(context);
         upstream->expires_after(d(opts.connect_timeout));
         auto connect_started = Clock::now();
         co_await upstream->async_connect(
@@ -793,7 +798,10 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
       co_await net::async_write(*upstream, net::buffer(head), use_ec(ec));
       upstream_broken = static_cast<bool>(ec);
     }
-    http::request_serializer<http::buffer_body> req_sr{req};
+    std::optional<http::request_serializer<http::buffer_body>> req_sr;
+    if (body_follows) {
+      req_sr.emplace(req);
+    }
     while (body_follows) {
       // The head, then the body as it arrives (RSP-10).
       if (!req_p.is_done()) {
@@ -835,7 +843,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
         req.body().more = false;
       }
       upstream->expires_after(d(opts.idle));
-      co_await http::async_write(*upstream, req_sr, use_ec(ec));
+      co_await http::async_write(*upstream, *req_sr, use_ec(ec));
       if (ec == http::error::need_buffer) {
         ec = {};
       }
@@ -843,7 +851,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
         upstream_broken = true;
         break;
       }
-      if (req_sr.is_done()) {
+      if (req_sr->is_done()) {
         break;
       }
     }
