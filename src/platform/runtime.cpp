@@ -316,17 +316,29 @@ void LogFollower::read_to_end(int fd, std::deque<std::string>& lines, std::size_
   }
 }
 
+void LogFollower::read_rotated(std::deque<std::string>& lines, std::size_t keep_last,
+                               std::optional<FileId> seen) {
+  // A line cut by a rotation is not put together with another.
+  offset_ = 0;
+  partial_.clear();
+  const fs::path older = file_.string() + ".1";
+  int fd = ::open(older.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return;
+  }
+  struct stat st {};
+  if (!seen || (::fstat(fd, &st) == 0 && FileId{st.st_dev, st.st_ino} != *seen)) {
+    read_to_end(fd, lines, keep_last);
+  }
+  ::close(fd);
+  offset_ = 0;
+  partial_.clear();
+}
+
 std::vector<std::string> LogFollower::read_new(std::size_t keep_last) {
   std::deque<std::string> lines;
   if (!std::exchange(started_, true)) {
-    // The backlog starts in the file the platform rotated last.
-    const fs::path older = file_.string() + ".1";
-    if (int old = ::open(older.c_str(), O_RDONLY | O_CLOEXEC); old >= 0) {
-      read_to_end(old, lines, keep_last);
-      ::close(old);
-      partial_.clear();  // a line cut by the rotation is not put together with another
-      offset_ = 0;
-    }
+    read_rotated(lines, keep_last, std::nullopt);  // the backlog starts in the older file
   }
   if (fd_ < 0) {
     fd_ = ::open(file_.c_str(), O_RDONLY | O_CLOEXEC);
@@ -349,19 +361,8 @@ std::vector<std::string> LogFollower::read_new(std::size_t keep_last) {
     read_to_end(fd_, lines, keep_last);  // what was written before the rename
     ::close(fd_);
     // Rotated twice since the last read: `log.1` is then a file not read yet.
-    const fs::path older = file_.string() + ".1";
-    if (int middle = ::open(older.c_str(), O_RDONLY | O_CLOEXEC); middle >= 0) {
-      struct stat m {};
-      if (::fstat(middle, &m) == 0 && (m.st_ino != st.st_ino || m.st_dev != st.st_dev)) {
-        offset_ = 0;
-        partial_.clear();
-        read_to_end(middle, lines, keep_last);
-      }
-      ::close(middle);
-    }
+    read_rotated(lines, keep_last, FileId{st.st_dev, st.st_ino});
     fd_ = ::open(file_.c_str(), O_RDONLY | O_CLOEXEC);
-    offset_ = 0;
-    partial_.clear();
     if (fd_ >= 0) {
       read_to_end(fd_, lines, keep_last);
     }

@@ -12,7 +12,9 @@
 #include <deque>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace lokku::platform {
@@ -79,6 +81,11 @@ class LogFollower {
  private:
   /// Reads `fd` from `offset_` to its end, keeping the newest `keep_last` matching lines.
   void read_to_end(int fd, std::deque<std::string>& lines, std::size_t keep_last);
+  using FileId = std::pair<std::uint64_t, std::uint64_t>;  ///< device, inode
+  /// Reads the rotated `<file>.1` whole, unless it is the file `seen` (read already); then
+  /// the next file starts from its beginning.
+  void read_rotated(std::deque<std::string>& lines, std::size_t keep_last,
+                    std::optional<FileId> seen);
 
   fs::path file_;
   std::string source_, dyno_;
