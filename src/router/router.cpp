@@ -7,6 +7,7 @@
 #include "router/balancer.hpp"
 #include "router/headers.hpp"
 #include "router/router_error.hpp"
+#include "router/stream.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -91,22 +92,27 @@ struct Router::State : std::enable_shared_from_this<Router::State> {
       : executors(std::move(executors_))
       , routes(routes_)
       , opts(std::move(o))
-      , acceptor(std::make_shared<tcp::acceptor>(executors.front())) {}
+      , acceptor(std::make_shared<tcp::acceptor>(executors.front())) {
+    for (const auto& ex : executors) {
+      sweepers.push_back(std::make_unique<Sweeper>(ex));
+    }
+  }
 
   /// One per router thread; connections are dealt out in turn.
   const std::vector<net::any_io_executor> executors;
+  /// The deadlines and idle clients of each thread's sockets (same order as `executors`).
+  std::vector<std::unique_ptr<Sweeper>> sweepers;
   std::atomic<std::size_t> next_executor{0};
   common::RouteTable& routes;
   const RouterOptions opts;
   std::shared_ptr<tcp::acceptor> acceptor;
+  std::atomic<bool> stopping{false};
 
   std::mutex mu;  // guards everything below
   Quarantine quarantine;
   std::mt19937_64 rng{std::random_device{}()};
   const AffinitySigner signer{common::random_hex(32)};  ///< AFF-4: per router instance
   std::map<std::uint16_t, std::vector<Pooled>> pool;    ///< by dyno port
-  bool stopping = false;
-  std::set<std::shared_ptr<beast::tcp_stream>> idle_clients;  ///< closed by stop()
 
   std::chrono::nanoseconds d(std::chrono::nanoseconds nominal) const { return opts.scale(nominal); }
 
@@ -115,7 +121,7 @@ struct Router::State : std::enable_shared_from_this<Router::State> {
   }
 
   net::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acc);
-  net::awaitable<void> serve(tcp::socket socket);
+  net::awaitable<void> serve(tcp::socket socket, Sweeper& sweeper);
 
   std::optional<std::size_t> pick(const common::WebDynoTable& table,
                                   const std::set<std::string>& tried) {
@@ -159,28 +165,15 @@ struct Router::State : std::enable_shared_from_this<Router::State> {
     quarantine.add(dyno, Clock::now() + d(opts.quarantine));
   }
 
-  bool is_stopping() {
-    std::lock_guard lock(mu);
-    return stopping;
-  }
-
-  void set_idle(const std::shared_ptr<beast::tcp_stream>& c, bool idle) {
-    std::lock_guard lock(mu);
-    if (idle) {
-      idle_clients.insert(c);
-    } else {
-      idle_clients.erase(c);
-    }
-  }
-
   /// RSP-7 R2, T-5: an idle dyno connection is reused only within the pool's idle limit and
   /// while the dyno has neither closed it nor sent stray bytes.
   bool reusable(Clock::time_point idle_since, int fd) const {
     return Clock::now() - idle_since < d(opts.pool_idle) && still_idle(fd);
   }
 
-  /// A pooled connection to `port` wrapped in a stream on `ex`, or nullptr.
-  std::unique_ptr<beast::tcp_stream> take_pooled(std::uint16_t port, net::any_io_executor ex) {
+  /// A pooled connection to `port` wrapped in a stream of `sweeper`'s thread, or nullptr.
+  std::unique_ptr<Stream> take_pooled(std::uint16_t port, Sweeper& sweeper,
+                                      const net::any_io_executor& ex) {
     std::lock_guard lock(mu);
     auto it = pool.find(port);
     if (it == pool.end()) {
@@ -191,10 +184,11 @@ struct Router::State : std::enable_shared_from_this<Router::State> {
       Pooled p = conns.back();
       conns.pop_back();
       if (reusable(p.idle_since, p.fd)) {
-        auto s = std::make_unique<beast::tcp_stream>(ex);
+        auto s = std::make_unique<Stream>(sweeper, ex);
         error_code ec;
         s->socket().assign(tcp::v4(), p.fd, ec);
         if (!ec) {
+          s->socket().non_blocking(true, ec);
           return s;
         }
       }
@@ -203,7 +197,7 @@ struct Router::State : std::enable_shared_from_this<Router::State> {
     return nullptr;
   }
 
-  void give_back(std::uint16_t port, std::unique_ptr<beast::tcp_stream> s) {
+  void give_back(std::uint16_t port, std::unique_ptr<Stream> s) {
     error_code ec;
     s->expires_never();
     int fd = s->socket().release(ec);
@@ -212,7 +206,7 @@ struct Router::State : std::enable_shared_from_this<Router::State> {
     }
     std::lock_guard lock(mu);
     auto& conns = pool[port];
-    if (stopping || conns.size() >= 64) {
+    if (stopping.load() || conns.size() >= 64) {
       ::close(fd);
       return;
     }
@@ -275,10 +269,6 @@ Router::~Router() {
   // I/O objects go before their context; the context then destroys what connections were
   // left, and with them the last references to the shared state.
   state_->acceptor.reset();
-  {
-    std::lock_guard lock(state_->mu);
-    state_->idle_clients.clear();
-  }
   state_->close_pool();
   state_.reset();
   iocs_.clear();
@@ -309,14 +299,8 @@ void Router::start() {
 
 void Router::stop() {
   auto& s = *state_;
-  std::set<std::shared_ptr<beast::tcp_stream>> idle;
-  {
-    std::lock_guard lock(s.mu);
-    if (s.stopping) {
-      return;
-    }
-    s.stopping = true;
-    idle.swap(s.idle_clients);
+  if (s.stopping.exchange(true)) {
+    return;
   }
   if (auto acc = s.acceptor) {
     net::post(acc->get_executor(), [acc] {
@@ -324,11 +308,11 @@ void Router::stop() {
       acc->close(ec);
     });
   }
-  for (const auto& c : idle) {
-    net::post(c->get_executor(), [c] {
-      error_code ec;
-      c->socket().close(ec);
-    });
+  // Each thread closes its clients that wait for a request; the others see `stopping` when
+  // their response has gone out.
+  for (std::size_t i = 0; i < s.executors.size(); ++i) {
+    // The sweeper lives as long as the threads (joined before the state goes).
+    net::post(s.executors[i], [sweeper = s.sweepers[i].get()] { sweeper->close_idle(); });
   }
   s.close_pool();
 }
@@ -341,64 +325,167 @@ net::awaitable<void> Router::State::accept_loop(std::shared_ptr<tcp::acceptor> a
   auto self = shared_from_this();
   for (;;) {
     error_code ec;
-    tcp::socket socket =
-        co_await acc->async_accept(executors[next_executor++ % executors.size()], use_ec(ec));
+    const std::size_t thread = next_executor++ % executors.size();
+    tcp::socket socket = co_await acc->async_accept(executors[thread], use_ec(ec));
     if (ec) {
-      if (is_stopping() || ec == net::error::operation_aborted || !acc->is_open()) {
+      if (stopping.load() || ec == net::error::operation_aborted || !acc->is_open()) {
         co_return;
       }
       continue;  // EMFILE and friends: keep accepting what we can
     }
     socket.set_option(tcp::no_delay(true), ec);
-    auto ex = socket.get_executor();
-    net::co_spawn(ex, serve(std::move(socket)), net::detached);
+    socket.non_blocking(true, ec);
+    net::co_spawn(executors[thread], serve(std::move(socket), *sweepers[thread]), net::detached);
   }
 }
 
 namespace {
 
-/// A message's head as Beast's serializer writes it (start line, every field in order, the
-/// empty line), made in one string: the router's common case, a head and a body that is not
-/// chunked, then goes out in one gathered write without the serializer's buffer machinery.
-void append_fields(std::string& out, const http::fields& fields) {
+/// One field of a head, as a serializer writes it.
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name);
+  out += ": ";
+  out.append(value);
+  out += "\r\n";
+}
+
+/// The fields of `fields` in order, but for those `drop` says go: a head is made in one
+/// string and leaves in one gathered write with the body's first bytes, with no mutation
+/// of the parsed message and none of a serializer's machinery (the router's hot path).
+template <class Drop>
+void append_fields_except(std::string& out, const http::fields& fields, Drop drop) {
   for (const auto& f : fields) {
-    out.append(f.name_string().data(), f.name_string().size());
-    out += ": ";
-    out.append(f.value().data(), f.value().size());
-    out += "\r\n";
+    if (!drop(f)) {
+      append_field(out, f.name_string(), f.value());
+    }
   }
-  out += "\r\n";
 }
 
-std::string request_head(const http::request<http::buffer_body>& req) {
+/// Hop-by-hop fields (HDR-10, RSP-1): never forwarded either way.
+bool hop_by_hop(http::field name) {
+  return name == http::field::connection || name == http::field::keep_alive ||
+         name == http::field::te || name == http::field::proxy_authorization;
+}
+
+/// Every value of `name` in `fields`, joined as one list (a header may come several times).
+std::string joined(const http::fields& fields, http::field name) {
   std::string out;
-  out.reserve(512);
-  out.append(req.method_string().data(), req.method_string().size());
-  out += ' ';
-  out.append(req.target().data(), req.target().size());
-  out += req.version() == 10 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n";
-  append_fields(out, req);
+  for (const auto& f : fields) {
+    if (f.name() == name && !f.value().empty()) {
+      if (!out.empty()) {
+        out += ", ";
+      }
+      out.append(f.value());
+    }
+  }
   return out;
 }
 
-std::string response_head(const http::response<http::buffer_body>& res) {
+/// Every value of the field named `name` (one Beast does not know) joined as one list.
+std::string joined(const http::fields& fields, std::string_view name) {
   std::string out;
-  out.reserve(512);
-  out += res.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
-  out += std::to_string(res.result_int());
-  out += ' ';
-  auto reason = res.reason();
-  if (reason.empty()) {
-    reason = http::obsolete_reason(res.result());
+  for (const auto& f : fields) {
+    if (f.name() == http::field::unknown && iequals(f.name_string(), name) && !f.value().empty()) {
+      if (!out.empty()) {
+        out += ", ";
+      }
+      out.append(f.value());
+    }
   }
-  out.append(reason.data(), reason.size());
-  out += "\r\n";
-  append_fields(out, res);
   return out;
 }
 
-/// Writes a router-generated response (error page, 4xx) and logs it when `rec` says so.
-net::awaitable<void> send_page(beast::tcp_stream& client, unsigned version, http::status status,
+/// One piece of a body on its way out: the head first when it has not gone yet, and under
+/// chunked framing the chunk's size line and end, and the last chunk after the last piece.
+class Piece {
+ public:
+  Piece(std::string_view head, const char* data, std::size_t size, bool chunked, bool last) {
+    parts_[0] = net::buffer(head.data(), head.size());
+    if (chunked && size > 0) {
+      auto end = fmt::format_to(size_line_, "{:x}\r\n", size);
+      parts_[1] = net::buffer(size_line_, static_cast<std::size_t>(end - size_line_));
+    }
+    parts_[2] = net::const_buffer(data, size);
+    if (chunked) {
+      static constexpr std::string_view kTail = "\r\n0\r\n\r\n";
+      auto tail = size > 0 ? (last ? kTail : kTail.substr(0, 2))
+                           : (last ? kTail.substr(2) : std::string_view());
+      parts_[3] = net::buffer(tail.data(), tail.size());
+    }
+  }
+  Piece(const Piece&) = delete;
+  Piece& operator=(const Piece&) = delete;
+
+  const std::array<net::const_buffer, 4>& buffers() const { return parts_; }
+  bool empty() const { return net::buffer_size(parts_) == 0; }
+
+ private:
+  char size_line_[24];
+  std::array<net::const_buffer, 4> parts_{};
+};
+
+/// Sends all of `buffers`. What the socket takes at once leaves without a trip through the
+/// event loop (the usual case: a head, a small body); the rest is written asynchronously
+/// within `timeout`.
+template <class ConstBuffers>
+net::awaitable<void> send_all(Stream& s, const ConstBuffers& buffers,
+                              std::chrono::nanoseconds timeout, error_code& ec) {
+  ec = {};
+  const std::size_t total = net::buffer_size(buffers);
+  std::size_t sent = 0;
+  if (total > 0) {
+    sent = s.socket().write_some(buffers, ec);  // the socket is non-blocking
+    if (ec == net::error::would_block || ec == net::error::try_again) {
+      ec = {};
+      sent = 0;
+    }
+  }
+  if (!ec && sent < total) {
+    beast::buffers_suffix<ConstBuffers> rest(buffers);
+    rest.consume(sent);
+    s.expires_after(timeout);
+    co_await net::async_write(s, rest, use_ec(ec));
+    ec = s.settle(ec);
+  }
+}
+
+/// Feeds `parser` from `buffer`, reading more from `s` when it needs more: returns once the
+/// parser has got somewhere (its head is done, some body came, it is done) or failed. The
+/// stream's deadline is the caller's. A stream that ends before the first byte is
+/// http::error::end_of_stream; after it, whatever the parser makes of the end.
+template <bool isRequest>
+net::awaitable<void> parse_some(Stream& s, beast::flat_buffer& buffer,
+                                http::basic_parser<isRequest>& parser, error_code& ec) {
+  for (;;) {
+    ec = {};
+    if (buffer.size() > 0) {
+      buffer.consume(parser.put(buffer.data(), ec));
+      if (ec != http::error::need_more) {
+        co_return;
+      }
+      ec = {};
+    }
+    std::size_t n = co_await s.async_read_some(
+        buffer.prepare(beast::read_size(buffer, kRelayBuffer)), use_ec(ec));
+    if (ec == net::error::eof) {
+      ec = {};
+      if (parser.got_some()) {
+        parser.put_eof(ec);
+      } else {
+        ec = http::error::end_of_stream;
+      }
+      co_return;
+    }
+    ec = s.settle(ec);
+    if (ec) {
+      co_return;
+    }
+    buffer.commit(n);
+  }
+}
+
+/// Writes a router-generated response (error page, 4xx).
+net::awaitable<void> send_page(Stream& client, unsigned version, http::status status,
                                std::string body, bool keep_alive, bool legacy,
                                std::chrono::nanoseconds timeout) {
   http::response<http::string_body> res{status, 11};
@@ -411,7 +498,7 @@ net::awaitable<void> send_page(beast::tcp_stream& client, unsigned version, http
   co_await http::async_write(client, res, use_ec(ec));
 }
 
-net::awaitable<void> send_bare(beast::tcp_stream& client, http::status status,
+net::awaitable<void> send_bare(Stream& client, http::status status,
                                std::chrono::nanoseconds timeout) {
   http::response<http::string_body> res{status, 11};
   res.set(http::field::content_type, "text/plain; charset=utf-8");
@@ -425,20 +512,20 @@ net::awaitable<void> send_bare(beast::tcp_stream& client, http::status status,
 
 }  // namespace
 
-net::awaitable<void> Router::State::serve(tcp::socket socket) {
+net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) {
   auto self = shared_from_this();
   const auto peer_ip = [&] {
     error_code ec;
     auto ep = socket.remote_endpoint(ec);
     return ec ? std::string("unknown") : ep.address().to_string();
   }();
-  const unsigned listen_port = [&] {
+  const std::string listen_port_text = [&] {
     error_code ec;
     auto ep = socket.local_endpoint(ec);
-    return ec ? 0u : ep.port();
+    return std::to_string(ec ? 0u : ep.port());
   }();
   const auto context = co_await net::this_coro::executor;  // this connection's thread
-  auto client = std::make_shared<beast::tcp_stream>(std::move(socket));
+  Stream client(sweeper, std::move(socket));
   beast::flat_buffer buffer;
   std::vector<char> relay;       // allocated on a connection's first request
   beast::flat_buffer up_buffer;  // the dyno's bytes, read ahead of the parser
@@ -447,7 +534,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
   // when the client leaves, it goes back to the pool for everyone.
   struct Held {
     State& state;
-    std::unique_ptr<beast::tcp_stream> stream;
+    std::unique_ptr<Stream> stream;
     std::uint16_t port = 0;
     Clock::time_point since;
     void release() {
@@ -463,12 +550,14 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
     // arrive within the head deadline (CONVENTIONS.md, Router defaults).
     error_code ec;
     if (buffer.size() == 0) {
-      set_idle(client, true);
-      client->expires_after(d(opts.keepalive));
-      auto mb = buffer.prepare(kFirstRead);
-      std::size_t n = co_await client->async_read_some(mb, use_ec(ec));
-      set_idle(client, false);
-      if (ec || is_stopping()) {
+      if (stopping.load()) {
+        co_return;  // shutdown: no further requests on this connection
+      }
+      client.set_idle(true);  // Router::stop() closes it
+      client.expires_after(d(opts.keepalive));
+      std::size_t n = co_await client.async_read_some(buffer.prepare(kFirstRead), use_ec(ec));
+      client.set_idle(false);
+      if (ec) {
         co_return;  // idle timeout, client closed, or shutdown: close silently
       }
       buffer.commit(n);
@@ -478,32 +567,19 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
     req_p.body_limit(boost::none);  // L-10
     // The head deadline cancels the read without closing the socket, so that the client can
     // still be told 408 (T-4).
-    client->expires_never();
-    // Most heads arrive whole in the first read: parsed at once, with no timer to race.
-    ec = {};
-    buffer.consume(req_p.put(buffer.data(), ec));
-    if (ec == http::error::need_more) {
-      ec = {};
-      net::steady_timer head_timer(context);
-      head_timer.expires_after(d(opts.request_head));
-      error_code timer_ec;
-      auto first = co_await (http::async_read_header(*client, buffer, req_p, use_ec(ec)) ||
-                             head_timer.async_wait(use_ec(timer_ec)));
-      if (first.index() == 1) {
-        ec = beast::error::timeout;
-      }
-    }
+    client.expires_after(d(opts.request_head));
+    co_await parse_some(client, buffer, req_p, ec);
     if (ec) {
       // T-7: client errors before the app is known get a bare 4xx and no log line.
-      if (ec == beast::error::timeout) {
-        co_await send_bare(*client, http::status::request_timeout, d(opts.idle));
+      if (ec == net::error::timed_out) {
+        co_await send_bare(client, http::status::request_timeout, d(opts.idle));
       } else if (ec == http::error::bad_version && crlf_request_line(buffer)) {
         // RSP-4: a well-formed request line with another version. (A bare-LF line also
         // fails on its version: that is L-5, 400.)
-        co_await send_bare(*client, http::status::http_version_not_supported, d(opts.idle));
+        co_await send_bare(client, http::status::http_version_not_supported, d(opts.idle));
       } else if (ec != http::error::end_of_stream && ec != net::error::eof &&
                  ec != net::error::connection_reset) {
-        co_await send_bare(*client, http::status::bad_request, d(opts.idle));
+        co_await send_bare(client, http::status::bad_request, d(opts.idle));
       }
       co_return;
     }
@@ -525,35 +601,35 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
                   f.name_string().size() + 2 + f.value().size() > 8192;
       }
       if (req.method_string().size() + req.target().size() + 10 > 8192) {
-        co_await send_bare(*client, http::status::uri_too_long, d(opts.idle));
+        co_await send_bare(client, http::status::uri_too_long, d(opts.idle));
         co_return;
       }
       if (too_big || count > 1000) {
-        co_await send_bare(*client, http::status::bad_request, d(opts.idle));
+        co_await send_bare(client, http::status::bad_request, d(opts.idle));
         co_return;
       }
     }
     // RSP-4: HTTP/1.0 and 1.1 only.
     if (req.version() != 10 && req.version() != 11) {
-      co_await send_bare(*client, http::status::http_version_not_supported, d(opts.idle));
+      co_await send_bare(client, http::status::http_version_not_supported, d(opts.idle));
       co_return;
     }
     // HOST-2
     if (req.count(http::field::host) > 1 ||
         (req.version() == 11 && req.count(http::field::host) == 0)) {
-      co_await send_bare(*client, http::status::bad_request, d(opts.idle));
+      co_await send_bare(client, http::status::bad_request, d(opts.idle));
       co_return;
     }
     auto host = host_key(req[http::field::host]);
     if (req.count(http::field::host) == 1 && !host) {
-      co_await send_bare(*client, http::status::bad_request, d(opts.idle));
+      co_await send_bare(client, http::status::bad_request, d(opts.idle));
       co_return;
     }
     ex.rec.host = host ? *host : std::string();
     // HOST-1, ERR-3: the app, by Host; an unknown one gets "No such app" and no log line.
     auto route = routes.find(ex.rec.host);
     if (!route) {
-      co_await send_page(*client, req.version(), http::status::not_found, no_such_app_page(), false,
+      co_await send_page(client, req.version(), http::status::not_found, no_such_app_page(), false,
                          opts.legacy, d(opts.idle));
       co_return;
     }
@@ -561,23 +637,28 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
     const bool has_body =
         req_p.chunked() || (req_p.content_length() && *req_p.content_length() > 0);
 
+    // The fields the router sets (HDR-1..6, HDR-10): the dyno gets the client's fields
+    // without these, then the router's own, in this order.
+    std::string added;
+    added.reserve(256);
     // HDR-1
     auto rid = req["X-Request-ID"];
     ex.rec.request_id = valid_request_id(rid) ? std::string(rid) : new_request_id();
-    req.set("X-Request-ID", ex.rec.request_id);
+    append_field(added, "X-Request-ID", ex.rec.request_id);
     // HDR-2
-    std::string fwd = append_list(req["X-Forwarded-For"], peer_ip);
-    req.set("X-Forwarded-For", fwd);
-    ex.rec.fwd = fwd;
+    ex.rec.fwd = append_list(joined(req, "X-Forwarded-For"), peer_ip);
+    append_field(added, "X-Forwarded-For", ex.rec.fwd);
     // HDR-3, HDR-4, HDR-5
-    req.set("X-Forwarded-Proto", "http");
-    req.set("X-Forwarded-Port", std::to_string(listen_port));
-    req.set("X-Request-Start", std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                  accepted_wall.time_since_epoch())
-                                                  .count()));
+    append_field(added, "X-Forwarded-Proto", "http");
+    append_field(added, "X-Forwarded-Port", listen_port_text);
+    append_field(added, "X-Request-Start",
+                 fmt::format_int(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     accepted_wall.time_since_epoch())
+                                     .count())
+                     .str());
     // HDR-6
-    const std::string via_token = opts.legacy ? "1.1 vegur" : "1.1 heroku-router";
-    req.set(http::field::via, append_list(req[http::field::via], via_token));
+    const std::string_view via_token = opts.legacy ? "1.1 vegur" : "1.1 heroku-router";
+    append_field(added, "Via", append_list(joined(req, http::field::via), via_token));
 
     // HDR-12
     bool send_continue = false;
@@ -590,11 +671,10 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
         ex.rec.cause = "unsupported expect header value";
         ex.rec.status = 417;
         log_to(*route, ex.rec);
-        co_await send_page(*client, req.version(), http::status::expectation_failed,
+        co_await send_page(client, req.version(), http::status::expectation_failed,
                            error_page(kApplicationErrorUrl), false, opts.legacy, d(opts.idle));
         co_return;
       }
-      req.erase(http::field::expect);
     }
     // RSP-9: Connection: upgrade needs an Upgrade header.
     bool upgrade_requested = false;
@@ -608,7 +688,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
       ex.rec.cause = "bad header";
       ex.rec.status = 400;
       log_to(*route, ex.rec);
-      co_await send_page(*client, req.version(), http::status::bad_request,
+      co_await send_page(client, req.version(), http::status::bad_request,
                          error_page(kApplicationErrorUrl), false, opts.legacy, d(opts.idle));
       co_return;
     }
@@ -616,15 +696,8 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
     // The client's wish for this connection, read before hop-by-hop headers go.
     const bool client_keep_alive = req.keep_alive();
     // HDR-10
-    for (auto f : {http::field::connection, http::field::keep_alive, http::field::te,
-                   http::field::proxy_authorization}) {
-      req.erase(f);
-    }
-    if (is_upgrade) {
-      req.set(http::field::connection, "Upgrade");
-    } else {
-      req.set(http::field::connection, opts.legacy ? "close" : "keep-alive");
-    }
+    append_field(added, "Connection",
+                 is_upgrade ? "Upgrade" : (opts.legacy ? "close" : "keep-alive"));
 
     // A request without a body that a dyno closed before answering a single byte is sent
     // once more (below), when that dyno has since left the table (it was being stopped:
@@ -634,7 +707,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
     // --- choose a dyno (LB-1..5) and connect (T-1) ---------------------------------
     auto table = feed.current();
     std::optional<Code> failure;
-    std::unique_ptr<beast::tcp_stream> upstream;
+    std::unique_ptr<Stream> upstream;
     bool pooled = false;
     common::WebDyno chosen;
     std::optional<AffinityCookie> affinity;  // AFF-1: when the app has the feature
@@ -709,20 +782,24 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
           break;
         }
         if (!opts.legacy) {
-          upstream = take_pooled(chosen.port, context);
+          upstream = take_pooled(chosen.port, sweeper, context);
           if (upstream) {
             pooled = true;
             break;
           }
         }
         ++attempts;
-        upstream = std::make_unique<beast::tcp_stream>(context);
+        upstream = std::make_unique<Stream>(sweeper, context);
         upstream->expires_after(d(opts.connect_timeout));
         auto connect_started = Clock::now();
-        co_await upstream->async_connect(
+        co_await upstream->socket().async_connect(
             tcp::endpoint(net::ip::make_address_v4("127.0.0.1"), chosen.port), use_ec(ec));
+        ec = upstream->settle(ec);
         if (!ec) {
           ex.rec.connect_ms = ms_since(connect_started);
+          upstream->socket().set_option(tcp::no_delay(true), ec);
+          upstream->socket().non_blocking(true, ec);
+          ec = {};
           break;
         }
         upstream.reset();
@@ -736,7 +813,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
           continue;
         }
         // LB-2: quarantine this dyno and try another.
-        last_connect_failure = ec == beast::error::timeout ? Code::H19 : Code::H21;
+        last_connect_failure = ec == net::error::timed_out ? Code::H19 : Code::H21;
         quarantine_dyno(chosen);
         if (attempts >= opts.max_attempts) {
           failure = last_connect_failure;
@@ -760,7 +837,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
               : (table->error_page_url.empty() ? kApplicationErrorUrl : table->error_page_url));
       // A request body we never read makes the connection unusable for another request.
       bool keep = client_keep_alive && !has_body && !is_upgrade;
-      co_await send_page(*client, req.version(), static_cast<http::status>(ex.rec.status),
+      co_await send_page(client, req.version(), static_cast<http::status>(ex.rec.status),
                          error_page(url), keep, opts.legacy, d(opts.idle));
       if (!keep) {
         co_return;
@@ -771,11 +848,6 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
     if (!ex.rec.connect_ms) {
       ex.rec.connect_ms = 0;
     }
-    if (opts.legacy) {
-      // HDR-7
-      req.set("Connect-Time", std::to_string(*ex.rec.connect_ms));
-      req.set("Total-Route-Time", std::to_string(ms_since(ex.accepted) - *ex.rec.connect_ms));
-    }
     const auto service_started = Clock::now();
     relay.resize(kRelayBuffer);
     if (has_body) {
@@ -783,32 +855,60 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
     }
 
     // --- forward the request: head, then the body as it arrives (RSP-10) --------------
+    std::string head;
+    head.reserve(512 + added.size());
+    head.append(req.method_string());
+    head += ' ';
+    head.append(req.target());
+    head += req.version() == 10 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n";
+    append_fields_except(head, req, [&](const http::fields::value_type& f) {
+      switch (f.name()) {
+        case http::field::connection:
+        case http::field::keep_alive:
+        case http::field::te:
+        case http::field::proxy_authorization:
+        case http::field::expect:
+        case http::field::via:
+          return true;
+        case http::field::unknown: {
+          auto n = f.name_string();
+          return iequals(n, "X-Request-ID") || iequals(n, "X-Forwarded-For") ||
+                 iequals(n, "X-Forwarded-Proto") || iequals(n, "X-Forwarded-Port") ||
+                 iequals(n, "X-Request-Start") ||
+                 (opts.legacy && (iequals(n, "Connect-Time") || iequals(n, "Total-Route-Time")));
+        }
+        default:
+          return false;
+      }
+    });
+    head += added;
+    if (opts.legacy) {
+      // HDR-7
+      append_field(head, "Connect-Time", std::to_string(*ex.rec.connect_ms));
+      append_field(head, "Total-Route-Time",
+                   std::to_string(ms_since(ex.accepted) - *ex.rec.connect_ms));
+    }
+    head += "\r\n";
     if (send_continue && has_body) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      client->expires_after(d(opts.idle));
-      co_await net::async_write(*client, net::buffer(kContinue.data(), kContinue.size()),
-                                use_ec(ec));
+      co_await send_all(client, net::buffer(kContinue.data(), kContinue.size()), d(opts.idle), ec);
     }
     bool upstream_broken = false;
-    const bool body_follows = !req_p.is_done();
-    if (!body_follows) {
-      // No body: the head alone, in one write.
-      const std::string head = request_head(req);
-      upstream->expires_after(d(opts.idle));
-      co_await net::async_write(*upstream, net::buffer(head), use_ec(ec));
+    bool head_sent = false;
+    if (!req_p.is_done() && buffer.size() == 0) {
+      // None of the body is here yet: the dyno gets the head now.
+      co_await send_all(*upstream, net::buffer(head), d(opts.idle), ec);
+      head_sent = true;
       upstream_broken = static_cast<bool>(ec);
     }
-    std::optional<http::request_serializer<http::buffer_body>> req_sr;
-    if (body_follows) {
-      req_sr.emplace(req);
-    }
-    while (body_follows) {
-      // The head, then the body as it arrives (RSP-10).
+    const bool chunked_request = req_p.chunked();
+    while (!upstream_broken) {
+      std::size_t got = 0;
       if (!req_p.is_done()) {
         req.body().data = relay.data();
         req.body().size = relay.size();
-        client->expires_after(d(opts.idle));
-        co_await http::async_read_some(*client, buffer, req_p, use_ec(ec));
+        client.expires_after(d(opts.idle));
+        co_await parse_some(client, buffer, req_p, ec);
         if (ec == http::error::need_buffer) {
           ec = {};
         }
@@ -819,46 +919,37 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
           ex.rec.status = 400;
           ex.rec.service_ms = ms_since(service_started);
           log_to(*route, ex.rec);
-          co_await send_page(*client, req.version(), http::status::bad_request,
+          co_await send_page(client, req.version(), http::status::bad_request,
                              error_page(kApplicationErrorUrl), false, opts.legacy, d(opts.idle));
           co_return;
         }
         if (ec) {
           // T-3: the client went silent (H28) or away (H27) while sending its body.
-          ex.rec.code = ec == beast::error::timeout ? Code::H28 : Code::H27;
+          ex.rec.code = ec == net::error::timed_out ? Code::H28 : Code::H27;
           ex.rec.status = 499;
           ex.rec.service_ms = ms_since(service_started);
           ex.rec.bytes = 0;
           log_to(*route, ex.rec);
           co_return;
         }
-        req.body().size = relay.size() - req.body().size;
-        // No bytes this time (the parser read a chunk's size line): no buffer, or a chunked
-        // serializer would write a zero-size chunk, which is the end of the body.
-        req.body().data = req.body().size > 0 ? relay.data() : nullptr;
-        req.body().more = !req_p.is_done();
-      } else {
-        req.body().data = nullptr;
-        req.body().size = 0;
-        req.body().more = false;
+        got = relay.size() - req.body().size;
       }
-      upstream->expires_after(d(opts.idle));
-      co_await http::async_write(*upstream, *req_sr, use_ec(ec));
-      if (ec == http::error::need_buffer) {
-        ec = {};
+      const bool last = req_p.is_done();
+      const Piece piece(head_sent ? std::string_view() : std::string_view(head), relay.data(), got,
+                        chunked_request, last);
+      if (!piece.empty()) {
+        co_await send_all(*upstream, piece.buffers(), d(opts.idle), ec);
+        head_sent = true;
+        upstream_broken = static_cast<bool>(ec);
       }
-      if (ec) {
-        upstream_broken = true;
-        break;
-      }
-      if (req_sr->is_done()) {
+      if (last) {
         break;
       }
     }
 
     // --- read the response head (T-2) -------------------------------------------------
     up_buffer.clear();
-    // Beast reads as much as the buffer's spare capacity (at least 512 bytes): without room,
+    // Reads take as much as the buffer's spare capacity (at least 512 bytes): without room,
     // bodies would move in tiny reads.
     up_buffer.reserve(kRelayBuffer);
     std::optional<http::response_parser<http::buffer_body>> res_parser;
@@ -873,23 +964,23 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
     fresh_parser();
     if (!upstream_broken) {
       upstream->expires_after(d(opts.first_byte));
-      co_await http::async_read_header(*upstream, up_buffer, *res_parser, use_ec(ec));
+      co_await parse_some(*upstream, up_buffer, *res_parser, ec);
       // A 1xx other than 101 is not relayed: read on to the final response.
       while (!ec && res_parser->get().result_int() / 100 == 1 &&
              res_parser->get().result() != http::status::switching_protocols) {
         fresh_parser();
-        co_await http::async_read_header(*upstream, up_buffer, *res_parser, use_ec(ec));
+        co_await parse_some(*upstream, up_buffer, *res_parser, ec);
       }
     }
     auto& res_p = *res_parser;
     // §5 L-7, L-8: a Set-Cookie or a status line over 8192 bytes is an HTTP restriction.
     std::string restriction;
     if (!upstream_broken && !ec) {
-      const auto& head = res_p.get();
-      if (head.reason().size() + 13 > 8192) {
+      const auto& got = res_p.get();
+      if (got.reason().size() + 13 > 8192) {
         restriction = "oversized status line";
       }
-      for (const auto& f : head) {
+      for (const auto& f : got) {
         if (f.name() == http::field::set_cookie && f.value().size() > 8192) {
           restriction = "oversized cookie";
         }
@@ -919,7 +1010,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
       } else if (!restriction.empty()) {
         code = Code::H25;
         cause = restriction;
-      } else if (ec == beast::error::timeout) {
+      } else if (ec == net::error::timed_out) {
         code = Code::H12;  // T-2: the dyno connection is closed, the app is not told
       } else if (ec == http::error::header_limit) {
         code = Code::H25;
@@ -945,7 +1036,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
       log_to(*route, ex.rec);
       bool keep = client_keep_alive && req_p.is_done() && !is_upgrade;
       co_await send_page(
-          *client, req.version(), static_cast<http::status>(ex.rec.status),
+          client, req.version(), static_cast<http::status>(ex.rec.status),
           error_page(table->error_page_url.empty() ? kApplicationErrorUrl : table->error_page_url),
           keep, opts.legacy, d(opts.idle));
       if (!keep) {
@@ -957,25 +1048,8 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
     auto& res = res_p.get();
     const bool upstream_keep_alive = res.keep_alive();
     const bool switching = res.result() == http::status::switching_protocols && is_upgrade;
-    // RSP-1, RSP-2
-    for (auto f : {http::field::connection, http::field::keep_alive, http::field::te,
-                   http::field::proxy_authorization}) {
-      res.erase(f);
-    }
-    res.set(http::field::via, append_list(res[http::field::via], via_token));
-    if (affinity) {
-      // AFF-3, AFF-7: on every response, beside the app's own cookies.
-      res.insert(http::field::set_cookie, affinity_set_cookie(signer.encode(*affinity), ex.rec.host,
-                                                              std::chrono::system_clock::now()));
-    }
-    if (res.count(http::field::server) == 0) {
-      res.set(http::field::server, opts.legacy ? "Cowboy" : "Heroku");
-    }
-    res.version(11);  // RSP-4
     bool keep_client = client_keep_alive && req_p.is_done();
-    if (switching) {
-      res.set(http::field::connection, "Upgrade");
-    } else {
+    if (!switching) {
       if (req.version() == 10 && res_p.chunked()) {
         // RSP-5: de-chunk for an HTTP/1.0 client; the body ends when the connection does.
         res.chunked(false);
@@ -985,12 +1059,34 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
           res.result_int() != 304) {
         keep_client = false;  // RSP-8: body delimited by the dyno closing
       }
-      res.keep_alive(keep_client);
-      res.set(http::field::connection, keep_client ? "keep-alive" : "close");  // RSP-6
     }
+    // RSP-4: the client gets HTTP/1.1, whatever the dyno spoke.
+    head.clear();
+    head += "HTTP/1.1 ";
+    head += fmt::format_int(res.result_int()).c_str();
+    head += ' ';
+    head.append(res.reason().empty() ? http::obsolete_reason(res.result()) : res.reason());
+    head += "\r\n";
+    // RSP-1, RSP-2
+    append_fields_except(head, res, [](const http::fields::value_type& f) {
+      return hop_by_hop(f.name()) || f.name() == http::field::via;
+    });
+    append_field(head, "Via", append_list(joined(res, http::field::via), via_token));
+    if (affinity) {
+      // AFF-3, AFF-7: on every response, beside the app's own cookies.
+      append_field(head, "Set-Cookie",
+                   affinity_set_cookie(signer.encode(*affinity), ex.rec.host,
+                                       std::chrono::system_clock::now()));
+    }
+    if (res.count(http::field::server) == 0) {
+      append_field(head, "Server", opts.legacy ? "Cowboy" : "Heroku");
+    }
+    // RSP-6
+    append_field(head, "Connection",
+                 switching ? "Upgrade" : (keep_client ? "keep-alive" : "close"));
+    head += "\r\n";
 
     // --- relay the response: head, then the body as it arrives (T-3) -----------------
-    http::response_serializer<http::buffer_body> res_sr{res};
     unsigned long long bytes = 0;
     std::optional<Code> mid_failure;
     // RSP-7 R2: the dyno connection is free again as soon as its response is read, before
@@ -1011,76 +1107,49 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
       }
     };
     pool_if_done();
-    // A body that is not chunked leaves as it comes, with no framing to write: then the
-    // head is made here and goes out with the first bytes of the body in one gathered write.
-    const bool raw = !res.chunked();
-    const std::string head = raw ? response_head(res) : std::string();
-    bool head_sent = false;
+    // A chunked body goes to an HTTP/1.1 client chunked again, piece by piece as it comes.
+    const bool chunked_response = res_p.chunked() && req.version() != 10;
+    bool response_head_sent = false;
     if (!res_p.is_done() && up_buffer.size() == 0) {
       // Nothing of the body is here yet: the client gets the head now (a dyno that then
       // stalls or dies is H15/H18 to a client that has the head, T-3). Otherwise head and
       // body leave together in one write.
-      client->expires_after(d(opts.idle));
-      if (raw) {
-        co_await net::async_write(*client, net::buffer(head), use_ec(ec));
-        head_sent = true;
-      } else {
-        co_await http::async_write_header(*client, res_sr, use_ec(ec));
-      }
+      co_await send_all(client, net::buffer(head), d(opts.idle), ec);
+      response_head_sent = true;
       if (ec) {
         mid_failure = Code::H27;
       }
     }
     while (!mid_failure) {
+      std::size_t got = 0;
       if (!res_p.is_done()) {
         res.body().data = relay.data();
         res.body().size = relay.size();
         upstream->expires_after(d(opts.idle));
-        co_await http::async_read_some(*upstream, up_buffer, res_p, use_ec(ec));
+        co_await parse_some(*upstream, up_buffer, res_p, ec);
         if (ec == http::error::need_buffer) {
           ec = {};
         }
         if (ec) {
-          mid_failure = ec == beast::error::timeout ? Code::H15 : Code::H18;
+          mid_failure = ec == net::error::timed_out ? Code::H15 : Code::H18;
           break;
         }
-        res.body().size = relay.size() - res.body().size;
-        res.body().data = res.body().size > 0 ? relay.data() : nullptr;  // as for requests
-        res.body().more = !res_p.is_done();
-        bytes += res.body().size;
+        got = relay.size() - res.body().size;
+        bytes += got;
         pool_if_done();
-      } else {
-        res.body().data = nullptr;
-        res.body().size = 0;
-        res.body().more = false;
       }
-      client->expires_after(d(opts.idle));
-      if (raw) {
-        const std::array<net::const_buffer, 2> out{
-            head_sent ? net::const_buffer() : net::buffer(head),
-            net::const_buffer(res.body().data, res.body().size)};
-        if (!head_sent || res.body().size > 0) {
-          co_await net::async_write(*client, out, use_ec(ec));
-        }
-        head_sent = true;
+      const bool last = res_p.is_done();
+      const Piece piece(response_head_sent ? std::string_view() : std::string_view(head),
+                        relay.data(), got, chunked_response, last);
+      if (!piece.empty()) {
+        co_await send_all(client, piece.buffers(), d(opts.idle), ec);
+        response_head_sent = true;
         if (ec) {
           mid_failure = Code::H27;
           break;
         }
-        if (res_p.is_done()) {
-          break;
-        }
-        continue;
       }
-      co_await http::async_write(*client, res_sr, use_ec(ec));
-      if (ec == http::error::need_buffer) {
-        ec = {};
-      }
-      if (ec) {
-        mid_failure = Code::H27;
-        break;
-      }
-      if (res_sr.is_done()) {
+      if (last) {
         break;
       }
     }
@@ -1096,8 +1165,9 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
     log_to(*route, ex.rec);
 
     if (switching) {
-      // RSP-9: a raw byte pipe both ways, 55 s idle (T-3).
-      auto pipe = [this](beast::tcp_stream& from, beast::tcp_stream& to,
+      // RSP-9: a raw byte pipe both ways, closed after 55 s without a byte either way (T-3):
+      // each side's deadline moves with its reads and its writes.
+      auto pipe = [this](Stream& from, Stream& to,
                          beast::flat_buffer& pending) -> net::awaitable<void> {
         error_code e;
         if (pending.size() > 0) {
@@ -1124,13 +1194,13 @@ net::awaitable<void> Router::State::serve(tcp::socket socket) {
         error_code ignored;
         to.socket().shutdown(tcp::socket::shutdown_send, ignored);
       };
-      co_await (pipe(*client, *upstream, buffer) && pipe(*upstream, *client, up_buffer));
+      co_await (pipe(client, *upstream, buffer) && pipe(*upstream, client, up_buffer));
       co_return;
     }
 
     if (!keep_client) {
       error_code ignored;
-      client->socket().shutdown(tcp::socket::shutdown_send, ignored);
+      client.socket().shutdown(tcp::socket::shutdown_send, ignored);
       co_return;
     }
   }

@@ -1,0 +1,93 @@
+#include "router/stream.hpp"
+
+#include <algorithm>
+
+namespace lokku::router {
+
+namespace {
+// A sweep that finds nothing expired sets the timer no sooner than this: thousands of idle
+// connections whose deadlines fall a few microseconds apart then cost a sweep per
+// millisecond at most, and no timeout fires more than this late.
+constexpr auto kSlack = std::chrono::milliseconds(1);
+}  // namespace
+
+Sweeper::Sweeper(const net::any_io_executor& ex) : timer_(ex) {
+  head_.prev = head_.next = &head_;
+}
+
+void Sweeper::add(Entry& e) {
+  e.prev = head_.prev;
+  e.next = &head_;
+  head_.prev->next = &e;
+  head_.prev = &e;
+}
+
+void Sweeper::remove(Entry& e) {
+  e.prev->next = e.next;
+  e.next->prev = e.prev;
+  e.prev = e.next = nullptr;
+}
+
+void Sweeper::set(Entry& e, Clock::time_point at) {
+  e.at = at;
+  e.expired = false;
+  if (at < armed_) {
+    arm(at);
+  }
+}
+
+void Sweeper::close_idle() {
+  for (Entry* e = head_.next; e != &head_; e = e->next) {
+    if (e->idle) {
+      boost::system::error_code ignored;
+      e->socket->close(ignored);
+    }
+  }
+}
+
+void Sweeper::arm(Clock::time_point at) {
+  armed_ = at;
+  timer_.expires_at(at);
+  // Not run after the sweeper is gone: it outlives its thread's io_context run.
+  timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec) {
+      sweep();
+    }
+  });
+}
+
+void Sweeper::sweep() {
+  armed_ = Clock::time_point::max();
+  const auto now = Clock::now();
+  auto next = Clock::time_point::max();
+  for (Entry* e = head_.next; e != &head_; e = e->next) {
+    if (e->at <= now) {
+      e->at = Clock::time_point::max();
+      e->expired = true;
+      boost::system::error_code ignored;
+      e->socket->cancel(ignored);  // its handlers run later: the list stays as it is here
+    } else {
+      next = std::min(next, e->at);
+    }
+  }
+  if (next != Clock::time_point::max()) {
+    arm(std::max(next, now + kSlack));
+  }
+}
+
+Stream::Stream(Sweeper& sweeper, tcp::socket socket)
+    : sweeper_(sweeper), socket_(std::move(socket)) {
+  entry_.socket = &socket_;
+  sweeper_.add(entry_);
+}
+
+Stream::Stream(Sweeper& sweeper, const net::any_io_executor& ex) : sweeper_(sweeper), socket_(ex) {
+  entry_.socket = &socket_;
+  sweeper_.add(entry_);
+}
+
+Stream::~Stream() {
+  sweeper_.remove(entry_);
+}
+
+}  // namespace lokku::router
