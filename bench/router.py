@@ -4,6 +4,10 @@ directly, through lokku's router, through nginx as a reverse proxy with upstream
 and through haproxy, all in one run. Prints requests/s and p50/p99 latency for each, the
 ratios lokku/nginx and lokku/haproxy, and lokku's RSS while it holds 1 000 open client
 connections. Not a test: the numbers are this machine's.
+
+The host may be shared, and its load drifts from one second to the next, so the targets are
+measured in several rounds, each in a different order, and the ratios are taken round by
+round (lokku and its peer measured within a minute of each other) and then their median.
 """
 import argparse
 import os
@@ -14,6 +18,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from statistics import median
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -118,6 +123,7 @@ def main():
     ap.add_argument("--lokku", default=os.path.join(ROOT, "build", "release", "bin", "lokku"))
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
 
     work = tempfile.mkdtemp(prefix="lokku-router-bench-")
@@ -161,15 +167,18 @@ def main():
             if not wait_port(p):
                 raise SystemExit("a peer did not start")
 
-        # Quiet the router log: every request writes a line (as on Heroku); send it to a file.
-        results = {}
-        for name, port in (("direct", backend), ("lokku", router_port), ("nginx", nginx_port),
-                           ("haproxy", haproxy_port)):
-            wrk(port, args.connections, 2)  # warm-up
-            results[name] = wrk(port, args.connections, args.seconds)
-            rps, p50, p99, errors = results[name]
-            print("%-8s %10.0f req/s   p50 %7.3f ms   p99 %7.3f ms   non-2xx %d" %
-                  (name, rps, p50, p99, errors), flush=True)
+        targets = [("direct", backend), ("lokku", router_port), ("nginx", nginx_port),
+                   ("haproxy", haproxy_port)]
+        results = {name: [] for name, _ in targets}
+        for r in range(args.rounds):
+            order = targets[r % len(targets):] + targets[:r % len(targets)]
+            print("round %d" % (r + 1), flush=True)
+            for name, port in order:
+                wrk(port, args.connections, 2)  # warm-up
+                results[name].append(wrk(port, args.connections, args.seconds))
+                rps, p50, p99, errors = results[name][-1]
+                print("  %-8s %10.0f req/s   p50 %7.3f ms   p99 %7.3f ms   non-2xx %d" %
+                      (name, rps, p50, p99, errors), flush=True)
 
         held = []
         for _ in range(1000):
@@ -180,11 +189,19 @@ def main():
         for s in held:
             s.close()
 
-        lk = results["lokku"]
+        print()
+        for name, _ in targets:
+            runs = results[name]
+            print("%-8s median %10.0f req/s   p50 %7.3f ms   p99 %7.3f ms" %
+                  (name, median([x[0] for x in runs]), median([x[1] for x in runs]),
+                   median([x[2] for x in runs])))
         print()
         for peer in ("nginx", "haproxy"):
-            r = results[peer]
-            print("lokku/%-8s throughput %.2fx   p99 %.2fx" % (peer, lk[0] / r[0], lk[2] / r[2]))
+            tput = [a[0] / b[0] for a, b in zip(results["lokku"], results[peer])]
+            tail = [a[2] / b[2] for a, b in zip(results["lokku"], results[peer])]
+            print("lokku/%-8s throughput %.2fx   p99 %.2fx   (rounds: %s)" %
+                  (peer, median(tput), median(tail),
+                   ", ".join("%.2fx/%.2fx" % (t, l) for t, l in zip(tput, tail))))
         print("lokku RSS holding 1000 open connections: %.1f MB" % (held_rss / 1024.0))
     finally:
         for p in procs:

@@ -109,7 +109,7 @@ Action parse(int argc, char** argv, int& exit_code) {
   cmd->add_flag("--session-affinity", start.session_affinity,
                 "Route each client to the same web dyno (the heroku-session-affinity cookie)");
   cmd->add_option("--router-threads", start.router_threads,
-                  "Threads serving the router (default: half the cores, at least one)")
+                  "Threads serving the router (default: one per core)")
       ->check(CLI::Range(1, 256));
 
   cmd->callback([&] { action = [start] { return run_start(start); }; });
@@ -321,7 +321,8 @@ Action parse(int argc, char** argv, int& exit_code) {
                  "Divide every platform duration by N (default: $LOKKU_TIME_SCALE, else 1)");
   up->add_option("--router", o.router, "Router generation: r2 (default) or legacy")
       ->check(CLI::IsMember({"r2", "legacy"}));
-  up->add_option("--router-threads", o.router_threads, "Threads serving the router")
+  up->add_option("--router-threads", o.router_threads,
+                 "Threads serving the router (default: one per core)")
       ->check(CLI::Range(1, 256));
   up->add_option("--color", o.colour, "Colour the log: auto, always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}));

@@ -21,7 +21,7 @@ struct StartOptions {
   bool runtime_metrics = false;
   std::string colour = "auto";    ///< auto | always | never
   std::string router = "r2";      ///< r2 | legacy (CONVENTIONS.md, Router defaults)
-  unsigned router_threads = 0;    ///< 0: half the cores
+  unsigned router_threads = 0;    ///< 0: one per core
   bool session_affinity = false;  ///< AFF-1
 };
 

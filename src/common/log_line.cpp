@@ -2,30 +2,61 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <ctime>
 
 namespace lokku::common {
 
 std::string format_timestamp(SystemTime t) {
+  std::string out;
+  append_timestamp(out, t);
+  return out;
+}
+
+void append_timestamp(std::string& out, SystemTime t) {
   using namespace std::chrono;
   auto secs = time_point_cast<seconds>(t);
   if (secs > t) {
     secs -= seconds(1);
   }
-  auto micros = duration_cast<microseconds>(t - secs).count();
-  std::time_t tt = system_clock::to_time_t(secs);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}+00:00", tm.tm_year + 1900,
-                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, micros);
+  // `2026-01-01T00:00:00.` of the last second this thread formatted.
+  thread_local std::time_t cached_second = -1;
+  thread_local std::array<char, 24> cached_text{};
+  thread_local std::size_t cached_size = 0;
+  const std::time_t tt = system_clock::to_time_t(secs);
+  if (tt != cached_second) {
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    auto end = fmt::format_to_n(cached_text.data(), cached_text.size(),
+                                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.", tm.tm_year + 1900,
+                                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    cached_size = std::min(end.size, cached_text.size());
+    cached_second = tt;
+  }
+  out.append(cached_text.data(), cached_size);
+  const auto micros = static_cast<unsigned>(duration_cast<microseconds>(t - secs).count());
+  char digits[6];
+  unsigned v = micros;
+  for (int i = 5; i >= 0; --i) {
+    digits[i] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+  out.append(digits, sizeof digits);
+  out += "+00:00";
 }
 
 std::string format_log_line(SystemTime t, std::string_view source, std::string_view dyno,
                             std::string_view message, std::string_view colour) {
   std::string line;
   line.reserve(48 + source.size() + dyno.size() + message.size() + 2 * colour.size());
-  line += format_timestamp(t);
+  append_log_line(line, t, source, dyno, message, colour);
+  return line;
+}
+
+void append_log_line(std::string& line, SystemTime t, std::string_view source,
+                     std::string_view dyno, std::string_view message, std::string_view colour) {
+  append_timestamp(line, t);
   line += ' ';
   if (!colour.empty()) {
     line += colour;
@@ -43,7 +74,6 @@ std::string format_log_line(SystemTime t, std::string_view source, std::string_v
   line += ' ';
   line += message;
   line += '\n';
-  return line;
 }
 
 std::string_view colour_for_index(std::size_t index) {

@@ -11,11 +11,17 @@ using SystemTime = std::chrono::system_clock::time_point;
 
 /// `2026-01-01T00:00:00.000000+00:00`, always UTC, always six fractional digits.
 std::string format_timestamp(SystemTime t);
+/// format_timestamp() appended to `out` (the seconds are formatted once per second per
+/// thread: the router writes a line per request).
+void append_timestamp(std::string& out, SystemTime t);
 
 /// One whole log line, newline included. `source` is `app` or `heroku`; `dyno` may be empty
 /// (then the frame is `source: message`).
 std::string format_log_line(SystemTime t, std::string_view source, std::string_view dyno,
                             std::string_view message, std::string_view colour = {});
+/// format_log_line() appended to `out`.
+void append_log_line(std::string& out, SystemTime t, std::string_view source, std::string_view dyno,
+                     std::string_view message, std::string_view colour = {});
 
 /// ANSI colour for the n-th process type, in foreman's order (dynos.md LOCAL-5).
 std::string_view colour_for_index(std::size_t index);

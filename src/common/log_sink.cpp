@@ -43,18 +43,15 @@ LogSink::~LogSink() {
 void LogSink::append(std::string_view source, std::string_view dyno, std::string_view message,
                      std::size_t colour_key, bool flush_now) {
   auto now = clock_();
-  auto text = format_log_line(now, source, dyno, message,
-                              colour_ ? colour_for_index(colour_key) : std::string_view{});
-  std::string plain;
-  if (has_file_) {
-    plain = colour_ ? format_log_line(now, source, dyno, message, std::string_view{}) : text;
-  }
   std::lock_guard lock(mu_);
   if (fd_ >= 0) {
     pending_ += prefix_;
-    pending_ += text;
+    append_log_line(pending_, now, source, dyno, message,
+                    colour_ ? colour_for_index(colour_key) : std::string_view{});
   }
-  pending_file_ += plain;
+  if (has_file_) {
+    append_log_line(pending_file_, now, source, dyno, message);
+  }
   if (flush_now || pending_.size() >= kFlushAt || pending_file_.size() >= kFlushAt) {
     flush_locked();
   }

@@ -246,9 +246,10 @@ void set_error_headers(http::response<Body>& res, bool legacy) {
 Router::Router(common::RouteTable& routes, RouterOptions options) {
   unsigned threads = options.threads;
   if (threads == 0) {
-    // Measured on 2 cores (bench/router.py): one thread beats two, whose gain is eaten by
-    // the dynos and clients sharing the cores.
-    threads = std::max(1u, std::thread::hardware_concurrency() / 2);
+    // One per core, as nginx's and haproxy's defaults. Measured on 2 cores (bench/router.py):
+    // with a request costing the router about what it costs nginx, two threads serve as many
+    // requests as one or more, with a shorter tail.
+    threads = std::max(1u, std::thread::hardware_concurrency());
   }
   std::vector<net::any_io_executor> executors;
   for (unsigned i = 0; i < threads; ++i) {
@@ -260,6 +261,7 @@ Router::Router(common::RouteTable& routes, RouterOptions options) {
 
 Router::~Router() {
   stop();
+  work_.clear();
   for (auto& ioc : iocs_) {
     ioc->stop();
   }
@@ -293,6 +295,7 @@ void Router::start() {
   port_ = s.acceptor->local_endpoint(ec).port();
   net::co_spawn(s.acceptor->get_executor(), state_->accept_loop(s.acceptor), net::detached);
   for (auto& ioc : iocs_) {
+    work_.push_back(net::make_work_guard(*ioc));
     threads_.emplace_back([ioc = ioc.get()] { ioc->run(); });
   }
 }

@@ -4,6 +4,8 @@
 #include "common/time_scale.hpp"
 #include "common/web_dyno_feed.hpp"
 
+#include <boost/asio/executor_work_guard.hpp>
+
 #include <chrono>
 #include <memory>
 #include <string>
@@ -28,7 +30,7 @@ struct RouterOptions {
   std::chrono::nanoseconds quarantine = std::chrono::seconds(5);       ///< LB-2
   std::chrono::nanoseconds request_head = std::chrono::seconds(30);  ///< CONVENTIONS: head deadline
   int max_attempts = 10;                                             ///< LB-2
-  unsigned threads = 0;  ///< 0: half the cores (the rest serve dynos and clients)
+  unsigned threads = 0;                                              ///< 0: one per core
 };
 
 /// Heroku's router in front of one app's web dynos (router.md): accepts clients on the
@@ -56,6 +58,8 @@ class Router {
 
  private:
   std::vector<std::unique_ptr<net::io_context>> iocs_;
+  /// Keeps each thread's io_context running while it has no connection yet.
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> work_;
   std::shared_ptr<State> state_;
   std::vector<std::thread> threads_;
   unsigned port_ = 0;

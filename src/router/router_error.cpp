@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <iterator>
+#include <utility>
 
 namespace lokku::router {
 
@@ -30,37 +32,60 @@ const CodeInfo& info(Code code) {
 }
 
 namespace {
-std::string opt_ms(const std::optional<long>& v) {
-  return v ? fmt::format("{}ms", *v) : "";
+
+/// `12ms`, or nothing when the time is not known.
+void append_ms(fmt::memory_buffer& out, const std::optional<long>& v) {
+  if (v) {
+    fmt::format_to(std::back_inserter(out), "{}ms", *v);
+  }
 }
+
+void append(fmt::memory_buffer& out, std::string_view text) {
+  out.append(text.data(), text.data() + text.size());
+}
+
 }  // namespace
 
 std::string format_access(const AccessRecord& r) {
-  std::string out;
+  // A line per request: formatted piece by piece into one buffer, with no string between.
+  fmt::memory_buffer out;
   if (r.code == Code::H18) {
-    out += "sock=backend ";
+    append(out, "sock=backend ");
   } else if (r.code == Code::H27 || r.code == Code::H28) {
-    out += "sock=client ";
+    append(out, "sock=client ");
   }
   if (r.code) {
     const auto& i = info(*r.code);
-    std::string desc(i.desc);
+    fmt::format_to(std::back_inserter(out), "at={} code={} desc=\"{}", i.level, i.name, i.desc);
     if (*r.code == Code::H25 && !r.cause.empty()) {
-      desc += ": " + r.cause;
+      fmt::format_to(std::back_inserter(out), ": {}", r.cause);
     }
-    out += fmt::format("at={} code={} desc=\"{}\" ", i.level, i.name, desc);
+    append(out, "\" ");
     if (*r.code == Code::H26 && !r.cause.empty()) {
-      out += fmt::format("cause=\"{}\" ", r.cause);
+      fmt::format_to(std::back_inserter(out), "cause=\"{}\" ", r.cause);
     }
   } else {
-    out += "at=info ";
+    append(out, "at=info ");
   }
-  out += fmt::format(
-      "method={} path=\"{}\" host={} request_id={} fwd=\"{}\" dyno={} connect={} service={} "
-      "status={} bytes={} protocol={}",
-      r.method, r.path, r.host, r.request_id, r.fwd, r.dyno, opt_ms(r.connect_ms),
-      opt_ms(r.service_ms), r.status, r.bytes ? fmt::format("{}", *r.bytes) : "", r.protocol);
-  return out;
+  // §7's fields in order, each after its name (and the quote that closes the one before).
+  const std::pair<std::string_view, std::string_view> fields[] = {
+      {"method=", r.method},          {" path=\"", r.path}, {"\" host=", r.host},
+      {" request_id=", r.request_id}, {" fwd=\"", r.fwd},   {"\" dyno=", r.dyno}};
+  for (const auto& [name, value] : fields) {
+    append(out, name);
+    append(out, value);
+  }
+  append(out, " connect=");
+  append_ms(out, r.connect_ms);
+  append(out, " service=");
+  append_ms(out, r.service_ms);
+  fmt::format_to(std::back_inserter(out), " status={} bytes=", r.status);
+  if (r.bytes) {
+    fmt::format_to(std::back_inserter(out), "{}", *r.bytes);
+  }
+  append(out, " protocol=");
+  append(out, r.protocol);
+  return fmt::to_string(out);
 }
 
 std::string error_page(std::string_view url) {

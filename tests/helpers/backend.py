@@ -13,7 +13,8 @@ noted). Every connection is served by its own thread; keep-alive is honoured.
   /chunked        a chunked 200 response
   /download?n=N   200 with N bytes, streamed
   /upload         reads the body (Content-Length or chunked), answers its size
-  /upgrade        101 Switching Protocols, then echoes bytes upper-cased
+  /upgrade        101 Switching Protocols, then echoes bytes upper-cased;
+                  ?ticks=N&every=S first sends N dots, S seconds apart
   /hop            a response carrying hop-by-hop headers
 Environment: REFUSE_DYNO=web.1 makes that dyno stop listening 0.5 s after binding (while
 staying alive), so connects to it are refused.
@@ -139,6 +140,9 @@ def serve(conn, addr):
             elif path == "/upgrade":
                 conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\n"
                              b"Connection: Upgrade\r\n\r\n")
+                for _ in range(int(params.get("ticks", "0"))):
+                    time.sleep(float(params.get("every", "1")))
+                    conn.sendall(b".")
                 while True:
                     data = conn.recv(65536)
                     if not data:

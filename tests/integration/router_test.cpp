@@ -309,6 +309,18 @@ TEST(RouterConnections, DynoConnectionsPooledUnderR2) {
   }
 }
 
+// Every router thread serves: connections are dealt to the threads in turn, so six fresh
+// connections reach each of three threads twice, a thread that has had none yet included.
+TEST(RouterConnections, EveryRouterThreadServesItsConnections) {
+  RouterApp app({"--router-threads", "3"});
+  ASSERT_TRUE(app.up);
+  for (int i = 0; i < 6; ++i) {
+    auto r = http_request(app.port, "GET", "/headers");
+    ASSERT_TRUE(r) << "connection " << i;
+    EXPECT_EQ(r->status, 200) << "connection " << i;
+  }
+}
+
 // RSP-9: Upgrade tunnelled both ways.
 TEST(RouterConnections, UpgradeIsTunnelled) {
   RouterApp app;
@@ -328,6 +340,30 @@ TEST(RouterConnections, UpgradeIsTunnelled) {
   auto bad = http_request(app.port, "GET", "/", "Connection: upgrade\r\n");
   ASSERT_TRUE(bad);
   EXPECT_EQ(bad->status, 400);
+}
+
+// T-3 in a tunnel (RSP-9): the 55 s idle window (1 s here) is reset by every byte in either
+// direction. A dyno that keeps talking to a silent client keeps the tunnel open past the
+// window; silence both ways closes it once the window has passed.
+TEST(RouterConnections, TunnelIdleWindowCountsBytesEitherWay) {
+  RouterApp app({"--time-scale", "55"});
+  ASSERT_TRUE(app.up);
+  Connection c(app.port);
+  ASSERT_TRUE(
+      c.send("GET /upgrade?ticks=8&every=0.25 HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n"
+             "Upgrade: echo\r\n\r\n"));
+  auto r = c.read_response(true);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 101);
+  // Two seconds of dots, the client silent all along: twice the window.
+  EXPECT_EQ(c.read_bytes(8), "........");
+  ASSERT_TRUE(c.send("still there"));
+  EXPECT_EQ(c.read_bytes(11), "STILL THERE");
+  const auto quiet_since = std::chrono::steady_clock::now();
+  EXPECT_TRUE(c.closed_by_peer());
+  const auto quiet = std::chrono::steady_clock::now() - quiet_since;
+  EXPECT_GE(quiet, 900ms);
+  EXPECT_LT(quiet, 5s);
 }
 
 // RSP-10: a 1 GiB download and a 1 GiB upload stream through with the router's memory

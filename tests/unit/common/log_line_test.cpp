@@ -17,6 +17,19 @@ TEST(LogLine, TimestampHasMicrosecondsAndUtcOffset) {
   EXPECT_EQ(format_timestamp(at(1798761600123456)), "2027-01-01T00:00:00.123456+00:00");
 }
 
+// The seconds are formatted once per second per thread: going back and forth between
+// seconds, minutes and days must still print each one right.
+TEST(LogLine, TimestampsOfDifferentSecondsInTurn) {
+  EXPECT_EQ(format_timestamp(at(1798761599999999)), "2026-12-31T23:59:59.999999+00:00");
+  EXPECT_EQ(format_timestamp(at(1798761600000000)), "2027-01-01T00:00:00.000000+00:00");
+  EXPECT_EQ(format_timestamp(at(1798761599000001)), "2026-12-31T23:59:59.000001+00:00");
+  EXPECT_EQ(format_timestamp(at(1798761661500000)), "2027-01-01T00:01:01.500000+00:00");
+  EXPECT_EQ(format_timestamp(at(1798761661000010)), "2027-01-01T00:01:01.000010+00:00");
+  std::string out = "x ";
+  append_timestamp(out, at(1798761600000007));
+  EXPECT_EQ(out, "x 2027-01-01T00:00:00.000007+00:00");
+}
+
 TEST(LogLine, FrameIsTimestampSourceDynoMessage) {
   EXPECT_EQ(format_log_line(at(1798761600000001), "app", "web.1", "hello"),
             "2027-01-01T00:00:00.000001+00:00 app[web.1]: hello\n");
