@@ -50,6 +50,7 @@ constexpr std::size_t kRelayBuffer = 32 * 1024;
 constexpr std::size_t kFirstRead = 4 * 1024;       // an idle keep-alive connection holds no more
 constexpr std::uint32_t kHeaderLimit = 96 * 1024;  // the whole request head; L-1..L-4 below
 constexpr std::uint32_t kResponseHeaderLimit = 512 * 1024;  // L-6
+constexpr auto kFreshHeld = std::chrono::seconds(1);        // see the held connection below
 
 auto use_ec(error_code& ec) {
   return net::redirect_error(net::use_awaitable, ec);
@@ -778,8 +779,14 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
         }
         chosen = table->dynos[*pick];
         tried.insert(chosen.name);
+        // For a request without a body, the client's own dyno connection used within the
+        // last second goes without the check for a close: few dyno servers close a kept-alive
+        // connection that soon (Node's default is 5 s), and the check is a system call per
+        // request. Should one have closed it all the same, the request is sent again (below);
+        // a request with a body could not be, so it is always checked.
         if (!opts.legacy && held.stream && held.port == chosen.port &&
-            reusable(held.since, held.stream->socket().native_handle())) {
+            ((!has_body && Clock::now() - held.since < kFreshHeld) ||
+             reusable(held.since, held.stream->socket().native_handle()))) {
           upstream = std::move(held.stream);
           pooled = true;
           break;

@@ -16,6 +16,7 @@ noted). Every connection is served by its own thread; keep-alive is honoured.
   /upgrade        101 Switching Protocols, then echoes bytes upper-cased;
                   ?ticks=N&every=S first sends N dots, S seconds apart
   /hop            a response carrying hop-by-hop headers
+  /closeafter     200 without `Connection: close`, then closes the connection at once
 Environment: REFUSE_DYNO=web.1 makes that dyno stop listening 0.5 s after binding (while
 staying alive), so connects to it are refused.
 """
@@ -148,6 +149,9 @@ def serve(conn, addr):
                     if not data:
                         return
                     conn.sendall(data.upper())
+            elif path == "/closeafter":
+                respond(conn, "200 OK", b"bye")
+                return
             elif path == "/hop":
                 respond(conn, "200 OK", b"hop", [("Keep-Alive", "timeout=5"),
                                                   ("Proxy-Authorization", "x"),

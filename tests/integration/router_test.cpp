@@ -9,6 +9,7 @@
 #include <regex>
 #include <signal.h>
 #include <sys/resource.h>
+#include <thread>
 
 namespace lokku::test {
 namespace {
@@ -319,6 +320,31 @@ TEST(RouterConnections, EveryRouterThreadServesItsConnections) {
     ASSERT_TRUE(r) << "connection " << i;
     EXPECT_EQ(r->status, 200) << "connection " << i;
   }
+}
+
+// RSP-7 R2: a dyno that closes its kept-alive connection right after answering (without
+// saying `Connection: close`) costs the client nothing: its next requests on the same client
+// connection, with a body or without, are answered by the dyno on a new connection.
+TEST(RouterConnections, ADynoClosingAKeptConnectionAtOnceIsNoError) {
+  RouterApp app;
+  ASSERT_TRUE(app.up);
+  Connection c(app.port);
+  auto send = [&](const std::string& request) {
+    EXPECT_TRUE(c.send(request));
+    auto r = c.read_response();
+    return r ? r->status : -1;
+  };
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(send("GET /closeafter HTTP/1.1\r\nHost: x\r\n\r\n"), 200) << i;
+    std::this_thread::sleep_for(50ms);  // the dyno's FIN arrives
+    EXPECT_EQ(send("GET /headers HTTP/1.1\r\nHost: x\r\n\r\n"), 200) << i;
+    EXPECT_EQ(send("GET /closeafter HTTP/1.1\r\nHost: x\r\n\r\n"), 200) << i;
+    std::this_thread::sleep_for(50ms);
+    EXPECT_EQ(send("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"), 200) << i;
+  }
+  // Every request of the loop was logged as served, none as an error.
+  EXPECT_TRUE(app.lokku->wait_for_count(R"(heroku\[router\]: at=info .*status=200)", 12));
+  EXPECT_EQ(app.lokku->count(R"(heroku\[router\]: at=error)"), 0u);
 }
 
 // RSP-9: Upgrade tunnelled both ways.
