@@ -974,6 +974,10 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
     fresh_parser();
     if (!upstream_broken) {
       upstream->expires_after(d(opts.first_byte));
+      // The dyno has only just been sent the request: the other connections of this thread
+      // go first, and by the time this one reads, the answer is often there (reading at once
+      // would mostly find nothing, and pay a system call to learn it).
+      co_await net::post(context, net::use_awaitable);
       co_await parse_some(*upstream, up_buffer, *res_parser, ec);
       // A 1xx other than 101 is not relayed: read on to the final response.
       while (!ec && res_parser->get().result_int() / 100 == 1 &&
