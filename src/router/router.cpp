@@ -273,6 +273,11 @@ Router::~Router() {
   // left, and with them the last references to the shared state.
   state_->acceptor.reset();
   state_->close_pool();
+  // The state may outlive a context (a connection's coroutine on a later one holds it): the
+  // sweepers' timers go now, while every context is still there.
+  for (auto& sweeper : state_->sweepers) {
+    sweeper->release_timer();
+  }
   state_.reset();
   iocs_.clear();
 }

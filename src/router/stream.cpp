@@ -11,7 +11,7 @@ namespace {
 constexpr auto kSlack = std::chrono::milliseconds(1);
 }  // namespace
 
-Sweeper::Sweeper(const net::any_io_executor& ex) : timer_(ex) {
+Sweeper::Sweeper(const net::any_io_executor& ex) : timer_(std::in_place, ex) {
   head_.prev = head_.next = &head_;
 }
 
@@ -45,11 +45,19 @@ void Sweeper::close_idle() {
   }
 }
 
+void Sweeper::release_timer() {
+  timer_.reset();
+  armed_ = Clock::time_point::min();  // set() arms nothing any more
+}
+
 void Sweeper::arm(Clock::time_point at) {
+  if (!timer_) {
+    return;
+  }
   armed_ = at;
-  timer_.expires_at(at);
+  timer_->expires_at(at);
   // Not run after the sweeper is gone: it outlives its thread's io_context run.
-  timer_.async_wait([this](boost::system::error_code ec) {
+  timer_->async_wait([this](boost::system::error_code ec) {
     if (!ec) {
       sweep();
     }

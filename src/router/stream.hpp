@@ -12,6 +12,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
+#include <optional>
 #include <utility>
 
 namespace lokku::router {
@@ -42,12 +43,15 @@ class Sweeper {
   void set(Entry& e, Clock::time_point at);
   /// Closes the sockets of the clients waiting for their next request (router shutdown).
   void close_idle();
+  /// Destroys the timer (the thread has stopped): the sweeper may outlive its io_context,
+  /// its entries not. No deadline fires after this.
+  void release_timer();
 
  private:
   void arm(Clock::time_point at);
   void sweep();
 
-  net::steady_timer timer_;
+  std::optional<net::steady_timer> timer_;
   Clock::time_point armed_ = Clock::time_point::max();
   Entry head_;  ///< sentinel of the circular list
 };

@@ -347,6 +347,22 @@ TEST(RouterConnections, ADynoClosingAKeptConnectionAtOnceIsNoError) {
   EXPECT_EQ(app.lokku->count(R"(heroku\[router\]: at=error)"), 0u);
 }
 
+// Stopping lokku with requests in flight on every router thread: the router goes down
+// cleanly (under the sanitizers, a use of a thread's timer after its event loop was gone
+// would show here) and lokku exits 0.
+TEST(RouterConnections, StopsCleanlyWithRequestsInFlightOnEveryThread) {
+  RouterApp app({"--router-threads", "3"});
+  ASSERT_TRUE(app.up);
+  std::vector<std::unique_ptr<Connection>> clients;
+  for (int i = 0; i < 6; ++i) {
+    clients.push_back(std::make_unique<Connection>(app.port));
+    ASSERT_TRUE(clients.back()->send("GET /sleep?s=30 HTTP/1.1\r\nHost: x\r\n\r\n"));
+  }
+  std::this_thread::sleep_for(300ms);
+  app.lokku->signal(SIGINT);
+  EXPECT_EQ(app.lokku->wait_exit(20s), 0) << app.lokku->stderr_text();
+}
+
 // RSP-9: Upgrade tunnelled both ways.
 TEST(RouterConnections, UpgradeIsTunnelled) {
   RouterApp app;
