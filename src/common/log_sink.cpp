@@ -24,7 +24,9 @@ LogSink::LogSink(int fd, bool colour, int file_fd, std::string prefix)
     std::unique_lock lock(mu_);
     while (!stop.stop_requested()) {
       wake_.wait_for(lock, stop, kFlushEvery, [] { return false; });
-      flush_locked();
+      lock.unlock();
+      flush();
+      lock.lock();
     }
   });
 }
@@ -43,28 +45,27 @@ LogSink::~LogSink() {
 void LogSink::append(std::string_view source, std::string_view dyno, std::string_view message,
                      std::size_t colour_key, bool flush_now) {
   auto now = clock_();
-  std::lock_guard lock(mu_);
-  if (fd_ >= 0) {
-    pending_ += prefix_;
-    append_log_line(pending_, now, source, dyno, message,
-                    colour_ ? colour_for_index(colour_key) : std::string_view{});
+  bool due = flush_now;
+  {
+    std::lock_guard lock(mu_);
+    if (fd_ >= 0) {
+      pending_ += prefix_;
+      append_log_line(pending_, now, source, dyno, message,
+                      colour_ ? colour_for_index(colour_key) : std::string_view{});
+    }
+    if (has_file_) {
+      append_log_line(pending_file_, now, source, dyno, message);
+    }
+    due = due || pending_.size() >= kFlushAt || pending_file_.size() >= kFlushAt;
   }
-  if (has_file_) {
-    append_log_line(pending_file_, now, source, dyno, message);
-  }
-  if (flush_now || pending_.size() >= kFlushAt || pending_file_.size() >= kFlushAt) {
-    flush_locked();
+  if (due) {
+    flush();
   }
 }
 
 void LogSink::add(std::string_view source, std::string_view dyno, std::string_view message,
                   std::size_t colour_key) {
   append(source, dyno, message, colour_key, false);
-}
-
-void LogSink::flush() {
-  std::lock_guard lock(mu_);
-  flush_locked();
 }
 
 namespace {
@@ -86,9 +87,19 @@ void write_all(int fd, std::string& data) {
 
 }  // namespace
 
-void LogSink::flush_locked() {
-  write_all(fd_, pending_);
-  write_all(file_fd_, pending_file_);
+void LogSink::flush() {
+  std::lock_guard writer(write_mu_);
+  {
+    std::lock_guard lock(mu_);
+    writing_.swap(pending_);
+    writing_file_.swap(pending_file_);
+  }
+  write_all(fd_, writing_);
+  write_all(file_fd_, writing_file_);
+  rotate_if_due();
+}
+
+void LogSink::rotate_if_due() {
   struct stat own {};
   if (rotate_path_.empty() || file_fd_ < 0 || ::fstat(file_fd_, &own) != 0 ||
       static_cast<std::uintmax_t>(own.st_size) <= rotate_bytes_) {
@@ -107,7 +118,7 @@ void LogSink::flush_locked() {
 }
 
 void LogSink::rotate_at(std::string path, std::uintmax_t max_bytes) {
-  std::lock_guard lock(mu_);
+  std::lock_guard writer(write_mu_);
   rotate_path_ = std::move(path);
   rotate_bytes_ = max_bytes;
 }

@@ -55,19 +55,26 @@ class LogSink {
  private:
   void append(std::string_view source, std::string_view dyno, std::string_view message,
               std::size_t colour_key, bool flush_now);
-  void flush_locked();
+  void rotate_if_due();
 
+  // Two locks, taken in this order when both are: the writer's, held while batches are
+  // written (so lines leave in order, and a producer that fills a batch waits for the
+  // write: backpressure), and the queue's, held only to append or take a batch (so the
+  // router's threads never wait for a write they did not cause).
+  std::mutex write_mu_;
   std::mutex mu_;
   std::condition_variable_any wake_;
   int fd_;
   bool colour_;
-  const bool has_file_;  ///< whether there is a file to write (its descriptor may change)
-  std::string pending_;
-  int file_fd_ = -1;
+  const bool has_file_;       ///< whether there is a file to write (its descriptor may change)
+  std::string pending_;       ///< mu_
+  std::string pending_file_;  ///< mu_
+  int file_fd_ = -1;          ///< write_mu_
   std::string prefix_;
-  std::string pending_file_;
-  std::string rotate_path_;
-  std::uintmax_t rotate_bytes_ = 0;
+  std::string writing_;              ///< write_mu_: the batch being written (kept for its capacity)
+  std::string writing_file_;         ///< write_mu_
+  std::string rotate_path_;          ///< write_mu_
+  std::uintmax_t rotate_bytes_ = 0;  ///< write_mu_
   std::function<SystemTime()> clock_;
   std::jthread flusher_;  ///< writes queued lines every kFlushEvery; last member: stops first
 };
