@@ -376,25 +376,12 @@ bool hop_by_hop(http::field name) {
          name == http::field::te || name == http::field::proxy_authorization;
 }
 
-/// Every value of `name` in `fields`, joined as one list (a header may come several times).
-std::string joined(const http::fields& fields, http::field name) {
-  std::string out;
-  for (const auto& f : fields) {
-    if (f.name() == name && !f.value().empty()) {
-      if (!out.empty()) {
-        out += ", ";
-      }
-      out.append(f.value());
-    }
-  }
-  return out;
-}
-
-/// Every value of the field named `name` (one Beast does not know) joined as one list.
+/// Every value of the field named `name` in `fields`, joined as one list (a header may come
+/// several times).
 std::string joined(const http::fields& fields, std::string_view name) {
   std::string out;
   for (const auto& f : fields) {
-    if (f.name() == http::field::unknown && iequals(f.name_string(), name) && !f.value().empty()) {
+    if (iequals(f.name_string(), name) && !f.value().empty()) {
       if (!out.empty()) {
         out += ", ";
       }
@@ -667,7 +654,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
                      .str());
     // HDR-6
     const std::string_view via_token = opts.legacy ? "1.1 vegur" : "1.1 heroku-router";
-    append_field(added, "Via", append_list(joined(req, http::field::via), via_token));
+    append_field(added, "Via", append_list(joined(req, "Via"), via_token));
 
     // HDR-12
     bool send_continue = false;
@@ -877,24 +864,17 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
     head.append(req.target());
     head += req.version() == 10 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n";
     append_fields_except(head, req, [&](const http::fields::value_type& f) {
-      switch (f.name()) {
-        case http::field::connection:
-        case http::field::keep_alive:
-        case http::field::te:
-        case http::field::proxy_authorization:
-        case http::field::expect:
-        case http::field::via:
-          return true;
-        case http::field::unknown: {
-          auto n = f.name_string();
-          return iequals(n, "X-Request-ID") || iequals(n, "X-Forwarded-For") ||
-                 iequals(n, "X-Forwarded-Proto") || iequals(n, "X-Forwarded-Port") ||
-                 iequals(n, "X-Request-Start") ||
-                 (opts.legacy && (iequals(n, "Connect-Time") || iequals(n, "Total-Route-Time")));
-        }
-        default:
-          return false;
+      if (hop_by_hop(f.name()) || f.name() == http::field::expect || f.name() == http::field::via) {
+        return true;
       }
+      if (f.name() != http::field::unknown) {
+        return false;
+      }
+      auto n = f.name_string();
+      return iequals(n, "X-Request-ID") || iequals(n, "X-Forwarded-For") ||
+             iequals(n, "X-Forwarded-Proto") || iequals(n, "X-Forwarded-Port") ||
+             iequals(n, "X-Request-Start") ||
+             (opts.legacy && (iequals(n, "Connect-Time") || iequals(n, "Total-Route-Time")));
     });
     head += added;
     if (opts.legacy) {
@@ -1090,7 +1070,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
     append_fields_except(head, res, [](const http::fields::value_type& f) {
       return hop_by_hop(f.name()) || f.name() == http::field::via;
     });
-    append_field(head, "Via", append_list(joined(res, http::field::via), via_token));
+    append_field(head, "Via", append_list(joined(res, "Via"), via_token));
     if (affinity) {
       // AFF-3, AFF-7: on every response, beside the app's own cookies.
       append_field(head, "Set-Cookie",

@@ -89,10 +89,8 @@ Stream::Stream(Sweeper& sweeper, tcp::socket socket)
   sweeper_.add(entry_);
 }
 
-Stream::Stream(Sweeper& sweeper, const net::any_io_executor& ex) : sweeper_(sweeper), socket_(ex) {
-  entry_.socket = &socket_;
-  sweeper_.add(entry_);
-}
+Stream::Stream(Sweeper& sweeper, const net::any_io_executor& ex)
+    : Stream(sweeper, tcp::socket(ex)) {}
 
 Stream::~Stream() {
   sweeper_.remove(entry_);

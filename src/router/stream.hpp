@@ -71,7 +71,6 @@ class Stream {
   tcp::socket& socket() { return socket_; }
 
   void expires_after(std::chrono::nanoseconds d) { sweeper_.set(entry_, Clock::now() + d); }
-  void expires_at(Clock::time_point t) { sweeper_.set(entry_, t); }
   void expires_never() { sweeper_.set(entry_, Clock::time_point::max()); }
   void set_idle(bool idle) { entry_.idle = idle; }
 
