@@ -44,16 +44,30 @@ std::string random_hex(std::size_t bytes) {
 std::string random_uuid() {
   std::array<unsigned char, 16> b{};
   fill_random(b.data(), b.size());
-  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
-  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
-  std::string out;
-  for (std::size_t i = 0; i < b.size(); ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) {
-      out += '-';
-    }
-    out += fmt::format("{:02x}", b[i]);
+  std::uint64_t high = 0, low = 0;
+  for (std::size_t i = 0; i < 8; ++i) {
+    high = (high << 8) | b[i];
+    low = (low << 8) | b[8 + i];
   }
-  return out;
+  return uuid_v4(high, low);
+}
+
+std::string uuid_v4(std::uint64_t high, std::uint64_t low) {
+  high = (high & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
+  low = (low & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;    // variant 10
+  // 8-4-4-4-12 hex digits: high's 16, then low's 16 (the router makes one per request, so
+  // no formatting library).
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(36, '-');
+  std::size_t at = 0;
+  for (int i = 0; i < 32; ++i) {
+    if (at == 8 || at == 13 || at == 18 || at == 23) {
+      ++at;
+    }
+    const std::uint64_t word = i < 16 ? high : low;
+    id[at++] = kHex[(word >> (60 - 4 * (i % 16))) & 0xf];
+  }
+  return id;
 }
 
 std::string iso8601(std::chrono::system_clock::time_point t) {

@@ -1,6 +1,6 @@
 #include "router/headers.hpp"
 
-#include <fmt/format.h>
+#include "common/ids.hpp"
 
 #include <cctype>
 #include <random>
@@ -22,22 +22,10 @@ bool valid_request_id(std::string_view id) {
 }
 
 std::string new_request_id() {
+  // A request id needs to be unique, not secret: a generator per thread, seeded once.
   thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::uint64_t a = rng(), b = rng();
-  a = (a & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
-  b = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
-  // 8-4-4-4-12 hex digits: a's 16, then b's 16 (one per request, so no formatting library).
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id(36, '-');
-  std::size_t at = 0;
-  for (int i = 0; i < 32; ++i) {
-    if (at == 8 || at == 13 || at == 18 || at == 23) {
-      ++at;
-    }
-    const std::uint64_t word = i < 16 ? a : b;
-    id[at++] = kHex[(word >> (60 - 4 * (i % 16))) & 0xf];
-  }
-  return id;
+  const std::uint64_t high = rng();
+  return common::uuid_v4(high, rng());
 }
 
 std::string append_list(std::string_view existing, std::string_view value) {
