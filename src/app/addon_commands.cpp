@@ -559,7 +559,7 @@ void destroy_app(store::Store& st, const store::App& app) {
     // The slug files its dynos ran from (a running platform removes them once it has
     // stopped the app's dynos).
     std::error_code ec;
-    fs::remove_all(st.home() / "dynos" / app.name, ec);
+    fs::remove_all(st.dynos_dir(app.name), ec);
   }
 }
 

@@ -506,7 +506,7 @@ void Platform::remove_app(const std::string& name) {
   auto forget_slugs = [this, name] {
     if (!store_.exists(name)) {
       std::error_code ec;
-      fs::remove_all(store_.home() / "dynos" / name, ec);
+      fs::remove_all(store_.dynos_dir(name), ec);
     }
   };
   if (rt.manager) {

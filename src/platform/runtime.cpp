@@ -121,7 +121,7 @@ constexpr std::size_t kPristineKept = 4;
 
 fs::path pristine_slug(const store::Store& store, const std::string& app,
                        const std::string& slug_id) {
-  fs::path root = store.home() / "dynos" / app / ".slugs";
+  fs::path root = store.dynos_dir(app) / ".slugs";
   fs::path dir = root / slug_id;
   std::error_code ec;
   if (fs::is_directory(dir)) {
@@ -165,7 +165,7 @@ fs::path prepare_slug_dir(const store::Store& store, const std::string& app,
     std::lock_guard lock(slug_mu);
     slug_path = verified_slug(store, app, slug_id);
   }
-  fs::path dir = store.home() / "dynos" / app / (dyno + "." + common::random_hex(4));
+  fs::path dir = store.dynos_dir(app) / (dyno + "." + common::random_hex(4));
   extract_slug(slug_path, dir);
   return dir;
 }
@@ -217,8 +217,8 @@ dyno::PreparedDir prepare_dyno_dir(const store::Store& store, const std::string&
     lower = pristine_slug(store, app, slug_id);
   }
   const std::string life = dyno + "." + common::random_hex(4);
-  fs::path dir = store.home() / "dynos" / app / life;
-  fs::path layers = store.home() / "dynos" / app / ".layers" / life;
+  fs::path dir = store.dynos_dir(app) / life;
+  fs::path layers = store.dynos_dir(app) / ".layers" / life;
   fs::create_directories(dir);
   fs::create_directories(layers / "upper");
   fs::create_directories(layers / "work");

@@ -135,6 +135,8 @@ class Store {
   fs::path slug_file(const std::string& app, const std::string& slug_id) const;
   fs::path cache_dir(const std::string& app) const { return app_dir(app) / "cache"; }
   fs::path log_file(const std::string& app) const { return app_dir(app) / "log"; }
+  /// Where the app's dynos run from: their directories and the pristine slugs they mount.
+  fs::path dynos_dir(const std::string& app) const { return home_ / "dynos" / app; }
 
   bool exists(const std::string& app) const;
   std::vector<std::string> apps() const;
