@@ -52,21 +52,34 @@ std::string random_uuid() {
   return uuid_v4(high, low);
 }
 
-std::string uuid_v4(std::uint64_t high, std::uint64_t low) {
+void append_uuid_v4(std::string& out, std::uint64_t high, std::uint64_t low) {
   high = (high & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
   low = (low & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;    // variant 10
   // 8-4-4-4-12 hex digits: high's 16, then low's 16 (the router makes one per request, so
-  // no formatting library).
+  // no formatting library and no allocation of its own).
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string id(36, '-');
-  std::size_t at = 0;
-  for (int i = 0; i < 32; ++i) {
-    if (at == 8 || at == 13 || at == 18 || at == 23) {
-      ++at;
+  const std::size_t at = out.size();
+  out.resize(at + 36);
+  char* p = out.data() + at;
+  auto digits = [&p](std::uint64_t word, int first, int count) {
+    for (int i = first; i < first + count; ++i) {
+      *p++ = kHex[(word >> (60 - 4 * i)) & 0xf];
     }
-    const std::uint64_t word = i < 16 ? high : low;
-    id[at++] = kHex[(word >> (60 - 4 * (i % 16))) & 0xf];
-  }
+  };
+  digits(high, 0, 8);
+  *p++ = '-';
+  digits(high, 8, 4);
+  *p++ = '-';
+  digits(high, 12, 4);
+  *p++ = '-';
+  digits(low, 0, 4);
+  *p++ = '-';
+  digits(low, 4, 12);
+}
+
+std::string uuid_v4(std::uint64_t high, std::uint64_t low) {
+  std::string id;
+  append_uuid_v4(id, high, low);
   return id;
 }
 

@@ -182,12 +182,12 @@ std::optional<std::string_view> find_cookie(std::string_view header, std::string
 
 std::optional<std::size_t> pick_affine(const common::WebDynoTable& table,
                                        const AffinityCookie& cookie, const Quarantine& q,
-                                       const std::set<std::string>& tried, Clock::time_point now) {
+                                       const Tried& tried, Clock::time_point now) {
   std::optional<std::size_t> best;
   std::uint64_t best_weight = 0;
   for (std::size_t i = 0; i < table.dynos.size(); ++i) {
     const auto& d = table.dynos[i];
-    if (d.state != common::WebDynoState::up || d.port == 0 || tried.count(d.name) != 0 ||
+    if (d.state != common::WebDynoState::up || d.port == 0 || was_tried(tried, d.name) ||
         q.contains(d, now) ||
         std::find(cookie.dynos.begin(), cookie.dynos.end(), d.name) == cookie.dynos.end()) {
       continue;

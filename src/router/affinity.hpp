@@ -43,7 +43,7 @@ std::optional<std::string_view> find_cookie(std::string_view header, std::string
 /// highest rendezvous weight for the cookie's seed; nullopt when none of its dynos is usable.
 std::optional<std::size_t> pick_affine(const common::WebDynoTable& table,
                                        const AffinityCookie& cookie, const Quarantine& q,
-                                       const std::set<std::string>& tried, Clock::time_point now);
+                                       const Tried& tried, Clock::time_point now);
 
 /// AFF-5: a cookie for a new client: a fresh seed and the table's web dynos that are up or
 /// starting.

@@ -8,8 +8,9 @@
 #include <map>
 #include <optional>
 #include <random>
-#include <set>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace lokku::router {
 
@@ -26,10 +27,14 @@ class Quarantine {
   std::map<std::pair<std::string, std::uint16_t>, Clock::time_point> until_;
 };
 
+/// The dynos one request has tried already, by name (a few at most: a list).
+using Tried = std::vector<std::string>;
+bool was_tried(const Tried& tried, std::string_view name);
+
 /// LB-1: uniformly at random among `up` dynos that are neither quarantined nor in
 /// `tried`. Returns an index into table.dynos.
 std::optional<std::size_t> pick_dyno(const common::WebDynoTable& table, const Quarantine& q,
-                                     const std::set<std::string>& tried, Clock::time_point now,
+                                     const Tried& tried, Clock::time_point now,
                                      std::mt19937_64& rng);
 
 }  // namespace lokku::router

@@ -21,11 +21,12 @@ bool valid_request_id(std::string_view id) {
   return true;
 }
 
-std::string new_request_id() {
+void new_request_id(std::string& out) {
   // A request id needs to be unique, not secret: a generator per thread, seeded once.
   thread_local std::mt19937_64 rng{std::random_device{}()};
   const std::uint64_t high = rng();
-  return common::uuid_v4(high, rng());
+  out.clear();
+  common::append_uuid_v4(out, high, rng());
 }
 
 std::string append_list(std::string_view existing, std::string_view value) {

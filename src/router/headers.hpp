@@ -10,8 +10,8 @@ namespace lokku::router {
 /// HDR-1: a client X-Request-Id is kept only when 20-200 bytes of [A-Za-z0-9+/=-].
 bool valid_request_id(std::string_view id);
 
-/// A lowercase v4 UUID (HDR-1), 36 characters.
-std::string new_request_id();
+/// Sets `out` to a new lowercase v4 UUID (HDR-1), 36 characters (its storage reused).
+void new_request_id(std::string& out);
 
 /// HDR-2/6: `existing, value`, or `value` alone when there is nothing yet.
 std::string append_list(std::string_view existing, std::string_view value);

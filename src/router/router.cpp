@@ -118,14 +118,16 @@ struct Router::State : std::enable_shared_from_this<Router::State> {
   std::chrono::nanoseconds d(std::chrono::nanoseconds nominal) const { return opts.scale(nominal); }
 
   static void log_to(const common::AppRoute& app, const AccessRecord& r) {
-    app.sink.add("heroku", "router", format_access(r));
+    thread_local std::string line;  // its storage serves every line of this router thread
+    line.clear();
+    append_access(line, r);
+    app.sink.add("heroku", "router", line);
   }
 
   net::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acc);
   net::awaitable<void> serve(tcp::socket socket, Sweeper& sweeper);
 
-  std::optional<std::size_t> pick(const common::WebDynoTable& table,
-                                  const std::set<std::string>& tried) {
+  std::optional<std::size_t> pick(const common::WebDynoTable& table, const Tried& tried) {
     std::lock_guard lock(mu);
     return pick_dyno(table, quarantine, tried, Clock::now(), rng);
   }
@@ -134,7 +136,7 @@ struct Router::State : std::enable_shared_from_this<Router::State> {
   /// request, the cookie is updated to the dynos there are now (same seed: as few clients
   /// move as possible) and the choice made again.
   std::optional<std::size_t> pick_for(const common::WebDynoTable& table, AffinityCookie& cookie,
-                                      const std::set<std::string>& tried) {
+                                      const Tried& tried) {
     std::lock_guard lock(mu);
     auto now = Clock::now();
     if (auto i = pick_affine(table, cookie, quarantine, tried, now)) {
@@ -352,10 +354,25 @@ namespace {
 
 /// One field of a head, as a serializer writes it.
 void append_field(std::string& out, std::string_view name, std::string_view value) {
-  out.append(name);
-  out += ": ";
-  out.append(value);
-  out += "\r\n";
+  const std::size_t at = out.size();
+  out.resize(at + name.size() + value.size() + 4);  // one capacity check, one copy each
+  char* p = out.data() + at;
+  p = std::copy(name.begin(), name.end(), p);
+  *p++ = ':';
+  *p++ = ' ';
+  p = std::copy(value.begin(), value.end(), p);
+  *p++ = '\r';
+  *p = '\n';
+}
+
+/// `name: existing, value`, or `name: value` when there is nothing yet (HDR-2, HDR-6).
+void append_list_field(std::string& out, std::string_view name, std::string_view existing,
+                       std::string_view value) {
+  if (existing.empty()) {
+    append_field(out, name, value);
+  } else {
+    append_field(out, name, append_list(existing, value));
+  }
 }
 
 /// The fields of `fields` in order, but for those `drop` says go: a head is made in one
@@ -376,19 +393,73 @@ bool hop_by_hop(http::field name) {
          name == http::field::te || name == http::field::proxy_authorization;
 }
 
-/// Every value of the field named `name` in `fields`, joined as one list (a header may come
-/// several times).
-std::string joined(const http::fields& fields, std::string_view name) {
-  std::string out;
+/// What the router reads of a request's fields, gathered in one pass over them (the hot
+/// path: a lookup by name in Beast's fields costs a walk of its tree each time).
+struct RequestScan {
+  std::size_t count = 0;
+  bool too_big = false;             ///< L-2, L-3: a name or a line over its limit
+  int hosts = 0;                    ///< HOST-2
+  std::string_view host;            ///< the first Host
+  std::string_view request_id;      ///< the first X-Request-ID (HDR-1)
+  bool expect = false;              ///< HDR-12
+  std::string_view expect_value;    ///< the first Expect
+  bool connection_upgrade = false;  ///< RSP-9: `Connection: upgrade`
+  bool upgrade = false;             ///< an Upgrade header
+  std::string forwarded_for;        ///< every X-Forwarded-For, joined (HDR-2)
+  std::string via;                  ///< every Via, joined (HDR-6)
+};
+
+/// Appends `value` to the comma-separated `list` (an empty value adds nothing).
+void append_to_list(std::string& list, std::string_view value) {
+  if (value.empty()) {
+    return;
+  }
+  if (!list.empty()) {
+    list += ", ";
+  }
+  list.append(value);
+}
+
+RequestScan scan_request(const http::fields& fields) {
+  RequestScan r;
   for (const auto& f : fields) {
-    if (iequals(f.name_string(), name) && !f.value().empty()) {
-      if (!out.empty()) {
-        out += ", ";
-      }
-      out.append(f.value());
+    ++r.count;
+    const auto name = f.name_string();
+    const auto value = f.value();
+    r.too_big = r.too_big || name.size() > 1000 || name.size() + 2 + value.size() > 8192;
+    switch (f.name()) {
+      case http::field::host:
+        if (r.hosts++ == 0) {
+          r.host = value;
+        }
+        break;
+      case http::field::expect:
+        if (!r.expect) {
+          r.expect = true;
+          r.expect_value = value;
+        }
+        break;
+      case http::field::connection:
+        r.connection_upgrade = r.connection_upgrade || has_token(value, "upgrade");
+        break;
+      case http::field::upgrade:
+        r.upgrade = true;
+        break;
+      case http::field::via:
+        append_to_list(r.via, value);
+        break;
+      case http::field::unknown:
+        if (iequals(name, "X-Forwarded-For")) {
+          append_to_list(r.forwarded_for, value);
+        } else if (r.request_id.empty() && iequals(name, "X-Request-ID")) {
+          r.request_id = value;
+        }
+        break;
+      default:
+        break;
     }
   }
-  return out;
+  return r;
 }
 
 /// One piece of a body on its way out: the head first when it has not gone yet, and under
@@ -540,6 +611,10 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
     }
     ~Held() { release(); }
   } held{*this, nullptr, 0, {}};
+  Exchange ex;        // one request's record at a time; its strings' storage serves them all
+  std::string added;  // the fields the router adds to a request
+  std::string head;   // the head on its way out, to the dyno and then to the client
+  Tried tried;        // the dynos a request was offered to (LB-2)
 
   for (;;) {
     // T-4: a kept-alive connection may sit idle for 60 s; then the whole request head must
@@ -580,30 +655,21 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
       co_return;
     }
     auto& req = req_p.get();
-    Exchange ex;
+    ex.rec.clear();
     ex.accepted = Clock::now();
     const auto accepted_wall = std::chrono::system_clock::now();
-    ex.rec.method = std::string(req.method_string());
-    ex.rec.path = std::string(req.target());
-    ex.rec.protocol = "http";
+    ex.rec.method.assign(req.method_string());
+    ex.rec.path.assign(req.target());
 
     // §5 L-1..L-4: request line, header name, header line and header count limits.
-    {
-      std::size_t count = 0;
-      bool too_big = false;
-      for (const auto& f : req) {
-        ++count;
-        too_big = too_big || f.name_string().size() > 1000 ||
-                  f.name_string().size() + 2 + f.value().size() > 8192;
-      }
-      if (req.method_string().size() + req.target().size() + 10 > 8192) {
-        co_await send_bare(client, http::status::uri_too_long, d(opts.idle));
-        co_return;
-      }
-      if (too_big || count > 1000) {
-        co_await send_bare(client, http::status::bad_request, d(opts.idle));
-        co_return;
-      }
+    const RequestScan scan = scan_request(req);
+    if (req.method_string().size() + req.target().size() + 10 > 8192) {
+      co_await send_bare(client, http::status::uri_too_long, d(opts.idle));
+      co_return;
+    }
+    if (scan.too_big || scan.count > 1000) {
+      co_await send_bare(client, http::status::bad_request, d(opts.idle));
+      co_return;
     }
     // RSP-4: HTTP/1.0 and 1.1 only.
     if (req.version() != 10 && req.version() != 11) {
@@ -611,17 +677,18 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
       co_return;
     }
     // HOST-2
-    if (req.count(http::field::host) > 1 ||
-        (req.version() == 11 && req.count(http::field::host) == 0)) {
+    if (scan.hosts > 1 || (req.version() == 11 && scan.hosts == 0)) {
       co_await send_bare(client, http::status::bad_request, d(opts.idle));
       co_return;
     }
-    auto host = host_key(req[http::field::host]);
-    if (req.count(http::field::host) == 1 && !host) {
+    auto host = host_key(scan.host);
+    if (scan.hosts == 1 && !host) {
       co_await send_bare(client, http::status::bad_request, d(opts.idle));
       co_return;
     }
-    ex.rec.host = host ? *host : std::string();
+    if (host) {
+      ex.rec.host.assign(*host);
+    }
     // HOST-1, ERR-3: the app, by Host; an unknown one gets "No such app" and no log line.
     auto route = routes.find(ex.rec.host);
     if (!route) {
@@ -635,34 +702,34 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
 
     // The fields the router sets (HDR-1..6, HDR-10): the dyno gets the client's fields
     // without these, then the router's own, in this order.
-    std::string added;
-    added.reserve(256);
+    added.clear();
     // HDR-1
-    auto rid = req["X-Request-ID"];
-    ex.rec.request_id = valid_request_id(rid) ? std::string(rid) : new_request_id();
+    if (valid_request_id(scan.request_id)) {
+      ex.rec.request_id.assign(scan.request_id);
+    } else {
+      new_request_id(ex.rec.request_id);
+    }
     append_field(added, "X-Request-ID", ex.rec.request_id);
     // HDR-2
-    ex.rec.fwd = append_list(joined(req, "X-Forwarded-For"), peer_ip);
+    ex.rec.fwd = append_list(scan.forwarded_for, peer_ip);
     append_field(added, "X-Forwarded-For", ex.rec.fwd);
     // HDR-3, HDR-4, HDR-5
     append_field(added, "X-Forwarded-Proto", "http");
     append_field(added, "X-Forwarded-Port", listen_port_text);
-    append_field(added, "X-Request-Start",
-                 fmt::format_int(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                     accepted_wall.time_since_epoch())
-                                     .count())
-                     .str());
+    const fmt::format_int start_ms(
+        std::chrono::duration_cast<std::chrono::milliseconds>(accepted_wall.time_since_epoch())
+            .count());
+    append_field(added, "X-Request-Start", std::string_view(start_ms.data(), start_ms.size()));
     // HDR-6
     const std::string_view via_token = opts.legacy ? "1.1 vegur" : "1.1 heroku-router";
-    append_field(added, "Via", append_list(joined(req, "Via"), via_token));
+    append_list_field(added, "Via", scan.via, via_token);
 
     // HDR-12
     bool send_continue = false;
-    if (req.count(http::field::expect) != 0) {
-      auto expect = req[http::field::expect];
-      if (iequals(expect, "100-continue")) {
+    if (scan.expect) {
+      if (iequals(scan.expect_value, "100-continue")) {
         send_continue = true;
-      } else if (!expect.empty()) {
+      } else if (!scan.expect_value.empty()) {
         ex.rec.code = Code::H26;
         ex.rec.cause = "unsupported expect header value";
         ex.rec.status = 417;
@@ -673,13 +740,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
       }
     }
     // RSP-9: Connection: upgrade needs an Upgrade header.
-    bool upgrade_requested = false;
-    for (const auto& f : req) {
-      if (f.name() == http::field::connection && has_token(f.value(), "upgrade")) {
-        upgrade_requested = true;
-      }
-    }
-    if (upgrade_requested && req.count(http::field::upgrade) == 0) {
+    if (scan.connection_upgrade && !scan.upgrade) {
       ex.rec.code = Code::H26;
       ex.rec.cause = "bad header";
       ex.rec.status = 400;
@@ -688,9 +749,9 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
                          error_page(kApplicationErrorUrl), false, opts.legacy, d(opts.idle));
       co_return;
     }
-    const bool is_upgrade = upgrade_requested;
-    // The client's wish for this connection, read before hop-by-hop headers go.
-    const bool client_keep_alive = req.keep_alive();
+    const bool is_upgrade = scan.connection_upgrade;
+    // The client's wish for this connection (its version and Connection header).
+    const bool client_keep_alive = req_p.keep_alive();
     // HDR-10
     append_field(added, "Connection",
                  is_upgrade ? "Upgrade" : (opts.legacy ? "close" : "keep-alive"));
@@ -714,7 +775,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
     } else if (table->dynos.empty()) {
       failure = Code::H14;
     } else {
-      std::set<std::string> tried;
+      tried.clear();
       const auto hold_deadline = ex.accepted + d(opts.boot_hold);
       const auto connect_deadline = ex.accepted + d(opts.connect_total);
       int attempts = 0;
@@ -770,7 +831,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
           continue;
         }
         chosen = table->dynos[*pick];
-        tried.insert(chosen.name);
+        tried.push_back(chosen.name);
         // For a request without a body, the client's own dyno connection used within the
         // last second goes without the check for a close: few dyno servers close a kept-alive
         // connection that soon (Node's default is 5 s), and the check is a system call per
@@ -857,7 +918,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
     }
 
     // --- forward the request: head, then the body as it arrives (RSP-10) --------------
-    std::string head;
+    head.clear();
     head.reserve(512 + added.size());
     head.append(req.method_string());
     head += ' ';
@@ -973,15 +1034,30 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
     }
     auto& res_p = *res_parser;
     // §5 L-7, L-8: a Set-Cookie or a status line over 8192 bytes is an HTTP restriction.
+    // The Via and Server of the response are read in the same pass (RSP-2).
     std::string restriction;
+    std::string response_via;
+    bool has_server = false;
     if (!upstream_broken && !ec) {
       const auto& got = res_p.get();
       if (got.reason().size() + 13 > 8192) {
         restriction = "oversized status line";
       }
       for (const auto& f : got) {
-        if (f.name() == http::field::set_cookie && f.value().size() > 8192) {
-          restriction = "oversized cookie";
+        switch (f.name()) {
+          case http::field::set_cookie:
+            if (f.value().size() > 8192) {
+              restriction = "oversized cookie";
+            }
+            break;
+          case http::field::via:
+            append_to_list(response_via, f.value());
+            break;
+          case http::field::server:
+            has_server = true;
+            break;
+          default:
+            break;
         }
       }
     }
@@ -1045,7 +1121,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
     }
 
     auto& res = res_p.get();
-    const bool upstream_keep_alive = res.keep_alive();
+    const bool upstream_keep_alive = res_p.keep_alive();
     const bool switching = res.result() == http::status::switching_protocols && is_upgrade;
     bool keep_client = client_keep_alive && req_p.is_done();
     if (!switching) {
@@ -1070,14 +1146,14 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
     append_fields_except(head, res, [](const http::fields::value_type& f) {
       return hop_by_hop(f.name()) || f.name() == http::field::via;
     });
-    append_field(head, "Via", append_list(joined(res, "Via"), via_token));
+    append_list_field(head, "Via", response_via, via_token);
     if (affinity) {
       // AFF-3, AFF-7: on every response, beside the app's own cookies.
       append_field(head, "Set-Cookie",
                    affinity_set_cookie(signer.encode(*affinity), ex.rec.host,
                                        std::chrono::system_clock::now()));
     }
-    if (res.count(http::field::server) == 0) {
+    if (!has_server) {
       append_field(head, "Server", opts.legacy ? "Cowboy" : "Heroku");
     }
     // RSP-6

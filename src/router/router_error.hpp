@@ -51,10 +51,16 @@ struct AccessRecord {
   int status = 0;
   std::optional<unsigned long long> bytes;
   std::string protocol = "http";
+
+  /// Back to the record of a new request, keeping its strings' storage (the router keeps
+  /// one per connection).
+  void clear();
 };
 
 /// The message of a router log line (without timestamp and `heroku[router]:`).
 std::string format_access(const AccessRecord& r);
+/// format_access(), appended to `out`.
+void append_access(std::string& out, const AccessRecord& r);
 
 /// PAGE-1: the HTML page served for every router error; `url` replaces the iframe target
 /// when the app sets ERROR_PAGE_URL or MAINTENANCE_PAGE_URL (PAGE-2).

@@ -16,6 +16,12 @@ TEST(Ids, Uuid4SetsVersionAndVariantAndKeepsTheOtherBits) {
             "01234567-89ab-4def-bedc-ba9876543210");
 }
 
+TEST(Ids, AppendedUuidFollowsWhatWasThere) {
+  std::string s = "request_id=";
+  append_uuid_v4(s, 0x0123456789abcdefULL, 0xfedcba9876543210ULL);
+  EXPECT_EQ(s, "request_id=01234567-89ab-4def-bedc-ba9876543210");
+}
+
 TEST(Ids, RandomUuidsAreLowerCaseV4AndDiffer) {
   const std::regex v4("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
   std::set<std::string> seen;

@@ -59,6 +59,46 @@ TEST(RouterLogUnit, SockPrefixAndCause) {
       0u);
 }
 
+// The router keeps one record per connection and formats into a buffer it reuses: a
+// cleared record formats as a new one, and a line follows what the buffer holds.
+TEST(RouterLogUnit, ClearedRecordAndAppendedLine) {
+  AccessRecord r;
+  r.code = Code::H26;
+  r.cause = std::string(300, 'c');
+  r.method = "PATCH";
+  r.path = "/" + std::string(2000, 'p');
+  r.host = "h";
+  r.request_id = std::string(200, 'i');
+  r.fwd = "203.0.113.9, 198.51.100.23";
+  r.dyno = "web.12";
+  r.connect_ms = 9223372036854775807L;
+  r.service_ms = -9223372036854775807L;
+  r.status = -2147483647;
+  r.bytes = 18446744073709551615ULL;
+  const std::string longest = format_access(r);  // every field at its widest
+  EXPECT_NE(longest.find("cause=\"" + r.cause + "\" method=PATCH path=\"" + r.path + "\""),
+            std::string::npos);
+  EXPECT_NE(longest.find(" connect=9223372036854775807ms service=-9223372036854775807ms "
+                         "status=-2147483647 bytes=18446744073709551615 protocol=http"),
+            std::string::npos)
+      << longest;
+
+  r.clear();
+  r.method = "GET";
+  r.path = "/";
+  r.host = "a.localhost";
+  r.request_id = "77d0";
+  r.fwd = "127.0.0.1";
+  r.status = 503;
+  r.code = Code::H14;
+  std::string line = "2026-01-01T00:00:00.000000+00:00 heroku[router]: ";
+  append_access(line, r);
+  EXPECT_EQ(line,
+            "2026-01-01T00:00:00.000000+00:00 heroku[router]: at=error code=H14 desc=\"No web "
+            "processes running\" method=GET path=\"/\" host=a.localhost request_id=77d0 "
+            "fwd=\"127.0.0.1\" dyno= connect= service= status=503 bytes= protocol=http");
+}
+
 // §6: statuses and levels.
 TEST(RouterLogUnit, CodeTable) {
   EXPECT_EQ(info(Code::H12).status, 503);
