@@ -491,47 +491,62 @@ class Piece {
   std::array<net::const_buffer, 4> parts_{};
 };
 
-/// Sends all of `buffers`. What the socket takes at once leaves without a trip through the
-/// event loop (the usual case: a head, a small body); the rest is written asynchronously
-/// within `timeout`.
+/// Sends what the socket takes of `buffers` now, without waiting: in the usual case (a
+/// head, a small body) all of it, with no trip through the event loop. True when nothing is
+/// left to send or `ec` says why not; otherwise `sent` says how much went, and send_rest()
+/// sends the rest.
 template <class ConstBuffers>
-net::awaitable<void> send_all(Stream& s, const ConstBuffers& buffers,
-                              std::chrono::nanoseconds timeout, error_code& ec) {
+bool send_now(Stream& s, const ConstBuffers& buffers, std::size_t& sent, error_code& ec) {
   ec = {};
+  sent = 0;
   const std::size_t total = net::buffer_size(buffers);
-  std::size_t sent = 0;
-  if (total > 0) {
-    sent = s.socket().write_some(buffers, ec);  // the socket is non-blocking
-    if (ec == net::error::would_block || ec == net::error::try_again) {
-      ec = {};
-      sent = 0;
-    }
+  if (total == 0) {
+    return true;
   }
-  if (!ec && sent < total) {
-    beast::buffers_suffix<ConstBuffers> rest(buffers);
-    rest.consume(sent);
-    s.expires_after(timeout);
-    co_await net::async_write(s, rest, use_ec(ec));
-    ec = s.settle(ec);
+  sent = s.socket().write_some(buffers, ec);  // the socket is non-blocking
+  if (ec == net::error::would_block || ec == net::error::try_again) {
+    ec = {};
+    sent = 0;
   }
+  return ec || sent == total;
 }
 
-/// Feeds `parser` from `buffer`, reading more from `s` when it needs more: returns once the
-/// parser has got somewhere (its head is done, some body came, it is done) or failed. The
-/// stream's deadline is the caller's. A stream that ends before the first byte is
+/// Sends `buffers` but their first `sent` bytes, within `timeout`.
+template <class ConstBuffers>
+net::awaitable<void> send_rest(Stream& s, const ConstBuffers& buffers, std::size_t sent,
+                               std::chrono::nanoseconds timeout, error_code& ec) {
+  beast::buffers_suffix<ConstBuffers> rest(buffers);
+  rest.consume(sent);
+  s.expires_after(timeout);
+  co_await net::async_write(s, rest, use_ec(ec));
+  ec = s.settle(ec);
+}
+
+/// Feeds `parser` what `buffer` holds. True when that got it somewhere (its head is done,
+/// some body came, it is done) or it failed; false when it needs more bytes (parse_some).
+template <bool isRequest>
+bool parse_buffered(beast::flat_buffer& buffer, http::basic_parser<isRequest>& parser,
+                    error_code& ec) {
+  ec = {};
+  if (buffer.size() == 0) {
+    return false;
+  }
+  buffer.consume(parser.put(buffer.data(), ec));
+  if (ec == http::error::need_more) {
+    ec = {};
+    return false;
+  }
+  return true;
+}
+
+/// Reads from `s` into `buffer` and feeds `parser` until it gets somewhere or fails (what
+/// the buffer held is the caller's to try first, with parse_buffered()). The stream's
+/// deadline is the caller's. A stream that ends before the first byte is
 /// http::error::end_of_stream; after it, whatever the parser makes of the end.
 template <bool isRequest>
 net::awaitable<void> parse_some(Stream& s, beast::flat_buffer& buffer,
                                 http::basic_parser<isRequest>& parser, error_code& ec) {
-  for (;;) {
-    ec = {};
-    if (buffer.size() > 0) {
-      buffer.consume(parser.put(buffer.data(), ec));
-      if (ec != http::error::need_more) {
-        co_return;
-      }
-      ec = {};
-    }
+  do {
     std::size_t n = co_await s.async_read_some(
         buffer.prepare(beast::read_size(buffer, kRelayBuffer)), use_ec(ec));
     if (ec == net::error::eof) {
@@ -548,7 +563,7 @@ net::awaitable<void> parse_some(Stream& s, beast::flat_buffer& buffer,
       co_return;
     }
     buffer.commit(n);
-  }
+  } while (!parse_buffered(buffer, parser, ec));
 }
 
 /// Writes a router-generated response (error page, 4xx).
@@ -643,7 +658,9 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
     // The head deadline cancels the read without closing the socket, so that the client can
     // still be told 408 (T-4).
     client.expires_after(d(opts.request_head));
-    co_await parse_some(client, buffer, req_p, ec);
+    if (!parse_buffered(buffer, req_p, ec)) {
+      co_await parse_some(client, buffer, req_p, ec);
+    }
     if (ec) {
       // T-7: client errors before the app is known get a bare 4xx and no log line.
       if (ec == net::error::timed_out) {
@@ -951,13 +968,19 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
     head += "\r\n";
     if (send_continue && has_body) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      co_await send_all(client, net::buffer(kContinue.data(), kContinue.size()), d(opts.idle), ec);
+      if (std::size_t sent = 0;
+          !send_now(client, net::buffer(kContinue.data(), kContinue.size()), sent, ec)) {
+        co_await send_rest(client, net::buffer(kContinue.data(), kContinue.size()), sent,
+                           d(opts.idle), ec);
+      }
     }
     bool upstream_broken = false;
     bool head_sent = false;
     if (!req_p.is_done() && buffer.size() == 0) {
       // None of the body is here yet: the dyno gets the head now.
-      co_await send_all(*upstream, net::buffer(head), d(opts.idle), ec);
+      if (std::size_t sent = 0; !send_now(*upstream, net::buffer(head), sent, ec)) {
+        co_await send_rest(*upstream, net::buffer(head), sent, d(opts.idle), ec);
+      }
       head_sent = true;
       upstream_broken = static_cast<bool>(ec);
     }
@@ -968,7 +991,9 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
         req.body().data = relay.data();
         req.body().size = relay.size();
         client.expires_after(d(opts.idle));
-        co_await parse_some(client, buffer, req_p, ec);
+        if (!parse_buffered(buffer, req_p, ec)) {
+          co_await parse_some(client, buffer, req_p, ec);
+        }
         if (ec == http::error::need_buffer) {
           ec = {};
         }
@@ -998,7 +1023,9 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
       const Piece piece(head_sent ? std::string_view() : std::string_view(head), relay.data(), got,
                         chunked_request, last);
       if (!piece.empty()) {
-        co_await send_all(*upstream, piece.buffers(), d(opts.idle), ec);
+        if (std::size_t sent = 0; !send_now(*upstream, piece.buffers(), sent, ec)) {
+          co_await send_rest(*upstream, piece.buffers(), sent, d(opts.idle), ec);
+        }
         head_sent = true;
         upstream_broken = static_cast<bool>(ec);
       }
@@ -1028,12 +1055,16 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
       // go first, and by the time this one reads, the answer is often there (reading at once
       // would mostly find nothing, and pay a system call to learn it).
       co_await net::post(context, net::use_awaitable);
-      co_await parse_some(*upstream, up_buffer, *res_parser, ec);
+      if (!parse_buffered(up_buffer, *res_parser, ec)) {
+        co_await parse_some(*upstream, up_buffer, *res_parser, ec);
+      }
       // A 1xx other than 101 is not relayed: read on to the final response.
       while (!ec && res_parser->get().result_int() / 100 == 1 &&
              res_parser->get().result() != http::status::switching_protocols) {
         fresh_parser();
-        co_await parse_some(*upstream, up_buffer, *res_parser, ec);
+        if (!parse_buffered(up_buffer, *res_parser, ec)) {
+          co_await parse_some(*upstream, up_buffer, *res_parser, ec);
+        }
       }
     }
     auto& res_p = *res_parser;
@@ -1193,7 +1224,9 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
       // Nothing of the body is here yet: the client gets the head now (a dyno that then
       // stalls or dies is H15/H18 to a client that has the head, T-3). Otherwise head and
       // body leave together in one write.
-      co_await send_all(client, net::buffer(head), d(opts.idle), ec);
+      if (std::size_t sent = 0; !send_now(client, net::buffer(head), sent, ec)) {
+        co_await send_rest(client, net::buffer(head), sent, d(opts.idle), ec);
+      }
       response_head_sent = true;
       if (ec) {
         mid_failure = Code::H27;
@@ -1205,7 +1238,9 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
         res.body().data = relay.data();
         res.body().size = relay.size();
         upstream->expires_after(d(opts.idle));
-        co_await parse_some(*upstream, up_buffer, res_p, ec);
+        if (!parse_buffered(up_buffer, res_p, ec)) {
+          co_await parse_some(*upstream, up_buffer, res_p, ec);
+        }
         if (ec == http::error::need_buffer) {
           ec = {};
         }
@@ -1221,7 +1256,9 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
       const Piece piece(response_head_sent ? std::string_view() : std::string_view(head),
                         relay.data(), got, chunked_response, last);
       if (!piece.empty()) {
-        co_await send_all(client, piece.buffers(), d(opts.idle), ec);
+        if (std::size_t sent = 0; !send_now(client, piece.buffers(), sent, ec)) {
+          co_await send_rest(client, piece.buffers(), sent, d(opts.idle), ec);
+        }
         response_head_sent = true;
         if (ec) {
           mid_failure = Code::H27;
