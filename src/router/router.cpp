@@ -5,6 +5,7 @@
 #include "common/log_sink.hpp"
 #include "router/affinity.hpp"
 #include "router/balancer.hpp"
+#include "router/field_arena.hpp"
 #include "router/headers.hpp"
 #include "router/router_error.hpp"
 #include "router/stream.hpp"
@@ -33,6 +34,7 @@
 #include <set>
 #include <sys/socket.h>
 #include <thread>
+#include <tuple>
 #include <unistd.h>
 #include <vector>
 
@@ -148,9 +150,8 @@ struct Router::State : std::enable_shared_from_this<Router::State> {
     return pick_affine(table, cookie, quarantine, tried, now);
   }
 
-  AffinityCookie client_cookie(const common::WebDynoTable& table,
-                               const http::request<http::buffer_body>& req) {
-    for (const auto& f : req) {
+  AffinityCookie client_cookie(const common::WebDynoTable& table, const Fields& fields) {
+    for (const auto& f : fields) {
       if (f.name() == http::field::cookie) {
         if (auto v = find_cookie(f.value(), kAffinityCookie)) {
           if (auto c = signer.decode(*v)) {
@@ -379,7 +380,7 @@ void append_list_field(std::string& out, std::string_view name, std::string_view
 /// string and leaves in one gathered write with the body's first bytes, with no mutation
 /// of the parsed message and none of a serializer's machinery (the router's hot path).
 template <class Drop>
-void append_fields_except(std::string& out, const http::fields& fields, Drop drop) {
+void append_fields_except(std::string& out, const Fields& fields, Drop drop) {
   for (const auto& f : fields) {
     if (!drop(f)) {
       append_field(out, f.name_string(), f.value());
@@ -420,7 +421,7 @@ void append_to_list(std::string& list, std::string_view value) {
   list.append(value);
 }
 
-RequestScan scan_request(const http::fields& fields) {
+RequestScan scan_request(const Fields& fields) {
   RequestScan r;
   for (const auto& f : fields) {
     ++r.count;
@@ -611,6 +612,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
   beast::flat_buffer buffer;
   std::vector<char> relay;       // allocated on a connection's first request
   beast::flat_buffer up_buffer;  // the dyno's bytes, read ahead of the parser
+  FieldArena arena;              // the fields of the request and response parsed now
   // RSP-7 R2: the dyno connection this client's last response came over. Its next request
   // takes it again when it goes to the same dyno (no trip through the pool); otherwise, and
   // when the client leaves, it goes back to the pool for everyone.
@@ -652,7 +654,9 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
       }
       buffer.commit(n);
     }
-    http::request_parser<http::buffer_body> req_p;
+    arena.reset();  // the last request's messages are gone
+    http::request_parser<http::buffer_body, ArenaAllocator<char>> req_p(
+        std::piecewise_construct, std::make_tuple(), std::make_tuple(ArenaAllocator<char>(arena)));
     req_p.header_limit(kHeaderLimit);
     req_p.body_limit(boost::none);  // L-10
     // The head deadline cancels the read without closing the socket, so that the client can
@@ -945,7 +949,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
     head += ' ';
     head.append(req.target());
     head += req.version() == 10 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n";
-    append_fields_except(head, req, [&](const http::fields::value_type& f) {
+    append_fields_except(head, req, [&](const Fields::value_type& f) {
       if (hop_by_hop(f.name()) || f.name() == http::field::expect || f.name() == http::field::via) {
         return true;
       }
@@ -1039,9 +1043,10 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
     // Reads take as much as the buffer's spare capacity (at least 512 bytes): without room,
     // bodies would move in tiny reads.
     up_buffer.reserve(kRelayBuffer);
-    std::optional<http::response_parser<http::buffer_body>> res_parser;
+    std::optional<http::response_parser<http::buffer_body, ArenaAllocator<char>>> res_parser;
     auto fresh_parser = [&] {
-      res_parser.emplace();
+      res_parser.emplace(std::piecewise_construct, std::make_tuple(),
+                         std::make_tuple(ArenaAllocator<char>(arena)));
       res_parser->header_limit(kResponseHeaderLimit);
       res_parser->body_limit(boost::none);
       if (req.method() == http::verb::head) {
@@ -1178,7 +1183,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
     head.append(res.reason().empty() ? http::obsolete_reason(res.result()) : res.reason());
     head += "\r\n";
     // RSP-1, RSP-2
-    append_fields_except(head, res, [](const http::fields::value_type& f) {
+    append_fields_except(head, res, [](const Fields::value_type& f) {
       return hop_by_hop(f.name()) || f.name() == http::field::via;
     });
     append_list_field(head, "Via", response_via, via_token);
