@@ -118,9 +118,43 @@ def rss_kb(pid):
     return 0
 
 
+def start_lokku(binary, work, name):
+    """Starts `lokku start` on an app of its own whose web dyno is the static backend; returns
+    the process, the router's port and the backend's port."""
+    home = os.path.join(work, name)
+    app = os.path.join(home, "app")
+    os.makedirs(os.path.join(home, "tmp"))
+    os.makedirs(app)
+    with open(os.path.join(app, "backend.conf.in"), "w") as f:
+        f.write(BACKEND_CONF.format(dir=home))
+    with open(os.path.join(app, "Procfile"), "w") as f:
+        f.write("web: sed \"s/PORT_PLACEHOLDER/$PORT/\" backend.conf.in > backend.conf && "
+                "echo \"backend on $PORT\" && exec %s -p %s -c \"$HOME/backend.conf\" "
+                "-g 'daemon off;'\n" % (shutil.which("nginx"), home))
+    router_port = free_port()
+    log = open(os.path.join(home, "lokku.log"), "w+")
+    lokku = subprocess.Popen([binary, "start", "-p", str(router_port), "--color", "never"],
+                             cwd=app, stdout=log, stderr=subprocess.STDOUT,
+                             start_new_session=True)
+    backend = None
+    deadline = time.time() + 20
+    while time.time() < deadline and backend is None:
+        log.seek(0)
+        m = re.search(r"backend on (\d+)", log.read())
+        backend = int(m.group(1)) if m else None
+        time.sleep(0.1)
+    if backend is None or not wait_port(backend) or not wait_port(router_port):
+        os.killpg(lokku.pid, signal.SIGINT)
+        raise SystemExit("lokku's web dyno did not come up; see %s" % log.name)
+    return lokku, router_port, backend
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--lokku", default=os.path.join(ROOT, "build", "release", "bin", "lokku"))
+    ap.add_argument("--compare", metavar="LOKKU",
+                    help="another lokku binary (an earlier build, say), measured in the same "
+                         "rounds as `lokku-b`: a change's effect apart from the host's drift")
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--rounds", type=int, default=3)
@@ -128,30 +162,13 @@ def main():
 
     work = tempfile.mkdtemp(prefix="lokku-router-bench-")
     os.makedirs(os.path.join(work, "tmp"))
-    app = os.path.join(work, "app")
-    os.makedirs(app)
-    with open(os.path.join(app, "backend.conf.in"), "w") as f:
-        f.write(BACKEND_CONF.format(dir=work))
-    with open(os.path.join(app, "Procfile"), "w") as f:
-        f.write("web: sed \"s/PORT_PLACEHOLDER/$PORT/\" backend.conf.in > backend.conf && "
-                "echo \"backend on $PORT\" && exec %s -p %s -c \"$HOME/backend.conf\" "
-                "-g 'daemon off;'\n" % (shutil.which("nginx"), work))
-    router_port = free_port()
-    log = open(os.path.join(work, "lokku.log"), "w+")
-    lokku = subprocess.Popen([args.lokku, "start", "-p", str(router_port), "--color", "never"],
-                             cwd=app, stdout=log, stderr=subprocess.STDOUT,
-                             start_new_session=True)
+    lokkus = []  # (name, process, router port)
     procs = []
     try:
-        backend = None
-        deadline = time.time() + 20
-        while time.time() < deadline and backend is None:
-            log.seek(0)
-            m = re.search(r"backend on (\d+)", log.read())
-            backend = int(m.group(1)) if m else None
-            time.sleep(0.1)
-        if backend is None or not wait_port(backend) or not wait_port(router_port):
-            raise SystemExit("lokku's web dyno did not come up; see %s" % log.name)
+        lokku, router_port, backend = start_lokku(args.lokku, work, "lokku")
+        lokkus.append(("lokku", lokku, router_port))
+        if args.compare:
+            lokkus.append(("lokku-b",) + start_lokku(args.compare, work, "lokku-b")[:2])
         time.sleep(0.5)  # web.1 must be `up` for the router
 
         nginx_port, haproxy_port = free_port(), free_port()
@@ -167,8 +184,8 @@ def main():
             if not wait_port(p):
                 raise SystemExit("a peer did not start")
 
-        targets = [("direct", backend), ("lokku", router_port), ("nginx", nginx_port),
-                   ("haproxy", haproxy_port)]
+        targets = ([("direct", backend)] + [(name, port) for name, _, port in lokkus] +
+                   [("nginx", nginx_port), ("haproxy", haproxy_port)])
         results = {name: [] for name, _ in targets}
         for r in range(args.rounds):
             order = targets[r % len(targets):] + targets[:r % len(targets)]
@@ -196,12 +213,13 @@ def main():
                   (name, median([x[0] for x in runs]), median([x[1] for x in runs]),
                    median([x[2] for x in runs])))
         print()
-        for peer in ("nginx", "haproxy"):
-            tput = [a[0] / b[0] for a, b in zip(results["lokku"], results[peer])]
-            tail = [a[2] / b[2] for a, b in zip(results["lokku"], results[peer])]
-            print("lokku/%-8s throughput %.2fx   p99 %.2fx   (rounds: %s)" %
-                  (peer, median(tput), median(tail),
-                   ", ".join("%.2fx/%.2fx" % (t, l) for t, l in zip(tput, tail))))
+        for name, _, _ in lokkus:
+            for peer in ("nginx", "haproxy"):
+                tput = [a[0] / b[0] for a, b in zip(results[name], results[peer])]
+                tail = [a[2] / b[2] for a, b in zip(results[name], results[peer])]
+                print("%s/%-8s throughput %.2fx   p99 %.2fx   (rounds: %s)" %
+                      (name, peer, median(tput), median(tail),
+                       ", ".join("%.2fx/%.2fx" % (t, l) for t, l in zip(tput, tail))))
         print("lokku RSS holding 1000 open connections: %.1f MB" % (held_rss / 1024.0))
     finally:
         for p in procs:
@@ -210,8 +228,9 @@ def main():
             except ProcessLookupError:
                 pass
             p.wait()
-        os.killpg(lokku.pid, signal.SIGINT)
-        lokku.wait()
+        for _, p, _ in lokkus:
+            os.killpg(p.pid, signal.SIGINT)
+            p.wait()
         if os.environ.get("KEEP"):
             print("kept", work)
         else:
