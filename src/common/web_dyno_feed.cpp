@@ -11,12 +11,19 @@ std::shared_ptr<const WebDynoTable> WebDynoFeed::current() const {
   return table_;
 }
 
+void WebDynoFeed::refresh(std::shared_ptr<const WebDynoTable>& cached) const {
+  if (!cached || cached->generation != generation_.load(std::memory_order_acquire)) {
+    cached = current();
+  }
+}
+
 void WebDynoFeed::publish(WebDynoTable table) {
   std::vector<std::weak_ptr<net::steady_timer>> waiters;
   {
     std::lock_guard lock(mu_);
     table.generation = table_->generation + 1;
     table_ = std::make_shared<const WebDynoTable>(std::move(table));
+    generation_.store(table_->generation, std::memory_order_release);
     waiters.swap(waiters_);
   }
   for (auto& w : waiters) {
@@ -34,11 +41,13 @@ void WebDynoFeed::notify_on_publish(std::weak_ptr<net::steady_timer> timer) {
 void RouteTable::set_default(std::shared_ptr<AppRoute> route) {
   std::lock_guard lock(mu_);
   default_ = std::move(route);
+  generation_.fetch_add(1, std::memory_order_acq_rel);
 }
 
 void RouteTable::add_host(const std::string& host, std::shared_ptr<AppRoute> route) {
   std::lock_guard lock(mu_);
   hosts_[host] = std::move(route);
+  generation_.fetch_add(1, std::memory_order_acq_rel);
 }
 
 void RouteTable::remove_app(const std::string& app) {
@@ -47,6 +56,7 @@ void RouteTable::remove_app(const std::string& app) {
   if (default_ && default_->name == app) {
     default_.reset();
   }
+  generation_.fetch_add(1, std::memory_order_acq_rel);
 }
 
 std::shared_ptr<AppRoute> RouteTable::find(std::string_view host) const {

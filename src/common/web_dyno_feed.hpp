@@ -7,6 +7,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -43,6 +44,10 @@ class WebDynoFeed {
   WebDynoFeed();
 
   std::shared_ptr<const WebDynoTable> current() const;
+  /// Makes `cached` the current table: kept as it is when nothing was published since it was
+  /// taken from this feed, with neither the lock nor a reference count (the router does this
+  /// for every request of a kept-alive connection, on every thread).
+  void refresh(std::shared_ptr<const WebDynoTable>& cached) const;
   void publish(WebDynoTable table);
 
   /// Cancels `timer` (through its executor) at the next publish. The timer must outlive
@@ -52,6 +57,7 @@ class WebDynoFeed {
  private:
   mutable std::mutex mu_;
   std::shared_ptr<const WebDynoTable> table_;
+  std::atomic<std::uint64_t> generation_{0};  ///< table_->generation, read without the lock
   std::vector<std::weak_ptr<net::steady_timer>> waiters_;
 };
 
@@ -77,9 +83,13 @@ class RouteTable {
   /// Removes every host of the app.
   void remove_app(const std::string& app);
   std::shared_ptr<AppRoute> find(std::string_view host) const;
+  /// Changes with every set_default, add_host and remove_app: a route found for a host
+  /// stays the route for it while this has not changed.
+  std::uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
 
  private:
   mutable std::mutex mu_;
+  std::atomic<std::uint64_t> generation_{0};
   std::shared_ptr<AppRoute> default_;
   std::map<std::string, std::shared_ptr<AppRoute>, std::less<>> hosts_;
 };

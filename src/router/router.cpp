@@ -110,6 +110,7 @@ struct Router::State : std::enable_shared_from_this<Router::State> {
   const RouterOptions opts;
   std::shared_ptr<tcp::acceptor> acceptor;
   std::atomic<bool> stopping{false};
+  std::atomic<bool> quarantined_any{false};  ///< once a dyno was quarantined, pick() locks
 
   std::mutex mu;  // guards everything below
   Quarantine quarantine;
@@ -130,6 +131,13 @@ struct Router::State : std::enable_shared_from_this<Router::State> {
   net::awaitable<void> serve(tcp::socket socket, Sweeper& sweeper);
 
   std::optional<std::size_t> pick(const common::WebDynoTable& table, const Tried& tried) {
+    if (!quarantined_any.load(std::memory_order_acquire)) {
+      // Nothing was ever quarantined (the usual case): no lock shared by the router's
+      // threads, and a random source of this thread's own.
+      static const Quarantine kNone;
+      thread_local std::mt19937_64 local_rng{std::random_device{}()};
+      return pick_dyno(table, kNone, tried, Clock::now(), local_rng);
+    }
     std::lock_guard lock(mu);
     return pick_dyno(table, quarantine, tried, Clock::now(), rng);
   }
@@ -167,6 +175,7 @@ struct Router::State : std::enable_shared_from_this<Router::State> {
   void quarantine_dyno(const common::WebDyno& dyno) {
     std::lock_guard lock(mu);
     quarantine.add(dyno, Clock::now() + d(opts.quarantine));
+    quarantined_any.store(true, std::memory_order_release);
   }
 
   /// RSP-7 R2, T-5: an idle dyno connection is reused only within the pool's idle limit and
@@ -613,6 +622,12 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
   std::vector<char> relay;       // allocated on a connection's first request
   beast::flat_buffer up_buffer;  // the dyno's bytes, read ahead of the parser
   FieldArena arena;              // the fields of the request and response parsed now
+  struct {
+    std::string host;
+    std::uint64_t routes_generation = 0;
+    std::shared_ptr<common::AppRoute> route;            // for `host` at `routes_generation`
+    std::shared_ptr<const common::WebDynoTable> table;  // `route`'s latest seen
+  } cache;
   // RSP-7 R2: the dyno connection this client's last response came over. Its next request
   // takes it again when it goes to the same dyno (no trip through the pool); otherwise, and
   // when the client leaves, it goes back to the pool for everyone.
@@ -715,7 +730,16 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
       ex.rec.host.assign(*host);
     }
     // HOST-1, ERR-3: the app, by Host; an unknown one gets "No such app" and no log line.
-    auto route = routes.find(ex.rec.host);
+    // The route and the dyno table are the connection's last ones while neither changed
+    // (no lock shared by the router's threads for a kept-alive client's next request).
+    if (!cache.route || cache.routes_generation != routes.generation() ||
+        cache.host != ex.rec.host) {
+      cache.routes_generation = routes.generation();  // before find: a change is seen next time
+      cache.route = routes.find(ex.rec.host);
+      cache.host = ex.rec.host;
+      cache.table.reset();
+    }
+    const auto& route = cache.route;
     if (!route) {
       co_await send_page(client, req.version(), http::status::not_found, no_such_app_page(), false,
                          opts.legacy, d(opts.idle));
@@ -787,7 +811,8 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
     int resends = 0;
   choose:
     // --- choose a dyno (LB-1..5) and connect (T-1) ---------------------------------
-    auto table = feed.current();
+    feed.refresh(cache.table);
+    auto& table = cache.table;
     std::optional<Code> failure;
     std::unique_ptr<Stream> upstream;
     bool pooled = false;

@@ -76,6 +76,42 @@ TEST_F(Platform, HOST1RoutesByHostAndERR3AnswersUnknownHosts) {
   EXPECT_EQ(up->count("host=nope.localhost"), 0u);  // ERR-3: no log line in any app
 }
 
+// The router keeps a connection's route and dyno table from one request to the next while
+// neither changes: a kept-alive client must still see each change. A new release moves web.1
+// to another process and port (REL-8); a destroyed app's host is unknown (HOST-1, ERR-3).
+TEST_F(Platform, HOST1AKeptAliveClientSeesEachChangeOfDynosAndRoutes) {
+  deploy("keep");
+  start();
+  ASSERT_TRUE(serves("keep", "^hello from web\\.1$"));
+  Connection c(port);
+  ASSERT_TRUE(c.ok());
+  auto get = [&] {
+    c.send("GET / HTTP/1.1\r\nHost: keep.localhost\r\n\r\n");
+    return c.read_response();
+  };
+  auto first = get();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->body, "hello from web.1");
+  ASSERT_EQ(h.run({"config:set", "-a", "keep", "GREETING=howdy"}).exit_code, 0);
+  std::optional<Response> last;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        last = get();
+        return last && last->body == "howdy from web.1";
+      },
+      30s, "the kept-alive connection to reach the new release's web.1"));
+  ASSERT_TRUE(last) << "the router closed the kept-alive connection";
+  ASSERT_EQ(h.run({"apps:destroy", "-a", "keep", "--confirm", "keep"}).exit_code, 0);
+  EXPECT_TRUE(wait_until(
+      [&] {
+        last = get();  // the app's dynos answer until the platform has removed it
+        return last && last->status == 404;
+      },
+      30s, "the kept-alive connection to get the destroyed app's 404"));
+  ASSERT_TRUE(last) << "the router closed the kept-alive connection";
+  EXPECT_NE(last->body.find("No such app"), std::string::npos) << last->body;
+}
+
 TEST_F(Platform, REL8AConfigChangeRestartsEveryDynoOntoTheNewRelease) {
   deploy("cfg");
   start();
