@@ -31,7 +31,6 @@
 #include <mutex>
 #include <optional>
 #include <random>
-#include <set>
 #include <sys/socket.h>
 #include <thread>
 #include <tuple>
