@@ -108,4 +108,22 @@ bool has_token(std::string_view list, std::string_view token) {
   return false;
 }
 
+std::string_view without_chunked(std::string_view value) {
+  const auto trim = [](std::string_view v) {
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) {
+      v.remove_suffix(1);
+    }
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) {
+      v.remove_prefix(1);
+    }
+    return v;
+  };
+  const auto comma = value.rfind(',');
+  const auto last = trim(comma == std::string_view::npos ? value : value.substr(comma + 1));
+  if (!iequals(last, "chunked")) {
+    return value;
+  }
+  return comma == std::string_view::npos ? std::string_view() : trim(value.substr(0, comma));
+}
+
 }  // namespace lokku::router

@@ -26,4 +26,8 @@ bool iequals(std::string_view a, std::string_view b);
 /// True when the comma-separated header value holds `token` (case-insensitive).
 bool has_token(std::string_view list, std::string_view token);
 
+/// RSP-5: a Transfer-Encoding value without its last coding when that is chunked (what is
+/// left of it for a body the router de-chunks); "" when chunked was the only one.
+std::string_view without_chunked(std::string_view value);
+
 }  // namespace lokku::router

@@ -5,7 +5,7 @@
 #include "common/log_sink.hpp"
 #include "router/affinity.hpp"
 #include "router/balancer.hpp"
-#include "router/field_arena.hpp"
+#include "router/head_parser.hpp"
 #include "router/headers.hpp"
 #include "router/router_error.hpp"
 #include "router/stream.hpp"
@@ -157,7 +157,7 @@ struct Router::State : std::enable_shared_from_this<Router::State> {
     return pick_affine(table, cookie, quarantine, tried, now);
   }
 
-  AffinityCookie client_cookie(const common::WebDynoTable& table, const Fields& fields) {
+  AffinityCookie client_cookie(const common::WebDynoTable& table, const Head& fields) {
     for (const auto& f : fields) {
       if (f.name() == http::field::cookie) {
         if (auto v = find_cookie(f.value(), kAffinityCookie)) {
@@ -388,7 +388,7 @@ void append_list_field(std::string& out, std::string_view name, std::string_view
 /// string and leaves in one gathered write with the body's first bytes, with no mutation
 /// of the parsed message and none of a serializer's machinery (the router's hot path).
 template <class Drop>
-void append_fields_except(std::string& out, const Fields& fields, Drop drop) {
+void append_fields_except(std::string& out, const Head& fields, Drop drop) {
   for (const auto& f : fields) {
     if (!drop(f)) {
       append_field(out, f.name_string(), f.value());
@@ -429,7 +429,7 @@ void append_to_list(std::string& list, std::string_view value) {
   list.append(value);
 }
 
-RequestScan scan_request(const Fields& fields) {
+RequestScan scan_request(const Head& fields) {
   RequestScan r;
   for (const auto& f : fields) {
     ++r.count;
@@ -620,7 +620,8 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
   beast::flat_buffer buffer;
   std::vector<char> relay;       // allocated on a connection's first request
   beast::flat_buffer up_buffer;  // the dyno's bytes, read ahead of the parser
-  FieldArena arena;              // the fields of the request and response parsed now
+  Head req_head;                 // the request parsed now (its storage serves them all)
+  Head res_head;                 // and its response
   struct {
     std::string host;
     std::uint64_t routes_generation = 0;
@@ -668,9 +669,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
       }
       buffer.commit(n);
     }
-    arena.reset();  // the last request's messages are gone
-    http::request_parser<http::buffer_body, ArenaAllocator<char>> req_p(
-        std::piecewise_construct, std::make_tuple(), std::make_tuple(ArenaAllocator<char>(arena)));
+    HeadParser<true> req_p(req_head);
     req_p.header_limit(kHeaderLimit);
     req_p.body_limit(boost::none);  // L-10
     // The head deadline cancels the read without closing the socket, so that the client can
@@ -973,7 +972,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
     head += ' ';
     head.append(req.target());
     head += req.version() == 10 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n";
-    append_fields_except(head, req, [&](const Fields::value_type& f) {
+    append_fields_except(head, req, [&](const HeadField& f) {
       if (hop_by_hop(f.name()) || f.name() == http::field::expect || f.name() == http::field::via) {
         return true;
       }
@@ -1016,8 +1015,8 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
     while (!upstream_broken) {
       std::size_t got = 0;
       if (!req_p.is_done()) {
-        req.body().data = relay.data();
-        req.body().size = relay.size();
+        req_p.body().data = relay.data();
+        req_p.body().size = relay.size();
         client.expires_after(d(opts.idle));
         if (!parse_buffered(buffer, req_p, ec)) {
           co_await parse_some(client, buffer, req_p, ec);
@@ -1045,7 +1044,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
           log_to(*route, ex.rec);
           co_return;
         }
-        got = relay.size() - req.body().size;
+        got = relay.size() - req_p.body().size;
       }
       const bool last = req_p.is_done();
       const Piece piece(head_sent ? std::string_view() : std::string_view(head), relay.data(), got,
@@ -1067,10 +1066,9 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
     // Reads take as much as the buffer's spare capacity (at least 512 bytes): without room,
     // bodies would move in tiny reads.
     up_buffer.reserve(kRelayBuffer);
-    std::optional<http::response_parser<http::buffer_body, ArenaAllocator<char>>> res_parser;
+    std::optional<HeadParser<false>> res_parser;
     auto fresh_parser = [&] {
-      res_parser.emplace(std::piecewise_construct, std::make_tuple(),
-                         std::make_tuple(ArenaAllocator<char>(arena)));
+      res_parser.emplace(res_head);
       res_parser->header_limit(kResponseHeaderLimit);
       res_parser->body_limit(boost::none);
       if (req.method() == http::verb::head) {
@@ -1188,10 +1186,11 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
     const bool upstream_keep_alive = res_p.keep_alive();
     const bool switching = res.result() == http::status::switching_protocols && is_upgrade;
     bool keep_client = client_keep_alive && req_p.is_done();
+    bool dechunk = false;
     if (!switching) {
       if (req.version() == 10 && res_p.chunked()) {
         // RSP-5: de-chunk for an HTTP/1.0 client; the body ends when the connection does.
-        res.chunked(false);
+        dechunk = true;
         keep_client = false;
       }
       if (!res_p.chunked() && !res_p.content_length() && !res_p.skip() && res.result_int() != 204 &&
@@ -1204,12 +1203,21 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
     head += "HTTP/1.1 ";
     head += fmt::format_int(res.result_int()).c_str();
     head += ' ';
-    head.append(res.reason().empty() ? http::obsolete_reason(res.result()) : res.reason());
+    head.append(res.reason().empty() ? std::string_view(http::obsolete_reason(res.result()))
+                                     : res.reason());
     head += "\r\n";
     // RSP-1, RSP-2
-    append_fields_except(head, res, [](const Fields::value_type& f) {
+    std::string_view codings;  // Transfer-Encoding of a de-chunked body: without chunked
+    append_fields_except(head, res, [&](const HeadField& f) {
+      if (dechunk && f.name() == http::field::transfer_encoding) {
+        codings = without_chunked(f.value());
+        return true;
+      }
       return hop_by_hop(f.name()) || f.name() == http::field::via;
     });
+    if (!codings.empty()) {
+      append_field(head, "Transfer-Encoding", codings);
+    }
     append_list_field(head, "Via", response_via, via_token);
     if (affinity) {
       // AFF-3, AFF-7: on every response, beside the app's own cookies.
@@ -1264,8 +1272,8 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
     while (!mid_failure) {
       std::size_t got = 0;
       if (!res_p.is_done()) {
-        res.body().data = relay.data();
-        res.body().size = relay.size();
+        res_p.body().data = relay.data();
+        res_p.body().size = relay.size();
         upstream->expires_after(d(opts.idle));
         if (!parse_buffered(up_buffer, res_p, ec)) {
           co_await parse_some(*upstream, up_buffer, res_p, ec);
@@ -1277,7 +1285,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
           mid_failure = ec == net::error::timed_out ? Code::H15 : Code::H18;
           break;
         }
-        got = relay.size() - res.body().size;
+        got = relay.size() - res_p.body().size;
         bytes += got;
         pool_if_done();
       }

@@ -54,5 +54,16 @@ TEST(RouterHeadersUnit, Tokens) {
   EXPECT_TRUE(iequals("100-Continue", "100-continue"));
 }
 
+// RSP-5: what an HTTP/1.0 client is told of the codings of a body the router de-chunks.
+TEST(RouterHeadersUnit, TransferEncodingWithoutChunked) {
+  EXPECT_EQ(without_chunked("chunked"), "");
+  EXPECT_EQ(without_chunked("Chunked"), "");
+  EXPECT_EQ(without_chunked("gzip, chunked"), "gzip");
+  EXPECT_EQ(without_chunked("gzip ,\tchunked "), "gzip");
+  EXPECT_EQ(without_chunked("deflate, gzip,chunked"), "deflate, gzip");
+  EXPECT_EQ(without_chunked("gzip"), "gzip");  // not chunked last: left as it is
+  EXPECT_EQ(without_chunked("chunked, gzip"), "chunked, gzip");
+}
+
 }  // namespace
 }  // namespace lokku::router
