@@ -5,9 +5,14 @@ and through haproxy, all in one run. Prints requests/s and p50/p99 latency for e
 ratios lokku/nginx and lokku/haproxy, and lokku's RSS while it holds 1 000 open client
 connections. Not a test: the numbers are this machine's.
 
-The host may be shared, and its load drifts from one second to the next, so the targets are
-measured in several rounds, each in a different order, and the ratios are taken round by
-round (lokku and its peer measured within a minute of each other) and then their median.
+lokku's router writes a line per request (heroku[router], to lokku's output, buffered); the
+nginx it is measured against writes its access log per request the same way (to a file,
+buffered). `nginx-nolog` is the same nginx with no access log, shown for reference.
+
+The host may be shared, and its speed drifts from one second to the next, so the targets are
+measured in many short rounds. Each round measures every proxy once, lokku next to nginx and
+to haproxy, in an order that is reversed from one round to the next (so that neither is
+always first); the ratios are taken round by round, then their median.
 """
 import argparse
 import os
@@ -42,11 +47,11 @@ http {{
 
 NGINX_PROXY_CONF = """
 worker_processes auto;
-pid {dir}/proxy.pid;
+pid {dir}/{name}.pid;
 error_log stderr error;
 events {{ worker_connections 4096; }}
 http {{
-  access_log off;
+  {access_log}
   client_body_temp_path {dir}/tmp; proxy_temp_path {dir}/tmp; fastcgi_temp_path {dir}/tmp;
   uwsgi_temp_path {dir}/tmp; scgi_temp_path {dir}/tmp;
   keepalive_requests 1000000;
@@ -156,8 +161,8 @@ def main():
                     help="another lokku binary (an earlier build, say), measured in the same "
                          "rounds as `lokku-b`: a change's effect apart from the host's drift")
     ap.add_argument("--connections", type=int, default=64)
-    ap.add_argument("--seconds", type=int, default=10)
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--seconds", type=int, default=2, help="of each measurement")
+    ap.add_argument("--rounds", type=int, default=16)
     args = ap.parse_args()
 
     work = tempfile.mkdtemp(prefix="lokku-router-bench-")
@@ -171,30 +176,39 @@ def main():
             lokkus.append(("lokku-b",) + start_lokku(args.compare, work, "lokku-b")[:2])
         time.sleep(0.5)  # web.1 must be `up` for the router
 
-        nginx_port, haproxy_port = free_port(), free_port()
-        with open(os.path.join(work, "proxy.conf"), "w") as f:
-            f.write(NGINX_PROXY_CONF.format(dir=work, port=nginx_port, backend=backend))
+        nginx_port, nolog_port, haproxy_port = free_port(), free_port(), free_port()
+        for name, port, access_log in (
+                ("nginx", nginx_port,
+                 "access_log %s combined buffer=64k flush=1s;" % os.path.join(work, "access.log")),
+                ("nginx-nolog", nolog_port, "access_log off;")):
+            conf = os.path.join(work, name + ".conf")
+            with open(conf, "w") as f:
+                f.write(NGINX_PROXY_CONF.format(dir=work, name=name, port=port, backend=backend,
+                                                access_log=access_log))
+            procs.append(subprocess.Popen(["nginx", "-p", work, "-c", conf, "-g", "daemon off;"],
+                                          start_new_session=True))
         with open(os.path.join(work, "haproxy.cfg"), "w") as f:
             f.write(HAPROXY_CONF.format(port=haproxy_port, backend=backend))
-        procs.append(subprocess.Popen(["nginx", "-p", work, "-c", os.path.join(work, "proxy.conf"),
-                                       "-g", "daemon off;"], start_new_session=True))
         procs.append(subprocess.Popen(["haproxy", "-f", os.path.join(work, "haproxy.cfg")],
                                       start_new_session=True))
-        for p in (nginx_port, haproxy_port):
+        for p in (nginx_port, nolog_port, haproxy_port):
             if not wait_port(p):
                 raise SystemExit("a peer did not start")
 
-        targets = ([("direct", backend)] + [(name, port) for name, _, port in lokkus] +
-                   [("nginx", nginx_port), ("haproxy", haproxy_port)])
+        # lokku sits between haproxy and nginx, whichever way a round goes.
+        targets = ([("direct", backend), ("haproxy", haproxy_port)] +
+                   [(name, port) for name, _, port in lokkus] +
+                   [("nginx", nginx_port), ("nginx-nolog", nolog_port)])
         results = {name: [] for name, _ in targets}
+        for _, port in targets:
+            wrk(port, args.connections, 2)  # warm-up: every proxy's dyno connections opened
         for r in range(args.rounds):
-            order = targets[r % len(targets):] + targets[:r % len(targets)]
+            order = targets if r % 2 == 0 else targets[::-1]
             print("round %d" % (r + 1), flush=True)
             for name, port in order:
-                wrk(port, args.connections, 2)  # warm-up
                 results[name].append(wrk(port, args.connections, args.seconds))
                 rps, p50, p99, errors = results[name][-1]
-                print("  %-8s %10.0f req/s   p50 %7.3f ms   p99 %7.3f ms   non-2xx %d" %
+                print("  %-11s %10.0f req/s   p50 %7.3f ms   p99 %7.3f ms   non-2xx %d" %
                       (name, rps, p50, p99, errors), flush=True)
 
         held = []
@@ -209,17 +223,17 @@ def main():
         print()
         for name, _ in targets:
             runs = results[name]
-            print("%-8s median %10.0f req/s   p50 %7.3f ms   p99 %7.3f ms" %
+            print("%-11s median %10.0f req/s   p50 %7.3f ms   p99 %7.3f ms" %
                   (name, median([x[0] for x in runs]), median([x[1] for x in runs]),
                    median([x[2] for x in runs])))
         print()
         for name, _, _ in lokkus:
-            for peer in ("nginx", "haproxy"):
+            for peer in ("nginx", "haproxy", "nginx-nolog"):
                 tput = [a[0] / b[0] for a, b in zip(results[name], results[peer])]
                 tail = [a[2] / b[2] for a, b in zip(results[name], results[peer])]
-                print("%s/%-8s throughput %.2fx   p99 %.2fx   (rounds: %s)" %
+                print("%s/%-11s throughput %.2fx   p99 %.2fx   (rounds' throughput: %s)" %
                       (name, peer, median(tput), median(tail),
-                       ", ".join("%.2fx/%.2fx" % (t, l) for t, l in zip(tput, tail))))
+                       " ".join("%.2f" % t for t in tput)))
         print("lokku RSS holding 1000 open connections: %.1f MB" % (held_rss / 1024.0))
     finally:
         for p in procs:
