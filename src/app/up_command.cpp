@@ -38,6 +38,7 @@ int run_foreground(const CommandOptions& o, store::Store& st) {
   p.scale = platform::resolve_time_scale(o.time_scale);
   p.legacy_router = o.router == "legacy";
   p.router_threads = o.router_threads;
+  p.log_max_bytes = platform::app_log_limit();
   const char* term = std::getenv("TERM");
   p.colour =
       o.colour == "always" || (o.colour == "auto" && ::isatty(1) == 1 && !std::getenv("NO_COLOR") &&
@@ -67,6 +68,7 @@ int run_foreground(const CommandOptions& o, store::Store& st) {
 
 int run_up(const CommandOptions& o) {
   store::Store st(store::Store::default_home());
+  platform::app_log_limit();  // a bad LOKKU_LOG_MAX_BYTES is refused before anything starts
   if (!o.detach) {
     return run_foreground(o, st);
   }

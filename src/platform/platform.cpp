@@ -286,7 +286,7 @@ AppRuntime& Platform::runtime_for(const std::string& name) {
     slot->log_fd = open_app_log(store_, name);
     slot->sink = std::make_shared<common::LogSink>(1, o_.colour, slot->log_fd, name + " | ");
     if (slot->log_fd >= 0) {
-      slot->sink->rotate_at(store_.log_file(name).string(), app_log_limit());
+      slot->sink->rotate_at(store_.log_file(name).string(), o_.log_max_bytes);
     }
     slot->route = std::make_shared<common::AppRoute>(name, *slot->sink);
   }

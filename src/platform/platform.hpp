@@ -9,6 +9,7 @@
 #include "store/store.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -63,6 +64,7 @@ struct PlatformOptions {
   common::TimeScale scale;
   bool legacy_router = false;
   unsigned router_threads = 0;
+  std::uintmax_t log_max_bytes = 32ull << 20;  ///< an app's log file, before it is rotated
   bool colour = false;
   std::string init_path;
   std::chrono::milliseconds poll{200};

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdlib>
 #include <deque>
 #include <fcntl.h>
@@ -19,6 +20,7 @@
 #include <mutex>
 #include <random>
 #include <set>
+#include <string_view>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <utility>
@@ -372,11 +374,14 @@ std::vector<std::string> LogFollower::read_new(std::size_t keep_last) {
 
 std::uintmax_t app_log_limit() {
   if (const char* v = std::getenv("LOKKU_LOG_MAX_BYTES"); v && *v) {
-    char* end = nullptr;
-    auto n = std::strtoull(v, &end, 10);
-    if (end != v && *end == '\0' && n > 0) {
-      return n;
+    const std::string_view text(v);
+    std::uintmax_t n = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc() || end != text.data() + text.size() || n == 0) {
+      throw release::InputError(fmt::format(
+          "LOKKU_LOG_MAX_BYTES: '{}' is not a number of bytes (a whole number above 0)", text));
     }
+    return n;
   }
   return 32ull << 20;
 }

@@ -3,8 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <signal.h>
+#include <string>
 #include <sys/resource.h>
+#include <vector>
 
 namespace lokku::test {
 namespace {
@@ -104,6 +107,28 @@ TEST(BadInput, BadTimeScaleFromEnvironment) {
   EXPECT_EQ(p.wait_exit(), 1);
   EXPECT_NE(p.stderr_text().find("LOKKU_TIME_SCALE: '-1' is not a positive number"),
             std::string::npos);
+}
+
+// The platform's log limit: a value that is not a byte count is refused by name before
+// anything starts, in the foreground and with --detach (it meant 32 MiB, silently, before).
+TEST(BadInput, BadLogLimitFromEnvironment) {
+  TempDir home;
+  for (const char* bad : {"20k", "0", "-5", "lots"}) {
+    for (bool detach : {false, true}) {
+      std::vector<std::string> args{"up", "-p", std::to_string(free_port()), "--api-port", "0"};
+      if (detach) {
+        args.push_back("--detach");
+      }
+      LokkuProcess p(args, home.path(),
+                     {{"LOKKU_HOME", home.path().string()}, {"LOKKU_LOG_MAX_BYTES", bad}});
+      EXPECT_EQ(p.wait_exit(), 1) << bad << (detach ? " --detach" : "");
+      EXPECT_NE(p.stderr_text().find(std::string("LOKKU_LOG_MAX_BYTES: '") + bad +
+                                     "' is not a number of bytes"),
+                std::string::npos)
+          << p.stderr_text();
+      EXPECT_FALSE(std::filesystem::exists(home.path() / "platform.json"));
+    }
+  }
 }
 
 TEST(Cli, VersionAndHelp) {
