@@ -1207,16 +1207,16 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
                                      : res.reason());
     head += "\r\n";
     // RSP-1, RSP-2
-    std::string_view codings;  // Transfer-Encoding of a de-chunked body: without chunked
+    std::string codings;  // every Transfer-Encoding of a body de-chunked here (RSP-5)
     append_fields_except(head, res, [&](const HeadField& f) {
       if (dechunk && f.name() == http::field::transfer_encoding) {
-        codings = without_chunked(f.value());
+        append_to_list(codings, f.value());
         return true;
       }
       return hop_by_hop(f.name()) || f.name() == http::field::via;
     });
-    if (!codings.empty()) {
-      append_field(head, "Transfer-Encoding", codings);
+    if (const auto rest = without_chunked(codings); !rest.empty()) {
+      append_field(head, "Transfer-Encoding", rest);  // the codings but chunked
     }
     append_list_field(head, "Via", response_via, via_token);
     if (affinity) {

@@ -10,7 +10,7 @@ noted). Every connection is served by its own thread; keep-alive is honoured.
   /noreason       a status line without a reason phrase (H17)
   /partial        promises 100 bytes, sends 10, closes (H18)
   /stall          promises 100 bytes, sends 10, then waits (H15)
-  /chunked        a chunked 200 response
+  /chunked        a chunked 200 response (?coding=C: Transfer-Encoding C before chunked)
   /download?n=N   200 with N bytes, streamed
   /upload         reads the body (Content-Length or chunked), answers its size
   /upgrade        101 Switching Protocols, then echoes bytes upper-cased;
@@ -125,7 +125,11 @@ def serve(conn, addr):
                 time.sleep(600)
                 return
             elif path == "/chunked":
-                conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                # ?coding=gzip: a second coding before chunked (its bytes are not really
+                # gzip: the router passes codings through without reading them)
+                coding = params.get("coding")
+                te = b"Transfer-Encoding: %s\r\n" % coding.encode() if coding else b""
+                conn.sendall(b"HTTP/1.1 200 OK\r\n" + te + b"Transfer-Encoding: chunked\r\n\r\n"
                              b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
             elif path == "/download":
                 n = int(params.get("n", "0"))

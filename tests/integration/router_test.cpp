@@ -214,6 +214,14 @@ TEST(RouterConnections, KeepAliveAndHttp10) {
   EXPECT_EQ(r->body, "hello world");  // de-chunked for the 1.0 client
   EXPECT_FALSE(r->has("transfer-encoding"));
   EXPECT_TRUE(old.closed_by_peer());
+  // RSP-5: only chunked is taken off; the dyno's other codings are still the client's to undo.
+  Connection coded(app.port);
+  ASSERT_TRUE(coded.send("GET /chunked?coding=gzip HTTP/1.0\r\nHost: x\r\n\r\n"));
+  r = coded.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "hello world");
+  EXPECT_EQ(r->header("transfer-encoding"), "gzip");
+  EXPECT_TRUE(coded.closed_by_peer());
 }
 
 // RSP-9, HDR-9: chunked bodies pass both ways for HTTP/1.1 clients, and the connection stays
