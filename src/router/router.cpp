@@ -403,7 +403,7 @@ bool hop_by_hop(http::field name) {
 }
 
 /// What the router reads of a request's fields, gathered in one pass over them (the hot
-/// path: a lookup by name in Beast's fields costs a walk of its tree each time).
+/// path: a lookup by name would walk the fields each time).
 struct RequestScan {
   std::size_t count = 0;
   bool too_big = false;             ///< L-2, L-3: a name or a line over its limit
