@@ -17,6 +17,7 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdint>
 #include <cstdlib>
 #include <fcntl.h>
 #include <iostream>
@@ -32,13 +33,13 @@ bool alive(pid_t pid) {
   return ::kill(pid, 0) == 0 || errno == EPERM;
 }
 
-int run_foreground(const CommandOptions& o, store::Store& st) {
+int run_foreground(const CommandOptions& o, store::Store& st, std::uintmax_t log_limit) {
   platform::PlatformOptions p;
   p.port = o.port.value_or(5000);
   p.scale = platform::resolve_time_scale(o.time_scale);
   p.legacy_router = o.router == "legacy";
   p.router_threads = o.router_threads;
-  p.log_max_bytes = platform::app_log_limit();
+  p.log_max_bytes = log_limit;
   const char* term = std::getenv("TERM");
   p.colour =
       o.colour == "always" || (o.colour == "auto" && ::isatty(1) == 1 && !std::getenv("NO_COLOR") &&
@@ -68,9 +69,10 @@ int run_foreground(const CommandOptions& o, store::Store& st) {
 
 int run_up(const CommandOptions& o) {
   store::Store st(store::Store::default_home());
-  platform::app_log_limit();  // a bad LOKKU_LOG_MAX_BYTES is refused before anything starts
+  // A bad LOKKU_LOG_MAX_BYTES is refused before anything starts (or is forked).
+  const std::uintmax_t log_limit = platform::app_log_limit();
   if (!o.detach) {
-    return run_foreground(o, st);
+    return run_foreground(o, st, log_limit);
   }
   if (auto running = platform::running_platform(st)) {
     throw release::InputError(fmt::format("another lokku platform is running on {} (pid {})",
@@ -88,7 +90,7 @@ int run_up(const CommandOptions& o) {
         ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
     int code = 1;
     try {
-      code = run_foreground(o, st);
+      code = run_foreground(o, st, log_limit);
     } catch (const std::exception& e) {
       std::cerr << "lokku: error: " << e.what() << '\n';
     }

@@ -6,6 +6,7 @@
 
 #include "common/time_scale.hpp"
 #include "platform/platform_file.hpp"
+#include "platform/runtime.hpp"
 #include "store/store.hpp"
 
 #include <chrono>
@@ -64,7 +65,7 @@ struct PlatformOptions {
   common::TimeScale scale;
   bool legacy_router = false;
   unsigned router_threads = 0;
-  std::uintmax_t log_max_bytes = 32ull << 20;  ///< an app's log file, before it is rotated
+  std::uintmax_t log_max_bytes = kDefaultAppLogLimit;  ///< an app's log file, before rotation
   bool colour = false;
   std::string init_path;
   std::chrono::milliseconds poll{200};

@@ -383,7 +383,7 @@ std::uintmax_t app_log_limit() {
     }
     return n;
   }
-  return 32ull << 20;
+  return kDefaultAppLogLimit;
 }
 
 int run_one_off_dyno(const store::Store& store, const store::App& app, const store::Release& r,

@@ -57,9 +57,12 @@ dyno::DynoSettings release_settings(const store::Store& store, const store::App&
 
 /// Opens the app's log file (`<home>/apps/<app>/log`) for appending; -1 when it cannot.
 int open_app_log(const store::Store& store, const std::string& app);
-/// How large the platform lets an app's log file grow before it becomes `log.1`:
-/// `$LOKKU_LOG_MAX_BYTES`, else 32 MiB (so an app keeps 32 to 64 MiB of log). Throws
-/// release::InputError, naming the variable, when it is set to anything but a byte count.
+/// How large an app's log file grows before it becomes `log.1`, unless $LOKKU_LOG_MAX_BYTES
+/// says otherwise: an app keeps 32 to 64 MiB of log.
+inline constexpr std::uintmax_t kDefaultAppLogLimit = 32ull << 20;
+
+/// `$LOKKU_LOG_MAX_BYTES`, else kDefaultAppLogLimit. Throws release::InputError, naming the
+/// variable, when it is set to anything but a byte count.
 std::uintmax_t app_log_limit();
 
 /// Heroku's log filters (`--source app`, `--dyno web` for a type, `--dyno web.1` exactly) on
