@@ -118,7 +118,7 @@ class Head {
   unsigned status_ = 0;
   unsigned version_ = 0;
   std::uint32_t first_at_ = 0, first_size_ = 0, second_at_ = 0, second_size_ = 0;
-  std::string_view first_;   // method, or the status code's text (unused)
+  std::string_view first_;   // a request's method (a response has nothing here)
   std::string_view second_;  // target, or reason
 };
 
