@@ -33,7 +33,6 @@
 #include <random>
 #include <sys/socket.h>
 #include <thread>
-#include <tuple>
 #include <unistd.h>
 #include <vector>
 
