@@ -53,7 +53,7 @@ constexpr std::uint32_t kResponseHeaderLimit = 512 * 1024;  // L-6
 constexpr auto kFreshHeld = std::chrono::seconds(1);        // see the held connection below
 
 auto use_ec(error_code& ec) {
-  return net::redirect_error(net::use_awaitable, ec);
+  return net::redirect_error(use_task, ec);
 }
 
 long ms_since(Clock::time_point t) {
@@ -89,24 +89,24 @@ bool still_idle(int fd) {
 /// (pool, quarantine, rng, idle set). Held by every connection coroutine; destroyed after the last
 /// one.
 struct Router::State : std::enable_shared_from_this<Router::State> {
-  State(std::vector<net::any_io_executor> executors_, common::RouteTable& routes_, RouterOptions o)
+  State(std::vector<Executor> executors_, common::RouteTable& routes_, RouterOptions o)
       : executors(std::move(executors_))
       , routes(routes_)
       , opts(std::move(o))
-      , acceptor(std::make_shared<tcp::acceptor>(executors.front())) {
+      , acceptor(std::make_shared<Acceptor>(executors.front())) {
     for (const auto& ex : executors) {
       sweepers.push_back(std::make_unique<Sweeper>(ex));
     }
   }
 
   /// One per router thread; connections are dealt out in turn.
-  const std::vector<net::any_io_executor> executors;
+  const std::vector<Executor> executors;
   /// The deadlines and idle clients of each thread's sockets (same order as `executors`).
   std::vector<std::unique_ptr<Sweeper>> sweepers;
   std::atomic<std::size_t> next_executor{0};
   common::RouteTable& routes;
   const RouterOptions opts;
-  std::shared_ptr<tcp::acceptor> acceptor;
+  std::shared_ptr<Acceptor> acceptor;
   std::atomic<bool> stopping{false};
   std::atomic<bool> quarantined_any{false};  ///< once a dyno was quarantined, pick() locks
 
@@ -125,8 +125,8 @@ struct Router::State : std::enable_shared_from_this<Router::State> {
     app.sink.add("heroku", "router", line);
   }
 
-  net::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acc);
-  net::awaitable<void> serve(tcp::socket socket, Sweeper& sweeper);
+  Task<> accept_loop(std::shared_ptr<Acceptor> acc);
+  Task<> serve(Socket socket, Sweeper& sweeper);
 
   std::optional<std::size_t> pick(const common::WebDynoTable& table, const Tried& tried) {
     if (!quarantined_any.load(std::memory_order_acquire)) {
@@ -183,8 +183,7 @@ struct Router::State : std::enable_shared_from_this<Router::State> {
   }
 
   /// A pooled connection to `port` wrapped in a stream of `sweeper`'s thread, or nullptr.
-  std::unique_ptr<Stream> take_pooled(std::uint16_t port, Sweeper& sweeper,
-                                      const net::any_io_executor& ex) {
+  std::unique_ptr<Stream> take_pooled(std::uint16_t port, Sweeper& sweeper, const Executor& ex) {
     std::lock_guard lock(mu);
     auto it = pool.find(port);
     if (it == pool.end()) {
@@ -262,7 +261,7 @@ Router::Router(common::RouteTable& routes, RouterOptions options) {
     // requests as one or more, with a shorter tail.
     threads = std::max(1u, std::thread::hardware_concurrency());
   }
-  std::vector<net::any_io_executor> executors;
+  std::vector<Executor> executors;
   for (unsigned i = 0; i < threads; ++i) {
     iocs_.push_back(std::make_unique<net::io_context>(1));
     executors.push_back(iocs_.back()->get_executor());
@@ -340,12 +339,12 @@ unsigned Router::port() const {
   return port_;
 }
 
-net::awaitable<void> Router::State::accept_loop(std::shared_ptr<tcp::acceptor> acc) {
+Task<> Router::State::accept_loop(std::shared_ptr<Acceptor> acc) {
   auto self = shared_from_this();
   for (;;) {
     error_code ec;
     const std::size_t thread = next_executor++ % executors.size();
-    tcp::socket socket = co_await acc->async_accept(executors[thread], use_ec(ec));
+    Socket socket = co_await acc->async_accept(executors[thread], use_ec(ec));
     if (ec) {
       if (stopping.load() || ec == net::error::operation_aborted || !acc->is_open()) {
         co_return;
@@ -521,8 +520,8 @@ bool send_now(Stream& s, const ConstBuffers& buffers, std::size_t& sent, error_c
 
 /// Sends `buffers` but their first `sent` bytes, within `timeout`.
 template <class ConstBuffers>
-net::awaitable<void> send_rest(Stream& s, const ConstBuffers& buffers, std::size_t sent,
-                               std::chrono::nanoseconds timeout, error_code& ec) {
+Task<> send_rest(Stream& s, const ConstBuffers& buffers, std::size_t sent,
+                 std::chrono::nanoseconds timeout, error_code& ec) {
   beast::buffers_suffix<ConstBuffers> rest(buffers);
   rest.consume(sent);
   s.expires_after(timeout);
@@ -552,8 +551,8 @@ bool parse_buffered(beast::flat_buffer& buffer, http::basic_parser<isRequest>& p
 /// deadline is the caller's. A stream that ends before the first byte is
 /// http::error::end_of_stream; after it, whatever the parser makes of the end.
 template <bool isRequest>
-net::awaitable<void> parse_some(Stream& s, beast::flat_buffer& buffer,
-                                http::basic_parser<isRequest>& parser, error_code& ec) {
+Task<> parse_some(Stream& s, beast::flat_buffer& buffer, http::basic_parser<isRequest>& parser,
+                  error_code& ec) {
   do {
     std::size_t n = co_await s.async_read_some(
         buffer.prepare(beast::read_size(buffer, kRelayBuffer)), use_ec(ec));
@@ -575,9 +574,8 @@ net::awaitable<void> parse_some(Stream& s, beast::flat_buffer& buffer,
 }
 
 /// Writes a router-generated response (error page, 4xx).
-net::awaitable<void> send_page(Stream& client, unsigned version, http::status status,
-                               std::string body, bool keep_alive, bool legacy,
-                               std::chrono::nanoseconds timeout) {
+Task<> send_page(Stream& client, unsigned version, http::status status, std::string body,
+                 bool keep_alive, bool legacy, std::chrono::nanoseconds timeout) {
   http::response<http::string_body> res{status, 11};
   set_error_headers(res, legacy);
   res.body() = std::move(body);
@@ -588,8 +586,7 @@ net::awaitable<void> send_page(Stream& client, unsigned version, http::status st
   co_await http::async_write(client, res, use_ec(ec));
 }
 
-net::awaitable<void> send_bare(Stream& client, http::status status,
-                               std::chrono::nanoseconds timeout) {
+Task<> send_bare(Stream& client, http::status status, std::chrono::nanoseconds timeout) {
   http::response<http::string_body> res{status, 11};
   res.set(http::field::content_type, "text/plain; charset=utf-8");
   res.body() = std::string(http::obsolete_reason(status)) + "\n";
@@ -602,7 +599,7 @@ net::awaitable<void> send_bare(Stream& client, http::status status,
 
 }  // namespace
 
-net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) {
+Task<> Router::State::serve(Socket socket, Sweeper& sweeper) {
   auto self = shared_from_this();
   const auto peer_ip = [&] {
     error_code ec;
@@ -660,7 +657,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
       // The client sends its next request only once it has this response: reading at once
       // would mostly find nothing, and pay a system call to learn it. The thread's other
       // connections go first (perf's syscall counters: 3.10 -> 2.78 reads per request).
-      co_await net::post(context, net::use_awaitable);
+      co_await net::post(context, use_task);
       std::size_t n = co_await client.async_read_some(buffer.prepare(kFirstRead), use_ec(ec));
       client.set_idle(false);
       if (ec) {
@@ -851,7 +848,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
               failure = Code::H99;
               break;
             }
-            net::steady_timer t(context);
+            Timer t(context);
             t.expires_after(backoff);
             co_await t.async_wait(use_ec(ec));
             backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
@@ -1080,7 +1077,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
       // The dyno has only just been sent the request: the other connections of this thread
       // go first, and by the time this one reads, the answer is often there (reading at once
       // would mostly find nothing, and pay a system call to learn it).
-      co_await net::post(context, net::use_awaitable);
+      co_await net::post(context, use_task);
       if (!parse_buffered(up_buffer, *res_parser, ec)) {
         co_await parse_some(*upstream, up_buffer, *res_parser, ec);
       }
@@ -1319,8 +1316,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
     if (switching) {
       // RSP-9: a raw byte pipe both ways, closed after 55 s without a byte either way (T-3):
       // each side's deadline moves with its reads and its writes.
-      auto pipe = [this](Stream& from, Stream& to,
-                         beast::flat_buffer& pending) -> net::awaitable<void> {
+      auto pipe = [this](Stream& from, Stream& to, beast::flat_buffer& pending) -> Task<> {
         error_code e;
         if (pending.size() > 0) {
           to.expires_after(d(opts.idle));
@@ -1344,7 +1340,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
           }
         }
         error_code ignored;
-        to.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        to.socket().shutdown(Socket::shutdown_send, ignored);
       };
       co_await (pipe(client, *upstream, buffer) && pipe(*upstream, client, up_buffer));
       co_return;
@@ -1352,7 +1348,7 @@ net::awaitable<void> Router::State::serve(tcp::socket socket, Sweeper& sweeper) 
 
     if (!keep_client) {
       error_code ignored;
-      client.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      client.socket().shutdown(Socket::shutdown_send, ignored);
       co_return;
     }
   }

@@ -11,7 +11,7 @@ namespace {
 constexpr auto kSlack = std::chrono::milliseconds(1);
 }  // namespace
 
-Sweeper::Sweeper(const net::any_io_executor& ex) : timer_(std::in_place, ex) {
+Sweeper::Sweeper(const Executor& ex) : timer_(std::in_place, ex) {
   head_.prev = head_.next = &head_;
 }
 
@@ -83,14 +83,12 @@ void Sweeper::sweep() {
   }
 }
 
-Stream::Stream(Sweeper& sweeper, tcp::socket socket)
-    : sweeper_(sweeper), socket_(std::move(socket)) {
+Stream::Stream(Sweeper& sweeper, Socket socket) : sweeper_(sweeper), socket_(std::move(socket)) {
   entry_.socket = &socket_;
   sweeper_.add(entry_);
 }
 
-Stream::Stream(Sweeper& sweeper, const net::any_io_executor& ex)
-    : Stream(sweeper, tcp::socket(ex)) {}
+Stream::Stream(Sweeper& sweeper, const Executor& ex) : Stream(sweeper, Socket(ex)) {}
 
 Stream::~Stream() {
   sweeper_.remove(entry_);

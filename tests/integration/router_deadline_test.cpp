@@ -20,11 +20,11 @@ using error_code = boost::system::error_code;
 using SteadyClock = std::chrono::steady_clock;
 
 /// A connected pair of loopback sockets on `ioc`: ours (to wrap in a Stream) and the peer's.
-std::pair<tcp::socket, tcp::socket> connected(net::io_context& ioc) {
-  tcp::acceptor acceptor(ioc, tcp::endpoint(net::ip::address_v4::loopback(), 0));
-  tcp::socket ours(ioc);
+std::pair<Socket, Socket> connected(net::io_context& ioc) {
+  Acceptor acceptor(ioc, tcp::endpoint(net::ip::address_v4::loopback(), 0));
+  Socket ours(ioc);
   ours.connect(acceptor.local_endpoint());
-  tcp::socket peer = acceptor.accept();
+  Socket peer = acceptor.accept();
   return {std::move(ours), std::move(peer)};
 }
 
@@ -117,7 +117,7 @@ TEST_F(RouterDeadline, TheLastDeadlineSetIsTheOneThatCounts) {
 // One timer serves every socket of the thread: each still times out at its own deadline,
 // and a socket with none (expires_never) is left alone.
 TEST_F(RouterDeadline, EachSocketTimesOutAtItsOwnDeadline) {
-  std::vector<tcp::socket> peers;
+  std::vector<Socket> peers;
   std::vector<std::unique_ptr<Stream>> streams;
   const std::array<std::chrono::milliseconds, 4> deadlines{600ms, 200ms, 400ms, 0ms};
   std::array<Read, 4> reads;
