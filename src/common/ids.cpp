@@ -57,24 +57,36 @@ void append_uuid_v4(std::string& out, std::uint64_t high, std::uint64_t low) {
   low = (low & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;    // variant 10
   // 8-4-4-4-12 hex digits: high's 16, then low's 16 (the router makes one per request, so
   // no formatting library and no allocation of its own).
-  static constexpr char kHex[] = "0123456789abcdef";
+  // Two digits a byte, from a table of all 256.
+  static constexpr auto kPairs = [] {
+    std::array<char, 512> t{};
+    constexpr char kHex[] = "0123456789abcdef";
+    for (int b = 0; b < 256; ++b) {
+      t[2 * b] = kHex[b >> 4];
+      t[2 * b + 1] = kHex[b & 0xf];
+    }
+    return t;
+  }();
   const std::size_t at = out.size();
   out.resize(at + 36);
   char* p = out.data() + at;
-  auto digits = [&p](std::uint64_t word, int first, int count) {
-    for (int i = first; i < first + count; ++i) {
-      *p++ = kHex[(word >> (60 - 4 * i)) & 0xf];
+  // `bytes` bytes of `word`, from its byte `first` (the most significant is 0).
+  auto digits = [&p](std::uint64_t word, int first, int bytes) {
+    for (int i = first; i < first + bytes; ++i) {
+      const auto b = static_cast<unsigned>(word >> (56 - 8 * i)) & 0xffu;
+      *p++ = kPairs[2 * b];
+      *p++ = kPairs[2 * b + 1];
     }
   };
-  digits(high, 0, 8);
+  digits(high, 0, 4);
   *p++ = '-';
-  digits(high, 8, 4);
+  digits(high, 4, 2);
   *p++ = '-';
-  digits(high, 12, 4);
+  digits(high, 6, 2);
   *p++ = '-';
-  digits(low, 0, 4);
+  digits(low, 0, 2);
   *p++ = '-';
-  digits(low, 4, 12);
+  digits(low, 2, 6);
 }
 
 std::string uuid_v4(std::uint64_t high, std::uint64_t low) {

@@ -2,7 +2,6 @@
 
 #include "common/ids.hpp"
 
-#include <cctype>
 #include <random>
 
 namespace lokku::router {
@@ -20,6 +19,13 @@ bool valid_request_id(std::string_view id) {
   }
   return true;
 }
+
+namespace {
+/// Header names and host names are ASCII: no locale in the way.
+constexpr char ascii_lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+}  // namespace
 
 void new_request_id(std::string& out) {
   // A request id needs to be unique, not secret: a generator per thread, seeded once.
@@ -64,14 +70,13 @@ std::optional<std::string> host_key(std::string_view host) {
   if (name.empty()) {
     return std::nullopt;
   }
-  std::string out;
-  out.reserve(name.size());
-  for (char c : name) {
+  std::string out(name);
+  for (char& c : out) {
     auto u = static_cast<unsigned char>(c);
     if (u <= 0x20 || u >= 0x7f || c == '/' || c == '@') {
       return std::nullopt;
     }
-    out += static_cast<char>(std::tolower(u));
+    c = ascii_lower(c);
   }
   return out;
 }
@@ -81,8 +86,7 @@ bool iequals(std::string_view a, std::string_view b) {
     return false;
   }
   for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) {
       return false;
     }
   }

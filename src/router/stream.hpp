@@ -93,7 +93,7 @@ class Stream {
 
   /// `ec` as the caller should see it: a timeout when the deadline cancelled the operation.
   boost::system::error_code settle(boost::system::error_code ec) const {
-    if (ec == net::error::operation_aborted && entry_.expired) {
+    if (entry_.expired && ec == net::error::operation_aborted) {
       return net::error::timed_out;
     }
     return ec;
