@@ -88,6 +88,7 @@ class Stream {
   Socket& socket() { return socket_; }
 
   void expires_after(std::chrono::nanoseconds d) { sweeper_.set(entry_, Clock::now() + d); }
+  void expires_at(Clock::time_point at) { sweeper_.set(entry_, at); }
   void expires_never() { sweeper_.set(entry_, Clock::time_point::max()); }
   void set_idle(bool idle) { entry_.idle = idle; }
 

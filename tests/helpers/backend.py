@@ -124,6 +124,11 @@ def serve(conn, addr):
                 conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789")
                 time.sleep(600)
                 return
+            elif path == "/slowbody":
+                # the head and half the body now, the rest after ?s= seconds
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n01234")
+                time.sleep(float(params.get("s", "1")))
+                conn.sendall(b"56789")
             elif path == "/chunked":
                 # ?coding=gzip: a second coding before chunked (its bytes are not really
                 # gzip: the router passes codings through without reading them)

@@ -194,6 +194,34 @@ TEST(RouterLog, LineHasEveryFieldInOrder) {
       << line;
 }
 
+// T-4: a kept-alive client may be idle 60 s (1 s here) between requests, counted from the end
+// of its last response; then the router closes the connection without a word.
+TEST(RouterConnections, KeptAliveClientIdleSixtySecondsIsClosedSilently) {
+  RouterApp app({"--time-scale", "60"});
+  ASSERT_TRUE(app.up);
+  Connection c(app.port, 5s);
+  // A response that takes 0.6 s (36 s scaled: under H12's 30 s to the first byte, and its
+  // body's pause under the 55 s idle window).
+  ASSERT_TRUE(c.send("GET /slowbody?s=0.6 HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "0123456789");
+  // 0.6 s after that response, 1.2 s after its request: still open.
+  std::this_thread::sleep_for(600ms);
+  ASSERT_TRUE(c.send("GET /headers HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+  r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  // Then idle: closed after about 1 s, with no response.
+  const auto idle_from = std::chrono::steady_clock::now();
+  EXPECT_TRUE(c.closed_by_peer());
+  const auto idle = std::chrono::steady_clock::now() - idle_from;
+  EXPECT_GE(idle, 900ms);
+  EXPECT_LT(idle, 3s);
+  EXPECT_EQ(c.pending(), "");
+}
+
 // RSP-4/5/6: HTTP/1.0 clients get HTTP/1.1 answers and close; 1.1 clients keep alive.
 TEST(RouterConnections, KeepAliveAndHttp10) {
   RouterApp app;
