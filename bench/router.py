@@ -23,7 +23,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from statistics import median
+from statistics import median, quantiles
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -227,13 +227,18 @@ def main():
                   (name, median([x[0] for x in runs]), median([x[1] for x in runs]),
                    median([x[2] for x in runs])))
         print()
-        for name, _, _ in lokkus:
-            for peer in ("nginx", "haproxy", "nginx-nolog"):
-                tput = [a[0] / b[0] for a, b in zip(results[name], results[peer])]
-                tail = [a[2] / b[2] for a, b in zip(results[name], results[peer])]
-                print("%s/%-11s throughput %.2fx   p99 %.2fx   (rounds' throughput: %s)" %
-                      (name, peer, median(tput), median(tail),
-                       " ".join("%.2f" % t for t in tput)))
+        pairs = [(name, peer) for name, _, _ in lokkus
+                 for peer in ("nginx", "haproxy", "nginx-nolog")]
+        if args.compare:
+            pairs.append(("lokku", "lokku-b"))
+        for name, peer in pairs:
+            tput = [a[0] / b[0] for a, b in zip(results[name], results[peer])]
+            tail = [a[2] / b[2] for a, b in zip(results[name], results[peer])]
+            q1, _, q3 = quantiles(tput, n=4)
+            print("%s/%-11s throughput %.2fx (middle half of the rounds %.2f-%.2f)   p99 %.2fx"
+                  "   (rounds' throughput: %s)" %
+                  (name, peer, median(tput), q1, q3, median(tail),
+                   " ".join("%.2f" % t for t in tput)))
         print("lokku RSS holding 1000 open connections: %.1f MB" % (held_rss / 1024.0))
     finally:
         for p in procs:
