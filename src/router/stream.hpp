@@ -26,8 +26,8 @@ using tcp = net::ip::tcp;
 
 // The router's I/O objects and coroutines run on one io_context per thread, and say so in
 // their type: Asio's default, the polymorphic any_io_executor, costs a call through a table
-// and a copy of the executor for every operation and every resumption (about a twentieth of
-// the router's instructions per proxied request, by callgrind).
+// and a copy of the executor for every operation and every resumption (an eighth of the
+// router's instructions per proxied request, by callgrind: 21.7k -> 19.1k without it).
 using Executor = net::io_context::executor_type;
 using Socket = net::basic_stream_socket<tcp, Executor>;
 using Acceptor = net::basic_socket_acceptor<tcp, Executor>;
