@@ -21,7 +21,7 @@ bool valid_request_id(std::string_view id) {
 }
 
 namespace {
-/// Header names and host names are ASCII: no locale in the way.
+/// Host names are ASCII: no locale in the way.
 constexpr char ascii_lower(char c) {
   return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
 }
@@ -79,18 +79,6 @@ std::optional<std::string> host_key(std::string_view host) {
     c = ascii_lower(c);
   }
   return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) {
-      return false;
-    }
-  }
-  return true;
 }
 
 bool has_token(std::string_view list, std::string_view token) {

@@ -1,6 +1,8 @@
 #pragma once
 // Pure helpers for the request headers the router rewrites (router.md HDR-1..9).
 
+#include <boost/beast/core/string.hpp>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,8 +22,8 @@ std::string append_list(std::string_view existing, std::string_view value);
 /// empty or malformed host (HOST-2).
 std::optional<std::string> host_key(std::string_view host);
 
-/// Case-insensitive ASCII comparison (header values such as `100-continue`).
-bool iequals(std::string_view a, std::string_view b);
+/// Case-insensitive ASCII comparison (header names, values such as `100-continue`).
+using boost::beast::iequals;
 
 /// True when the comma-separated header value holds `token` (case-insensitive).
 bool has_token(std::string_view list, std::string_view token);
