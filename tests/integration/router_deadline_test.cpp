@@ -35,8 +35,10 @@ struct Read {
   std::size_t n = 0;
   SteadyClock::duration took{};
 
-  void start(Stream& s) {
-    const auto started = SteadyClock::now();
+  /// `took` counts from `since`: for a lower bound on a deadline, a time taken before the
+  /// deadline was set (the read starts a little after it).
+  void start(Stream& s, SteadyClock::time_point since = SteadyClock::now()) {
+    const auto started = since;
     s.async_read_some(net::buffer(buf), [this, &s, started](error_code e, std::size_t got) {
       ec = s.settle(e);
       n = got;
@@ -69,9 +71,10 @@ void after(net::io_context& ioc, std::vector<std::unique_ptr<net::steady_timer>>
 TEST_F(RouterDeadline, AReadPastItsDeadlineIsATimeoutAndTheSocketStaysOpen) {
   auto [ours, peer] = connected(ioc);
   Stream s(sweeper, std::move(ours));
+  const auto set_at = SteadyClock::now();
   s.expires_after(150ms);
   Read r;
-  r.start(s);
+  r.start(s, set_at);
   ioc.run_for(5s);
   ASSERT_TRUE(r.ec);
   EXPECT_EQ(*r.ec, net::error::timed_out);
@@ -125,12 +128,13 @@ TEST_F(RouterDeadline, EachSocketTimesOutAtItsOwnDeadline) {
     auto [ours, peer] = connected(ioc);
     peers.push_back(std::move(peer));
     streams.push_back(std::make_unique<Stream>(sweeper, std::move(ours)));
+    const auto set_at = SteadyClock::now();
     if (deadlines[i] > 0ms) {
       streams[i]->expires_after(deadlines[i]);
     } else {
       streams[i]->expires_never();
     }
-    reads[i].start(*streams[i]);
+    reads[i].start(*streams[i], set_at);
   }
   ioc.run_for(1500ms);
   for (std::size_t i = 0; i < 3; ++i) {
