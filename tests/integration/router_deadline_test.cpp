@@ -38,11 +38,10 @@ struct Read {
   /// `took` counts from `since`: for a lower bound on a deadline, a time taken before the
   /// deadline was set (the read starts a little after it).
   void start(Stream& s, SteadyClock::time_point since = SteadyClock::now()) {
-    const auto started = since;
-    s.async_read_some(net::buffer(buf), [this, &s, started](error_code e, std::size_t got) {
+    s.async_read_some(net::buffer(buf), [this, &s, since](error_code e, std::size_t got) {
       ec = s.settle(e);
       n = got;
-      took = SteadyClock::now() - started;
+      took = SteadyClock::now() - since;
     });
   }
 };
