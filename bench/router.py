@@ -13,8 +13,14 @@ The host may be shared, and its speed drifts from one second to the next, so the
 measured in many short rounds. Each round measures every proxy once, lokku next to nginx and
 to haproxy, in an order that is reversed from one round to the next (so that neither is
 always first); the ratios are taken round by round, then their median.
+
+Throughput on a saturated 2-core host moves with everything else the host runs; the CPU time
+each proxy spends per request does not, much. So each measurement also reads the proxy's
+CPU time (every thread of every process of it, from /proc/<pid>/task/<tid>/schedstat: user
+and system, in ns) before and after, and the run prints the median µs per request.
 """
 import argparse
+import glob
 import os
 import re
 import shutil
@@ -102,17 +108,42 @@ def wait_port(port, timeout=10):
     return False
 
 
-def wrk(port, connections, seconds):
+def cpu_ns(pids):
+    """CPU time (user and system) of every thread of `pids` so far, in ns."""
+    total = 0
+    for pid in pids:
+        for task in glob.glob("/proc/%d/task/*/schedstat" % pid):
+            try:
+                with open(task) as f:
+                    total += int(f.read().split()[0])
+            except (OSError, IndexError, ValueError):
+                pass  # a thread that ended meanwhile
+    return total
+
+
+def wrk(port, connections, seconds, pids=()):
+    """wrk's requests/s, p50 and p99 (ms), non-2xx count, and the CPU µs per request of the
+    processes `pids` over the measurement (0 without pids)."""
+    before = cpu_ns(pids)
     out = subprocess.run(["wrk", "-t2", "-c%d" % connections, "-d%ds" % seconds, "--latency",
                           "http://127.0.0.1:%d/" % port], capture_output=True, text=True).stdout
+    used = cpu_ns(pids) - before
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
 
     def pct(name):
         m = re.search(r"\s%s%%\s+([\d.]+)(us|ms|s)" % name, out)
         v, unit = float(m.group(1)), m.group(2)
         return v / 1000.0 if unit == "us" else v * 1000.0 if unit == "s" else v
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return rps, pct("50"), pct("99"), int(errors.group(1)) if errors else 0
+    return (rps, pct("50"), pct("99"), int(errors.group(1)) if errors else 0,
+            used / 1000.0 / requests if requests else 0.0)
+
+
+def process_tree(pid):
+    """`pid` and its children (nginx's workers under its master)."""
+    kids = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return [pid] + [int(k) for k in kids.split()]
 
 
 def rss_kb(pid):
@@ -195,21 +226,28 @@ def main():
             if not wait_port(p):
                 raise SystemExit("a peer did not start")
 
-        # lokku sits between haproxy and nginx, whichever way a round goes.
-        targets = ([("direct", backend), ("haproxy", haproxy_port)] +
-                   [(name, port) for name, _, port in lokkus] +
-                   [("nginx", nginx_port), ("nginx-nolog", nolog_port)])
-        results = {name: [] for name, _ in targets}
-        for _, port in targets:
+        # lokku sits between haproxy and nginx, whichever way a round goes. Each target with
+        # the processes whose CPU time is its cost (none for the dyno measured directly).
+        nginx_proc, nolog_proc, haproxy_proc = procs
+        targets = ([("direct", backend, []), ("haproxy", haproxy_port, [haproxy_proc.pid])] +
+                   [(name, port, [p.pid]) for name, p, port in lokkus] +
+                   [("nginx", nginx_port, [nginx_proc.pid]),
+                    ("nginx-nolog", nolog_port, [nolog_proc.pid])])
+        results = {name: [] for name, _, _ in targets}
+        for _, port, _ in targets:
             wrk(port, args.connections, 2)  # warm-up: every proxy's dyno connections opened
+        # nginx's workers (and haproxy's, if it forks) exist by now.
+        targets = [(name, port, [t for p in pids for t in process_tree(p)])
+                   for name, port, pids in targets]
         for r in range(args.rounds):
             order = targets if r % 2 == 0 else targets[::-1]
             print("round %d" % (r + 1), flush=True)
-            for name, port in order:
-                results[name].append(wrk(port, args.connections, args.seconds))
-                rps, p50, p99, errors = results[name][-1]
-                print("  %-11s %10.0f req/s   p50 %7.3f ms   p99 %7.3f ms   non-2xx %d" %
-                      (name, rps, p50, p99, errors), flush=True)
+            for name, port, pids in order:
+                results[name].append(wrk(port, args.connections, args.seconds, pids))
+                rps, p50, p99, errors, cpu = results[name][-1]
+                print("  %-11s %10.0f req/s   p50 %7.3f ms   p99 %7.3f ms   non-2xx %d%s" %
+                      (name, rps, p50, p99, errors, "   CPU %5.2f us/req" % cpu if pids else ""),
+                      flush=True)
 
         held = []
         for _ in range(1000):
@@ -221,11 +259,12 @@ def main():
             s.close()
 
         print()
-        for name, _ in targets:
+        for name, _, pids in targets:
             runs = results[name]
-            print("%-11s median %10.0f req/s   p50 %7.3f ms   p99 %7.3f ms" %
+            print("%-11s median %10.0f req/s   p50 %7.3f ms   p99 %7.3f ms%s" %
                   (name, median([x[0] for x in runs]), median([x[1] for x in runs]),
-                   median([x[2] for x in runs])))
+                   median([x[2] for x in runs]),
+                   "   CPU %5.2f us/req" % median([x[4] for x in runs]) if pids else ""))
         print()
         pairs = [(name, peer) for name, _, _ in lokkus
                  for peer in ("nginx", "haproxy", "nginx-nolog")]
@@ -234,10 +273,11 @@ def main():
         for name, peer in pairs:
             tput = [a[0] / b[0] for a, b in zip(results[name], results[peer])]
             tail = [a[2] / b[2] for a, b in zip(results[name], results[peer])]
+            cpu = [a[4] / b[4] for a, b in zip(results[name], results[peer])]
             q1, _, q3 = quantiles(tput, n=4)
             print("%s/%-11s throughput %.2fx (middle half of the rounds %.2f-%.2f)   p99 %.2fx"
-                  "   (rounds' throughput: %s)" %
-                  (name, peer, median(tput), q1, q3, median(tail),
+                  "   CPU per request %.2fx   (rounds' throughput: %s)" %
+                  (name, peer, median(tput), q1, q3, median(tail), median(cpu),
                    " ".join("%.2f" % t for t in tput)))
         print("lokku RSS holding 1000 open connections: %.1f MB" % (held_rss / 1024.0))
     finally:
