@@ -1,5 +1,6 @@
 #include "common/log_sink.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -8,8 +9,12 @@
 namespace lokku::common {
 
 namespace {
+/// Queued bytes past which the flusher is woken before its next round.
 constexpr std::size_t kFlushAt = 64 * 1024;
-}
+/// Queued bytes past which a producer writes them itself and waits for that: the output
+/// cannot keep up (a paused pipe, a slow terminal), and lines are not dropped.
+constexpr std::size_t kWriteNowAt = 16 * kFlushAt;
+}  // namespace
 
 LogSink::LogSink(int fd, bool colour) : LogSink(fd, colour, -1, std::string()) {}
 
@@ -23,7 +28,7 @@ LogSink::LogSink(int fd, bool colour, int file_fd, std::string prefix)
   flusher_ = std::jthread([this](std::stop_token stop) {
     std::unique_lock lock(mu_);
     while (!stop.stop_requested()) {
-      wake_.wait_for(lock, stop, kFlushEvery, [] { return false; });
+      wake_.wait_for(lock, stop, kFlushEvery, [this] { return wake_requested_; });
       lock.unlock();
       flush();
       lock.lock();
@@ -46,6 +51,7 @@ void LogSink::append(std::string_view source, std::string_view dyno, std::string
                      std::size_t colour_key, bool flush_now) {
   auto now = clock_();
   bool due = flush_now;
+  bool wake = false;
   {
     std::lock_guard lock(mu_);
     if (fd_ >= 0) {
@@ -56,7 +62,15 @@ void LogSink::append(std::string_view source, std::string_view dyno, std::string
     if (has_file_) {
       append_log_line(pending_file_, now, source, dyno, message);
     }
-    due = due || pending_.size() >= kFlushAt || pending_file_.size() >= kFlushAt;
+    const std::size_t queued = std::max(pending_.size(), pending_file_.size());
+    due = due || queued >= kWriteNowAt;
+    if (!due && queued >= kFlushAt && !wake_requested_) {
+      wake_requested_ = true;
+      wake = true;
+    }
+  }
+  if (wake) {
+    wake_.notify_one();
   }
   if (due) {
     flush();
@@ -93,6 +107,7 @@ void LogSink::flush() {
     std::lock_guard lock(mu_);
     writing_.swap(pending_);
     writing_file_.swap(pending_file_);
+    wake_requested_ = false;
   }
   write_all(fd_, writing_);
   write_all(file_fd_, writing_file_);
