@@ -142,7 +142,7 @@ def wrk(port, connections, seconds, pids=()):
 
 
 def process_tree(pid):
-    """`pid` and its children (nginx's workers under its master)."""
+    """`pid` and its children (nginx's workers under its master; lokku-init under lokku)."""
     kids = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
     return [pid] + [int(k) for k in kids.split()]
 

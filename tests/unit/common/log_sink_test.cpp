@@ -6,6 +6,7 @@
 #include <chrono>
 #include <fcntl.h>
 #include <future>
+#include <memory>
 #include <string>
 #include <thread>
 #include <unistd.h>
