@@ -1,26 +1,38 @@
 // The second translation unit that includes Beast (the router's is the first).
 #include "api/server.hpp"
 
+#include "common/process_v2.hpp"
+#include "platform/local_ca.hpp"
 #include "platform/runtime.hpp"
 #include "store/files.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/readable_pipe.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/writable_pipe.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
+#include <array>
 #include <atomic>
 #include <cctype>
 #include <fcntl.h>
+#include <optional>
 #include <sys/stat.h>
 #include <system_error>
+#include <type_traits>
 #include <unistd.h>
 
 namespace lokku::api {
@@ -29,10 +41,14 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
 using error_code = boost::system::error_code;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+using namespace net::experimental::awaitable_operators;
 
 namespace {
 
 constexpr std::size_t kBodyLimit = 1 << 20;
+/// Every read and write of a client gets this long (a git push's pack arrives in many).
+constexpr auto kIoLimit = std::chrono::seconds(60);
 
 auto use_ec(error_code& ec) {
   return net::redirect_error(net::use_awaitable, ec);
@@ -41,19 +57,38 @@ auto use_ec(error_code& ec) {
 }  // namespace
 
 struct Server::State : std::enable_shared_from_this<Server::State> {
-  State(net::io_context& ioc_, Api& api_, store::Store& store_)
-      : ioc(ioc_), api(api_), store(store_), acceptor(net::make_strand(ioc_)) {}
+  State(net::io_context& ioc_, Api& api_, store::Store& store_, const GitBackend* git_)
+      : ioc(ioc_)
+      , api(api_)
+      , store(store_)
+      , git(git_)
+      , acceptor(net::make_strand(ioc_))
+      , tls(net::ssl::context::tls_server) {}
 
   net::io_context& ioc;
   Api& api;
   store::Store& store;
+  const GitBackend* git;
   tcp::acceptor acceptor;
+  /// One port for plain HTTP and TLS (git-and-ci.md §1.1: the CLI's git remote is https):
+  /// the first byte of a connection tells which.
+  net::ssl::context tls;
   std::atomic<bool> stopping{false};
 
   net::awaitable<void> accept_loop();
-  net::awaitable<void> serve(tcp::socket socket);
-  net::awaitable<void> stream(beast::tcp_stream& client, LogSession session);
-  net::awaitable<void> build_output(beast::tcp_stream& client, const LogSession& session);
+  net::awaitable<void> detect(tcp::socket socket);
+  template <class Stream>
+  net::awaitable<void> serve(Stream& client, beast::flat_buffer& buffer);
+  template <class Stream>
+  net::awaitable<void> stream(Stream& client, LogSession session);
+  template <class Stream>
+  net::awaitable<void> build_output(Stream& client, const LogSession& session);
+  /// One request for an app's git repository, answered by `git http-backend`. Whether the
+  /// connection can serve another request.
+  template <class Stream>
+  net::awaitable<bool> git_exchange(Stream& client, beast::flat_buffer& buffer,
+                                    http::request_parser<http::empty_body>& head,
+                                    const GitTarget& target);
 };
 
 namespace {
@@ -85,21 +120,88 @@ net::awaitable<void> Server::State::accept_loop() {
       continue;
     }
     auto ex = socket.get_executor();
-    net::co_spawn(ex, serve(std::move(socket)), net::detached);
+    net::co_spawn(ex, detect(std::move(socket)), net::detached);
   }
 }
 
-net::awaitable<void> Server::State::serve(tcp::socket socket) {
+namespace {
+
+void shut(beast::tcp_stream& client) {
+  error_code ec;
+  client.socket().shutdown(tcp::socket::shutdown_both, ec);
+}
+
+net::awaitable<void> shut(TlsStream& client) {
+  error_code ec;
+  beast::get_lowest_layer(client).expires_after(std::chrono::seconds(2));
+  co_await client.async_shutdown(use_ec(ec));
+  shut(beast::get_lowest_layer(client));
+}
+
+template <class Stream>
+net::awaitable<void> close(Stream& client) {
+  if constexpr (std::is_same_v<Stream, TlsStream>) {
+    co_await shut(client);
+  } else {
+    shut(client);
+  }
+}
+
+}  // namespace
+
+net::awaitable<void> Server::State::detect(tcp::socket socket) {
   auto self = shared_from_this();
   beast::tcp_stream client(std::move(socket));
   beast::flat_buffer buffer;
+  error_code ec;
+  client.expires_after(kIoLimit);
+  // A TLS ClientHello starts with 0x16 (a handshake record); HTTP with a method's letter.
+  bool is_tls = co_await beast::async_detect_ssl(client, buffer, use_ec(ec));
+  if (ec) {
+    co_return;
+  }
+  if (!is_tls) {
+    co_await serve(client, buffer);
+    co_return;
+  }
+  TlsStream secure(std::move(client), tls);
+  beast::get_lowest_layer(secure).expires_after(std::chrono::seconds(10));
+  auto used =
+      co_await secure.async_handshake(net::ssl::stream_base::server, buffer.data(), use_ec(ec));
+  if (ec) {
+    spdlog::debug("api: TLS handshake failed: {}", ec.message());
+    co_return;
+  }
+  buffer.consume(used);
+  co_await serve(secure, buffer);
+}
+
+template <class Stream>
+net::awaitable<void> Server::State::serve(Stream& client, beast::flat_buffer& buffer) {
+  auto self = shared_from_this();
   for (;;) {
-    http::request_parser<http::string_body> parser;
-    parser.body_limit(kBodyLimit);
-    parser.header_limit(64 * 1024);
-    client.expires_after(std::chrono::seconds(60));
+    http::request_parser<http::empty_body> head;
+    head.header_limit(64 * 1024);
+    beast::get_lowest_layer(client).expires_after(kIoLimit);
     error_code ec;
-    co_await http::async_read(client, buffer, parser, use_ec(ec));
+    co_await http::async_read_header(client, buffer, head, use_ec(ec));
+    if (!ec && git) {
+      std::string target(head.get().target());
+      if (auto t = git_target(target.substr(0, target.find('?')))) {
+        bool again = co_await git_exchange(client, buffer, head, *t);
+        if (!again || stopping) {
+          co_await close(client);
+          co_return;
+        }
+        continue;
+      }
+    }
+    std::optional<http::request_parser<http::string_body>> body;
+    if (!ec) {
+      body.emplace(std::move(head));
+      body->body_limit(kBodyLimit);
+      co_await http::async_read(client, buffer, *body, use_ec(ec));
+    }
     if (ec == http::error::body_limit) {
       Response too_big{
           413,
@@ -118,7 +220,7 @@ net::awaitable<void> Server::State::serve(tcp::socket socket) {
       }
       co_return;
     }
-    auto& req = parser.get();
+    auto& req = body->get();
     Request r;
     r.method = std::string(req.method_string());
     std::string target(req.target());
@@ -152,17 +254,21 @@ net::awaitable<void> Server::State::serve(tcp::socket socket) {
     // a pool; the io_context has several threads, so one blocked handler stalls only itself.
     Response out = api.handle(r);
     auto res = to_http(out, version, keep_alive);
-    client.expires_after(std::chrono::seconds(60));
+    beast::get_lowest_layer(client).expires_after(kIoLimit);
     co_await http::async_write(client, res, use_ec(ec));
     if (ec || !keep_alive || stopping) {
+      if (!ec) {
+        co_await close(client);
+      }
       co_return;
     }
   }
 }
 
-net::awaitable<void> Server::State::stream(beast::tcp_stream& client, LogSession s) {
+template <class Stream>
+net::awaitable<void> Server::State::stream(Stream& client, LogSession s) {
   error_code ec;
-  client.expires_never();
+  beast::get_lowest_layer(client).expires_never();
   if (!s.build_id.empty()) {
     co_await build_output(client, s);
     co_return;
@@ -170,7 +276,7 @@ net::awaitable<void> Server::State::stream(beast::tcp_stream& client, LogSession
   std::string head =
       "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
       "Connection: close\r\n\r\n";
-  co_await net::async_write(client.socket(), net::buffer(head), use_ec(ec));
+  co_await net::async_write(client, net::buffer(head), use_ec(ec));
   if (ec) {
     co_return;
   }
@@ -180,7 +286,7 @@ net::awaitable<void> Server::State::stream(beast::tcp_stream& client, LogSession
     chunk += "data: " + line + "\n\n";
   }
   if (!chunk.empty()) {
-    co_await net::async_write(client.socket(), net::buffer(chunk), use_ec(ec));
+    co_await net::async_write(client, net::buffer(chunk), use_ec(ec));
   }
   net::steady_timer timer(co_await net::this_coro::executor);
   int idle_polls = 0;
@@ -197,19 +303,20 @@ net::awaitable<void> Server::State::stream(beast::tcp_stream& client, LogSession
     }
     if (!chunk.empty()) {
       idle_polls = 0;
-      co_await net::async_write(client.socket(), net::buffer(chunk), use_ec(ec));
+      co_await net::async_write(client, net::buffer(chunk), use_ec(ec));
     }
   }
-  client.socket().shutdown(tcp::socket::shutdown_both, ec);
+  co_await close(client);
 }
 
-net::awaitable<void> Server::State::build_output(beast::tcp_stream& client, const LogSession& s) {
+template <class Stream>
+net::awaitable<void> Server::State::build_output(Stream& client, const LogSession& s) {
   // A build's output as plain text, as it is produced, until the build has ended (BP-8).
   error_code ec;
   std::string head =
       "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nCache-Control: "
       "no-cache\r\nConnection: close\r\n\r\n";
-  co_await net::async_write(client.socket(), net::buffer(head), use_ec(ec));
+  co_await net::async_write(client, net::buffer(head), use_ec(ec));
   auto dir = store.app_dir(s.app) / "builds";
   auto ended = [&] {
     auto text = store::read_file(dir / (s.build_id + ".yaml")).value_or("");
@@ -229,7 +336,7 @@ net::awaitable<void> Server::State::build_output(beast::tcp_stream& client, cons
       chunk.append(buf, static_cast<std::size_t>(n));
     }
     if (!chunk.empty()) {
-      co_await net::async_write(client.socket(), net::buffer(chunk), use_ec(ec));
+      co_await net::async_write(client, net::buffer(chunk), use_ec(ec));
     }
     if (finished) {
       if (last_round) {
@@ -245,12 +352,221 @@ net::awaitable<void> Server::State::build_output(beast::tcp_stream& client, cons
   if (fd >= 0) {
     ::close(fd);
   }
-  client.socket().shutdown(tcp::socket::shutdown_both, ec);
+  co_await close(client);
 }
 
-Server::Server(Api& api, store::Store& store, unsigned port, unsigned threads)
+namespace {
+
+/// A short answer of the git endpoint itself (not of git http-backend), as plain text: git
+/// prints it after `remote: ` or in its error.
+template <class Stream>
+net::awaitable<void> git_answer(Stream& client, unsigned version, http::status status,
+                                std::string text, bool ask_credentials = false) {
+  http::response<http::string_body> res{status, version};
+  res.set(http::field::server, "lokku-api");
+  res.set(http::field::content_type, "text/plain; charset=utf-8");
+  if (ask_credentials) {
+    res.set(http::field::www_authenticate, R"(Basic realm="lokku")");
+  }
+  res.body() = std::move(text);
+  res.keep_alive(false);
+  res.prepare_payload();
+  error_code ec;
+  beast::get_lowest_layer(client).expires_after(kIoLimit);
+  co_await http::async_write(client, res, use_ec(ec));
+}
+
+}  // namespace
+
+template <class Stream>
+net::awaitable<bool> Server::State::git_exchange(Stream& client, beast::flat_buffer& buffer,
+                                                 http::request_parser<http::empty_body>& head,
+                                                 const GitTarget& target) {
+  const auto& req = head.get();
+  const unsigned version = req.version();
+  if (!git->authorized(req[http::field::authorization])) {
+    // git asks its credential helper (`heroku git:credentials`) and tries again.
+    co_await git_answer(client, version, http::status::unauthorized,
+                        "Invalid credentials: the password is your API token "
+                        "(heroku auth:token; any user name).\n",
+                        true);
+    co_return false;
+  }
+  if (!git->app_exists(target.app)) {
+    co_await git_answer(client, version, http::status::not_found,
+                        fmt::format("No such app as {}.\n", target.app));
+    co_return false;
+  }
+  GitRequest r;
+  r.method = std::string(req.method_string());
+  std::string t(req.target());
+  r.query = t.find('?') == std::string::npos ? "" : t.substr(t.find('?') + 1);
+  r.content_type = std::string(req[http::field::content_type]);
+  r.content_encoding = std::string(req[http::field::content_encoding]);
+  r.git_protocol = std::string(req["Git-Protocol"]);
+  if (auto len = head.content_length()) {
+    r.content_length = *len;
+  }
+  error_code ec;
+  auto remote = beast::get_lowest_layer(client).socket().remote_endpoint(ec);
+  r.remote_addr = ec ? "127.0.0.1" : remote.address().to_string();
+  const bool keep_alive = req.keep_alive();
+
+  auto ex = co_await net::this_coro::executor;
+  net::writable_pipe to_cgi(ex);
+  net::readable_pipe from_cgi(ex);
+  net::readable_pipe cgi_errors(ex);
+  std::optional<bp2::process> cgi;
+  std::string failed;
+  try {
+    git->ensure_repository(target.app);
+    auto git_exe = bp2::environment::find_executable("git");
+    if (git_exe.empty()) {
+      throw std::runtime_error("git is not installed (no git on PATH)");
+    }
+    cgi.emplace(ex, git_exe, std::vector<std::string>{"http-backend"},
+                bp2::process_stdio{to_cgi, from_cgi, cgi_errors},
+                bp2::process_environment(git->cgi_environment(target, r)),
+                bp2::process_start_dir(store.home()));
+  } catch (const std::exception& e) {
+    failed = e.what();
+  }
+  if (!cgi) {
+    spdlog::error("api: git for {}: {}", target.app, failed);
+    co_await git_answer(client, version, http::status::internal_server_error,
+                        fmt::format("lokku: {}\n", failed));
+    co_return false;
+  }
+
+  // The request's body goes to the CGI's stdin as it arrives; its end (or the client's
+  // going) closes the pipe, so git sees where the body ends either way.
+  bool client_gone = false;
+  auto feed = [&]() -> net::awaitable<void> {
+    http::request_parser<http::buffer_body> body(std::move(head));
+    body.body_limit(boost::none);  // a push is as large as the app (git-and-ci.md: 200 MB)
+    std::vector<char> chunk(64 * 1024);
+    bool cgi_reads = true;
+    while (!body.is_done()) {
+      body.get().body().data = chunk.data();
+      body.get().body().size = chunk.size();
+      beast::get_lowest_layer(client).expires_after(kIoLimit);
+      error_code rec;
+      co_await http::async_read(client, buffer, body, use_ec(rec));
+      if (rec == http::error::need_buffer) {
+        rec = {};
+      }
+      if (rec) {
+        client_gone = true;
+        break;
+      }
+      std::size_t n = chunk.size() - body.get().body().size;
+      if (n != 0 && cgi_reads) {
+        error_code wec;
+        co_await net::async_write(to_cgi, net::buffer(chunk.data(), n), use_ec(wec));
+        cgi_reads = !wec;  // it stopped reading: the rest of the body is read and dropped
+      }
+    }
+    error_code ignored;
+    to_cgi.close(ignored);
+  };
+  std::string errors;
+  auto collect_errors = [&]() -> net::awaitable<void> {
+    std::array<char, 4096> b;
+    for (;;) {
+      error_code rec;
+      std::size_t n = co_await cgi_errors.async_read_some(net::buffer(b), use_ec(rec));
+      if (errors.size() < 64 * 1024) {
+        errors.append(b.data(), n);
+      }
+      if (rec) {
+        break;
+      }
+    }
+  };
+  // The CGI's answer: its head becomes the response's, its body is relayed as it comes
+  // (the build's `remote:` lines, live). A client that left is not written to, and the CGI
+  // is still read to its end: a push whose client left mid-build finishes that build.
+  bool relayed_whole = false;
+  auto relay = [&]() -> net::awaitable<void> {
+    std::string pending;
+    std::array<char, 64 * 1024> b;
+    std::optional<CgiHead> cgi_head;
+    error_code rec;
+    while (!cgi_head) {
+      std::size_t n = co_await from_cgi.async_read_some(net::buffer(b), use_ec(rec));
+      pending.append(b.data(), n);
+      try {
+        cgi_head = parse_cgi_head(pending);
+      } catch (const std::exception& e) {
+        spdlog::error("api: git http-backend for {}: {}", target.app, e.what());
+        break;
+      }
+      if (rec) {
+        break;
+      }
+    }
+    if (!cgi_head) {
+      if (!client_gone) {
+        co_await git_answer(client, version, http::status::bad_gateway,
+                            "lokku: git http-backend gave no answer\n");
+      }
+      co_return;
+    }
+    http::response<http::buffer_body> res{static_cast<http::status>(cgi_head->status), version};
+    res.set(http::field::server, "lokku-api");
+    bool has_length = false;
+    for (const auto& [name, value] : cgi_head->fields) {
+      has_length = has_length || beast::iequals(name, "Content-Length");
+      res.set(name, value);
+    }
+    if (!has_length) {
+      res.chunked(true);
+    }
+    res.keep_alive(keep_alive);
+    http::response_serializer<http::buffer_body> sr{res};
+    error_code wec;
+    auto send = [&](const char* data, std::size_t n, bool more) -> net::awaitable<void> {
+      if (client_gone || wec) {
+        co_return;
+      }
+      res.body().data = const_cast<char*>(data);
+      res.body().size = n;
+      res.body().more = more;
+      beast::get_lowest_layer(client).expires_after(kIoLimit);
+      co_await http::async_write(client, sr, use_ec(wec));
+      if (wec == http::error::need_buffer) {
+        wec = {};
+      }
+    };
+    beast::get_lowest_layer(client).expires_after(kIoLimit);
+    co_await http::async_write_header(client, sr, use_ec(wec));
+    pending.erase(0, cgi_head->length);
+    if (!pending.empty()) {
+      co_await send(pending.data(), pending.size(), true);
+    }
+    while (!rec) {
+      std::size_t n = co_await from_cgi.async_read_some(net::buffer(b), use_ec(rec));
+      if (n != 0) {
+        co_await send(b.data(), n, true);
+      }
+    }
+    co_await send(nullptr, 0, false);
+    relayed_whole = !wec && !client_gone;
+  };
+  co_await (feed() && relay() && collect_errors());
+  error_code wait_ec;
+  int status = co_await cgi->async_wait(use_ec(wait_ec));
+  if (status != 0 || !errors.empty()) {
+    spdlog::warn("api: git http-backend for {} {}{} exited {}: {}", target.app, r.method,
+                 target.path_info, status, errors);
+  }
+  co_return relayed_whole&& keep_alive;
+}
+
+Server::Server(Api& api, store::Store& store, unsigned port, unsigned threads,
+               const GitBackend* git)
     : ioc_(std::make_unique<net::io_context>(static_cast<int>(threads)))
-    , state_(std::make_shared<State>(*ioc_, api, store))
+    , state_(std::make_shared<State>(*ioc_, api, store, git))
     , threads_wanted_(threads)
     , port_(port) {}
 
@@ -266,6 +582,13 @@ Server::~Server() {
 
 void Server::start() {
   auto& s = *state_;
+  // TLS on the same port, with a certificate of lokku's local CA (tls/ca.crt to trust).
+  auto cert = platform::ensure_certificate(s.store.home(), "api", platform::kLoopbackNames);
+  s.tls.set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                    net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                    net::ssl::context::no_tlsv1_1);
+  s.tls.use_certificate_chain_file(cert.cert.string());
+  s.tls.use_private_key_file(cert.key.string(), net::ssl::context::pem);
   tcp::endpoint ep(net::ip::make_address_v4("127.0.0.1"), static_cast<unsigned short>(port_));
   error_code ec;
   s.acceptor.open(ep.protocol(), ec);

@@ -1,9 +1,10 @@
 #pragma once
-// The Platform API's HTTP server: loopback only, its own io_context and threads (handlers may
-// block on the store or a release phase), a body limit, and the log streams (SSE) the CLI
-// fetches without a token.
+// The Platform API's HTTP server: loopback only, plain HTTP and TLS on one port, its own
+// io_context and threads (handlers may block on the store or a release phase), a body limit,
+// the log streams (SSE) the CLI fetches without a token, and the apps' git repositories.
 
 #include "api/api.hpp"
+#include "api/git_backend.hpp"
 #include "common/asio.hpp"
 
 #include <memory>
@@ -15,7 +16,10 @@ namespace lokku::api {
 class Server {
  public:
   /// `port` 0: any free port. Never binds beyond 127.0.0.1 (issue: the API stays local).
-  Server(Api& api, store::Store& store, unsigned port, unsigned threads = 4);
+  /// `git`: serves the apps' git repositories (`/<app>.git/...`) when given; outlives the
+  /// server. The port speaks TLS too (a certificate of lokku's CA, platform/local_ca.hpp).
+  Server(Api& api, store::Store& store, unsigned port, unsigned threads = 4,
+         const GitBackend* git = nullptr);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

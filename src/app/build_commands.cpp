@@ -67,6 +67,7 @@ Built do_build(const CommandOptions& o, store::Store& st, const platform::Runtim
   bo.buildpacks = o.buildpacks;
   bo.ci = ci;
   bo.git_ref = o.git_ref;
+  bo.source_version = o.source_version;
   bo.compile_timeout = rt.scale(std::chrono::minutes(15));
   // SLUG-4 [emu]: the limits are configurable (bytes).
   for (auto [var, limit] : {std::pair{"LOKKU_SLUG_SOFT_LIMIT", &bo.slug_soft_limit},
@@ -101,11 +102,16 @@ int run_build(const CommandOptions& o) {
   return 0;
 }
 
-int run_deploy(const CommandOptions& o) {
+int deploy(const CommandOptions& o, DeployStyle style) {
   store::Store st(store::Store::default_home());
   platform::Runtime rt{platform::find_init(), platform::resolve_time_scale(o.time_scale)};
   auto b = do_build(o, st, rt, false, true);
+  const bool push = style == DeployStyle::push;
   if (!b.result.ok) {
+    if (push) {
+      // git-and-ci.md §1.3: the buildpack's reason, then Heroku's rejection.
+      std::cout << "Verifying deploy...\n\n!\tPush rejected to " << b.app << ".\n\n" << std::flush;
+    }
     return 1;
   }
   const auto& r = b.result;
@@ -116,18 +122,49 @@ int run_deploy(const CommandOptions& o) {
         "time.",
         (r.slug.size + (1 << 20) - 1) >> 20, r.soft_limit >> 20));
   }
+  unsigned port = 5000;
+  const auto running = platform::running_platform(st);
+  if (running) {
+    port = running->router_port;
+  }
+  const std::string url = fmt::format("http://{}.localhost:{}/", b.app, port);
   int log_fd = platform::open_app_log(st, b.app);
   {
     // The release phase's output shows here, as on a git push (RPH-3); the rest of the api
     // lines only in the app's log.
     const bool release_phase = r.slug.process_types.count("release") != 0;
-    if (release_phase) {
+    if (release_phase && push) {
+      std::cout << buildpack::error_line(
+          "Release command declared: this new release will not be available until the command "
+          "succeeds.");
+    }
+    auto released = [&](const store::Release& made) {
+      // A push says what Heroku's says, in its order (git-and-ci.md §1.3).
+      std::cout << buildpack::detail(fmt::format("Released v{}", made.version))
+                << buildpack::detail(url + " deployed to Heroku") << "\n"
+                << "Verifying deploy... done.\n";
+      if (release_phase) {
+        std::cout << "Running release command...\n";
+      }
+      std::cout << std::flush;
+    };
+    if (release_phase && !push) {
       std::cout << buildpack::step("Running release command...") << std::flush;
     }
     common::LogSink sink(release_phase ? 1 : -1, false, log_fd, "");
-    auto rel = platform::release_build(st, b.app, r, rt, sink);
+    auto rel = platform::release_build(
+        st, b.app, r, rt, sink,
+        push && release_phase ? std::function<void(const store::Release&)>(released) : nullptr);
     sink.flush();
     if (rel.status == "failed") {
+      if (push) {
+        // RPH-3: the push stands (the ref is updated); the release does not.
+        std::cout << "Waiting for release.... failed.\n" << std::flush;
+        if (log_fd >= 0) {
+          ::close(log_fd);
+        }
+        return 0;
+      }
       std::cout << buildpack::error_line(
                        fmt::format("Release v{}: the release command failed; the app stays on "
                                    "its previous release",
@@ -138,10 +175,11 @@ int run_deploy(const CommandOptions& o) {
       }
       return 1;
     }
-    unsigned port = 5000;
-    if (auto p = platform::running_platform(st)) {
-      port = p->router_port;
+    if (running) {
       platform::wait_for_release(st, b.app, rel.version);  // the platform has picked it up
+    }
+    if (push && release_phase) {
+      std::cout << "Waiting for release.... done.\n" << std::flush;
     }
     if (b.manifest && !b.manifest->postdeploy.empty()) {
       // APP-3: postdeploy runs once, in a one-off dyno, after the first release succeeded.
@@ -160,17 +198,24 @@ int run_deploy(const CommandOptions& o) {
         if (log_fd >= 0) {
           ::close(log_fd);
         }
-        return 1;
+        return push ? 0 : 1;
       }
     }
-    std::cout << buildpack::detail(fmt::format("Released v{}", rel.version))
-              << buildpack::detail(
-                     fmt::format("http://{}.localhost:{}/ deployed to lokku", b.app, port));
+    if (push && !release_phase) {
+      released(rel);
+    } else if (!push) {
+      std::cout << buildpack::detail(fmt::format("Released v{}", rel.version))
+                << buildpack::detail(url + " deployed to lokku");
+    }
   }
   if (log_fd >= 0) {
     ::close(log_fd);
   }
   return 0;
+}
+
+int run_deploy(const CommandOptions& o) {
+  return deploy(o, DeployStyle::cli);
 }
 
 int run_ci(const CommandOptions& o) {

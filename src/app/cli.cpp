@@ -199,6 +199,24 @@ Action parse(int argc, char** argv, int& exit_code) {
     r->prefix_command(false);
   }
 
+  // --- git deploys (git-and-ci.md §1) ------------------------------------------------------
+  add_command(app, action, o, "git:remote",
+              "Add (or set) the git remote of the app in this repository: git push heroku main "
+              "deploys",
+              run_git_remote)
+      ->add_option("-r,--remote", o.remote, "The remote's name (default heroku)");
+  auto* clone = add_command(app, action, o, "git:clone",
+                            "Clone the app's git repository (remote heroku)", run_git_clone);
+  clone->add_option("dir", o.args, "Directory (default: the app's name)");
+  clone->add_option("-r,--remote", o.remote, "The remote's name (default heroku)");
+  add_command(app, action, o, "git:credentials",
+              "git's credential helper for lokku's git remotes (the API token)",
+              run_git_credentials, false)
+      ->add_option("operation", o.args, "get, store or erase");
+  add_command(app, action, o, "git:pre-receive",
+              "The pre-receive hook of an app's repository: builds and releases a push of main",
+              run_git_pre_receive);
+
   auto* pack = add_command(app, action, o, "slug:pack",
                            "Pack a directory into a slug (a tar.gz under ./app/) and print its "
                            "size and SHA256",

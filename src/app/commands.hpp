@@ -38,6 +38,8 @@ struct CommandOptions {
   std::string stage;                 ///< pipelines:add --stage
   bool csv = false;                  ///< pg:query --csv
   std::string git_ref = "HEAD";      ///< deploy: the commit of a git repository to build
+  std::string source_version;        ///< deploy: the commit `dir` was taken from (a push)
+  std::string remote = "heroku";     ///< git:remote -r
   /// deploy: the app.json to set a new app up from, instead of the directory's (review apps)
   std::optional<release::AppManifest> manifest;
 };
@@ -57,6 +59,13 @@ int run_ps(const CommandOptions& o);
 int run_ps_scale(const CommandOptions& o);
 int run_build(const CommandOptions& o);
 int run_deploy(const CommandOptions& o);
+/// How a deploy speaks: as `lokku deploy`, or as Heroku's git endpoint to a pusher.
+enum class DeployStyle { cli, push };
+int deploy(const CommandOptions& o, DeployStyle style);
+int run_git_pre_receive(const CommandOptions& o);
+int run_git_remote(const CommandOptions& o);
+int run_git_credentials(const CommandOptions& o);
+int run_git_clone(const CommandOptions& o);
 int run_ci(const CommandOptions& o);
 int run_run(const CommandOptions& o);
 int run_run_detached(const CommandOptions& o);

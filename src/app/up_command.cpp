@@ -51,12 +51,17 @@ int run_foreground(const CommandOptions& o, store::Store& st, std::uintmax_t log
   // The API: one more writer of the store, on loopback, behind the token (issue #5).
   p.service = [&st, rt, api_port](platform::PlatformControl& control, unsigned& bound) {
     struct Service {
+      std::unique_ptr<api::GitBackend> git;
       std::unique_ptr<api::Api> api;
       std::unique_ptr<api::Server> server;
     };
     auto s = std::make_shared<Service>();
-    s->api = std::make_unique<api::Api>(st, control, api::load_or_create_token(st), rt, api_port);
-    s->server = std::make_unique<api::Server>(*s->api, st, api_port);
+    auto token = api::load_or_create_token(st);
+    // git deploys (git-and-ci.md §1): the hook runs this very lokku.
+    s->git = std::make_unique<api::GitBackend>(
+        st, token, std::filesystem::read_symlink("/proc/self/exe"), rt.scale);
+    s->api = std::make_unique<api::Api>(st, control, token, rt, api_port);
+    s->server = std::make_unique<api::Server>(*s->api, st, api_port, 4, s->git.get());
     s->server->start();
     bound = s->server->port();
     s->api->set_port(bound);

@@ -404,7 +404,8 @@ BuildResult build(store::Store& store, const BuildOptions& o) {
     }
   } else {
     copy_tree(source, build_dir, true);
-    result.source_version = slug::tree_digest(build_dir).substr(0, 40);
+    result.source_version =
+        o.source_version.empty() ? slug::tree_digest(build_dir).substr(0, 40) : o.source_version;
   }
   fs::create_directories(build_dir);
 
@@ -473,7 +474,11 @@ BuildResult build(store::Store& store, const BuildOptions& o) {
   };
   std::vector<Chosen> chosen;
   auto prepare = [&](const std::string& ref, std::size_t index) {
-    fs::path src = fetch(ref, store.home() / "buildpacks");
+    std::string note;
+    fs::path src = fetch(ref, store.home() / "buildpacks", &note);
+    if (!note.empty()) {
+      out(error_line(note));
+    }
     fs::path dir = bp_root / std::to_string(index);
     copy_tree(src, dir, true);
     for (const char* script : {"detect", "compile", "release", "test-compile", "test"}) {

@@ -34,6 +34,9 @@ struct BuildOptions {
   std::string build_id;  ///< empty: a new one
   /// In a git repository, the commit to build (a branch for review apps, PIPE-3).
   std::string git_ref = "HEAD";
+  /// Set: the commit `source` (a plain directory) was taken from (a git push), so the build's
+  /// SOURCE_VERSION and release name it.
+  std::string source_version;
 };
 
 struct BuildResult {

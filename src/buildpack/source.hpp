@@ -16,10 +16,12 @@ fs::path bundled_dir();
 /// Default detection order when an app names no buildpack (README: Buildpacks).
 const std::vector<std::string>& default_order();
 
-/// Resolves a buildpack reference to a directory holding `bin/`. Git repositories are
-/// cloned once into `cache_root` and reused; archives are extracted safely. Throws
-/// InputError naming the reference when it cannot be had.
-fs::path fetch(const std::string& ref, const fs::path& cache_root);
+/// Resolves a buildpack reference to a directory holding `bin/`. Git repositories (a URL, a
+/// working tree, a bare repository) are cloned into `cache_root` once and fetched again on
+/// every build; when a fetch fails the copy fetched before is used and `note` (when given)
+/// says so. Archives are extracted safely. Throws InputError naming the reference when it
+/// cannot be had.
+fs::path fetch(const std::string& ref, const fs::path& cache_root, std::string* note = nullptr);
 
 /// How a reference is shown in build output (`lokku/python`, a path, a URL).
 std::string display_name(const std::string& ref);

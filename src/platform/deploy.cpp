@@ -8,7 +8,8 @@ namespace lokku::platform {
 
 store::Release release_build(store::Store& store, const std::string& app,
                              const buildpack::BuildResult& r, const Runtime& rt,
-                             common::LogSink& sink) {
+                             common::LogSink& sink,
+                             const std::function<void(const store::Release&)>& created) {
   // BP-6 [emu]: bin/release config vars fill absent keys, in a release of their own.
   std::vector<std::string> added;
   auto current = store.load(app);
@@ -36,7 +37,7 @@ store::Release release_build(store::Store& store, const std::string& app,
         store::add_new_types(a, r.slug.process_types);
       },
       [&](const store::App&) { return fmt::format("Deploy {}", r.source_version.substr(0, 8)); },
-      [&](const store::App&) { return r.slug.id; }, rt, sink);
+      [&](const store::App&) { return r.slug.id; }, rt, sink, true, created);
 }
 
 }  // namespace lokku::platform

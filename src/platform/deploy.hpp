@@ -10,8 +10,10 @@
 
 namespace lokku::platform {
 
+/// `created`: told of the `Deploy` release once it is recorded, before its release phase.
 store::Release release_build(store::Store& store, const std::string& app,
                              const buildpack::BuildResult& build, const Runtime& rt,
-                             common::LogSink& sink);
+                             common::LogSink& sink,
+                             const std::function<void(const store::Release&)>& created = {});
 
 }  // namespace lokku::platform

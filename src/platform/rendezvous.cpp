@@ -1,6 +1,7 @@
 #include "platform/rendezvous.hpp"
 
 #include "common/ids.hpp"
+#include "platform/local_ca.hpp"
 #include "store/files.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -17,11 +18,6 @@
 #include <boost/asio/write.hpp>
 #include <fmt/format.h>
 
-#include <openssl/bio.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/rand.h>
-#include <openssl/x509v3.h>
 #include <stdexcept>
 
 namespace lokku::platform {
@@ -37,43 +33,6 @@ constexpr auto kShutdownLimit = std::chrono::seconds(2);
 /// At the end of the output, how long to wait for the end of the client's input: the CLI
 /// writes an EOT when its (piped) stdin ends and fails if the connection is gone by then.
 constexpr auto kInputEndLimit = std::chrono::milliseconds(300);
-
-[[noreturn]] void openssl_failed(const char* what) {
-  throw std::runtime_error(fmt::format("cannot create the rendezvous certificate ({})", what));
-}
-
-template <typename T, void (*Free)(T*)>
-struct Owned {
-  T* p;
-  explicit Owned(T* x) : p(x) {}
-  ~Owned() {
-    if (p) {
-      Free(p);
-    }
-  }
-  Owned(const Owned&) = delete;
-  Owned& operator=(const Owned&) = delete;
-};
-
-std::string pem_of(const std::function<int(BIO*)>& write) {
-  Owned<BIO, BIO_free_all> bio(BIO_new(BIO_s_mem()));
-  if (!bio.p || write(bio.p) != 1) {
-    openssl_failed("PEM");
-  }
-  char* data = nullptr;
-  long n = BIO_get_mem_data(bio.p, &data);
-  return std::string(data, static_cast<std::size_t>(n));
-}
-
-void add_extension(X509* cert, int nid, const char* value) {
-  X509V3_CTX ctx;
-  X509V3_set_ctx_nodb(&ctx);
-  X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
-  Owned<X509_EXTENSION, X509_EXTENSION_free> ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value));
-  if (!ext.p || X509_add_ext(cert, ext.p, -1) != 1) {
-    openssl_failed("extension");
-  }
-}
 
 /// Closes the connection if `guard` expires (after `limit`) before it is cancelled.
 void close_on_expiry(net::steady_timer& guard, std::chrono::nanoseconds limit,
@@ -190,62 +149,15 @@ class Client final : public dyno::Attachment {
 
 }  // namespace
 
-fs::path ensure_rendezvous_certificate(const fs::path& home) {
-  const fs::path dir = home / "tls";
-  const fs::path cert_path = dir / "rendezvous.crt";
-  const fs::path key_path = dir / "rendezvous.key";
-  if (fs::exists(cert_path) && fs::exists(key_path)) {
-    return cert_path;
-  }
-  fs::create_directories(dir);
-  Owned<EVP_PKEY, EVP_PKEY_free> key(EVP_EC_gen("P-256"));
-  Owned<X509, X509_free> cert(X509_new());
-  if (!key.p || !cert.p) {
-    openssl_failed("key");
-  }
-  unsigned char serial[16];
-  if (RAND_bytes(serial, sizeof serial) != 1) {
-    openssl_failed("random");
-  }
-  serial[0] &= 0x7f;  // a positive serial number
-  Owned<BIGNUM, BN_free> bn(BN_bin2bn(serial, sizeof serial, nullptr));
-  X509_set_version(cert.p, 2);
-  BN_to_ASN1_INTEGER(bn.p, X509_get_serialNumber(cert.p));
-  X509_gmtime_adj(X509_getm_notBefore(cert.p), -60);
-  X509_gmtime_adj(X509_getm_notAfter(cert.p), 60L * 60 * 24 * 3650);
-  X509_set_pubkey(cert.p, key.p);
-  X509_NAME* name = X509_get_subject_name(cert.p);
-  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("lokku"), -1, -1, 0);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("lokku rendezvous"), -1, -1, 0);
-  X509_set_issuer_name(cert.p, name);
-  add_extension(cert.p, NID_subject_alt_name, "IP:127.0.0.1,DNS:localhost");
-  add_extension(cert.p, NID_basic_constraints, "critical,CA:FALSE");
-  add_extension(cert.p, NID_key_usage, "critical,digitalSignature");
-  add_extension(cert.p, NID_ext_key_usage, "serverAuth");
-  if (X509_sign(cert.p, key.p, EVP_sha256()) == 0) {
-    openssl_failed("sign");
-  }
-  store::write_file_atomic(key_path, pem_of([&](BIO* b) {
-                             return PEM_write_bio_PrivateKey(b, key.p, nullptr, nullptr, 0, nullptr,
-                                                             nullptr);
-                           }),
-                           0600);
-  store::write_file_atomic(cert_path,
-                           pem_of([&](BIO* b) { return PEM_write_bio_X509(b, cert.p); }));
-  return cert_path;
-}
-
 struct Rendezvous::Impl : std::enable_shared_from_this<Impl> {
   Impl(net::any_io_executor e, const fs::path& home)
       : ex(e), ctx(net::ssl::context::tls_server), acceptor(e) {
-    auto cert = ensure_rendezvous_certificate(home);
+    auto cert = ensure_certificate(home, "rendezvous", "IP:127.0.0.1,DNS:localhost");
     ctx.set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
                     net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
                     net::ssl::context::no_tlsv1_1);
-    ctx.use_certificate_chain_file(cert.string());
-    ctx.use_private_key_file((home / "tls" / "rendezvous.key").string(), net::ssl::context::pem);
+    ctx.use_certificate_chain_file(cert.cert.string());
+    ctx.use_private_key_file(cert.key.string(), net::ssl::context::pem);
     tcp::endpoint ep(net::ip::make_address("127.0.0.1"), 0);
     acceptor.open(ep.protocol());
     acceptor.bind(ep);

@@ -3,8 +3,8 @@
 // answers `POST /apps/{app}/dynos` with `attach_url: rendezvous://HOST:PORT/SECRET`; the
 // client opens TLS to HOST:PORT, sends `SECRET\r\n`, discards the first chunk it receives,
 // and from then on the connection carries the dyno's terminal both ways. lokku serves it on
-// 127.0.0.1 only, with a self-signed certificate it creates in the lokku home
-// (`tls/rendezvous.crt`; clients trust it with NODE_EXTRA_CA_CERTS).
+// 127.0.0.1 only, with a certificate signed by lokku's local CA (`tls/rendezvous.crt`;
+// clients trust `tls/ca.crt` with NODE_EXTRA_CA_CERTS; platform/local_ca.hpp).
 
 #include "common/asio.hpp"
 #include "dyno/attachment.hpp"
@@ -17,10 +17,6 @@
 namespace lokku::platform {
 
 namespace fs = std::filesystem;
-
-/// The certificate and key the rendezvous presents, created when missing (key mode 0600;
-/// a certificate for 127.0.0.1 and localhost). Returns the certificate's path.
-fs::path ensure_rendezvous_certificate(const fs::path& home);
 
 class Rendezvous {
  public:

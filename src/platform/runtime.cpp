@@ -444,7 +444,8 @@ store::Release make_release(store::Store& store, const std::string& app,
                             const std::function<void(store::App&)>& change,
                             const std::function<std::string(const store::App&)>& describe,
                             const std::function<std::string(const store::App&)>& slug_of,
-                            const Runtime& rt, common::LogSink& sink, bool run_release_phase) {
+                            const Runtime& rt, common::LogSink& sink, bool run_release_phase,
+                            const std::function<void(const store::Release&)>& created) {
   store::Release made;
   store::App snapshot = store.update(app, [&](store::App& a) {
     change(a);
@@ -465,6 +466,9 @@ store::Release make_release(store::Store& store, const std::string& app,
     made = r;
   });
   sink.line("app", "api", fmt::format("{} by user {}", made.description, made.user));
+  if (created) {
+    created(made);
+  }
   if (made.status == "pending") {
     sink.line("app", "api",
               fmt::format("Running release v{} commands by user {}", made.version, made.user));

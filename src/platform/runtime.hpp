@@ -114,12 +114,13 @@ int run_one_off_dyno(const store::Store& store, const store::App& app, const sto
 /// types have `release`, it is `pending` while the release phase runs as `release.N`
 /// (RPH-1..3), then `succeeded` or `failed`; otherwise `succeeded` at once. Writes the
 /// `app[api]` lines of REL-4 to `sink`. Returns the release as settled. No release phase
-/// when an add-on changes its own config vars (REL-6: `run_release_phase` false).
+/// when an add-on changes its own config vars (REL-6: `run_release_phase` false). `created`,
+/// when given, is told of the release once it is recorded, before its release phase runs.
 store::Release make_release(store::Store& store, const std::string& app,
                             const std::function<void(store::App&)>& change,
                             const std::function<std::string(const store::App&)>& describe,
                             const std::function<std::string(const store::App&)>& slug_of,
-                            const Runtime& rt, common::LogSink& sink,
-                            bool run_release_phase = true);
+                            const Runtime& rt, common::LogSink& sink, bool run_release_phase = true,
+                            const std::function<void(const store::Release&)>& created = {});
 
 }  // namespace lokku::platform
