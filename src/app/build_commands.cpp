@@ -152,6 +152,7 @@ int deploy(const CommandOptions& o, DeployStyle style) {
       std::cout << buildpack::step("Running release command...") << std::flush;
     }
     common::LogSink sink(release_phase ? 1 : -1, false, log_fd, "");
+    sink.messages_only(push);
     auto rel = platform::release_build(
         st, b.app, r, rt, sink,
         push && release_phase ? std::function<void(const store::Release&)>(released) : nullptr);

@@ -14,11 +14,14 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <fcntl.h>
 #include <filesystem>
 #include <iostream>
 #include <sys/file.h>
+#include <thread>
 #include <unistd.h>
 
 extern char** environ;
@@ -40,6 +43,9 @@ bool all_zero(const std::string& sha) {
 }
 
 /// A lock held for the whole of a deploying push: pushes of one app are built one at a time.
+/// The hook ends before git updates the ref, so the lock also names the git receive-pack
+/// that ran the hook holding it (the hook's parent): the next push goes on once that one
+/// has ended, and sees the ref as the push before left it.
 class PushLock {
  public:
   explicit PushLock(const fs::path& path) {
@@ -52,6 +58,19 @@ class PushLock {
       if (::flock(fd_, LOCK_EX) != 0) {
         throw std::runtime_error("cannot lock " + path.string());
       }
+    }
+    char buf[32] = {};
+    ssize_t n = ::pread(fd_, buf, sizeof buf - 1, 0);
+    pid_t before = n > 0 ? static_cast<pid_t>(std::atoi(buf)) : 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+    while (before > 0 && before != ::getppid() && ::kill(before, 0) == 0 &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    std::string mine = std::to_string(::getppid()) + "\n";
+    if (::ftruncate(fd_, 0) != 0 ||
+        ::pwrite(fd_, mine.data(), mine.size(), 0) != static_cast<ssize_t>(mine.size())) {
+      throw std::runtime_error("cannot write " + path.string());
     }
   }
   ~PushLock() { ::close(fd_); }

@@ -54,10 +54,13 @@ void LogSink::append(std::string_view source, std::string_view dyno, std::string
   bool wake = false;
   {
     std::lock_guard lock(mu_);
-    if (fd_ >= 0) {
+    if (fd_ >= 0 && !messages_only_) {
       pending_ += prefix_;
       append_log_line(pending_, now, source, dyno, message,
                       colour_ ? colour_for_index(colour_key) : std::string_view{});
+    } else if (fd_ >= 0 && source == "app" && dyno != "api") {
+      pending_ += message;
+      pending_ += '\n';
     }
     if (has_file_) {
       append_log_line(pending_file_, now, source, dyno, message);

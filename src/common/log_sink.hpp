@@ -51,6 +51,11 @@ class LogSink {
 
   bool colour() const { return colour_; }
 
+  /// On `fd`, only what the dynos print (`app[...]` lines but `app[api]`), each message bare:
+  /// how a git push shows a release command's output (git-and-ci.md §1.3). The file still
+  /// gets every line whole. Set before the first line.
+  void messages_only(bool on) { messages_only_ = on; }
+
   /// Keeps the file behind `file_fd` (which the sink then owns) from growing without end:
   /// once it is past `max_bytes` it becomes `<path>.1` (replacing the one before) and a new
   /// `<path>` is started. Only when `path` is still that file: another writer that rotated
@@ -77,6 +82,7 @@ class LogSink {
   bool wake_requested_ = false;  ///< mu_: a batch is due and the flusher was told
   int file_fd_ = -1;             ///< write_mu_
   std::string prefix_;
+  bool messages_only_ = false;
   std::string writing_;              ///< write_mu_: the batch being written (kept for its capacity)
   std::string writing_file_;         ///< write_mu_
   std::string rotate_path_;          ///< write_mu_

@@ -436,7 +436,7 @@ TEST(ApiDetach, UpDetachRunsInTheBackgroundAndDownStopsIt) {
 }
 
 /// The official Heroku CLI (npm `heroku`, installed by scripts/install-deps), trusting the
-/// rendezvous certificate of the lokku home for `heroku run`.
+/// lokku home's CA (tls/ca.crt, which signs the certificate of `heroku run`'s rendezvous).
 struct Cli {
   unsigned port;
   std::string token;
@@ -448,7 +448,7 @@ struct Cli {
   std::string command(const std::string& args, const std::string& input = "/dev/null") const {
     return "HEROKU_HOST=http://127.0.0.1:" + std::to_string(port) + " HEROKU_API_KEY=" + token +
            " HEROKU_PARTICLEBOARD_URL=http://127.0.0.1:" + std::to_string(port) +
-           " NODE_EXTRA_CA_CERTS=" + (home / "tls/rendezvous.crt").string() +
+           " NODE_EXTRA_CA_CERTS=" + (home / "tls/ca.crt").string() +
            " DISABLE_TELEMETRY=true HEROKU_SKIP_NEW_VERSION_CHECK=true"
            " HOME=" +
            fs::temp_directory_path().string() + " timeout 120 " + LOKKU_HEROKU_CLI + " " + args +
@@ -704,7 +704,7 @@ TEST(AttachedRun, RendezvousSecretsAttachTimeoutR13AndIgnoredHangupR16) {
   ASSERT_TRUE(up->wait_for("Platform API on http://127.0.0.1:"));
   auto port = h.api_port();
   auto token = h.token();
-  auto cert = h.home() / "tls/rendezvous.crt";
+  auto cert = h.home() / "tls/ca.crt";
   struct stat st {};
   ASSERT_EQ(::stat((h.home() / "tls/rendezvous.key").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
