@@ -66,12 +66,14 @@ int git(const std::vector<std::string>& args, std::string& err) {
   }
 }
 
+/// git's last line of error output: the one that says what went wrong, in one line.
 std::string trimmed(const std::string& s) {
   auto t = s;
-  while (!t.empty() && (t.back() == '\n' || t.back() == ' ')) {
+  while (!t.empty() && (t.back() == '\n' || t.back() == ' ' || t.back() == '\r')) {
     t.pop_back();
   }
-  return t;
+  auto nl = t.rfind('\n');
+  return nl == std::string::npos ? t : t.substr(nl + 1);
 }
 
 /// Moves the clone in `dest` to what `git_ref` (default: the remote's HEAD) names now.

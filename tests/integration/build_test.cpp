@@ -244,7 +244,7 @@ TEST(Build, BP3AppJsonNamesTheBuildpacks) {
   EXPECT_NE(bad.err.find("app.json: buildpacks[0].url: missing"), std::string::npos) << bad.err;
 }
 
-TEST(Build, BuildpacksFromGitRepositoriesAtARefAreFetchedOnce) {
+TEST(Build, BuildpacksFromGitRepositoriesAtARefAreFetchedAndKept) {
   LokkuHome h;
   auto dir = h.app_dir("recorded");
   fs::path repo = h.root() / "bp-repo";
@@ -264,11 +264,49 @@ TEST(Build, BuildpacksFromGitRepositoriesAtARefAreFetchedOnce) {
   auto missing = h.run({"build", "-a", "gitbp", "-b", "file://" + repo.string() + "#v3"}, dir);
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_TRUE(std::regex_search(missing.out, std::regex("no such ref 'v3'"))) << missing.out;
-  // Cached: the repository can go away.
+  // Kept: the repository can go away, and the build says it used the copy fetched before.
   fs::remove_all(repo);
   auto again = h.run({"build", "-a", "gitbp", "-b", "file://" + repo.string() + "#v1"}, dir);
   EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
   EXPECT_TRUE(has_line(again.out, "-----> Recorder app detected")) << again.out;
+  EXPECT_TRUE(has_line(
+      again.out, " !     file://" + repo.string() + "#v1 is gone; using the copy fetched before"))
+      << again.out;
+}
+
+TEST(Build, ABareRepositoryBuildpackIsFetchedOnEveryBuild) {
+  // Issue #19: a bare repository (what a git server holds) is a buildpack, and a fix pushed
+  // to it is used by the next build, as Heroku fetches buildpacks on each build (BP-1).
+  LokkuHome h;
+  auto dir = h.app_dir("recorded");
+  fs::path work = h.root() / "bp-work";
+  fs::copy(fixture_buildpack("recorder"), work, fs::copy_options::recursive);
+  const std::string git = "git -c user.email=t@t -c user.name=t ";
+  fs::path bare = h.root() / "bp.git";
+  ASSERT_EQ(sh("git init -q -b main . && " + git + "add -A && " + git + "commit -qm v1 && " +
+                   "git init -q --bare -b main " + bare.string() + " && git push -q " +
+                   bare.string() + " main",
+               work),
+            0);
+  const std::string url = "file://" + bare.string();
+  auto first = h.run({"build", "-a", "barebp", "-b", url}, dir);
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  EXPECT_TRUE(has_line(first.out, "-----> Recorder app detected")) << first.out;
+  h.write("bp-work/bin/detect",
+          "#!/usr/bin/env bash\n[ -f \"$1/recorder.txt\" ] && echo 'Recorder Fixed'\n");
+  ASSERT_EQ(sh(git + "commit -qam fix && git push -q " + bare.string() + " main", work), 0);
+  auto fixed = h.run({"build", "-a", "barebp", "-b", url}, dir);
+  ASSERT_EQ(fixed.exit_code, 0) << fixed.out << fixed.err;
+  EXPECT_TRUE(has_line(fixed.out, "-----> Recorder Fixed app detected")) << fixed.out;
+  // A fetch that fails falls back to the copy fetched before, and says so.
+  h.write("bp.git/refs/heads/main", std::string(40, '7') + "\n");  // a ref to nothing
+  auto offline = h.run({"build", "-a", "barebp", "-b", url}, dir);
+  EXPECT_EQ(offline.exit_code, 0) << offline.out << offline.err;
+  EXPECT_TRUE(has_line(offline.out, "-----> Recorder Fixed app detected")) << offline.out;
+  EXPECT_TRUE(std::regex_search(
+      offline.out,
+      std::regex(" !     Could not fetch " + url + " \\(.*\\); using the copy fetched before")))
+      << offline.out;
 }
 
 TEST(Build, GitAppsBuildTheCommitWithoutDotGit) {
