@@ -5,6 +5,8 @@
 #include "buildpack/builder.hpp"
 #include "common/ids.hpp"
 #include "common/log_sink.hpp"
+#include "common/run_sync.hpp"
+#include "platform/autodeploy.hpp"
 #include "platform/deploy.hpp"
 #include "platform/platform_file.hpp"
 #include "platform/runtime.hpp"
@@ -222,7 +224,54 @@ int run_deploy(const CommandOptions& o) {
 int run_ci(const CommandOptions& o) {
   store::Store st(store::Store::default_home());
   platform::Runtime rt{"", platform::resolve_time_scale(o.time_scale)};
-  auto b = do_build(o, st, rt, true);
+  // Each run is recorded (git-and-ci.md §5: a test run, numbered per app), with the branch
+  // and commit it tested, for `lokku ci:list` and automatic deploys that wait for CI.
+  const fs::path dir = fs::absolute(o.dir);
+  const auto env = common::own_environment();
+  auto git = [&](const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {"git", "-C", dir.string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto out = common::capture(argv, "", env).value_or("");
+    return out.substr(0, out.find('\n'));
+  };
+  platform::TestRun run;
+  run.commit = git({"rev-parse", "--verify", "--quiet", o.git_ref + "^{commit}"});
+  run.branch = git({"for-each-ref", "--points-at", run.commit.empty() ? "HEAD" : run.commit,
+                    "--format=%(refname:short)", "refs/heads/" + o.git_ref});
+  if (run.branch.empty() && !run.commit.empty()) {
+    run.branch = o.git_ref == "HEAD" ? git({"rev-parse", "--abbrev-ref", "HEAD"})
+                                     : git({"for-each-ref", "--points-at", run.commit,
+                                            "--format=%(refname:short)", "refs/heads/"});
+  }
+  if (run.branch.empty()) {
+    run.branch = run.commit.empty() ? "local" : "(no branch)";
+  }
+  run.status = "running";
+  std::optional<platform::TestRun> recorded;
+  const std::string app = store::resolve_app(o.app, fs::canonical(dir));
+  if (st.exists(app)) {
+    recorded = platform::add_test_run(st, app, run);
+  }
+  Built b;
+  try {
+    b = do_build(o, st, rt, true);
+  } catch (...) {
+    if (recorded) {
+      recorded->status = "errored";
+      platform::update_test_run(st, app, *recorded);
+    }
+    throw;
+  }
+  if (!recorded && st.exists(b.app)) {
+    recorded = platform::add_test_run(st, b.app, run);
+  }
+  if (recorded) {
+    recorded->status = b.result.ci_status.empty() ? "errored" : b.result.ci_status;
+    if (recorded->commit.empty()) {
+      recorded->commit = b.result.source_version;
+    }
+    platform::update_test_run(st, b.app, *recorded);
+  }
   return b.result.ok ? 0 : 1;
 }
 

@@ -186,6 +186,8 @@ Action parse(int argc, char** argv, int& exit_code) {
                   "Buildpack for this build (repeatable, in order): lokku/NAME, a directory, a "
                   ".tgz or a git URL with #ref");
     b->add_option("--time-scale", o.time_scale, "Divide the compile and release limits by N");
+    b->add_option("--git-ref", o.git_ref,
+                  "In a git repository, the branch, tag or commit to build (default HEAD)");
   }
 
   for (auto [name, help, run] :
@@ -216,6 +218,26 @@ Action parse(int argc, char** argv, int& exit_code) {
   add_command(app, action, o, "git:pre-receive",
               "The pre-receive hook of an app's repository: builds and releases a push of main",
               run_git_pre_receive);
+
+  auto* autodeploy = add_command(app, action, o, "autodeploy:enable",
+                                 "Deploy each new commit of a branch of a local repository "
+                                 "(the platform watches it), after lokku ci passes with "
+                                 "--wait-for-ci",
+                                 run_autodeploy_enable);
+  autodeploy->add_option("--repo", o.dir, "The git repository (a working tree)")->required();
+  autodeploy->add_option("--branch", o.branch, "The branch to follow (default main)");
+  autodeploy->add_flag("--wait-for-ci", o.wait_for_ci,
+                       "Deploy a commit only once `lokku ci` passes on it");
+  autodeploy->add_flag("--review-apps", o.review_apps,
+                       "Create a review app for each other branch that appears");
+  add_command(app, action, o, "autodeploy:disable", "Stop deploying a branch automatically",
+              run_autodeploy_disable);
+  add_command(app, action, o, "autodeploy:info", "Show what the app deploys automatically",
+              run_autodeploy_info)
+      ->add_flag("--json", o.json, "Output as JSON");
+  add_command(app, action, o, "ci:list", "List the app's test runs (lokku ci), newest first",
+              run_ci_list)
+      ->add_flag("--json", o.json, "Output as JSON");
 
   auto* pack = add_command(app, action, o, "slug:pack",
                            "Pack a directory into a slug (a tar.gz under ./app/) and print its "

@@ -40,6 +40,9 @@ struct CommandOptions {
   std::string git_ref = "HEAD";      ///< deploy: the commit of a git repository to build
   std::string source_version;        ///< deploy: the commit `dir` was taken from (a push)
   std::string remote = "heroku";     ///< git:remote -r
+  std::string branch = "main";       ///< autodeploy:enable --branch
+  bool wait_for_ci = false;          ///< autodeploy:enable --wait-for-ci
+  bool review_apps = false;          ///< autodeploy:enable --review-apps
   /// deploy: the app.json to set a new app up from, instead of the directory's (review apps)
   std::optional<release::AppManifest> manifest;
 };
@@ -66,6 +69,10 @@ int run_git_pre_receive(const CommandOptions& o);
 int run_git_remote(const CommandOptions& o);
 int run_git_credentials(const CommandOptions& o);
 int run_git_clone(const CommandOptions& o);
+int run_autodeploy_enable(const CommandOptions& o);
+int run_autodeploy_disable(const CommandOptions& o);
+int run_autodeploy_info(const CommandOptions& o);
+int run_ci_list(const CommandOptions& o);
 int run_ci(const CommandOptions& o);
 int run_run(const CommandOptions& o);
 int run_run_detached(const CommandOptions& o);

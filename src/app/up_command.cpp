@@ -5,6 +5,7 @@
 #include "app/cli.hpp"
 #include "app/commands.hpp"
 #include "common/subprocess.hpp"
+#include "platform/autodeploy.hpp"
 #include "platform/platform.hpp"
 #include "platform/platform_file.hpp"
 #include "platform/runtime.hpp"
@@ -14,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -51,6 +53,7 @@ int run_foreground(const CommandOptions& o, store::Store& st, std::uintmax_t log
   // The API: one more writer of the store, on loopback, behind the token (issue #5).
   p.service = [&st, rt, api_port](platform::PlatformControl& control, unsigned& bound) {
     struct Service {
+      std::unique_ptr<platform::AutoDeployer> autodeploy;
       std::unique_ptr<api::GitBackend> git;
       std::unique_ptr<api::Api> api;
       std::unique_ptr<api::Server> server;
@@ -65,6 +68,12 @@ int run_foreground(const CommandOptions& o, store::Store& st, std::uintmax_t log
     s->server->start();
     bound = s->server->port();
     s->api->set_port(bound);
+    // Automatic deploys: new commits of the branches apps follow (checked every 2 s, scaled).
+    s->autodeploy = std::make_unique<platform::AutoDeployer>(
+        st, std::filesystem::read_symlink("/proc/self/exe"),
+        std::max(std::chrono::milliseconds(100),
+                 std::chrono::duration_cast<std::chrono::milliseconds>(
+                     rt.scale(std::chrono::seconds(2)))));
     return std::shared_ptr<void>(s);
   };
   return platform::run_platform(st, p);

@@ -471,5 +471,93 @@ TEST_F(GitPush, TheCertificatesComeFromOneLocalAuthority) {
   EXPECT_NE(tls_api.out.find("\"email\""), std::string::npos) << tls_api.out;
 }
 
+TEST_F(GitPush, AutodeployDeploysEachNewCommitOfTheBranch) {
+  fs::path dir = repo("followed");
+  ASSERT_EQ(h.run({"apps:create", "followed"}).exit_code, 0);
+  auto enable =
+      h.run({"autodeploy:enable", "-a", "followed", "--repo", dir.string(), "--branch", "main"});
+  ASSERT_EQ(enable.exit_code, 0) << enable.out << enable.err;
+  EXPECT_TRUE(wait_until([&] { return served("followed") == "200 hello from web.1"; }, 60s,
+                         "the branch's commit to be deployed"));
+  ASSERT_EQ(sh("sed -i 's/\"hello\"/\"merged\"/' server.py && git commit -qam 'a merge'", dir).code,
+            0);
+  EXPECT_TRUE(wait_until([&] { return served("followed") == "200 merged from web.1"; }, 60s,
+                         "the new commit to be deployed"));
+  auto releases = h.run({"releases", "-a", "followed"});
+  EXPECT_NE(releases.out.find("Deploy " + head(dir).substr(0, 8)), std::string::npos)
+      << releases.out;
+  // Commits of other branches are not deployed.
+  ASSERT_EQ(sh("git checkout -qb side && sed -i 's/\"merged\"/\"side\"/' server.py && "
+               "git commit -qam side",
+               dir)
+                .code,
+            0);
+  std::this_thread::sleep_for(1500ms);  // several rounds of the watcher (every 200 ms here)
+  EXPECT_EQ(served("followed"), "200 merged from web.1");
+  auto info = h.run({"autodeploy:info", "-a", "followed"});
+  EXPECT_NE(info.out.find("Branch:      main"), std::string::npos) << info.out;
+}
+
+TEST_F(GitPush, AutodeployWaitsForCiToPass) {
+  fs::path dir = h.root() / "gated";
+  fs::copy(fs::path(LOKKU_TEST_FIXTURES_DIR) / "apps/pyweb", dir, fs::copy_options::recursive);
+  // app.json's test script (Heroku CI, git-and-ci.md §5) passes while status.txt says ok.
+  std::ofstream(dir / "app.json")
+      << R"({"environments": {"test": {"scripts": {"test": "grep -qx ok status.txt"}}}})"
+      << "\n";
+  std::ofstream(dir / "status.txt") << "ok\n";
+  ASSERT_EQ(sh("git init -q -b main && git add -A && git commit -qm first", dir).code, 0);
+  ASSERT_EQ(h.run({"apps:create", "gated"}).exit_code, 0);
+  ASSERT_EQ(h.run({"autodeploy:enable", "-a", "gated", "--repo", dir.string(), "--wait-for-ci"})
+                .exit_code,
+            0);
+  EXPECT_TRUE(wait_until([&] { return served("gated") == "200 hello from web.1"; }, 60s,
+                         "the tested commit to be deployed"));
+  // A commit whose tests fail is not deployed (CL:1361).
+  ASSERT_EQ(sh("echo broken > status.txt && sed -i 's/\"hello\"/\"untested\"/' server.py && "
+               "git commit -qam 'breaks the tests'",
+               dir)
+                .code,
+            0);
+  const std::string bad = head(dir);
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return h.run({"ci:list", "-a", "gated"})
+                   .out.find("✗ #2 main:" + bad.substr(0, 7) + " failed") != std::string::npos;
+      },
+      60s, "the failing commit's test run"));
+  EXPECT_EQ(served("gated"), "200 hello from web.1");
+  // Fixed: tested, passed, deployed.
+  ASSERT_EQ(sh("echo ok > status.txt && git commit -qam fixed", dir).code, 0);
+  EXPECT_TRUE(wait_until([&] { return served("gated") == "200 untested from web.1"; }, 60s,
+                         "the fixed commit to be deployed"));
+  auto runs = h.run({"ci:list", "-a", "gated"});
+  EXPECT_NE(runs.out.find("✓ #3 main:" + head(dir).substr(0, 7) + " succeeded"), std::string::npos)
+      << runs.out;
+  EXPECT_NE(runs.out.find("✓ #1 main:"), std::string::npos) << runs.out;
+}
+
+TEST_F(GitPush, AutodeployCreatesReviewAppsForNewBranchesWhenAskedTo) {
+  fs::path dir = repo("reviewed");
+  // Review apps are set up from the branch's app.json (PIPE-3).
+  std::ofstream(dir / "app.json") << R"({"name": "reviewed"})"
+                                  << "\n";
+  ASSERT_EQ(sh("git add -A && git commit -qm app.json", dir).code, 0);
+  ASSERT_EQ(h.run({"apps:create", "reviewed"}).exit_code, 0);
+  ASSERT_EQ(h.run({"autodeploy:enable", "-a", "reviewed", "--repo", dir.string(), "--review-apps"})
+                .exit_code,
+            0);
+  EXPECT_TRUE(wait_until([&] { return served("reviewed") == "200 hello from web.1"; }, 60s,
+                         "main to be deployed"));
+  ASSERT_EQ(sh("git checkout -qb new-idea && sed -i 's/\"hello\"/\"idea\"/' server.py && "
+               "git commit -qam idea && git checkout -q main",
+               dir)
+                .code,
+            0);
+  EXPECT_TRUE(wait_until([&] { return served("reviewed-new-idea") == "200 idea from web.1"; }, 60s,
+                         "the branch's review app"));
+  EXPECT_EQ(served("reviewed"), "200 hello from web.1");
+}
+
 }  // namespace
 }  // namespace lokku::test
