@@ -263,6 +263,12 @@ TEST_F(GitPush, CloneTheAppsRepository) {
   EXPECT_TRUE(fs::exists(other / "cloned/server.py"));
   EXPECT_EQ(head(other / "cloned"), head(dir));
   EXPECT_EQ(sh("git remote", other / "cloned").out, "heroku\n");
+  // `heroku git:remote` adds (or sets) a remote of that URL (git-and-ci.md §1.1).
+  auto remote = sh("heroku git:remote -a cloned -r again", other / "cloned");
+  EXPECT_EQ(remote.code, 0) << remote.out;
+  const std::string url = "https://127.0.0.1:" + std::to_string(port) + "/cloned.git";
+  EXPECT_NE(remote.out.find("set git remote again to " + url), std::string::npos) << remote.out;
+  EXPECT_EQ(sh("git remote get-url again", other / "cloned").out, url + "\n");
   // lokku's own: trusts lokku's CA and asks lokku for the token, through the repository's
   // own config (no GIT_SSL_CAINFO, no heroku CLI).
   auto mine = sh("env -u GIT_SSL_CAINFO \"$LOKKU\" git:clone -a cloned mine", other, false);
