@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <openssl/evp.h>
 #include <stdexcept>
+#include <unistd.h>
 
 namespace lokku::api {
 
@@ -231,6 +232,15 @@ std::vector<std::string> GitBackend::cgi_environment(const GitTarget& t,
       "LOKKU_HOME=" + store_.home().string(),
       fmt::format("LOKKU_TIME_SCALE={}", scale_.factor()),
   };
+  // lokku's own settings (LOKKU_BUILDPACKS_DIR, the slug limits, ...) reach the hook's
+  // build as they reach `lokku deploy`; nothing else of lokku's environment does.
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view kv = *e;
+    if (kv.starts_with("LOKKU_") && !kv.starts_with("LOKKU_HOME=") &&
+        !kv.starts_with("LOKKU_TIME_SCALE=") && !kv.starts_with("LOKKU_APP=")) {
+      env.emplace_back(kv);
+    }
+  }
   if (!r.content_type.empty()) {
     env.push_back("CONTENT_TYPE=" + r.content_type);
   }
