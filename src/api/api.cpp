@@ -855,7 +855,16 @@ Response Api::route(const Request& r) {
       return paginate(std::move(out), r, "created_at");
     }
     if (n == 4 && m == "GET") {
-      return json_response(200, build_json(seg[3]));
+      // The build's output, whole (a finished build) or as it is produced (BP-8): what
+      // `heroku builds:output` reads, for a push's build as for any other.
+      auto j = build_json(seg[3]);
+      LogSession s;
+      s.app = app.name;
+      s.build_id = seg[3];
+      s.expires = std::chrono::steady_clock::now() + rt_.scale(std::chrono::minutes(30));
+      j["output_stream_url"] =
+          fmt::format("http://127.0.0.1:{}/streams/{}", api_port_.load(), new_stream(s));
+      return json_response(200, j);
     }
     if (n == 3 && m == "POST") {
       auto body = parse_body(r);

@@ -167,6 +167,19 @@ TEST_F(GitPush, TheHerokuWayCreatePushServe) {
   EXPECT_NE(builds->body.find("\"status\":\"succeeded\""), std::string::npos) << builds->body;
   EXPECT_NE(builds->body.find("\"version\":\"" + head(dir) + "\""), std::string::npos)
       << builds->body;
+  std::smatch id;
+  ASSERT_TRUE(std::regex_search(builds->body, id, std::regex(R"re("id":"([0-9a-f-]{36})")re")));
+  auto build = api_request(port, "GET", "/apps/gettingstarted/builds/" + id[1].str(), token);
+  ASSERT_TRUE(build && build->status == 200);
+  std::smatch stream;
+  ASSERT_TRUE(std::regex_search(
+      build->body, stream,
+      std::regex(R"re("output_stream_url":"http://127\.0\.0\.1:\d+(/streams/[0-9a-f]+)")re")))
+      << build->body;
+  auto output = api_request(port, "GET", stream[1].str(), "");
+  ASSERT_TRUE(output);
+  EXPECT_NE(output->body.find("-----> Building on the Heroku-24 stack"), std::string::npos)
+      << output->body;
   auto releases = sh("heroku releases -a gettingstarted", dir);
   EXPECT_NE(releases.out.find("Deploy " + head(dir).substr(0, 8)), std::string::npos)
       << releases.out;
@@ -408,7 +421,11 @@ TEST_F(GitPush, TwoPushesAtOnceAreBuiltOneAtATime) {
                          "the first push's build to start"));
   std::this_thread::sleep_for(500ms);  // the first push holds the lock (its build is held)
   std::thread b([&] { second_push = sh("git push heroku main", second); });
-  std::this_thread::sleep_for(1500ms);
+  // The first build is held until the second push's hook runs (and waits for the lock).
+  EXPECT_TRUE(wait_until(
+      [&] { return sh("pgrep -fc 'git:pre-receiv[e] -a serial'", h.root()).out == "2\n"; }, 60s,
+      "the second push's hook to start"));
+  std::this_thread::sleep_for(300ms);
   std::ofstream(h.root() / "release-the-build") << "go\n";
   a.join();
   b.join();
