@@ -120,17 +120,6 @@ std::optional<std::int64_t> int_field(const json::object& o, const char* key) {
   return it->value().to_number<std::int64_t>();
 }
 
-bool constant_time_equal(const std::string& a, const std::string& b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  unsigned char diff = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  }
-  return diff == 0;
-}
-
 }  // namespace
 
 std::string Request::header(const std::string& name) const {
@@ -317,7 +306,8 @@ Response Api::handle(const Request& r) {
     // Auth first (issue: a Bearer token; no token, no answer).
     auto auth = r.header("authorization");
     const std::string bearer = "Bearer ";
-    if (auth.rfind(bearer, 0) != 0 || !constant_time_equal(auth.substr(bearer.size()), token_)) {
+    if (auth.rfind(bearer, 0) != 0 ||
+        !common::constant_time_equal(auth.substr(bearer.size()), token_)) {
       fail(401, "unauthorized", "Invalid credentials provided.");
     }
     auto accept = r.header("accept");

@@ -1,5 +1,6 @@
 #include "api/git_backend.hpp"
 
+#include "common/ids.hpp"
 #include "common/run_sync.hpp"
 #include "release/error.hpp"
 #include "store/app_name.hpp"
@@ -17,14 +18,6 @@
 namespace lokku::api {
 
 namespace {
-
-bool constant_time_equal(std::string_view a, std::string_view b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) {
-    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  }
-  return diff == 0;
-}
 
 bool starts_with_nocase(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() &&
@@ -100,7 +93,7 @@ bool git_authorized(std::string_view authorization, std::string_view token) {
     return false;
   }
   if (starts_with_nocase(authorization, "Bearer ")) {
-    return constant_time_equal(trim(authorization.substr(7)), token);
+    return common::constant_time_equal(trim(authorization.substr(7)), token);
   }
   if (!starts_with_nocase(authorization, "Basic ")) {
     return false;
@@ -113,7 +106,7 @@ bool git_authorized(std::string_view authorization, std::string_view token) {
   if (colon == std::string::npos) {
     return false;
   }
-  return constant_time_equal(std::string_view(*decoded).substr(colon + 1), token);
+  return common::constant_time_equal(std::string_view(*decoded).substr(colon + 1), token);
 }
 
 std::optional<CgiHead> parse_cgi_head(std::string_view data) {

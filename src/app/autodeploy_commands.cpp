@@ -104,12 +104,7 @@ int run_ci_list(const CommandOptions& o) {
   if (o.json) {
     json::array out;
     for (const auto& r : runs) {
-      out.push_back(json::object{{"number", r.number},
-                                 {"commit_branch", r.branch},
-                                 {"commit_sha", r.commit},
-                                 {"status", r.status},
-                                 {"created_at", r.created_at},
-                                 {"updated_at", r.updated_at}});
+      out.push_back(platform::to_json(r));
     }
     std::cout << json::serialize(out) << '\n';
     return 0;

@@ -85,13 +85,7 @@ std::optional<std::string> git_output(const std::vector<std::string>& args,
                                       const fs::path& cwd = {}) {
   std::vector<std::string> argv = {"git"};
   argv.insert(argv.end(), args.begin(), args.end());
-  auto out = common::capture(argv, cwd.string(), common::own_environment());
-  if (out) {
-    while (!out->empty() && (out->back() == '\n' || out->back() == '\r')) {
-      out->pop_back();
-    }
-  }
-  return out;
+  return common::capture_trimmed(argv, cwd.string(), common::own_environment());
 }
 
 /// Where a running platform's git endpoint is (its API port), else the default port.

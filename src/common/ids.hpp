@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace lokku::common {
 
@@ -19,5 +20,9 @@ std::string random_hex(std::size_t bytes);
 /// ISO 8601 in UTC to the second, as the Platform API writes times: `2026-01-01T00:00:00Z`.
 std::string iso8601(std::chrono::system_clock::time_point t);
 std::string iso8601_now();
+
+/// Whether two secrets (API tokens) are equal, in a time that does not tell where they
+/// differ.
+bool constant_time_equal(std::string_view a, std::string_view b);
 
 }  // namespace lokku::common

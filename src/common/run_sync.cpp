@@ -205,4 +205,14 @@ std::optional<std::string> capture(const std::vector<std::string>& argv, const s
   return out;
 }
 
+std::optional<std::string> capture_trimmed(const std::vector<std::string>& argv,
+                                           const std::string& cwd,
+                                           const std::vector<std::string>& env) {
+  auto out = capture(argv, cwd, env);
+  while (out && !out->empty() && (out->back() == '\n' || out->back() == '\r')) {
+    out->pop_back();
+  }
+  return out;
+}
+
 }  // namespace lokku::common

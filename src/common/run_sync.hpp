@@ -37,6 +37,11 @@ RunResult run_sync(const RunOptions& options);
 std::optional<std::string> capture(const std::vector<std::string>& argv, const std::string& cwd,
                                    const std::vector<std::string>& env);
 
+/// capture(), without the line ends that close the output (`git rev-parse`'s one value).
+std::optional<std::string> capture_trimmed(const std::vector<std::string>& argv,
+                                           const std::string& cwd,
+                                           const std::vector<std::string>& env);
+
 /// lokku's own environment as `KEY=VALUE` strings, for helper programs (git) that are not
 /// dynos or buildpacks and need nothing hidden from them.
 std::vector<std::string> own_environment();

@@ -39,18 +39,21 @@ bool flag(const json::object& o, const char* key) {
   return it != o.end() && it->value().is_bool() && it->value().as_bool();
 }
 
-json::object run_json(const TestRun& r) {
-  return {{"number", r.number}, {"commit_branch", r.branch},  {"commit_sha", r.commit},
-          {"status", r.status}, {"created_at", r.created_at}, {"updated_at", r.updated_at}};
-}
-
-std::optional<TestRun> parse_run(const std::string& text) {
+/// The JSON object a file of ours holds; nullopt when missing or not one.
+std::optional<json::object> read_object(const fs::path& path) {
+  auto text = store::read_file(path);
+  if (!text) {
+    return std::nullopt;
+  }
   boost::system::error_code ec;
-  auto v = json::parse(text, ec);
+  auto v = json::parse(*text, ec);
   if (ec || !v.is_object()) {
     return std::nullopt;
   }
-  const auto& o = v.as_object();
+  return std::move(v.as_object());
+}
+
+std::optional<TestRun> parse_run(const json::object& o) {
   TestRun r;
   auto n = o.find("number");
   if (n == o.end() || !n->value().is_int64()) {
@@ -89,17 +92,17 @@ class RunsLock {
 
 }  // namespace
 
+json::object to_json(const TestRun& r) {
+  return {{"number", r.number}, {"commit_branch", r.branch},  {"commit_sha", r.commit},
+          {"status", r.status}, {"created_at", r.created_at}, {"updated_at", r.updated_at}};
+}
+
 std::optional<AutoDeploy> read_autodeploy(const store::Store& store, const std::string& app) {
-  auto text = store::read_file(settings_file(store, app));
-  if (!text) {
+  auto read = read_object(settings_file(store, app));
+  if (!read) {
     return std::nullopt;
   }
-  boost::system::error_code ec;
-  auto v = json::parse(*text, ec);
-  if (ec || !v.is_object()) {
-    return std::nullopt;
-  }
-  const auto& o = v.as_object();
+  const auto& o = *read;
   AutoDeploy a;
   a.repo = str(o, "repo");
   a.branch = str(o, "branch");
@@ -142,8 +145,10 @@ std::vector<TestRun> read_test_runs(const store::Store& store, const std::string
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(runs_dir(store, app), ec)) {
     if (e.path().extension() == ".json") {
-      if (auto r = parse_run(store::read_file(e.path()).value_or(""))) {
-        out.push_back(*r);
+      if (auto o = read_object(e.path())) {
+        if (auto r = parse_run(*o)) {
+          out.push_back(*r);
+        }
       }
     }
   }
@@ -158,7 +163,7 @@ TestRun add_test_run(const store::Store& store, const std::string& app, TestRun 
   run.number = runs.empty() ? 1 : runs.front().number + 1;
   run.created_at = run.updated_at = common::iso8601_now();
   store::write_file_atomic(runs_dir(store, app) / fmt::format("{}.json", run.number),
-                           json::serialize(run_json(run)) + "\n");
+                           json::serialize(to_json(run)) + "\n");
   return run;
 }
 
@@ -166,7 +171,7 @@ void update_test_run(const store::Store& store, const std::string& app, const Te
   TestRun r = run;
   r.updated_at = common::iso8601_now();
   store::write_file_atomic(runs_dir(store, app) / fmt::format("{}.json", r.number),
-                           json::serialize(run_json(r)) + "\n");
+                           json::serialize(to_json(r)) + "\n");
 }
 
 AutoDeployer::AutoDeployer(store::Store& store, fs::path lokku_bin,
@@ -227,34 +232,31 @@ void AutoDeployer::check(const std::string& app) {
   auto git = [&](const std::vector<std::string>& args) {
     std::vector<std::string> argv = {"git", "-C", a->repo.string()};
     argv.insert(argv.end(), args.begin(), args.end());
-    auto out = common::capture(argv, "", common::own_environment());
-    if (out) {
-      while (!out->empty() && (out->back() == '\n' || out->back() == '\r')) {
-        out->pop_back();
-      }
-    }
-    return out;
+    return common::capture_trimmed(argv, "", common::own_environment());
   };
   auto sha = git({"rev-parse", "--verify", "--quiet", "refs/heads/" + a->branch});
-  common::LogSink sink(-1, false, open_app_log(store_, app), "");
+  // The app's log is opened only to say something: most rounds find nothing new.
+  auto note = [&](const std::string& line) {
+    common::LogSink sink(-1, false, open_app_log(store_, app), "");
+    sink.line("app", "api", line);
+  };
   if (sha && !sha->empty() && *sha != a->attempted) {
     a->attempted = *sha;
     write_autodeploy(store_, app, *a);
     const std::string at = fmt::format("{}:{}", a->branch, sha->substr(0, 7));
     bool passed = true;
     if (a->wait_for_ci) {
-      sink.line("app", "api", fmt::format("Automatic deploy of {} waits for CI", at));
+      note(fmt::format("Automatic deploy of {} waits for CI", at));
       passed = lokku(app, {"ci", "-a", app, "-d", a->repo.string(), "--git-ref", *sha}) == 0;
     }
     if (!passed) {
       // CL:1361: only a commit whose checks pass is deployed.
-      sink.line("app", "api",
-                fmt::format("Automatic deploy of {} skipped: CI did not pass (lokku ci:list)", at));
+      note(fmt::format("Automatic deploy of {} skipped: CI did not pass (lokku ci:list)", at));
     } else if (lokku(app, {"deploy", "-a", app, "-d", a->repo.string(), "--git-ref", *sha}) == 0) {
       a->deployed = *sha;
       write_autodeploy(store_, app, *a);
     } else {
-      sink.line("app", "api", fmt::format("Automatic deploy of {} failed (see the build)", at));
+      note(fmt::format("Automatic deploy of {} failed (see the build)", at));
     }
   }
   if (!a->review_apps) {
@@ -276,14 +278,12 @@ void AutoDeployer::check(const std::string& app) {
     write_autodeploy(store_, app, *a);
     if (a->wait_for_ci &&
         lokku(app, {"ci", "-a", app, "-d", a->repo.string(), "--git-ref", branch}) != 0) {
-      sink.line("app", "api",
-                fmt::format("Review app for {} not created: CI did not pass", branch));
+      note(fmt::format("Review app for {} not created: CI did not pass", branch));
       continue;
     }
     if (lokku(app, {"review-apps:create", branch, "-a", app, "-d", a->repo.string()}) != 0) {
-      sink.line("app", "api",
-                fmt::format("Review app for {} could not be created (see {})", branch,
-                            (store_.app_dir(app) / "autodeploy.log").string()));
+      note(fmt::format("Review app for {} could not be created (see {})", branch,
+                       (store_.app_dir(app) / "autodeploy.log").string()));
     }
   }
 }

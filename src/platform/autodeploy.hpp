@@ -7,6 +7,8 @@
 
 #include "store/store.hpp"
 
+#include <boost/json/object.hpp>
+
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
@@ -50,6 +52,8 @@ std::vector<TestRun> read_test_runs(const store::Store& store, const std::string
 /// A new run, numbered after the last one.
 TestRun add_test_run(const store::Store& store, const std::string& app, TestRun run);
 void update_test_run(const store::Store& store, const std::string& app, const TestRun& run);
+/// A run as it is kept and as `ci:list --json` prints it (Heroku's test-run field names).
+boost::json::object to_json(const TestRun& run);
 
 /// The platform's watcher: every `interval`, each app that follows a branch is checked; a new
 /// commit is tested (when the app waits for CI) and deployed by running the lokku executable

@@ -49,22 +49,23 @@ std::string pem_of(Write write) {
   return std::string(data, static_cast<std::size_t>(n));
 }
 
-X509* read_cert(const fs::path& path) {
+/// What `read` (a PEM_read_bio_* function) makes of the file; nullptr when it is missing or
+/// holds no such thing.
+template <typename T>
+T* read_pem(const fs::path& path, T* (*read)(BIO*, T**, pem_password_cb*, void*)) {
   auto text = store::read_file(path);
   if (!text) {
     return nullptr;
   }
   Owned<BIO, BIO_free_all> bio(BIO_new_mem_buf(text->data(), static_cast<int>(text->size())));
-  return bio.p ? PEM_read_bio_X509(bio.p, nullptr, nullptr, nullptr) : nullptr;
+  return bio.p ? read(bio.p, nullptr, nullptr, nullptr) : nullptr;
 }
 
+X509* read_cert(const fs::path& path) {
+  return read_pem(path, PEM_read_bio_X509);
+}
 EVP_PKEY* read_key(const fs::path& path) {
-  auto text = store::read_file(path);
-  if (!text) {
-    return nullptr;
-  }
-  Owned<BIO, BIO_free_all> bio(BIO_new_mem_buf(text->data(), static_cast<int>(text->size())));
-  return bio.p ? PEM_read_bio_PrivateKey(bio.p, nullptr, nullptr, nullptr) : nullptr;
+  return read_pem(path, PEM_read_bio_PrivateKey);
 }
 
 void add_extension(X509* cert, X509* issuer, int nid, const std::string& value) {
