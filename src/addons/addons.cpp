@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <csignal>
 #include <cstdlib>
@@ -23,9 +24,27 @@ namespace lokku::addons {
 
 namespace {
 
+// Heroku's current plans (Dev Center: Heroku Postgres and Heroku Key-Value Store plans); each
+// is the same local server here, the plan only a name.
 const std::array<Service, 2> kServices = {
-    Service{"heroku-postgresql", "essential-0", "DATABASE", "HEROKU_POSTGRESQL", "postgresql"},
-    Service{"heroku-redis", "mini", "REDIS", "HEROKU_REDIS", "redis"}};
+    Service{"heroku-postgresql",
+            "essential-0",
+            "DATABASE",
+            "HEROKU_POSTGRESQL",
+            "postgresql",
+            {"essential-0", "essential-1", "essential-2", "standard-0", "standard-2", "standard-3",
+             "standard-4",  "standard-5",  "standard-6",  "standard-7", "standard-8", "standard-9",
+             "standard-10", "premium-0",   "premium-2",   "premium-3",  "premium-4",  "premium-5",
+             "premium-6",   "premium-7",   "premium-8",   "premium-9",  "premium-10", "private-0",
+             "private-2",   "shield-0",    "shield-2",    "mini",       "basic"}},
+    Service{"heroku-redis",
+            "mini",
+            "REDIS",
+            "HEROKU_REDIS",
+            "redis",
+            {"mini", "premium-0", "premium-1", "premium-2", "premium-3", "premium-5", "premium-7",
+             "premium-9", "premium-10", "premium-12", "premium-14", "private-3", "private-5",
+             "private-7", "shield-3", "shield-5"}}};
 
 // Heroku names add-ons `<service>-<word>-<digits>` and colours its extra attachments.
 constexpr std::array kWords = {
@@ -232,6 +251,32 @@ const Service* find_service(std::string_view name) {
     }
   }
   return nullptr;
+}
+
+bool Service::has_plan(std::string_view plan) const {
+  return std::find(plans.begin(), plans.end(), plan) != plans.end();
+}
+
+std::pair<const Service*, std::string> find_plan(const std::string& service_plan) {
+  std::string name = service_plan, plan;
+  if (auto colon = name.find(':'); colon != std::string::npos) {
+    plan = name.substr(colon + 1);
+    name.resize(colon);
+  }
+  const Service* service = find_service(name);
+  if (!service || (!plan.empty() && !service->has_plan(plan))) {
+    std::string known;
+    if (service) {
+      for (auto p : service->plans) {
+        known += (known.empty() ? "" : ", ") + std::string(p);
+      }
+    }
+    throw release::InputError(fmt::format(
+        "Couldn't find either the add-on service or the add-on plan of \"{}\". {}", service_plan,
+        service ? fmt::format("Plans of {}: {}.", service->name, known)
+                : fmt::format("lokku provides {}.", service_names())));
+  }
+  return {service, plan.empty() ? service->default_plan : plan};
 }
 
 std::string service_names() {

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <sys/types.h>
+#include <utility>
 #include <vector>
 
 namespace lokku::addons {
@@ -25,11 +26,17 @@ struct Service {
   std::string attachment;    ///< DATABASE for the first one
   std::string alias_prefix;  ///< HEROKU_POSTGRESQL: `<prefix>_<COLOUR>` for the next ones
   std::string name_prefix;   ///< postgresql: add-on names `postgresql-<word>-<digits>`
+  std::vector<std::string_view> plans;  ///< Heroku's plan names; every one runs the same here
+
+  bool has_plan(std::string_view plan) const;
 };
 
 /// `heroku-postgresql[:plan]`, `heroku-redis[:plan]`; nullptr for anything else.
 const Service* find_service(std::string_view name);
 std::string service_names();
+/// `heroku-postgresql:essential-0`: the service and the plan (its default when not named).
+/// Throws InputError with Heroku's message when either is unknown.
+std::pair<const Service*, std::string> find_plan(const std::string& service_plan);
 
 fs::path addon_dir(const fs::path& home, const std::string& name);
 

@@ -6,6 +6,8 @@
 #include "app/command_support.hpp"
 #include "app/commands.hpp"
 #include "common/ids.hpp"
+#include "platform/addon_lifecycle.hpp"
+#include "platform/app_lifecycle.hpp"
 #include "platform/platform_file.hpp"
 #include "release/app_manifest.hpp"
 #include "release/dyno_size.hpp"
@@ -104,28 +106,6 @@ bool platform_runs(const store::Store& st) {
   return platform::running_platform(st).has_value();
 }
 
-/// Adds a provisioned add-on to the app and sets its config var, in a release of its own
-/// (`Attach DATABASE (@ref:…)`); its data goes again if that fails.
-store::Release attach(store::Store& st, const std::string& app, const store::Addon& addon,
-                      const platform::Runtime& rt) {
-  try {
-    ApiLog log(st, app);
-    return platform::make_release(
-        st, app,
-        [&](store::App& a) {
-          a.addons.push_back(addon);
-          a.config[addon.config_var()] = addons::url(addon);
-        },
-        [&](const store::App&) {
-          return fmt::format("Attach {} (@ref:{})", addon.attachment, addon.name);
-        },
-        {}, rt, log.sink);
-  } catch (...) {
-    addons::remove_data(st.home(), addon);
-    throw;
-  }
-}
-
 /// A typed confirmation (the app's name), or --confirm; throws when it does not match.
 void confirm_destructive(const CommandOptions& o, const std::string& app, const std::string& what) {
   std::string confirm = o.confirm.value_or("");
@@ -149,48 +129,22 @@ int run_addons_create(const CommandOptions& o) {
     throw release::InputError(
         fmt::format("addons:create needs a service: {}", addons::service_names()));
   }
-  std::string spec = o.args[0];
-  std::string plan;
-  if (auto colon = spec.find(':'); colon != std::string::npos) {
-    plan = spec.substr(colon + 1);
-    spec.resize(colon);
-  }
-  const auto* service = addons::find_service(spec);
-  if (!service) {
-    throw release::InputError(
-        fmt::format("Couldn't find either the add-on service or the add-on "
-                    "plan: {} (lokku provides {})",
-                    o.args[0], addons::service_names()));
-  }
   auto st = open_store();
   const std::string name = app_of(o);
-  auto app = st.load(name);
-  const store::Addon* leader = nullptr;
-  if (!o.follow.empty()) {
-    leader = app.find_addon(o.follow);
-    if (!leader || service->name != "heroku-postgresql") {
-      throw release::InputError(
-          fmt::format("--follow {}: no such heroku-postgresql add-on on {} (see lokku addons)",
-                      o.follow, name));
-    }
-  }
+  st.load(name);
+  addons::find_plan(o.args[0]);  // Heroku's message for an unknown service or plan, first
   std::cout << "Creating " << o.args[0] << " on ⬢ " << name << "... " << std::flush;
-  store::Addon addon;
-  if (leader) {
-    addons::ServerScope servers(st.home(), app, platform::find_init(), platform_runs(st));
-    addon = addons::provision_follower(st.home(), app, *leader, plan, o.as, platform::find_init());
-  } else {
-    addon = addons::provision(st.home(), app, *service, plan, o.as, platform::find_init());
-  }
-  auto r = attach(st, name, addon, runtime(o));
+  platform::AddonRequest req{name, o.args[0], o.as, o.follow};
+  ApiLog log(st, name);
+  auto made = platform::create_addon(st, req, runtime(o), log.sink);
   std::cout << "done\n";
-  if (leader) {
-    std::cout << fmt::format("{} follows {}: a read-only streaming replica\n", addon.name,
-                             leader->name);
+  if (!o.follow.empty()) {
+    std::cout << fmt::format("{} follows {}: a read-only streaming replica\n", made.addon.name,
+                             made.addon.follows);
   }
-  std::cout << fmt::format("Created {} as {}\n", addon.name, addon.config_var());
-  print_release_outcome(r, "Attaching it and restarting", name);
-  return r.status == "failed" ? 1 : 0;
+  std::cout << fmt::format("Created {} as {}\n", made.addon.name, made.addon.config_var());
+  print_release_outcome(made.release, "Attaching it and restarting", name);
+  return made.release.status == "failed" ? 1 : 0;
 }
 
 int run_addons(const CommandOptions& o) {
@@ -243,24 +197,7 @@ int run_addons_destroy(const CommandOptions& o) {
   }
   confirm_destructive(o, name, "destroy " + addon.name + " and all its data");
   ApiLog log(st, name);
-  auto r = platform::make_release(
-      st, name,
-      [&](store::App& a) {
-        std::erase_if(a.addons, [&](const store::Addon& x) { return x.name == addon.name; });
-        a.config.erase(addon.config_var());
-      },
-      [&](const store::App&) {
-        return fmt::format("Detach {} (@ref:{})", addon.attachment, addon.name);
-      },
-      {}, runtime(o), log.sink);
-  // A running platform stops the server once the add-on is gone from the store.
-  if (platform_runs(st)) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (addons::ready(addon) && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-  }
-  addons::remove_data(st.home(), addon);
+  auto r = platform::destroy_addon(st, name, addon, runtime(o), log.sink);
   std::cout << "Destroying " << addon.name << " on ⬢ " << name << "... done\n";
   print_release_outcome(r, "Detaching it and restarting", name);
   return 0;
@@ -545,22 +482,7 @@ int run_redis_info(const CommandOptions& o) {
 }
 
 void destroy_app(store::Store& st, const store::App& app) {
-  const bool platform_runs = platform::running_platform(st).has_value();
-  st.destroy(app.name);
-  for (const auto& addon : app.addons) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (platform_runs && addons::ready(addon) && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-    addons::remove_data(st.home(), addon);
-  }
-  store::Pipelines(st).remove_app(app.name);
-  if (!platform_runs) {
-    // The slug files its dynos ran from (a running platform removes them once it has
-    // stopped the app's dynos).
-    std::error_code ec;
-    fs::remove_all(st.dynos_dir(app.name), ec);
-  }
+  platform::destroy_app(st, app, platform::running_platform(st).has_value());
 }
 
 std::optional<release::AppManifest> read_app_manifest(const fs::path& dir) {
@@ -635,9 +557,12 @@ void setup_from_manifest(store::Store& st, const std::string& name,
       continue;  // provisioned by an earlier attempt at this first deploy
     }
     step();
-    auto addon = addons::provision(st.home(), app, *service, wanted.plan, wanted.as, rt.init_path);
-    attach(st, name, addon, rt);
-    std::cout << "       Created " << addon.name << " as " << addon.config_var() << "\n"
+    platform::AddonRequest req{
+        name, wanted.plan.empty() ? service->name : service->name + ":" + wanted.plan, wanted.as,
+        ""};
+    ApiLog log(st, name);
+    auto made = platform::create_addon(st, req, rt, log.sink);
+    std::cout << "       Created " << made.addon.name << " as " << made.addon.config_var() << "\n"
               << std::flush;
   }
 }

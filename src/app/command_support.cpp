@@ -27,16 +27,6 @@ std::string size_display(const std::string& size) {
   return s ? s->display : size;
 }
 
-ApiLog::ApiLog(const store::Store& st, const std::string& app)
-    : fd(platform::open_app_log(st, app)), sink(-1, false, fd, "") {}
-
-ApiLog::~ApiLog() {
-  sink.flush();
-  if (fd >= 0) {
-    ::close(fd);
-  }
-}
-
 platform::Runtime runtime(const CommandOptions& o) {
   return {platform::find_init(), platform::resolve_time_scale(o.time_scale)};
 }

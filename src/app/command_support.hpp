@@ -21,15 +21,7 @@ store::Store open_store();
 std::string app_of(const CommandOptions& o);
 std::string size_display(const std::string& size);
 
-/// A log sink for the api lines of a change: the app's log file only.
-struct ApiLog {
-  ApiLog(const store::Store& st, const std::string& app);
-  ~ApiLog();
-  ApiLog(const ApiLog&) = delete;
-  ApiLog& operator=(const ApiLog&) = delete;
-  int fd;
-  common::LogSink sink;
-};
+using platform::ApiLog;
 
 platform::Runtime runtime(const CommandOptions& o);
 std::string router_url(const store::Store& st, const std::string& app);

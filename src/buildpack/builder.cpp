@@ -7,6 +7,7 @@
 #include "release/error.hpp"
 #include "release/procfile.hpp"
 #include "slug/slug.hpp"
+#include "store/changes.hpp"
 #include "store/files.hpp"
 
 #include <fmt/format.h>
@@ -305,7 +306,7 @@ BuildResult build(store::Store& store, const BuildOptions& o) {
   BuildResult result;
   result.build_id = o.build_id.empty() ? common::random_uuid() : o.build_id;
   auto app = store.try_load(o.app);
-  const std::string stack = app ? app->stack : "heroku-24";
+  const std::string stack = app ? store::build_stack(*app) : "heroku-24";
   const release::ConfigVars config = app ? app->config : release::ConfigVars{};
 
   // BP-9: the build is recorded with its output, which is written as it is produced (the

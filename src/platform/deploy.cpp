@@ -35,6 +35,10 @@ store::Release release_build(store::Store& store, const std::string& app,
           a.buildpacks = r.buildpacks;  // BP-3.2: saved as if set by hand
         }
         store::add_new_types(a, r.slug.process_types);
+        if (!r.slug.stack.empty()) {  // `heroku stack:set` takes effect with this release
+          a.stack = r.slug.stack;
+          a.build_stack.clear();
+        }
       },
       [&](const store::App&) { return fmt::format("Deploy {}", r.source_version.substr(0, 8)); },
       [&](const store::App&) { return r.slug.id; }, rt, sink, true, created);

@@ -238,6 +238,9 @@ dyno::DynoSettings release_settings(const store::Store& store, const store::App&
   s.config = r.config;
   s.platform_env = dyno_metadata(app, r);
   s.dyno_id_var = true;
+  // MEM-5: the app's log-runtime-metrics feature (`heroku labs:enable log-runtime-metrics`).
+  s.runtime_metrics = std::find(app.features.begin(), app.features.end(), "log-runtime-metrics") !=
+                      app.features.end();
   s.app_number = static_cast<unsigned>(std::hash<std::string>{}(app.id) % 100000000);
   const store::Store* st = &store;
   std::string name = app.name, slug_id = r.slug_id;
@@ -251,6 +254,16 @@ int open_app_log(const store::Store& store, const std::string& app) {
   std::error_code ec;
   fs::create_directories(store.app_dir(app), ec);
   return ::open(store.log_file(app).c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+}
+
+ApiLog::ApiLog(const store::Store& st, const std::string& app)
+    : fd(open_app_log(st, app)), sink(-1, false, fd, "") {}
+
+ApiLog::~ApiLog() {
+  sink.flush();
+  if (fd >= 0) {
+    ::close(fd);
+  }
 }
 
 bool log_line_matches(std::string_view line, const std::string& source, const std::string& dyno) {

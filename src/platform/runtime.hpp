@@ -57,6 +57,16 @@ dyno::DynoSettings release_settings(const store::Store& store, const store::App&
 
 /// Opens the app's log file (`<home>/apps/<app>/log`) for appending; -1 when it cannot.
 int open_app_log(const store::Store& store, const std::string& app);
+/// A log sink for the `app[api]` lines of a change (a command's or the API's): the app's
+/// log file only, open while it lives.
+struct ApiLog {
+  ApiLog(const store::Store& st, const std::string& app);
+  ~ApiLog();
+  ApiLog(const ApiLog&) = delete;
+  ApiLog& operator=(const ApiLog&) = delete;
+  int fd;
+  common::LogSink sink;
+};
 /// How large an app's log file grows before it becomes `log.1`, unless $LOKKU_LOG_MAX_BYTES
 /// says otherwise: an app keeps 32 to 64 MiB of log.
 inline constexpr std::uintmax_t kDefaultAppLogLimit = 32ull << 20;

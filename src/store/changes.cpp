@@ -238,4 +238,106 @@ void add_new_types(App& app, const ProcessTypes& types) {
   }
 }
 
+const std::vector<std::string>& known_stacks() {
+  static const std::vector<std::string> stacks = {"heroku-22", "heroku-24"};
+  return stacks;
+}
+
+bool known_stack(const std::string& name) {
+  const auto& s = known_stacks();
+  return std::find(s.begin(), s.end(), name) != s.end();
+}
+
+void set_build_stack(App& app, const std::string& stack) {
+  if (!known_stack(stack)) {
+    throw release::InputError(
+        fmt::format("Couldn't find that stack: {} (stacks: heroku-22, "
+                    "heroku-24)",
+                    stack));
+  }
+  if (app.current() == nullptr) {
+    app.stack = stack;
+    app.build_stack.clear();
+  } else {
+    app.build_stack = stack == app.stack ? "" : stack;
+  }
+}
+
+std::string build_stack(const App& app) {
+  return app.build_stack.empty() ? app.stack : app.build_stack;
+}
+
+const std::vector<AppFeature>& app_features() {
+  static const std::vector<AppFeature> features = {
+      {"http-session-affinity", "general",
+       "Route a client's requests to the same web dyno (heroku-session-affinity cookie).",
+       "https://devcenter.heroku.com/articles/session-affinity"},
+      {"log-runtime-metrics", "beta",
+       "Log each dyno's load and memory (sample#memory_total, sample#load_avg_1m) every 20 "
+       "seconds, from the next start of its dynos.",
+       "https://devcenter.heroku.com/articles/log-runtime-metrics"}};
+  return features;
+}
+
+const AppFeature* find_app_feature(std::string_view name) {
+  for (const auto& f : app_features()) {
+    if (f.name == name) {
+      return &f;
+    }
+  }
+  return nullptr;
+}
+
+void set_feature(App& app, const std::string& name, bool enabled) {
+  std::erase(app.features, name);
+  if (enabled) {
+    app.features.push_back(name);
+  }
+}
+
+std::string normalize_hostname(std::string_view host) {
+  std::string h(host);
+  std::transform(h.begin(), h.end(), h.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  if (!h.empty() && h.back() == '.') {
+    h.pop_back();
+  }
+  return h;
+}
+
+std::string hostname_problem(const std::string& host) {
+  if (host.empty()) {
+    return "empty";
+  }
+  if (host.size() > 253) {
+    return "longer than 253 characters";
+  }
+  std::size_t label = 0;
+  for (std::size_t i = 0; i < host.size(); ++i) {
+    char ch = host[i];
+    bool ok = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' ||
+              (ch == '*' && i == 0 && host.size() > 2 && host[1] == '.');
+    if (ch == '.') {
+      if (label == 0) {
+        return "an empty label (two dots, or a leading dot)";
+      }
+      label = 0;
+      continue;
+    }
+    if (!ok) {
+      return fmt::format("'{}' is not allowed (letters, digits, '-', '.', and '*.' in front)", ch);
+    }
+    if (++label > 63) {
+      return "a label longer than 63 characters";
+    }
+  }
+  return {};
+}
+
+void add_domain(App& app, const std::string& host) {
+  if (std::find(app.domains.begin(), app.domains.end(), host) == app.domains.end()) {
+    app.domains.push_back(host);
+  }
+}
+
 }  // namespace lokku::store

@@ -50,4 +50,31 @@ std::optional<int> parse_version(std::string_view text);
 /// first deploy that has it, every other new type at 0 (Heroku's first-deploy default).
 void add_new_types(App& app, const ProcessTypes& types);
 
+/// The stacks a build may name (`heroku stack:set`); heroku-24 is the default.
+const std::vector<std::string>& known_stacks();
+bool known_stack(const std::string& name);
+/// `heroku stack:set`: the next build's stack. An app with no slug yet takes it at once, as
+/// Heroku's API does.
+void set_build_stack(App& app, const std::string& stack);
+/// The stack a build of the app uses.
+std::string build_stack(const App& app);
+
+/// An app feature lokku implements (`heroku features`, `heroku labs`).
+struct AppFeature {
+  std::string name;
+  std::string state;  ///< general (features) | beta (labs)
+  std::string description;
+  std::string doc_url;
+};
+const std::vector<AppFeature>& app_features();
+const AppFeature* find_app_feature(std::string_view name);
+void set_feature(App& app, const std::string& name, bool enabled);
+
+/// A hostname as the router compares it: lower case, without a trailing dot.
+std::string normalize_hostname(std::string_view host);
+/// Why a (normalized) hostname cannot be a custom domain; empty when it can.
+std::string hostname_problem(const std::string& host);
+/// Adds a custom domain (kept in the order added; no duplicates).
+void add_domain(App& app, const std::string& host);
+
 }  // namespace lokku::store

@@ -131,6 +131,19 @@ Pipeline Pipelines::add(const std::string& name, const std::string& app, const s
   return *p;
 }
 
+void Pipelines::rename_app(const std::string& from, const std::string& to) {
+  fs::create_directories(dir_);
+  FileLock lock(dir_ / ".lock");
+  if (auto p = of_app(from)) {
+    for (auto& a : p->apps) {
+      if (a.app == from) {
+        a.app = to;
+      }
+    }
+    write(*p);
+  }
+}
+
 void Pipelines::remove_app(const std::string& app) {
   fs::create_directories(dir_);
   FileLock lock(dir_ / ".lock");

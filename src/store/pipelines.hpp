@@ -42,6 +42,8 @@ class Pipelines {
   Pipeline add(const std::string& name, const std::string& app, const std::string& stage);
   /// Takes the app out of its pipeline, if it is in one.
   void remove_app(const std::string& app);
+  /// The app's new name, where it stands in a pipeline.
+  void rename_app(const std::string& from, const std::string& to);
 
  private:
   fs::path file(const std::string& name) const { return dir_ / (name + ".yaml"); }

@@ -2,6 +2,7 @@
 
 #include "common/ids.hpp"
 #include "release/error.hpp"
+#include "store/app_name.hpp"
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -9,8 +10,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
+#include <fcntl.h>
 #include <pwd.h>
+#include <system_error>
 #include <unistd.h>
 
 namespace lokku::store {
@@ -95,6 +99,9 @@ std::string to_yaml(const App& app) {
   out << YAML::Key << "name" << YAML::Value << app.name;
   out << YAML::Key << "id" << YAML::Value << app.id;
   out << YAML::Key << "stack" << YAML::Value << app.stack;
+  if (!app.build_stack.empty() && app.build_stack != app.stack) {
+    out << YAML::Key << "build_stack" << YAML::Value << app.build_stack;
+  }
   out << YAML::Key << "created_at" << YAML::Value << app.created_at;
   out << YAML::Key << "maintenance" << YAML::Value << app.maintenance;
   for (auto [key, list] :
@@ -190,6 +197,7 @@ App app_from_yaml(const std::string& text, const std::string& file) {
     app.name = get<std::string>(n, "name", "");
     app.id = get<std::string>(n, "id", "");
     app.stack = get<std::string>(n, "stack", "heroku-24");
+    app.build_stack = get<std::string>(n, "build_stack", "");
     app.created_at = get<std::string>(n, "created_at", "");
     app.maintenance = get<bool>(n, "maintenance", false);
     for (auto [key, list] :
@@ -384,6 +392,7 @@ std::optional<App> Store::try_load(const std::string& app) const {
     return std::nullopt;
   }
   App a = app_from_yaml(*text, app_file(app).string());
+  a.name = app;  // the directory names the app (a rename moves it before rewriting the record)
   settle_pending(a);
   return a;
 }
@@ -453,6 +462,32 @@ void Store::destroy(const std::string& app) {
     fs::remove(app_file(app));
   }
   fs::remove_all(app_dir(app));
+}
+
+void Store::rename(const std::string& from, const std::string& to) {
+  validate_app_name(to);
+  load(from);  // throws the "Couldn't find that app" error
+  // Both apps' locks, in one order (no two renames wait for each other): the new name's
+  // directory holds nothing but its lock until the exchange.
+  fs::create_directories(app_dir(to));
+  const bool from_first = from < to;
+  FileLock first(app_dir(from_first ? from : to) / ".lock");
+  FileLock second(app_dir(from_first ? to : from) / ".lock");
+  if (exists(to)) {
+    throw release::InputError(fmt::format("Name {} is already taken", to));
+  }
+  // One atomic step: the old directory, whole, under the new name (and the new name's empty
+  // directory under the old, removed below). The record's name follows at its next write.
+  if (::renameat2(AT_FDCWD, app_dir(from).c_str(), AT_FDCWD, app_dir(to).c_str(),
+                  RENAME_EXCHANGE) != 0) {
+    throw std::system_error(
+        errno, std::generic_category(),
+        fmt::format("rename {} to {}", app_dir(from).string(), app_dir(to).string()));
+  }
+  App a = load(to);
+  write(a);
+  std::error_code ec;
+  fs::remove_all(app_dir(from), ec);
 }
 
 void Store::save_slug(const std::string& app, const Slug& slug) {

@@ -75,6 +75,8 @@ struct App {
   std::string name;
   std::string id;
   std::string stack = "heroku-24";
+  /// The stack the next build uses when it differs (`heroku stack:set`); empty: `stack`.
+  std::string build_stack;
   std::string created_at;
   std::vector<std::string> buildpacks;  ///< set by hand or saved after detection (BP-3)
   release::ConfigVars config;
@@ -154,6 +156,9 @@ class Store {
   App update_or_create(const std::string& app, const std::function<void(App&)>& change);
   /// Removes the app and everything it keeps.
   void destroy(const std::string& app);
+  /// Gives the app another name: its directory, whole, moves in one atomic step. Throws
+  /// InputError when `to` is taken or not a valid name, or `from` does not exist.
+  void rename(const std::string& from, const std::string& to);
 
   void save_slug(const std::string& app, const Slug& slug);
   Slug load_slug(const std::string& app, const std::string& slug_id) const;

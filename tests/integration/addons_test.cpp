@@ -156,11 +156,14 @@ TEST_F(Addons, PlatformStartsServersBeforeDynosRestartsACrashAndStopsThemLast) {
   const std::string pg_src = R"(web \| \S+ heroku\[)" + pg + R"(\]: )";
   ASSERT_TRUE(up->wait_for(pg_src + "State changed from starting to up$"));
   ASSERT_TRUE(up->wait_for(R"(heroku\[web\.1\]: State changed from starting to up$)"));
-  // Started before the dynos (which would crash without them): the server's line comes first.
+  // Started before the dynos (which would crash without them): the platform says the server
+  // is up before it starts web.1. (The server's own "ready to accept connections" line comes
+  // through a pipe read at its own pace, and may be printed after the platform's lines.)
   auto lines = up->stdout_lines();
   std::size_t pg_up = 0, web_start = 0;
   for (std::size_t i = 0; i < lines.size(); ++i) {
-    if (pg_up == 0 && lines[i].find("ready to accept connections") != std::string::npos) {
+    if (pg_up == 0 && lines[i].find("heroku[" + pg + "]: State changed from starting to up") !=
+                          std::string::npos) {
       pg_up = i;
     }
     if (web_start == 0 && lines[i].find("heroku[web.1]: Starting process") != std::string::npos) {

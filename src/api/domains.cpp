@@ -1,0 +1,114 @@
+// Domains (`heroku domains:*`, HOST-1): the app's default `<app>.localhost` and custom
+// hostnames, which the router serves as soon as they are added. A domain is named by its id
+// or its hostname.
+#include "api/api_error.hpp"
+#include "api/request_body.hpp"
+#include "api/routes.hpp"
+#include "api/schema.hpp"
+#include "common/ids.hpp"
+#include "store/changes.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <functional>
+
+namespace lokku::api {
+
+namespace json = boost::json;
+
+namespace {
+
+/// A stable id per app and hostname, in the uuid layout.
+std::string domain_id(const store::App& app, const std::string& host) {
+  std::hash<std::string> h;
+  return common::uuid_v4(h(app.id + "\n" + host), h(host + "\n" + app.id));
+}
+
+json::object domain_json(const store::App& app, const std::string& host, bool custom) {
+  return {{"id", domain_id(app, host)},
+          {"hostname", host},
+          {"kind", custom ? "custom" : "heroku"},
+          {"cname", custom ? json::value(app.name + ".localhost") : json::value(nullptr)},
+          {"status", "succeeded"},
+          {"acm_status", nullptr},
+          {"acm_status_reason", nullptr},
+          {"sni_endpoint", nullptr},
+          {"app", app_ref(app)},
+          {"created_at", app.created_at},
+          {"updated_at", app.created_at}};
+}
+
+/// The custom domain `{domain}` names (hostname or id); 404 otherwise.
+std::string custom_domain(const Context& c, const store::App& app) {
+  const auto& key = c.param("domain");
+  for (const auto& d : app.domains) {
+    if (d == store::normalize_hostname(key) || domain_id(app, d) == key) {
+      return d;
+    }
+  }
+  not_found("domain");
+}
+
+Response list(Context& c) {
+  auto app = c.app();
+  json::array out;
+  out.push_back(domain_json(app, app.name + ".localhost", false));
+  for (const auto& d : app.domains) {
+    out.push_back(domain_json(app, d, true));
+  }
+  return list_response(c, std::move(out), "hostname", {"hostname", "id"});
+}
+
+Response info(Context& c) {
+  auto app = c.app();
+  if (c.param("domain") == app.name + ".localhost") {
+    return json_response(200, domain_json(app, c.param("domain"), false));
+  }
+  return json_response(200, domain_json(app, custom_domain(c, app), true));
+}
+
+Response create(Context& c) {
+  auto app = c.app();
+  auto body = c.body();
+  const auto& o = body_object(body);
+  auto host = string_field(o, "hostname");
+  if (!host) {
+    invalid("hostname is required.");
+  }
+  if (auto cert = identity_field(o, "sni_endpoint")) {
+    fail(404, "not_found", "Couldn't find that SNI endpoint.");
+  }
+  std::string h = store::normalize_hostname(*host);
+  if (auto why = store::hostname_problem(h); !why.empty()) {
+    invalid(fmt::format("hostname {}: {}", *host, why));
+  }
+  for (const auto& other : c.store.apps()) {
+    auto oa = c.store.try_load(other);
+    if (oa && (std::find(oa->domains.begin(), oa->domains.end(), h) != oa->domains.end() ||
+               h == oa->name + ".localhost")) {
+      invalid(oa->name == app.name ? "Domain already added to this app."
+                                   : fmt::format("{} is currently in use by another app.", h));
+    }
+  }
+  app = c.store.update(app.name, [&](store::App& a) { store::add_domain(a, h); });
+  return json_response(201, domain_json(app, h, true));
+}
+
+Response destroy(Context& c) {
+  auto app = c.app();
+  auto host = custom_domain(c, app);
+  app = c.store.update(app.name, [&](store::App& a) { std::erase(a.domains, host); });
+  return json_response(200, domain_json(app, host, true));
+}
+
+}  // namespace
+
+void add_domain_routes(Routes& t) {
+  t.add("GET", "/apps/{app}/domains", list);
+  t.add("POST", "/apps/{app}/domains", create);
+  t.add("GET", "/apps/{app}/domains/{domain}", info);
+  t.add("DELETE", "/apps/{app}/domains/{domain}", destroy);
+}
+
+}  // namespace lokku::api

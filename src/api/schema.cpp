@@ -1,0 +1,215 @@
+#include "api/schema.hpp"
+
+#include "release/dyno_size.hpp"
+#include "store/changes.hpp"
+
+#include <fmt/format.h>
+
+namespace lokku::api {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string size_display(const std::string& size) {
+  auto s = release::find_dyno_size(size);
+  return s ? s->display : size;
+}
+
+}  // namespace
+
+json::object app_ref(const store::App& a) {
+  return {{"id", a.id}, {"name", a.name}};
+}
+
+json::object account_json() {
+  auto email = store::local_user();
+  return {{"id", "00000000-0000-4000-8000-000000000001"}, {"email", email},
+          {"name", email.substr(0, email.find('@'))},     {"verified", true},
+          {"two_factor_authentication", false},           {"created_at", "2026-01-01T00:00:00Z"},
+          {"updated_at", "2026-01-01T00:00:00Z"}};
+}
+
+json::object region_json() {
+  return {{"id", kRegionId},
+          {"name", kRegion},
+          {"description", "This machine"},
+          {"country", "Local"},
+          {"locale", "localhost"},
+          {"private_capable", false},
+          {"provider", {{"name", "lokku"}, {"region", kRegion}}},
+          {"created_at", "2026-01-01T00:00:00Z"},
+          {"updated_at", "2026-01-01T00:00:00Z"}};
+}
+
+json::object stack_json(const std::string& name) {
+  // A stable id per stack name, in the uuid layout the CLI expects.
+  std::string digits = name.substr(name.find('-') + 1);
+  digits = std::string(12 - std::min<std::size_t>(12, digits.size()), '0') + digits.substr(0, 12);
+  return {{"id", "00000000-0000-4000-8000-" + digits},
+          {"name", name},
+          {"state", "supported"},
+          {"default", name == "heroku-24"},
+          {"created_at", "2026-01-01T00:00:00Z"},
+          {"updated_at", "2026-01-01T00:00:00Z"}};
+}
+
+json::object app_json(const Context& c, const store::App& a) {
+  std::uint64_t slug_size = 0;
+  std::string described;
+  if (const auto* cur = a.current()) {
+    try {
+      auto slug = c.store.load_slug(a.name, cur->slug_id);
+      slug_size = slug.size;
+      described = slug.buildpack_provided_description;
+    } catch (const std::exception&) {
+    }
+  }
+  const auto* last = a.latest_succeeded();
+  auto stack = stack_json(a.stack);
+  const std::string& build_stack_name = a.build_stack.empty() ? a.stack : a.build_stack;
+  auto build_stack = stack_json(build_stack_name);
+  return {{"id", a.id},
+          {"name", a.name},
+          {"acm", false},
+          {"archived_at", nullptr},
+          {"buildpack_provided_description",
+           described.empty() ? json::value(nullptr) : json::value(described)},
+          {"build_stack", {{"id", build_stack.at("id")}, {"name", build_stack_name}}},
+          {"stack", {{"id", stack.at("id")}, {"name", a.stack}}},
+          {"created_at", a.created_at},
+          {"updated_at", last ? last->created_at : a.created_at},
+          {"released_at", last ? json::value(last->created_at) : json::value(nullptr)},
+          {"generation", "cedar"},
+          {"git_url", fmt::format("http://127.0.0.1:{}/{}.git", c.api_port, a.name)},
+          {"web_url", c.web_url(a.name)},
+          {"internal_routing", false},
+          {"maintenance", a.maintenance},
+          {"owner", account_json()},
+          {"organization", nullptr},
+          {"team", nullptr},
+          {"space", nullptr},
+          {"region", {{"id", kRegionId}, {"name", kRegion}}},
+          {"repo_size", 0},
+          {"slug_size", slug_size},
+          {"create_status", "complete"}};
+}
+
+json::object release_json(const store::App& a, const store::Release& r) {
+  return {{"id", r.id},
+          {"version", r.version},
+          {"description", r.description},
+          {"status", r.status},
+          {"current", a.current() == &r},
+          {"created_at", r.created_at},
+          {"updated_at", r.created_at},
+          {"user", {{"id", account_json().at("id")}, {"email", r.user}}},
+          {"app", app_ref(a)},
+          {"slug",
+           r.slug_id.empty() ? json::value(nullptr) : json::value(json::object{{"id", r.slug_id}})},
+          {"addon_plan_names", json::array{}},
+          {"output_stream_url", nullptr}};
+}
+
+json::array formation_json(const store::App& a, const std::vector<std::string>& only) {
+  json::array out;
+  const auto* cur = a.current();
+  if (!cur) {
+    return out;
+  }
+  for (const auto& [type, command] : cur->process_types) {
+    if (type == "release" ||
+        (!only.empty() && std::find(only.begin(), only.end(), type) == only.end())) {
+      continue;
+    }
+    auto it = a.formation.find(type);
+    store::FormationRow row = it == a.formation.end() ? store::FormationRow{} : it->second;
+    out.push_back(json::object{{"id", fmt::format("{}-{}", a.id.substr(0, 8), type)},
+                               {"type", type},
+                               {"command", command},
+                               {"quantity", row.quantity},
+                               {"size", size_display(row.size)},
+                               {"app", app_ref(a)},
+                               {"created_at", a.created_at},
+                               {"updated_at", cur->created_at}});
+  }
+  return out;
+}
+
+json::object addon_json(const store::App& a, const store::Addon& x) {
+  return {{"id", x.id},
+          {"name", x.name},
+          {"app", app_ref(a)},
+          {"addon_service", {{"id", x.service}, {"name", x.service}}},
+          {"plan",
+           {{"id", x.service + ":" + x.plan},
+            {"name", x.service + ":" + x.plan},
+            {"price", {{"cents", 0}, {"unit", "month"}}}}},
+          {"billed_price", {{"cents", 0}, {"contract", false}, {"unit", "month"}}},
+          {"state", "provisioned"},
+          {"config_vars", json::array{json::value(x.config_var())}},
+          {"created_at", x.created_at},
+          {"updated_at", x.created_at},
+          {"web_url", nullptr}};
+}
+
+json::object attachment_json(const store::App& a, const store::Addon& x) {
+  return {{"id", x.id},
+          {"name", x.attachment},
+          {"addon", {{"id", x.id}, {"name", x.name}, {"app", app_ref(a)}}},
+          {"app", app_ref(a)},
+          {"namespace", nullptr},
+          {"created_at", x.created_at},
+          {"updated_at", x.created_at}};
+}
+
+json::object dyno_json(const store::App& a, const platform::ObservedDyno& d) {
+  return {{"id", fmt::format("{}-{}", a.id.substr(0, 8), d.name)},
+          {"name", d.name},
+          {"type", d.type},
+          {"command", d.command},
+          {"size", size_display(d.size)},
+          {"state", d.state},
+          {"created_at", d.since},
+          {"updated_at", d.since},
+          {"attach_url", nullptr},
+          {"release", {{"version", d.release}}},
+          {"app", app_ref(a)}};
+}
+
+json::object pipeline_json(const store::Pipeline& p) {
+  return {{"id", p.id},
+          {"name", p.name},
+          {"created_at", p.created_at},
+          {"updated_at", p.created_at},
+          {"generation", {{"name", "cedar"}}},
+          {"owner", nullptr}};
+}
+
+std::vector<std::pair<store::App, store::Addon>> all_addons(const Context& c,
+                                                            const std::string& only_app) {
+  std::vector<std::pair<store::App, store::Addon>> out;
+  for (const auto& name : c.store.apps()) {
+    if (!only_app.empty() && name != only_app) {
+      continue;
+    }
+    if (auto a = c.store.try_load(name)) {
+      for (const auto& x : a->addons) {
+        out.emplace_back(*a, x);
+      }
+    }
+  }
+  return out;
+}
+
+const store::Release* find_release(const store::App& a, const std::string& key) {
+  std::string k = !key.empty() && key[0] == 'v' ? key.substr(1) : key;
+  for (const auto& r : a.releases) {
+    if (r.id == key || std::to_string(r.version) == k) {
+      return &r;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace lokku::api

@@ -1,0 +1,45 @@
+#pragma once
+// The JSON of Heroku's resources (the Platform API's schema) as lokku has them: one function
+// per resource, shared by every endpoint that answers with it.
+
+#include "api/context.hpp"
+#include "platform/platform_file.hpp"
+#include "store/pipelines.hpp"
+#include "store/store.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace lokku::api {
+
+/// lokku's one region and stack (Heroku's concepts that have one local value).
+inline constexpr const char* kRegionId = "00000000-0000-4000-8000-00000000000a";
+inline constexpr const char* kRegion = "local";
+
+/// `{"id", "name"}` of an app, as other resources embed it.
+boost::json::object app_ref(const store::App& a);
+boost::json::object account_json();
+boost::json::object app_json(const Context& c, const store::App& a);
+boost::json::object release_json(const store::App& a, const store::Release& r);
+/// The formation of the current release's process types (all, or those in `only`).
+boost::json::array formation_json(const store::App& a, const std::vector<std::string>& only = {});
+boost::json::object addon_json(const store::App& a, const store::Addon& x);
+/// The add-on's attachment to its own app.
+boost::json::object attachment_json(const store::App& a, const store::Addon& x);
+boost::json::object dyno_json(const store::App& a, const platform::ObservedDyno& d);
+boost::json::object region_json();
+boost::json::object stack_json(const std::string& name);
+boost::json::object pipeline_json(const store::Pipeline& p);
+
+/// Every add-on with its app: of one app (`only_app`), or of all.
+std::vector<std::pair<store::App, store::Addon>> all_addons(const Context& c,
+                                                            const std::string& only_app = {});
+
+/// A release by id or version (`3` or `v3`); nullptr when there is none.
+const store::Release* find_release(const store::App& a, const std::string& key);
+
+}  // namespace lokku::api

@@ -1,0 +1,39 @@
+#pragma once
+// The streams an API answer hands out by URL (`/streams/<capability>`): a log session's lines
+// (`heroku logs`) or a build's output (`heroku builds:output`). The capability is random,
+// good for one stream and until it expires; fetching it needs no token, as Heroku's
+// logplex_url and output_stream_url do not.
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+namespace lokku::api {
+
+/// A log session (POST /apps/{app}/log-sessions): what to stream, for whom, until when.
+struct LogSession {
+  std::string app;
+  int lines = 100;
+  bool tail = false;
+  std::string source;
+  std::string dyno;
+  std::string build_id;  ///< set: the output of this build (plain text, until it ends)
+  std::chrono::steady_clock::time_point expires;
+};
+
+/// Thread-safe: the API serves on several threads.
+class Streams {
+ public:
+  /// A new capability for `s` (expired ones are forgotten meanwhile).
+  std::string add(LogSession s);
+  /// The session a stream path names, if valid and unexpired; it is used up.
+  std::optional<LogSession> take(const std::string& path);
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, LogSession> sessions_;
+};
+
+}  // namespace lokku::api

@@ -1,0 +1,37 @@
+#pragma once
+// Creating and destroying an app's add-ons (heroku-postgresql, heroku-redis), shared by
+// `lokku addons:*` and the Platform API: a provisioned server, its config var in a release of
+// its own (`Attach DATABASE (@ref:…)` / `Detach …`), its data gone with it.
+
+#include "common/log_sink.hpp"
+#include "platform/runtime.hpp"
+#include "store/store.hpp"
+
+#include <string>
+
+namespace lokku::platform {
+
+struct AddonRequest {
+  std::string app;
+  std::string plan;    ///< `heroku-postgresql[:plan]`, `heroku-redis[:plan]`
+  std::string as;      ///< the attachment's name (DATABASE...); empty: the service's default
+  std::string follow;  ///< a Postgres add-on of the app to follow (a read-only replica)
+};
+
+struct AddonCreated {
+  store::Addon addon;
+  store::Release release;
+};
+
+/// Provisions the add-on and attaches it to the app (a release). Throws InputError with
+/// Heroku's message for an unknown service or plan ("Couldn't find either the add-on service
+/// or the add-on plan"), an attachment name in use, or a follower of nothing.
+AddonCreated create_addon(store::Store& store, const AddonRequest& request, const Runtime& rt,
+                          common::LogSink& sink);
+
+/// Detaches the add-on (a release), waits for a running platform to stop its server, and
+/// removes its data. Throws InputError when it has a follower.
+store::Release destroy_addon(store::Store& store, const std::string& app, const store::Addon& addon,
+                             const Runtime& rt, common::LogSink& sink);
+
+}  // namespace lokku::platform
