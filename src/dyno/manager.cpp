@@ -40,7 +40,7 @@ void Manager::scale(const std::vector<release::FormationItem>& formation) {
     want[item.type] = &item;
   }
   std::map<std::string, int> have;
-  std::vector<std::shared_ptr<Dyno>> keep, leaving;
+  std::vector<std::shared_ptr<Dyno>> keep, leaving, resized;
   for (auto& d : dynos_) {
     auto it = want.find(d->type());
     auto dot = d->name().rfind('.');
@@ -50,6 +50,14 @@ void Manager::scale(const std::vector<release::FormationItem>& formation) {
       continue;
     }
     have[d->type()] = std::max(have[d->type()], n);
+    if (d->spec().size.name != it->second->size.name) {
+      // `ps:type`/`ps:resize`: a dyno restarts onto its new size (the replacement first).
+      resized.push_back(d);
+      auto replacement = make_dyno(*it->second, n);
+      replacement->start();
+      keep.push_back(replacement);
+      continue;
+    }
     keep.push_back(d);
   }
   for (const auto& item : formation) {
@@ -64,6 +72,9 @@ void Manager::scale(const std::vector<release::FormationItem>& formation) {
   publish();
   for (auto& d : leaving) {
     retire(d, false, {});
+  }
+  for (auto& d : resized) {
+    retire(d, true, "Restarting");
   }
 }
 
@@ -99,6 +110,10 @@ void Manager::restart(const std::function<bool(const Dyno&)>& which, std::string
   for (auto& old : leaving) {
     retire(old, !note.empty(), note);
   }
+}
+
+void Manager::set_runtime_metrics(bool on) {
+  settings_.runtime_metrics = on;
 }
 
 void Manager::start() {

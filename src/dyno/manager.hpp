@@ -24,7 +24,8 @@ class Manager {
 
   void start();
   /// Changes the formation in place (STOP-5): types scaled down lose their highest
-  /// numbers, new numbers start; dynos that stay are not touched. Sizes apply to new starts.
+  /// numbers, new numbers start; dynos that stay are not touched, except those whose size
+  /// changed, which restart onto the new size (`Restarting`, as ps:restart).
   void scale(const std::vector<release::FormationItem>& formation);
   /// Restarts the dynos `which` selects (STOP-5): each logs `note` (`Restarting`), goes `up
   /// to starting` and gets SIGTERM while its replacement, with a fresh crash back-off,
@@ -43,6 +44,9 @@ class Manager {
     session_affinity_ = on;
     request_publish();
   }
+  /// MEM-5 load and memory lines (the app's log-runtime-metrics feature), from each
+  /// dyno's next start.
+  void set_runtime_metrics(bool on);
   /// Runs after any dyno changes state (the platform publishes observed state).
   void set_on_change(std::function<void()> f) { on_change_ = std::move(f); }
   /// Graceful stop of every dyno; `done(clean)` once all are down, `clean` false when any
@@ -54,6 +58,7 @@ class Manager {
   void kill();
 
   const std::vector<std::shared_ptr<Dyno>>& dynos() const { return dynos_; }
+  const DynoSettings& settings() const { return settings_; }
 
  private:
   net::any_io_executor ex_;

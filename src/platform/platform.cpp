@@ -93,6 +93,7 @@ struct AppRuntime {
   std::map<std::string, store::FormationRow> formation;
   bool maintenance = false;
   bool affinity = false;
+  bool runtime_metrics = false;
   std::optional<FileId> seen;
   std::string last_error;
   bool observe_pending = false;
@@ -399,6 +400,7 @@ void Platform::reconcile(AppRuntime& rt) {
     rt.affinity = std::find(app->features.begin(), app->features.end(), "http-session-affinity") !=
                   app->features.end();
     rt.manager->set_session_affinity(rt.affinity);
+    rt.runtime_metrics = rt.manager->settings().runtime_metrics;
     rt.manager->start();
     if (old) {
       retire(std::move(old), rt.sink, true);
@@ -428,6 +430,12 @@ void Platform::reconcile(AppRuntime& rt) {
   if (affinity != rt.affinity) {
     rt.manager->set_session_affinity(affinity);
     rt.affinity = affinity;
+  }
+  bool metrics = std::find(app->features.begin(), app->features.end(), "log-runtime-metrics") !=
+                 app->features.end();
+  if (metrics != rt.runtime_metrics) {
+    rt.manager->set_runtime_metrics(metrics);
+    rt.runtime_metrics = metrics;
   }
 }
 

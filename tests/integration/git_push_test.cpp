@@ -2,6 +2,7 @@
 // (git-and-ci.md §1; issue #19): create → push → served → rejected push → other branch →
 // failed release phase → clone, and the bad input around them.
 #include "support/platform.hpp"
+#include "support/user_shell.hpp"
 
 #include <gtest/gtest.h>
 
@@ -19,18 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Shell {
-  int code = -1;
-  std::string out;
-};
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) {
-    q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  }
-  return q + "'";
-}
+using Shell = ShellResult;
 
 class GitPush : public ::testing::Test {
  protected:
@@ -49,32 +39,7 @@ class GitPush : public ::testing::Test {
   /// helper runs `heroku` through a shell), lokku's CA trusted by git and node. stdout and
   /// stderr together.
   Shell sh(const std::string& command, const fs::path& cwd, bool with_token = true) const {
-    const std::string ca = (h.home() / "tls/ca.crt").string();
-    std::string env =
-        "env -u GIT_DIR HOME=" + quote(user_home.string()) +
-        " LOKKU_HOME=" + quote(h.home().string()) + " PATH=" +
-        quote(fs::path(LOKKU_HEROKU_CLI).parent_path().string() + ":/usr/local/bin:/usr/bin:/bin") +
-        " HEROKU_HOST=http://127.0.0.1:" + std::to_string(port) +
-        (with_token ? " HEROKU_API_KEY=" + token : std::string()) +
-        " NODE_EXTRA_CA_CERTS=" + quote(ca) + " GIT_SSL_CAINFO=" + quote(ca) +
-        " GIT_TERMINAL_PROMPT=0 DISABLE_TELEMETRY=true HEROKU_SKIP_NEW_VERSION_CHECK=true"
-        " GIT_AUTHOR_NAME=dev GIT_AUTHOR_EMAIL=dev@example.com GIT_COMMITTER_NAME=dev"
-        " GIT_COMMITTER_EMAIL=dev@example.com LOKKU=" +
-        quote(LOKKU_BIN);
-    std::string full = "cd " + quote(cwd.string()) + " && " + env + " timeout 170 bash -c " +
-                       quote(command) + " </dev/null 2>&1";
-    Shell r;
-    FILE* p = ::popen(full.c_str(), "r");
-    char buf[4096];
-    while (std::fgets(buf, sizeof buf, p)) {
-      std::string line = buf;
-      if (line.find(" ›   ") == std::string::npos) {  // the CLI's own warnings
-        r.out += line;
-      }
-    }
-    int st = ::pclose(p);
-    r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return r;
+    return UserShell(h, port, user_home).run(command, cwd, with_token);
   }
 
   /// A copy of the pyweb fixture as a git repository with one commit on main.

@@ -1,0 +1,57 @@
+#include "support/user_shell.hpp"
+
+#include <cstdio>
+#include <sys/wait.h>
+
+namespace lokku::test {
+
+namespace fs = std::filesystem;
+
+std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) {
+    q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  }
+  return q + "'";
+}
+
+UserShell::UserShell(const LokkuHome& h, unsigned api_port, fs::path user_home)
+    : h_(h), port_(api_port), token_(h.token()), user_home_(std::move(user_home)) {
+  fs::create_directories(user_home_);
+}
+
+std::string UserShell::environment(bool with_token) const {
+  const std::string ca = (h_.home() / "tls/ca.crt").string();
+  return "env -u GIT_DIR HOME=" + shell_quote(user_home_.string()) +
+         " LOKKU_HOME=" + shell_quote(h_.home().string()) + " PATH=" +
+         shell_quote(fs::path(LOKKU_HEROKU_CLI).parent_path().string() +
+                     ":/usr/local/bin:/usr/bin:/bin") +
+         " HEROKU_HOST=http://127.0.0.1:" + std::to_string(port_) +
+         (with_token ? " HEROKU_API_KEY=" + token_ : std::string()) +
+         " NODE_EXTRA_CA_CERTS=" + shell_quote(ca) + " GIT_SSL_CAINFO=" + shell_quote(ca) +
+         " GIT_TERMINAL_PROMPT=0 DISABLE_TELEMETRY=true HEROKU_SKIP_NEW_VERSION_CHECK=true"
+         " GIT_AUTHOR_NAME=dev GIT_AUTHOR_EMAIL=dev@example.com GIT_COMMITTER_NAME=dev"
+         " GIT_COMMITTER_EMAIL=dev@example.com LOKKU=" +
+         shell_quote(LOKKU_BIN);
+}
+
+ShellResult UserShell::run(const std::string& command, const fs::path& cwd, bool with_token) const {
+  std::string full = "cd " + shell_quote(cwd.string()) + " && " + environment(with_token) +
+                     " timeout 170 bash -c " + shell_quote(command) + " </dev/null 2>&1";
+  ShellResult r;
+  FILE* p = ::popen(full.c_str(), "r");
+  char buf[4096];
+  while (std::fgets(buf, sizeof buf, p)) {
+    std::string line = buf;
+    // The CLI's notice of Heroku's terms of service; its errors (` ›   Error: ...`) stay.
+    if (line.find(" ›   Warning: Our terms of service") == std::string::npos &&
+        line.find(" ›   https://dashboard.heroku.com/terms") == std::string::npos) {
+      r.out += line;
+    }
+  }
+  int st = ::pclose(p);
+  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+}  // namespace lokku::test

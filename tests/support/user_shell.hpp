@@ -1,0 +1,38 @@
+#pragma once
+// A user's shell against a running `lokku up`: bash with the official Heroku CLI on PATH
+// (its git credential helper runs `heroku`), the API's host and token in HEROKU_HOST and
+// HEROKU_API_KEY, and lokku's CA trusted by git and node.
+
+#include "support/platform.hpp"
+
+#include <filesystem>
+#include <string>
+
+namespace lokku::test {
+
+struct ShellResult {
+  int code = -1;
+  std::string out;  ///< stdout and stderr together, without the CLI's terms-of-service notice
+};
+
+/// `s` quoted for bash.
+std::string shell_quote(const std::string& s);
+
+class UserShell {
+ public:
+  /// `user_home`: HOME for the commands (made when missing).
+  UserShell(const LokkuHome& h, unsigned api_port, std::filesystem::path user_home);
+  /// `command` in bash in `cwd`; without the token when `with_token` is false.
+  ShellResult run(const std::string& command, const std::filesystem::path& cwd,
+                  bool with_token = true) const;
+  /// The environment it runs commands with (`NAME=value ...`, quoted).
+  std::string environment(bool with_token = true) const;
+
+ private:
+  const LokkuHome& h_;
+  unsigned port_;
+  std::string token_;
+  std::filesystem::path user_home_;
+};
+
+}  // namespace lokku::test
