@@ -229,5 +229,123 @@ TEST_F(EverydayCli, PsTypeResizesEveryProcessTypeAndPsKillStopsADyno) {
   EXPECT_NE(unknown.out.find("Couldn't find that dyno."), std::string::npos) << unknown.out;
 }
 
+TEST_F(EverydayCli, AddonsCreateProvisionedSoAScriptFindsItsUrlAtOnce) {
+  // A script's habit: create, then read the config var right away (issue #20, Must show).
+  auto made = shell->run(
+      "heroku addons:create heroku-redis -a web --wait && url=$(heroku config:get REDIS_URL -a "
+      "web) && redis-cli -u \"$url\" --no-auth-warning PING",
+      h.root());
+  EXPECT_EQ(made.code, 0) << made.out;
+  EXPECT_NE(made.out.find("Creating heroku-redis on web... free"), std::string::npos) << made.out;
+  EXPECT_TRUE(std::regex_search(made.out, std::regex(R"(Created redis-[a-z]+-\d+ as REDIS_URL)")))
+      << made.out;
+  EXPECT_NE(made.out.find("PONG"), std::string::npos) << made.out;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(made.out, m, std::regex(R"(Created (redis-[a-z]+-\d+) as)")));
+  const std::string name = m[1];
+  // Its config var came in a release of its own, which the dynos run.
+  auto releases = heroku("releases -a web -n 1");
+  EXPECT_NE(releases.out.find("Attach REDIS (@ref:" + name + ")"), std::string::npos)
+      << releases.out;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return served("web.localhost", "/env").find("\"REDIS_URL\": \"redis://") !=
+               std::string::npos;
+      },
+      20s, "the dynos to run with REDIS_URL"));
+
+  auto list = heroku("addons -a web");
+  EXPECT_EQ(list.code, 0) << list.out;
+  EXPECT_TRUE(std::regex_search(list.out, std::regex("heroku-redis \\(" + name + "\\) +mini")))
+      << list.out;
+  EXPECT_NE(list.out.find("└─ as REDIS"), std::string::npos) << list.out;
+  auto info = heroku("addons:info " + name);
+  EXPECT_EQ(info.code, 0) << info.out;
+  EXPECT_TRUE(std::regex_search(info.out, std::regex(R"(Plan: +heroku-redis:mini)"))) << info.out;
+  EXPECT_TRUE(std::regex_search(info.out, std::regex(R"(Attachments: +web::REDIS)"))) << info.out;
+  EXPECT_EQ(heroku("addons:info REDIS -a web").code, 0);
+
+  // Unknown services and plans: Heroku's message, nothing created.
+  auto plan = heroku("addons:create heroku-postgresql:hobby-dev -a web");
+  EXPECT_EQ(plan.code, 2) << plan.out;
+  EXPECT_NE(plan.out.find("Couldn't find either the add-on service or the add-on plan of"),
+            std::string::npos)
+      << plan.out;
+  EXPECT_EQ(heroku("addons:create heroku-mongodb -a web").code, 2);
+  auto unknown = heroku("addons:info redis-none-1 -a web");
+  EXPECT_NE(unknown.code, 0) << unknown.out;
+
+  auto destroy = heroku("addons:destroy " + name + " -a web --confirm web");
+  EXPECT_EQ(destroy.code, 0) << destroy.out;
+  EXPECT_NE(destroy.out.find("Destroying " + name + " on web... done"), std::string::npos)
+      << destroy.out;
+  EXPECT_NE(heroku("releases -a web -n 1").out.find("Detach REDIS (@ref:" + name + ")"),
+            std::string::npos);
+  EXPECT_EQ(heroku("config:get REDIS_URL -a web").out, "\n");
+  EXPECT_FALSE(fs::exists(h.home() / "addons" / name));
+}
+
+TEST_F(EverydayCli, AppsRenameMovesTheStoreTheHostTheRemoteAndTheAddons) {
+  fs::path dir = h.root() / "web";
+  ASSERT_EQ(shell
+                ->run("git init -q -b main && git add -A && git commit -qm first && heroku "
+                      "git:remote -a web",
+                      dir)
+                .code,
+            0);
+  ASSERT_EQ(heroku("addons:create heroku-redis -a web").code, 0);
+  ASSERT_EQ(heroku("config:set GREETING=renamed -a web").code, 0);
+  ASSERT_TRUE(wait_until([&] { return served("web.localhost") == "200 renamed from web.1"; }, 20s,
+                         "the config change"));
+
+  auto rename = heroku("apps:rename moved -a web", dir);
+  EXPECT_EQ(rename.code, 0) << rename.out;
+  EXPECT_NE(rename.out.find("Renaming web to moved... done"), std::string::npos) << rename.out;
+  EXPECT_NE(rename.out.find("http://moved.localhost:" + std::to_string(router) + "/ | https://" +
+                            "127.0.0.1:" + std::to_string(port) + "/moved.git"),
+            std::string::npos)
+      << rename.out;
+  EXPECT_NE(rename.out.find("Git remote heroku updated"), std::string::npos) << rename.out;
+  EXPECT_EQ(shell->run("git remote get-url heroku", dir).out,
+            "https://127.0.0.1:" + std::to_string(port) + "/moved.git\n");
+
+  // Served under the new name, not the old; config vars, releases and add-ons came along.
+  EXPECT_TRUE(wait_until([&] { return served("moved.localhost") == "200 renamed from web.1"; }, 30s,
+                         "the new name to be served"));
+  EXPECT_EQ(served("web.localhost").substr(0, 3), "404");
+  auto config = heroku("config -a moved");
+  EXPECT_TRUE(std::regex_search(config.out, std::regex(R"(REDIS_URL: +redis://)"))) << config.out;
+  EXPECT_NE(heroku("releases -a moved").out.find("Set GREETING config vars"), std::string::npos);
+  EXPECT_TRUE(wait_until(
+      [&] {
+        auto ping = shell->run(
+            "redis-cli -u \"$(heroku config:get REDIS_URL -a moved)\" --no-auth-warning PING", dir);
+        return ping.out == "PONG\n";
+      },
+      30s, "the add-on's server under the renamed app"));
+  EXPECT_EQ(heroku("apps:info -a web").code, 2);
+  EXPECT_FALSE(fs::exists(h.home() / "apps/web"));
+
+  // A push to the updated remote deploys the renamed app.
+  auto push = shell->run(
+      "sed -i 's/\"hello\"/\"pushed\"/' server.py && git commit -qam pushed && git push heroku "
+      "main",
+      dir);
+  EXPECT_EQ(push.code, 0) << push.out;
+  auto sha = shell->run("git rev-parse --short=8 HEAD", dir).out;
+  EXPECT_NE(heroku("releases -a moved -n 1").out.find("Deploy " + sha.substr(0, 8)),
+            std::string::npos)
+      << sha;
+
+  // Bad input: a taken name, an invalid one.
+  ASSERT_EQ(heroku("apps:create taken --no-remote").code, 0);
+  auto taken = heroku("apps:rename taken -a moved");
+  EXPECT_EQ(taken.code, 2) << taken.out;
+  EXPECT_NE(taken.out.find("Name taken is already taken"), std::string::npos) << taken.out;
+  auto invalid = heroku("apps:rename Not_Valid -a moved");
+  EXPECT_EQ(invalid.code, 2) << invalid.out;
+  EXPECT_TRUE(fs::exists(h.home() / "apps/moved/app.yaml"));
+}
+
 }  // namespace
 }  // namespace lokku::test
