@@ -18,8 +18,12 @@ namespace {
 
 /// A release as `heroku releases:info` shows it: with what it may be rolled back to and the
 /// add-on plans its config vars point at.
-json::object full_release_json(const store::App& app, const store::Release& r) {
+json::object full_release_json(const Context& c, const store::App& app, const store::Release& r) {
   auto j = release_json(app, r);
+  if (!r.release_dyno.empty()) {  // `heroku releases:output`
+    j["output_stream_url"] = fmt::format("http://127.0.0.1:{}{}", c.api_port,
+                                         c.streams.release_path(app.name, r.version));
+  }
   json::array plans;
   for (const auto& x : app.addons) {
     if (r.config.count(x.config_var()) != 0) {
@@ -43,14 +47,14 @@ Response list(Context& c) {
   auto app = c.app();
   json::array rels;
   for (const auto& rel : app.releases) {
-    rels.push_back(full_release_json(app, rel));
+    rels.push_back(full_release_json(c, app, rel));
   }
   return list_response(c, std::move(rels), "version", {"version", "id", "created_at"});
 }
 
 Response info(Context& c) {
   auto app = c.app();
-  return json_response(200, full_release_json(app, release_of(c, app)));
+  return json_response(200, full_release_json(c, app, release_of(c, app)));
 }
 
 Response config_vars(Context& c) {
@@ -96,7 +100,7 @@ Response create(Context& c) {
   }
   app = c.app_named(app.name);
   const auto* rel = app.find(made.version);
-  return json_response(201, full_release_json(app, rel ? *rel : made));
+  return json_response(201, full_release_json(c, app, rel ? *rel : made));
 }
 
 }  // namespace

@@ -83,6 +83,8 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
   net::awaitable<void> stream(Stream& client, LogSession session);
   template <class Stream>
   net::awaitable<void> build_output(Stream& client, const LogSession& session);
+  template <class Stream>
+  net::awaitable<void> release_output(Stream& client, const LogSession& session);
   /// One request for an app's git repository, answered by `git http-backend`. Whether the
   /// connection can serve another request.
   template <class Stream>
@@ -273,6 +275,10 @@ net::awaitable<void> Server::State::stream(Stream& client, LogSession s) {
     co_await build_output(client, s);
     co_return;
   }
+  if (s.release_version != 0) {
+    co_await release_output(client, s);
+    co_return;
+  }
   std::string head =
       "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
       "Connection: close\r\n\r\n";
@@ -351,6 +357,53 @@ net::awaitable<void> Server::State::build_output(Stream& client, const LogSessio
   }
   if (fd >= 0) {
     ::close(fd);
+  }
+  co_await close(client);
+}
+
+template <class Stream>
+net::awaitable<void> Server::State::release_output(Stream& client, const LogSession& s) {
+  // A release phase's output (`heroku releases:output`): what its dyno printed, as plain
+  // text, until the release is no longer pending (RPH-1..3).
+  error_code ec;
+  std::string head =
+      "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nCache-Control: "
+      "no-cache\r\nConnection: close\r\n\r\n";
+  co_await net::async_write(client, net::buffer(head), use_ec(ec));
+  auto ended = [&] {
+    auto app = store.try_load(s.app);
+    const auto* r = app ? app->find(s.release_version) : nullptr;
+    return r == nullptr || r->status != "pending";
+  };
+  std::string dyno;
+  if (auto app = store.try_load(s.app)) {
+    if (const auto* r = app->find(s.release_version)) {
+      dyno = r->release_dyno;
+    }
+  }
+  platform::LogFollower follower(store.log_file(s.app), "app", dyno.empty() ? "-" : dyno);
+  net::steady_timer timer(co_await net::this_coro::executor);
+  bool last_round = false;
+  while (!ec && !stopping) {
+    bool finished = ended();  // before reading: what precedes the end is read too
+    std::string chunk;
+    for (const auto& line : follower.read_new()) {
+      auto at = line.find("]: ");
+      chunk += (at == std::string::npos ? line : line.substr(at + 3)) + "\n";
+    }
+    if (!chunk.empty()) {
+      co_await net::async_write(client, net::buffer(chunk), use_ec(ec));
+    }
+    if (finished) {
+      if (last_round) {
+        break;
+      }
+      last_round = true;
+      continue;
+    }
+    timer.expires_after(std::chrono::milliseconds(100));
+    co_await timer.async_wait(use_ec(ec));
+    ec = {};
   }
   co_await close(client);
 }

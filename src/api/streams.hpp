@@ -20,20 +20,29 @@ struct LogSession {
   std::string source;
   std::string dyno;
   std::string build_id;  ///< set: the output of this build (plain text, until it ends)
+  /// Set: the output of this release's release phase (its dyno `dyno`), plain text, until
+  /// the release is no longer pending.
+  int release_version = 0;
   std::chrono::steady_clock::time_point expires;
 };
 
 /// Thread-safe: the API serves on several threads.
 class Streams {
  public:
+  Streams();
   /// A new capability for `s` (expired ones are forgotten meanwhile).
   std::string add(LogSession s);
   /// The session a stream path names, if valid and unexpired; it is used up.
   std::optional<LogSession> take(const std::string& path);
+  /// The stream path of a release phase's output: valid while this API runs and as often as
+  /// asked (a release list names one for each release), signed instead of stored.
+  std::string release_path(const std::string& app, int version) const;
 
  private:
   std::mutex mu_;
   std::map<std::string, LogSession> sessions_;
+  std::string secret_;
+  std::string sign(const std::string& what) const;
 };
 
 }  // namespace lokku::api

@@ -401,7 +401,8 @@ std::uintmax_t app_log_limit() {
 
 int run_one_off_dyno(const store::Store& store, const store::App& app, const store::Release& r,
                      const Runtime& rt, common::LogSink& sink, const std::string& type,
-                     const std::string& command, std::chrono::nanoseconds limit) {
+                     const std::string& command, std::chrono::nanoseconds limit,
+                     const std::string& name) {
   // The command sees the app's add-ons (migrations, seeds): their servers must answer.
   std::optional<addons::ServerScope> servers;
   try {
@@ -414,7 +415,7 @@ int run_one_off_dyno(const store::Store& store, const store::App& app, const sto
   auto settings = release_settings(store, app, r, rt);
   dyno::PortAllocator ports;
   dyno::DynoSpec spec;
-  spec.name = fmt::format("{}.{}", type, one_off_number());
+  spec.name = name.empty() ? fmt::format("{}.{}", type, one_off_number()) : name;
   spec.type = type;
   spec.command = command;
   spec.one_off = true;
@@ -448,7 +449,7 @@ namespace {
 bool release_phase(const store::Store& store, const store::App& app, const store::Release& r,
                    const Runtime& rt, common::LogSink& sink) {
   return run_one_off_dyno(store, app, r, rt, sink, "release", r.process_types.at("release"),
-                          std::chrono::hours(1)) == 0;
+                          std::chrono::hours(1), r.release_dyno) == 0;
 }
 
 }  // namespace
@@ -475,6 +476,7 @@ store::Release make_release(store::Store& store, const std::string& app,
     if (run_release_phase && !r.slug_id.empty() && r.process_types.count("release") != 0) {
       r.status = "pending";
       r.runner_pid = static_cast<int>(::getpid());
+      r.release_dyno = fmt::format("release.{}", one_off_number());
     }
     made = r;
   });

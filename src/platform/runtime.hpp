@@ -112,12 +112,13 @@ class LogFollower {
 /// A random one-off dyno number, 1000–9999 (ENV-2).
 int one_off_number();
 
-/// Runs `command` once in a one-off dyno `TYPE.NNNN` of release `r` (the release phase, an
-/// app.json postdeploy), its add-ons' servers answering, killed after `limit` (scaled).
-/// Returns its exit status, -1 when it was killed or could not start.
+/// Runs `command` once in a one-off dyno `TYPE.NNNN` (or `name`, when given) of release `r`
+/// (the release phase, an app.json postdeploy), its add-ons' servers answering, killed after
+/// `limit` (scaled). Returns its exit status, -1 when it was killed or could not start.
 int run_one_off_dyno(const store::Store& store, const store::App& app, const store::Release& r,
                      const Runtime& rt, common::LogSink& sink, const std::string& type,
-                     const std::string& command, std::chrono::nanoseconds limit);
+                     const std::string& command, std::chrono::nanoseconds limit,
+                     const std::string& name = {});
 
 /// Makes a release with `change` applied to the app under its lock (`describe` gives the
 /// description from the changed app), then settles it (REL-5): with a slug whose process

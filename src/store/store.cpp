@@ -173,6 +173,9 @@ std::string to_yaml(const App& app) {
     out << YAML::Key << "user" << YAML::Value << r.user;
     out << YAML::Key << "slug" << YAML::Value << r.slug_id;
     out << YAML::Key << "commit" << YAML::Value << r.commit;
+    if (!r.release_dyno.empty()) {
+      out << YAML::Key << "release_dyno" << YAML::Value << r.release_dyno;
+    }
     if (r.runner_pid != 0) {
       out << YAML::Key << "runner_pid" << YAML::Value << r.runner_pid;
     }
@@ -263,6 +266,7 @@ App app_from_yaml(const std::string& text, const std::string& file) {
         r.slug_id = get<std::string>(e, "slug", "");
         r.commit = get<std::string>(e, "commit", "");
         r.runner_pid = get<int>(e, "runner_pid", 0);
+        r.release_dyno = get<std::string>(e, "release_dyno", "");
         r.process_types = read_map(e["process_types"]);
         r.config = read_map(e["config_vars"]);
         app.releases.push_back(std::move(r));

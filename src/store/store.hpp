@@ -33,8 +33,9 @@ struct Release {
   std::string status = "succeeded";  ///< pending | succeeded | failed
   std::string created_at;
   std::string user;
-  std::string commit;  ///< the slug's commit, for HEROKU_SLUG_COMMIT
-  int runner_pid = 0;  ///< pending: the process running the release phase
+  std::string commit;        ///< the slug's commit, for HEROKU_SLUG_COMMIT
+  int runner_pid = 0;        ///< pending: the process running the release phase
+  std::string release_dyno;  ///< the dyno that ran its release phase (`release.4821`), if any
 };
 
 struct FormationRow {

@@ -66,6 +66,37 @@ TEST_F(EverydayCli, ReleasesInfoShowsTheNewestReleaseAndItsConfigVars) {
   EXPECT_NE(json.out.find(R"("description": "Enable Logplex")"), std::string::npos) << json.out;
   EXPECT_NE(json.out.find(R"("eligible_for_rollback": false)"), std::string::npos) << json.out;
 
+  // RPH-1: the release phase's output, for the newest release and for one named.
+  auto output = heroku("releases:output -a web");
+  EXPECT_EQ(output.code, 0) << output.out;
+  EXPECT_EQ(output.out, "release phase for v4 greeting=hi\n");
+  EXPECT_EQ(heroku("releases:output v3 -a web").out, "release phase for v3 greeting=unset\n");
+  auto none = heroku("releases:output v2 -a web");
+  EXPECT_NE(none.out.find("Release v2 has no release output available."), std::string::npos)
+      << none.out;
+
+  // Its stream URL needs no token but is signed: another app, version or signature is 404.
+  auto v3 = api_request(port, "GET", "/apps/web/releases/3", h.token());
+  ASSERT_TRUE(v3);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(
+      v3->body, m,
+      std::regex(
+          R"re("output_stream_url":"http://127\.0\.0\.1:\d+(/streams/release/web/3/[0-9a-f]{64})")re")))
+      << v3->body;
+  std::string path = m[1];
+  auto plain = api_request(port, "GET", path, "");
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->status, 200);
+  EXPECT_EQ(plain->body, "release phase for v3 greeting=unset\n");
+  for (std::string forged : {std::string(path).replace(path.size() - 1, 1, "x"),
+                             std::regex_replace(path, std::regex("/3/"), "/4/"),
+                             std::regex_replace(path, std::regex("/web/"), "/other/")}) {
+    auto r = api_request(port, "GET", forged, "");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 404) << forged;
+  }
+
   auto missing = heroku("releases:info v99 -a web");
   EXPECT_EQ(missing.code, 2) << missing.out;
   EXPECT_NE(missing.out.find("Couldn't find that release."), std::string::npos) << missing.out;
