@@ -79,19 +79,8 @@ Response create(Context& c) {
   if (auto cert = identity_field(o, "sni_endpoint")) {
     fail(404, "not_found", "Couldn't find that SNI endpoint.");
   }
-  std::string h = store::normalize_hostname(*host);
-  if (auto why = store::hostname_problem(h); !why.empty()) {
-    invalid(fmt::format("hostname {}: {}", *host, why));
-  }
-  for (const auto& other : c.store.apps()) {
-    auto oa = c.store.try_load(other);
-    if (oa && (std::find(oa->domains.begin(), oa->domains.end(), h) != oa->domains.end() ||
-               h == oa->name + ".localhost")) {
-      invalid(oa->name == app.name ? "Domain already added to this app."
-                                   : fmt::format("{} is currently in use by another app.", h));
-    }
-  }
-  app = c.store.update(app.name, [&](store::App& a) { store::add_domain(a, h); });
+  auto [written, h] = store::add_custom_domain(c.store, app.name, *host);
+  app = std::move(written);
   return json_response(201, domain_json(app, h, true));
 }
 

@@ -1,6 +1,7 @@
 // The second translation unit that includes Beast (the router's is the first).
 #include "api/server.hpp"
 
+#include "common/log_line.hpp"
 #include "common/process_v2.hpp"
 #include "platform/local_ca.hpp"
 #include "platform/runtime.hpp"
@@ -388,8 +389,7 @@ net::awaitable<void> Server::State::release_output(Stream& client, const LogSess
     bool finished = ended();  // before reading: what precedes the end is read too
     std::string chunk;
     for (const auto& line : follower.read_new()) {
-      auto at = line.find("]: ");
-      chunk += (at == std::string::npos ? line : line.substr(at + 3)) + "\n";
+      chunk += std::string(common::log_message(line)) + "\n";
     }
     if (!chunk.empty()) {
       co_await net::async_write(client, net::buffer(chunk), use_ec(ec));

@@ -128,6 +128,11 @@ Action parse(int argc, char** argv, int& exit_code) {
                   "Delete an app with its releases, slugs and config vars", run_apps_destroy);
   destroy->add_option("name", o.args, "App name");
   destroy->add_option("--confirm", o.confirm, "The app's name, to skip the question");
+  add_command(app, action, o, "apps:rename",
+              "Rename the app (its store, host, add-ons and this repository's git remote follow)",
+              run_apps_rename)
+      ->add_option("newname", o.args, "New name")
+      ->required();
   add_command(app, action, o, "apps:info", "Show an app", run_apps_info)
       ->add_flag("--json", o.json, "Output as JSON");
 
@@ -155,6 +160,11 @@ Action parse(int argc, char** argv, int& exit_code) {
   add_command(app, action, o, "releases:info", "Show a release (default: the current one)",
               run_releases_info)
       ->add_option("release", o.args, "vN");
+  add_command(app, action, o, "releases:output",
+              "Print a release phase's output (default: the newest release's), following it "
+              "while it runs",
+              run_releases_output)
+      ->add_option("release", o.args, "vN");
   auto* rollback = add_command(app, action, o, "rollback",
                                "Release the slug and config vars of an earlier release again "
                                "(default: the one before the current one)",
@@ -171,6 +181,52 @@ Action parse(int argc, char** argv, int& exit_code) {
               run_ps_scale)
       ->add_option("changes", o.args, "TYPE=N[:SIZE], TYPE+N, TYPE-N")
       ->required();
+
+  add_command(app, action, o, "ps:type",
+              "Show the dyno size of each process type, or set it: SIZE for every type, or "
+              "TYPE=SIZE (a dyno restarts onto its new size)",
+              run_ps_type)
+      ->add_option("sizes", o.args, "SIZE or TYPE=SIZE ...");
+
+  // --- domains, features, stacks (the official CLI's commands of the same names) ---------
+  add_command(app, action, o, "domains", "List the app's domains", run_domains)
+      ->add_flag("--json", o.json, "Output as JSON");
+  add_command(app, action, o, "domains:add",
+              "Add a custom domain (HOST-1: the router serves it at once)", run_domains_add)
+      ->add_option("hostname", o.args, "Hostname")
+      ->required();
+  add_command(app, action, o, "domains:remove", "Remove a custom domain", run_domains_remove)
+      ->add_option("hostname", o.args, "Hostname")
+      ->required();
+  auto* dinfo = add_command(app, action, o, "domains:info", "Show a domain", run_domains_info);
+  dinfo->add_option("hostname", o.args, "Hostname")->required();
+  dinfo->add_flag("--json", o.json, "Output as JSON");
+  add_command(app, action, o, "domains:clear", "Remove every custom domain", run_domains_clear);
+  add_command(app, action, o, "domains:wait",
+              "Wait for domains to be ready (they are at once here)", run_domains_wait)
+      ->add_option("hostname", o.args, "Hostname");
+  for (auto [name, help, run, takes_feature] :
+       {std::tuple{"labs", "List the app's beta features", &run_labs, false},
+        std::tuple{"labs:info", "Show a beta feature", &run_labs_info, true},
+        std::tuple{"labs:enable", "Enable a beta feature (log-runtime-metrics)", &run_labs_enable,
+                   true},
+        std::tuple{"labs:disable", "Disable a beta feature", &run_labs_disable, true},
+        std::tuple{"features", "List the app's features", &run_features, false},
+        std::tuple{"features:info", "Show a feature", &run_features_info, true},
+        std::tuple{"features:enable", "Enable a feature (http-session-affinity)",
+                   &run_features_enable, true},
+        std::tuple{"features:disable", "Disable a feature", &run_features_disable, true}}) {
+    auto* f = add_command(app, action, o, name, help, run);
+    if (takes_feature) {
+      f->add_option("feature", o.args, "Feature name")->required();
+    }
+  }
+  add_command(app, action, o, "stack", "List the stacks, the app's marked", run_stack);
+  add_command(app, action, o, "stack:set", "Set the stack of the app's next build", run_stack_set)
+      ->add_option("stack", o.args, "heroku-22 or heroku-24")
+      ->required();
+  add_command(app, action, o, "regions", "List the regions (lokku has one: local)", run_regions,
+              false);
 
   for (auto [name, help, run] :
        {std::tuple{"build", "Build the app directory into a slug (no release)", &run_build},

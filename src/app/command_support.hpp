@@ -32,6 +32,10 @@ void print_release_outcome(const store::Release& r, const char* doing, const std
 /// servers), then its add-ons' data, and takes it out of its pipeline.
 void destroy_app(store::Store& st, const store::App& app);
 
+/// Points the current git repository's remotes that name `from`'s URL at `to`'s (after an
+/// apps:rename), printing `Git remote NAME updated` for each. Nothing outside a repository.
+void update_git_remotes(const store::Store& st, const std::string& from, const std::string& to);
+
 /// The app directory's app.json, parsed (InputError naming a malformed key), if it has one.
 std::optional<release::AppManifest> read_app_manifest(const fs::path& dir);
 /// Sets a new app up from its app.json (APP-2, APP-4): `env` (existing keys win; an

@@ -104,5 +104,25 @@ int run_scheduler_add(const CommandOptions& o);
 int run_scheduler_remove(const CommandOptions& o);
 int run_redis_info(const CommandOptions& o);
 int run_down(const CommandOptions& o);
+int run_apps_rename(const CommandOptions& o);
+int run_releases_output(const CommandOptions& o);
+int run_ps_type(const CommandOptions& o);
+int run_domains(const CommandOptions& o);
+int run_domains_add(const CommandOptions& o);
+int run_domains_remove(const CommandOptions& o);
+int run_domains_info(const CommandOptions& o);
+int run_domains_clear(const CommandOptions& o);
+int run_domains_wait(const CommandOptions& o);
+int run_labs(const CommandOptions& o);
+int run_labs_info(const CommandOptions& o);
+int run_labs_enable(const CommandOptions& o);
+int run_labs_disable(const CommandOptions& o);
+int run_features(const CommandOptions& o);
+int run_features_info(const CommandOptions& o);
+int run_features_enable(const CommandOptions& o);
+int run_features_disable(const CommandOptions& o);
+int run_stack(const CommandOptions& o);
+int run_stack_set(const CommandOptions& o);
+int run_regions(const CommandOptions& o);
 
 }  // namespace lokku::app

@@ -3,6 +3,7 @@
 // `git:clone` and the credential helper they configure.
 
 #include "api/git_backend.hpp"
+#include "app/command_support.hpp"
 #include "app/commands.hpp"
 #include "common/run_sync.hpp"
 #include "platform/local_ca.hpp"
@@ -20,6 +21,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <iostream>
+#include <sstream>
 #include <sys/file.h>
 #include <thread>
 #include <unistd.h>
@@ -237,6 +239,21 @@ int run_git_remote(const CommandOptions& o) {
   }
   std::cout << "set git remote " << o.remote << " to " << url << '\n';
   return 0;
+}
+
+void update_git_remotes(const store::Store& st, const std::string& from, const std::string& to) {
+  if (!git_output({"rev-parse", "--git-dir"})) {
+    return;  // not in a repository: nothing to update
+  }
+  const std::string old_url = remote_url(api_port(st), from);
+  auto remotes = git_output({"remote"});
+  std::istringstream names(remotes.value_or(""));
+  for (std::string name; std::getline(names, name);) {
+    if (git_output({"remote", "get-url", name}).value_or("") == old_url &&
+        git_output({"remote", "set-url", name, remote_url(api_port(st), to)})) {
+      std::cout << "Git remote " << name << " updated\n";
+    }
+  }
 }
 
 int run_git_clone(const CommandOptions& o) {

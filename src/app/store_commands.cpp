@@ -5,7 +5,9 @@
 #include "app/command_support.hpp"
 #include "app/commands.hpp"
 #include "common/ids.hpp"
+#include "common/log_line.hpp"
 #include "common/log_sink.hpp"
+#include "platform/app_lifecycle.hpp"
 #include "platform/platform_file.hpp"
 #include "platform/runtime.hpp"
 #include "release/dyno_size.hpp"
@@ -399,6 +401,92 @@ int run_ps(const CommandOptions& o) {
   }
   if (by_type.empty()) {
     std::cout << "No dynos on ⬢ " << app.name << '\n';
+  }
+  return 0;
+}
+
+int run_apps_rename(const CommandOptions& o) {
+  if (o.args.empty()) {
+    throw release::InputError("apps:rename needs the new name");
+  }
+  auto st = open_store();
+  const std::string from = app_of(o);
+  const std::string& to = o.args[0];
+  std::cout << "Renaming ⬢ " << from << " to " << to << "... " << std::flush;
+  platform::rename_app(st, from, to);
+  std::cout << "done\n" << router_url(st, to) << '\n';
+  update_git_remotes(st, from, to);
+  return 0;
+}
+
+int run_releases_output(const CommandOptions& o) {
+  auto st = open_store();
+  auto app = st.load(app_of(o));
+  const store::Release* r = app.releases.empty() ? nullptr : &app.releases.back();
+  if (!o.args.empty()) {
+    auto v = store::parse_version(o.args[0]);
+    r = v ? app.find(*v) : nullptr;
+    if (!r) {
+      throw release::InputError(fmt::format("No such release: {}", o.args[0]));
+    }
+  }
+  if (!r || r->release_dyno.empty()) {
+    std::cerr << " !    Release v" << (r ? r->version : 0) << " has no release output available.\n";
+    return 0;
+  }
+  // RPH-1: what the release phase's dyno printed, until the release settles.
+  platform::LogFollower follower(st.log_file(app.name), "app", r->release_dyno);
+  for (bool last = false;;) {
+    auto now = st.load(app.name);
+    const auto* settled = now.find(r->version);
+    bool done = settled == nullptr || settled->status != "pending";
+    for (const auto& line : follower.read_new()) {
+      std::cout << common::log_message(line) << '\n';
+    }
+    std::cout << std::flush;
+    if (done && last) {
+      return 0;
+    }
+    last = done;
+    if (!done) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  }
+}
+
+int run_ps_type(const CommandOptions& o) {
+  auto st = open_store();
+  const std::string name = app_of(o);
+  std::vector<store::ScaleChange> changes;
+  auto app = st.load(name);
+  for (const auto& arg : o.args) {
+    auto eq = arg.find('=');
+    std::string size = eq == std::string::npos ? arg : arg.substr(eq + 1);
+    auto spec = release::find_dyno_size(size);
+    if (!spec) {
+      throw release::InputError(
+          fmt::format("No such dyno size: {} (sizes: {})", size, release::dyno_size_names()));
+    }
+    if (eq == std::string::npos) {  // one size for every process type
+      for (const auto& [type, row] : app.formation) {
+        changes.push_back({type, '\0', 0, spec->name});
+      }
+      continue;
+    }
+    std::string type = arg.substr(0, eq);
+    if (app.formation.count(type) == 0) {
+      throw release::InputError(fmt::format("Type {} not found in process formation.", type));
+    }
+    changes.push_back({type, '\0', 0, spec->name});
+  }
+  if (!changes.empty()) {
+    std::cout << "Scaling dynos on ⬢ " << name << "... " << std::flush;
+    app = st.update(name, [&](store::App& a) { store::apply_scale(a, changes); });
+    std::cout << "done\n";
+  }
+  std::cout << "=== Process Types\n\n" << fmt::format("{:<12} {:<14} {}\n", "type", "size", "qty");
+  for (const auto& [type, row] : app.formation) {
+    std::cout << fmt::format("{:<12} {:<14} {}\n", type, size_display(row.size), row.quantity);
   }
   return 0;
 }

@@ -82,4 +82,13 @@ std::string_view colour_for_index(std::size_t index) {
   return kColours[index % kColours.size()];
 }
 
+std::string_view log_message(std::string_view line) {
+  auto sp = line.find(' ');
+  auto colon = line.find(": ", sp == std::string_view::npos ? 0 : sp);
+  if (sp == std::string_view::npos || colon == std::string_view::npos) {
+    return line;
+  }
+  return line.substr(colon + 2);
+}
+
 }  // namespace lokku::common

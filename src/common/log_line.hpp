@@ -23,6 +23,10 @@ std::string format_log_line(SystemTime t, std::string_view source, std::string_v
 void append_log_line(std::string& out, SystemTime t, std::string_view source, std::string_view dyno,
                      std::string_view message, std::string_view colour = {});
 
+/// The message of one line of the frame (what follows `source[dyno]: `); the whole line when
+/// it is not one.
+std::string_view log_message(std::string_view line);
+
 /// ANSI colour for the n-th process type, in foreman's order (dynos.md LOCAL-5).
 std::string_view colour_for_index(std::size_t index);
 

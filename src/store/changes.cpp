@@ -334,10 +334,27 @@ std::string hostname_problem(const std::string& host) {
   return {};
 }
 
-void add_domain(App& app, const std::string& host) {
-  if (std::find(app.domains.begin(), app.domains.end(), host) == app.domains.end()) {
-    app.domains.push_back(host);
+std::pair<App, std::string> add_custom_domain(Store& store, const std::string& app,
+                                              const std::string& host) {
+  std::string h = normalize_hostname(host);
+  if (auto why = hostname_problem(h); !why.empty()) {
+    throw release::InputError(fmt::format("hostname {}: {}", host, why));
   }
+  for (const auto& other : store.apps()) {
+    auto oa = store.try_load(other);
+    if (oa && (std::find(oa->domains.begin(), oa->domains.end(), h) != oa->domains.end() ||
+               h == oa->name + ".localhost")) {
+      throw release::InputError(oa->name == app
+                                    ? std::string("Domain already added to this app.")
+                                    : fmt::format("{} is currently in use by another app.", h));
+    }
+  }
+  auto a = store.update(app, [&](App& x) {
+    if (std::find(x.domains.begin(), x.domains.end(), h) == x.domains.end()) {
+      x.domains.push_back(h);
+    }
+  });
+  return {std::move(a), h};
 }
 
 }  // namespace lokku::store

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace lokku::store {
@@ -74,7 +75,10 @@ void set_feature(App& app, const std::string& name, bool enabled);
 std::string normalize_hostname(std::string_view host);
 /// Why a (normalized) hostname cannot be a custom domain; empty when it can.
 std::string hostname_problem(const std::string& host);
-/// Adds a custom domain (kept in the order added; no duplicates).
-void add_domain(App& app, const std::string& host);
+/// Adds a custom domain to the app (HOST-1): `host` normalized, checked, and not the
+/// default or a custom domain of any app. Throws InputError with Heroku's messages ("… is
+/// currently in use by another app."). Returns the app as written and the hostname.
+std::pair<App, std::string> add_custom_domain(Store& store, const std::string& app,
+                                              const std::string& host);
 
 }  // namespace lokku::store

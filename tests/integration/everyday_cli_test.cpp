@@ -378,5 +378,74 @@ TEST_F(EverydayCli, AppsRenameMovesTheStoreTheHostTheRemoteAndTheAddons) {
   EXPECT_TRUE(fs::exists(h.home() / "apps/moved/app.yaml"));
 }
 
+/// The same commands as lokku's own (issue #20, point 4: a script needs no second CLI).
+TEST(LokkuEverydayCommands, DomainsLabsStackRegionsPsTypeRenameAndReleaseOutput) {
+  LokkuHome h;
+  ASSERT_EQ(h.deploy("web").exit_code, 0);
+  auto run = [&](std::vector<std::string> args, const fs::path& cwd = {}) {
+    return h.run(args, cwd);
+  };
+
+  auto add = run({"domains:add", "WWW.Example.test", "-a", "web"});
+  EXPECT_EQ(add.exit_code, 0) << add.err;
+  EXPECT_NE(add.out.find("Adding WWW.Example.test to ⬢ web... done"), std::string::npos) << add.out;
+  EXPECT_NE(h.app_yaml("web").find("www.example.test"), std::string::npos);
+  ASSERT_EQ(run({"apps:create", "other"}).exit_code, 0);
+  auto taken = run({"domains:add", "www.example.test", "-a", "other"});
+  EXPECT_EQ(taken.exit_code, 1);
+  EXPECT_NE(taken.err.find("www.example.test is currently in use by another app."),
+            std::string::npos)
+      << taken.err;
+  auto list = run({"domains", "-a", "web"});
+  EXPECT_NE(list.out.find("www.example.test  CNAME            web.localhost"), std::string::npos)
+      << list.out;
+  EXPECT_NE(run({"domains:info", "www.example.test", "-a", "web"}).out.find("status:   succeeded"),
+            std::string::npos);
+  EXPECT_EQ(run({"domains:remove", "www.example.test", "-a", "web"}).exit_code, 0);
+  EXPECT_EQ(h.app_yaml("web").find("www.example.test"), std::string::npos);
+  EXPECT_EQ(run({"domains:remove", "www.example.test", "-a", "web"}).exit_code, 1);
+
+  EXPECT_NE(run({"labs", "-a", "web"}).out.find("[ ] log-runtime-metrics"), std::string::npos);
+  auto enable = run({"labs:enable", "log-runtime-metrics", "-a", "web"});
+  EXPECT_EQ(enable.exit_code, 0) << enable.err;
+  EXPECT_NE(run({"labs", "-a", "web"}).out.find("[+] log-runtime-metrics"), std::string::npos);
+  EXPECT_EQ(run({"labs:enable", "http-session-affinity", "-a", "web"}).exit_code, 1);  // general
+  EXPECT_EQ(run({"features:enable", "http-session-affinity", "-a", "web"}).exit_code, 0);
+  EXPECT_NE(run({"features", "-a", "web"}).out.find("[+] http-session-affinity"),
+            std::string::npos);
+
+  auto set = run({"stack:set", "heroku-22", "-a", "web"});
+  EXPECT_EQ(set.exit_code, 0) << set.err;
+  EXPECT_NE(set.out.find("You will need to redeploy ⬢ web"), std::string::npos) << set.out;
+  EXPECT_NE(run({"stack", "-a", "web"}).out.find("  heroku-22 (active on next deploy)"),
+            std::string::npos);
+  auto bad_stack = run({"stack:set", "cedar-14", "-a", "web"});
+  EXPECT_EQ(bad_stack.exit_code, 1);
+  EXPECT_NE(bad_stack.err.find("Couldn't find that stack: cedar-14"), std::string::npos);
+  EXPECT_NE(run({"regions"}).out.find("local  This machine  Common Runtime"), std::string::npos);
+
+  auto type = run({"ps:type", "worker=performance-m", "-a", "web"});
+  EXPECT_EQ(type.exit_code, 0) << type.err;
+  EXPECT_TRUE(std::regex_search(type.out, std::regex(R"(worker +Performance-M +0)"))) << type.out;
+  EXPECT_EQ(run({"ps:type", "clock=basic", "-a", "web"}).exit_code, 1);
+
+  // RPH-1: v3's release phase printed this.
+  auto output = run({"releases:output", "v3", "-a", "web"});
+  EXPECT_EQ(output.out, "release phase for v3 greeting=unset\n") << output.err;
+
+  // Renamed: the store moves, and so does this repository's remote.
+  fs::path dir = h.root() / "web";
+  ASSERT_EQ(sh("git init -q && git remote add heroku https://127.0.0.1:5001/web.git", dir), 0);
+  auto rename = run({"apps:rename", "moved", "-a", "web"}, dir);
+  EXPECT_EQ(rename.exit_code, 0) << rename.err;
+  EXPECT_NE(rename.out.find("Renaming ⬢ web to moved... done"), std::string::npos) << rename.out;
+  EXPECT_NE(rename.out.find("Git remote heroku updated"), std::string::npos) << rename.out;
+  EXPECT_TRUE(fs::exists(h.home() / "apps/moved/app.yaml"));
+  EXPECT_FALSE(fs::exists(h.home() / "apps/web"));
+  EXPECT_NE(h.app_yaml("moved").find("name: moved"), std::string::npos);
+  EXPECT_EQ(run({"apps:rename", "other", "-a", "moved"}).exit_code, 1);
+  EXPECT_EQ(run({"apps:rename", "Bad Name", "-a", "moved"}).exit_code, 1);
+}
+
 }  // namespace
 }  // namespace lokku::test
