@@ -27,6 +27,7 @@ Response feature(Context&) {
 
 void add_account_routes(Routes& t) {
   t.add("GET", "/account", info);
+  t.add("GET", "/users/{user}", info);  // `~` or the one local user
   t.add("GET", "/account/features", list_features);
   t.add("GET", "/account/features/{feature}", feature);
   t.add("PATCH", "/account/features/{feature}", feature);

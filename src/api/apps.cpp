@@ -48,6 +48,27 @@ Response create(Context& c) {
   return json_response(201, app_json(c, a));
 }
 
+/// `POST /filters/apps` `{"in": {"id": [...]}}`: the apps of those ids (`pipelines:info`).
+Response filter(Context& c) {
+  auto body = c.body();
+  const auto* in = object_field(body_object(body), "in");
+  auto ids = in ? in->find("id") : nullptr;
+  if (!in || ids == in->end() || !ids->value().is_array()) {
+    invalid("in.id must be a list of app ids.");
+  }
+  json::array out;
+  for (const auto& id : ids->value().as_array()) {
+    if (id.is_string()) {
+      for (const auto& name : c.store.apps()) {
+        if (auto a = c.store.try_load(name); a && a->id == id.as_string()) {
+          out.push_back(app_json(c, *a));
+        }
+      }
+    }
+  }
+  return json_response(200, out);
+}
+
 Response info(Context& c) {
   return json_response(200, app_json(c, c.app()));
 }
@@ -98,6 +119,7 @@ void add_app_routes(Routes& t) {
   t.add("GET", "/apps", list);
   t.add("GET", "/users/{user}/apps", list);
   t.add("POST", "/apps", create);
+  t.add("POST", "/filters/apps", filter);
   t.add("GET", "/apps/{app}", info);
   t.add("PATCH", "/apps/{app}", update);
   t.add("DELETE", "/apps/{app}", destroy);

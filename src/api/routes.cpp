@@ -20,6 +20,7 @@ Routes make_routes() {
   add_addon_attachment_routes(t);
   add_pipeline_routes(t);
   add_pipeline_coupling_routes(t);
+  add_pipeline_promotion_routes(t);
   add_region_routes(t);
   add_stack_routes(t);
   return t;

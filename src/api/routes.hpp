@@ -22,6 +22,7 @@ void add_addon_routes(Routes& t);
 void add_addon_attachment_routes(Routes& t);
 void add_pipeline_routes(Routes& t);
 void add_pipeline_coupling_routes(Routes& t);
+void add_pipeline_promotion_routes(Routes& t);
 void add_region_routes(Routes& t);
 void add_stack_routes(Routes& t);
 

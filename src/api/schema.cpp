@@ -202,6 +202,21 @@ std::vector<std::pair<store::App, store::Addon>> all_addons(const Context& c,
   return out;
 }
 
+json::object coupling_json(const store::App& app, const store::Pipeline& p) {
+  std::string stage;
+  for (const auto& a : p.apps) {
+    if (a.app == app.name) {
+      stage = a.stage;
+    }
+  }
+  return {{"id", app.id},
+          {"app", app_ref(app)},
+          {"pipeline", {{"id", p.id}, {"name", p.name}}},
+          {"stage", stage},
+          {"created_at", p.created_at},
+          {"updated_at", p.created_at}};
+}
+
 const store::Release* find_release(const store::App& a, const std::string& key) {
   std::string k = !key.empty() && key[0] == 'v' ? key.substr(1) : key;
   for (const auto& r : a.releases) {

@@ -34,6 +34,8 @@ boost::json::object dyno_json(const store::App& a, const platform::ObservedDyno&
 boost::json::object region_json();
 boost::json::object stack_json(const std::string& name);
 boost::json::object pipeline_json(const store::Pipeline& p);
+/// The app's coupling to its pipeline `p` (its stage there); the coupling's id is the app's.
+boost::json::object coupling_json(const store::App& app, const store::Pipeline& p);
 
 /// Every add-on with its app: of one app (`only_app`), or of all.
 std::vector<std::pair<store::App, store::Addon>> all_addons(const Context& c,

@@ -4,6 +4,7 @@
 
 #include "app/command_support.hpp"
 #include "app/commands.hpp"
+#include "platform/promotion.hpp"
 #include "release/error.hpp"
 #include "store/changes.hpp"
 #include "store/files.hpp"
@@ -15,23 +16,6 @@
 #include <iostream>
 
 namespace lokku::app {
-
-namespace {
-
-/// Gives `to` the slug `id` of `from` (the archive and its metadata), unless it has it.
-void copy_slug(store::Store& st, const std::string& from, const std::string& to,
-               const std::string& id) {
-  const auto target = st.slug_file(to, id);
-  if (!fs::exists(target)) {
-    fs::create_directories(target.parent_path());
-    const auto partial = target.string() + ".partial";
-    fs::copy_file(st.slug_file(from, id), partial, fs::copy_options::overwrite_existing);
-    fs::rename(partial, target);
-  }
-  st.save_slug(to, st.load_slug(from, id));
-}
-
-}  // namespace
 
 int run_pipelines(const CommandOptions&) {
   auto st = open_store();
@@ -109,59 +93,20 @@ int run_pipelines_info(const CommandOptions& o) {
 int run_pipelines_promote(const CommandOptions& o) {
   auto st = open_store();
   const std::string name = app_of(o);
-  auto source = st.load(name);
-  const auto* cur = source.current();
-  if (!cur) {
-    throw release::InputError(fmt::format("{} has no release with a slug to promote", name));
-  }
-  auto p = store::Pipelines(st).of_app(name);
-  if (!p) {
-    throw release::InputError(fmt::format(
-        "{} is not in a pipeline; add it with lokku pipelines:add PIPELINE -a {} --stage "
-        "staging",
-        name, name));
-  }
-  std::string stage;
-  for (const auto& a : p->apps) {
-    if (a.app == name) {
-      stage = a.stage;
-    }
-  }
-  const std::string next = store::Pipeline::next_stage(stage);
-  std::vector<std::string> targets;
-  for (const auto& a : p->apps) {
-    if (!next.empty() && a.stage == next) {
-      targets.push_back(a.app);
-    }
-  }
-  if (targets.empty()) {
-    throw release::InputError(
-        fmt::format("Nothing to promote to: {} is in {}, and {}", name, stage,
-                    next.empty() ? "that stage promotes nowhere" : "no app is in " + next));
-  }
-  std::cout << "Starting promotion to " << next << "... done\n";
+  auto plan = platform::plan_promotion(st, name);
+  std::cout << "Starting promotion to " << plan.next << "... done\n";
   int failed = 0;
-  const std::string slug = cur->slug_id;
-  for (const auto& target : targets) {
-    auto app = st.load(target);
-    if (app.stack != source.stack) {
-      std::cout << target << ": failed (stack " << app.stack << ", not " << source.stack << ")\n";
+  for (const auto& r : platform::promote(st, name, plan, plan.targets, runtime(o))) {
+    if (!r.error.empty()) {
+      std::cout << r.app << ": failed (" << r.error << ")\n";
       ++failed;
       continue;
     }
-    copy_slug(st, name, target, slug);
-    ApiLog log(st, target);
-    // PIPE-2: the slug, not a build; the target keeps its config; its release phase runs.
-    auto r = platform::make_release(
-        st, target,
-        [&](store::App& a) { store::add_new_types(a, st.load_slug(target, slug).process_types); },
-        [&](const store::App&) { return fmt::format("Promote {} v{}", name, cur->version); },
-        [&](const store::App&) { return slug; }, runtime(o), log.sink);
-    if (r.status == "failed") {
+    if (r.release.status == "failed") {
       ++failed;
     }
-    print_release_outcome(r, "Releasing the promoted slug on", target);
-    std::cout << target << ": " << (r.status == "failed" ? "failed" : "succeeded") << '\n';
+    print_release_outcome(r.release, "Releasing the promoted slug on", r.app);
+    std::cout << r.app << ": " << (r.release.status == "failed" ? "failed" : "succeeded") << '\n';
   }
   std::cout << (failed == 0 ? "Promotion successful\n" : "Promotion failed\n");
   return failed == 0 ? 0 : 1;

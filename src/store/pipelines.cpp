@@ -131,6 +131,32 @@ Pipeline Pipelines::add(const std::string& name, const std::string& app, const s
   return *p;
 }
 
+void Pipelines::destroy(const std::string& name) {
+  fs::create_directories(dir_);
+  FileLock lock(dir_ / ".lock");
+  if (!find(name)) {
+    throw release::InputError(fmt::format("Couldn't find that pipeline: {}", name));
+  }
+  fs::remove(file(name));
+}
+
+Pipeline Pipelines::set_stage(const std::string& app, const std::string& stage) {
+  Pipeline::check_stage(stage);
+  fs::create_directories(dir_);
+  FileLock lock(dir_ / ".lock");
+  auto p = of_app(app);
+  if (!p) {
+    throw release::InputError(fmt::format("{} is not in a pipeline", app));
+  }
+  for (auto& a : p->apps) {
+    if (a.app == app) {
+      a.stage = stage;
+    }
+  }
+  write(*p);
+  return *p;
+}
+
 void Pipelines::rename_app(const std::string& from, const std::string& to) {
   fs::create_directories(dir_);
   FileLock lock(dir_ / ".lock");

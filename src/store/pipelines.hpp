@@ -40,6 +40,10 @@ class Pipelines {
   Pipeline create(const std::string& name);
   /// Adds `app` at `stage`; an app belongs to one pipeline at most.
   Pipeline add(const std::string& name, const std::string& app, const std::string& stage);
+  /// Removes the pipeline (its apps stay, in no pipeline). Throws InputError when missing.
+  void destroy(const std::string& name);
+  /// Moves the app to another stage of its pipeline. Throws InputError when it is in none.
+  Pipeline set_stage(const std::string& app, const std::string& stage);
   /// Takes the app out of its pipeline, if it is in one.
   void remove_app(const std::string& app);
   /// The app's new name, where it stands in a pipeline.

@@ -378,6 +378,55 @@ TEST_F(EverydayCli, AppsRenameMovesTheStoreTheHostTheRemoteAndTheAddons) {
   EXPECT_TRUE(fs::exists(h.home() / "apps/moved/app.yaml"));
 }
 
+TEST_F(EverydayCli, PIPE2PipelinesCreateAddPromoteUpdateRemoveAndDestroy) {
+  ASSERT_EQ(heroku("apps:create prod --no-remote").code, 0);
+  auto create = heroku("pipelines:create shop -a web --stage staging");
+  EXPECT_EQ(create.code, 0) << create.out;
+  EXPECT_NE(create.out.find("Creating shop pipeline... done"), std::string::npos) << create.out;
+  EXPECT_NE(create.out.find("Adding web to shop pipeline as staging... done"), std::string::npos)
+      << create.out;
+  auto add = heroku("pipelines:add shop -a prod --stage production");
+  EXPECT_EQ(add.code, 0) << add.out;
+  EXPECT_NE(add.out.find("Adding prod to shop pipeline as production... done"), std::string::npos)
+      << add.out;
+  auto list = heroku("pipelines");
+  EXPECT_NE(list.out.find("=== My Pipelines"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("shop"), std::string::npos) << list.out;
+  auto info = heroku("pipelines:info shop");
+  EXPECT_EQ(info.code, 0) << info.out;
+  EXPECT_TRUE(std::regex_search(info.out, std::regex(R"(web +staging)"))) << info.out;
+  EXPECT_TRUE(std::regex_search(info.out, std::regex(R"(prod +production)"))) << info.out;
+
+  // PIPE-2: the staging slug, released on production, which then serves it.
+  auto promote = heroku("pipelines:promote -a web");
+  EXPECT_EQ(promote.code, 0) << promote.out;
+  EXPECT_NE(promote.out.find("Starting promotion to production..."), std::string::npos)
+      << promote.out;
+  EXPECT_NE(promote.out.find("Promotion successful"), std::string::npos) << promote.out;
+  EXPECT_NE(promote.out.find("prod: succeeded"), std::string::npos) << promote.out;
+  EXPECT_TRUE(wait_until([&] { return served("prod.localhost") == "200 hello from web.1"; }, 30s,
+                         "the promoted slug on prod"));
+  EXPECT_NE(heroku("releases -a prod -n 1").out.find("Promote web v3"), std::string::npos);
+
+  auto update = heroku("pipelines:update -a prod --stage development");
+  EXPECT_EQ(update.code, 0) << update.out;
+  EXPECT_NE(update.out.find("Changing prod to development... done"), std::string::npos)
+      << update.out;
+  auto nowhere = heroku("pipelines:promote -a web");  // nothing in production now
+  EXPECT_NE(nowhere.code, 0) << nowhere.out;
+  auto remove = heroku("pipelines:remove -a prod");
+  EXPECT_EQ(remove.code, 0) << remove.out;
+  EXPECT_NE(remove.out.find("Removing prod... done"), std::string::npos) << remove.out;
+
+  auto taken = heroku("pipelines:create shop -a prod --stage staging");
+  EXPECT_NE(taken.code, 0) << taken.out;
+  EXPECT_NE(taken.out.find("Name shop is already taken by a pipeline"), std::string::npos)
+      << taken.out;
+  EXPECT_EQ(heroku("pipelines:destroy shop").code, 0);
+  EXPECT_EQ(heroku("pipelines").out.find("shop"), std::string::npos);
+  EXPECT_NE(heroku("pipelines:info shop").code, 0);
+}
+
 /// The same commands as lokku's own (issue #20, point 4: a script needs no second CLI).
 TEST(LokkuEverydayCommands, DomainsLabsStackRegionsPsTypeRenameAndReleaseOutput) {
   LokkuHome h;
