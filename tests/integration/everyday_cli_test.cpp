@@ -296,6 +296,14 @@ TEST_F(EverydayCli, AddonsCreateProvisionedSoAScriptFindsItsUrlAtOnce) {
   EXPECT_TRUE(std::regex_search(info.out, std::regex(R"(Attachments: +web::REDIS)"))) << info.out;
   EXPECT_EQ(heroku("addons:info REDIS -a web").code, 0);
 
+  auto services = heroku("addons:services");
+  EXPECT_TRUE(
+      std::regex_search(services.out, std::regex(R"(heroku-redis +Heroku Key-Value Store)")))
+      << services.out;
+  auto plans = heroku("addons:plans heroku-postgresql");
+  EXPECT_TRUE(std::regex_search(plans.out, std::regex(R"(default +heroku-postgresql:essential-0)")))
+      << plans.out;
+
   // Unknown services and plans: Heroku's message, nothing created.
   auto plan = heroku("addons:create heroku-postgresql:hobby-dev -a web");
   EXPECT_EQ(plan.code, 2) << plan.out;
