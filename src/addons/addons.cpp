@@ -124,41 +124,6 @@ fs::path place(const fs::path& home, const Service& service, store::Addon& a) {
   return dir;
 }
 
-std::string choose_attachment(const store::App& app, const Service& service,
-                              const std::string& as) {
-  auto taken = [&](const std::string& att) {
-    return app.find_addon(att) != nullptr || app.config.count(att + "_URL") > 0;
-  };
-  if (!as.empty()) {
-    std::string att = as;
-    for (auto& c : att) {
-      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    }
-    if (att.size() > 4 && att.substr(att.size() - 4) == "_URL") {
-      att.resize(att.size() - 4);
-    }
-    if (!std::regex_match(att, std::regex("[A-Z][A-Z0-9_]*"))) {
-      throw release::InputError(fmt::format(
-          "--as {}: an attachment name is letters, digits and underscores (like DATABASE)", as));
-    }
-    if (taken(att)) {
-      throw release::InputError(
-          fmt::format("{}_URL is already set on {}; choose another name with --as", att, app.name));
-    }
-    return att;
-  }
-  if (!taken(service.attachment)) {
-    return service.attachment;
-  }
-  for (unsigned start = random_below(kColours.size()), i = 0; i < kColours.size(); ++i) {
-    std::string att = service.alias_prefix + "_" + kColours[(start + i) % kColours.size()];
-    if (!taken(att)) {
-      return att;
-    }
-  }
-  throw release::InputError("every attachment colour is taken; name one with --as");
-}
-
 void provision_postgres(const fs::path& home, const fs::path& dir, const store::Addon& a,
                         const std::string& init_path) {
   const fs::path pwfile = dir / ".pwfile";
@@ -243,6 +208,43 @@ void provision_redis(const fs::path& dir, const store::Addon& a) {
 }
 
 }  // namespace
+
+std::string choose_attachment(const store::App& app, const Service& service,
+                              const std::string& as) {
+  auto taken = [&](const std::string& att) {
+    return app.find_addon(att) != nullptr || app.config.count(att + "_URL") > 0 ||
+           std::any_of(app.attachments.begin(), app.attachments.end(),
+                       [&](const store::AddonAttachment& x) { return x.name == att; });
+  };
+  if (!as.empty()) {
+    std::string att = as;
+    for (auto& c : att) {
+      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    if (att.size() > 4 && att.substr(att.size() - 4) == "_URL") {
+      att.resize(att.size() - 4);
+    }
+    if (!std::regex_match(att, std::regex("[A-Z][A-Z0-9_]*"))) {
+      throw release::InputError(fmt::format(
+          "--as {}: an attachment name is letters, digits and underscores (like DATABASE)", as));
+    }
+    if (taken(att)) {
+      throw release::InputError(
+          fmt::format("{}_URL is already set on {}; choose another name with --as", att, app.name));
+    }
+    return att;
+  }
+  if (!taken(service.attachment)) {
+    return service.attachment;
+  }
+  for (unsigned start = random_below(kColours.size()), i = 0; i < kColours.size(); ++i) {
+    std::string att = service.alias_prefix + "_" + kColours[(start + i) % kColours.size()];
+    if (!taken(att)) {
+      return att;
+    }
+  }
+  throw release::InputError("every attachment colour is taken; name one with --as");
+}
 
 const Service* find_service(std::string_view name) {
   for (const auto& s : kServices) {

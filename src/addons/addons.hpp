@@ -40,6 +40,11 @@ std::pair<const Service*, std::string> find_plan(const std::string& service_plan
 
 fs::path addon_dir(const fs::path& home, const std::string& name);
 
+/// The name an add-on of `service` gets on `app`: `as` (upper-cased, without `_URL`), else the
+/// service's (DATABASE, REDIS) while free, else a colour alias. Throws InputError when `as`
+/// is not a name or is in use on the app.
+std::string choose_attachment(const store::App& app, const Service& service, const std::string& as);
+
 /// A new add-on of `service` for `app` (not yet in it): its name, attachment (`as`, else
 /// DATABASE / REDIS, else a colour alias), port and credentials, with its data provisioned
 /// (Postgres: initdb, a role and a database; Redis: its configuration). Nothing is left

@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace lokku::api {
 
 namespace json = boost::json;
@@ -41,8 +43,8 @@ Response list(Context& c) {
 Response list_of_app(Context& c) {
   auto app = c.app();
   json::array out;
-  for (const auto& x : app.addons) {
-    out.push_back(addon_json(app, x));
+  for (const auto& [owner, x] : attached_addons(c, app)) {
+    out.push_back(addon_json(owner, x));
   }
   return list_response(c, std::move(out), "name", {"name", "id", "created_at"});
 }
@@ -127,10 +129,23 @@ Response resolve(Context& c) {
   }
   auto service = string_field(o, "addon_service").value_or("");
   json::array out;
-  for (const auto& [a, x] : all_addons(c, app)) {
-    if ((x.name == id || x.id == id || (!app.empty() && x.attachment == id)) &&
-        (service.empty() || x.service == service)) {
-      out.push_back(addon_json(a, x));
+  if (app.empty()) {
+    for (const auto& [a, x] : all_addons(c)) {
+      if ((x.name == id || x.id == id) && (service.empty() || x.service == service)) {
+        out.push_back(addon_json(a, x));
+      }
+    }
+  } else {
+    // On an app: its own add-ons and those attached to it, by name, id or attachment name.
+    auto record = c.app_named(app);
+    for (const auto& [a, x] : attached_addons(c, record)) {
+      bool named =
+          x.name == id || x.id == id || (a.name == record.name && x.attachment == id) ||
+          std::any_of(record.attachments.begin(), record.attachments.end(),
+                      [&](const auto& att) { return att.name == id && att.addon == x.name; });
+      if (named && (service.empty() || x.service == service)) {
+        out.push_back(addon_json(a, x));
+      }
     }
   }
   if (out.empty()) {

@@ -109,7 +109,7 @@ Response update(Context& c) {
 Response destroy(Context& c) {
   auto app = c.app();
   auto j = app_json(c, app);
-  platform::destroy_app(c.store, app, true);
+  platform::destroy_app(c.store, app, true, c.rt);
   return json_response(200, j);
 }
 

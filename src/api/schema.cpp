@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace lokku::api {
 
 namespace json = boost::json;
@@ -153,16 +155,6 @@ json::object addon_json(const store::App& a, const store::Addon& x) {
           {"web_url", nullptr}};
 }
 
-json::object attachment_json(const store::App& a, const store::Addon& x) {
-  return {{"id", x.id},
-          {"name", x.attachment},
-          {"addon", {{"id", x.id}, {"name", x.name}, {"app", app_ref(a)}}},
-          {"app", app_ref(a)},
-          {"namespace", nullptr},
-          {"created_at", x.created_at},
-          {"updated_at", x.created_at}};
-}
-
 json::object dyno_json(const store::App& a, const platform::ObservedDyno& d) {
   return {{"id", fmt::format("{}-{}", a.id.substr(0, 8), d.name)},
           {"name", d.name},
@@ -215,6 +207,21 @@ json::object coupling_json(const store::App& app, const store::Pipeline& p) {
           {"stage", stage},
           {"created_at", p.created_at},
           {"updated_at", p.created_at}};
+}
+
+std::vector<std::pair<store::App, store::Addon>> attached_addons(const Context& c,
+                                                                 const store::App& app) {
+  auto out = all_addons(c, app.name);
+  for (const auto& att : app.attachments) {
+    for (auto& owned : all_addons(c, att.owner)) {
+      bool listed = std::any_of(out.begin(), out.end(),
+                                [&](const auto& o) { return o.second.id == owned.second.id; });
+      if (owned.second.name == att.addon && !listed) {
+        out.push_back(std::move(owned));
+      }
+    }
+  }
+  return out;
 }
 
 const store::Release* find_release(const store::App& a, const std::string& key) {

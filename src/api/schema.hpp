@@ -28,8 +28,6 @@ boost::json::object release_json(const store::App& a, const store::Release& r);
 /// The formation of the current release's process types (all, or those in `only`).
 boost::json::array formation_json(const store::App& a, const std::vector<std::string>& only = {});
 boost::json::object addon_json(const store::App& a, const store::Addon& x);
-/// The add-on's attachment to its own app.
-boost::json::object attachment_json(const store::App& a, const store::Addon& x);
 boost::json::object dyno_json(const store::App& a, const platform::ObservedDyno& d);
 boost::json::object region_json();
 boost::json::object stack_json(const std::string& name);
@@ -40,6 +38,10 @@ boost::json::object coupling_json(const store::App& app, const store::Pipeline& 
 /// Every add-on with its app: of one app (`only_app`), or of all.
 std::vector<std::pair<store::App, store::Addon>> all_addons(const Context& c,
                                                             const std::string& only_app = {});
+/// The add-ons attached to `app`: its own, then those of other apps (addons:attach), each
+/// with its owner.
+std::vector<std::pair<store::App, store::Addon>> attached_addons(const Context& c,
+                                                                 const store::App& app);
 
 /// A release by id or version (`3` or `v3`); nullptr when there is none.
 const store::Release* find_release(const store::App& a, const std::string& key);

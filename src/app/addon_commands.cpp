@@ -203,6 +203,27 @@ int run_addons_destroy(const CommandOptions& o) {
   return 0;
 }
 
+int run_addons_attach(const CommandOptions& o) {
+  auto st = open_store();
+  const std::string name = app_of(o);
+  st.load(name);
+  std::cout << "Attaching " << o.args.at(0) << " to ⬢ " << name << "... " << std::flush;
+  ApiLog log(st, name);
+  auto made = platform::attach_addon(st, o.args.at(0), name, o.as, runtime(o), log.sink);
+  std::cout << "done\n" << fmt::format("Set {} on ⬢ {} (a new release)\n", made.config_var(), name);
+  return 0;
+}
+
+int run_addons_detach(const CommandOptions& o) {
+  auto st = open_store();
+  const std::string name = app_of(o);
+  ApiLog log(st, name);
+  auto r = platform::detach_addon(st, name, o.args.at(0), runtime(o), log.sink);
+  std::cout << "Detaching " << o.args.at(0) << " from ⬢ " << name << "... done, v" << r.version
+            << "\n";
+  return 0;
+}
+
 int run_pg_psql(const CommandOptions& o) {
   auto st = open_store();
   auto app = st.load(app_of(o));
@@ -481,8 +502,8 @@ int run_redis_info(const CommandOptions& o) {
       client_env());
 }
 
-void destroy_app(store::Store& st, const store::App& app) {
-  platform::destroy_app(st, app, platform::running_platform(st).has_value());
+void destroy_app(store::Store& st, const store::App& app, const platform::Runtime& rt) {
+  platform::destroy_app(st, app, platform::running_platform(st).has_value(), rt);
 }
 
 std::optional<release::AppManifest> read_app_manifest(const fs::path& dir) {

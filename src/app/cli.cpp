@@ -329,6 +329,15 @@ Action parse(int argc, char** argv, int& exit_code) {
                                "Remove an add-on, its server and all its data", run_addons_destroy);
   adestroy->add_option("addon", o.args, "Add-on name or attachment (DATABASE)")->required();
   adestroy->add_option("--confirm", o.confirm, "The app's name, to confirm without a prompt");
+  auto* attach = add_command(app, action, o, "addons:attach",
+                             "Attach an add-on of another app to this one (its NAME_URL here too)",
+                             run_addons_attach);
+  attach->add_option("addon", o.args, "Add-on name")->required();
+  attach->add_option("--as", o.as, "Attachment name (default: the service's, else a colour)");
+  add_command(app, action, o, "addons:detach", "Detach an add-on attached with addons:attach",
+              run_addons_detach)
+      ->add_option("attachment", o.args, "Attachment name (CACHE)")
+      ->required();
   auto* psql =
       add_command(app, action, o, "pg:psql",
                   "Open psql on a heroku-postgresql add-on (default: the first)", run_pg_psql);

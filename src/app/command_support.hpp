@@ -30,7 +30,7 @@ void print_release_outcome(const store::Release& r, const char* doing, const std
 
 /// Removes the app from the store (a running platform stops its dynos, then its add-ons'
 /// servers), then its add-ons' data, and takes it out of its pipeline.
-void destroy_app(store::Store& st, const store::App& app);
+void destroy_app(store::Store& st, const store::App& app, const platform::Runtime& rt);
 
 /// Points the current git repository's remotes that name `from`'s URL at `to`'s (after an
 /// apps:rename), printing `Git remote NAME updated` for each. Nothing outside a repository.

@@ -84,6 +84,8 @@ int run_addons(const CommandOptions& o);
 int run_addons_create(const CommandOptions& o);
 int run_addons_info(const CommandOptions& o);
 int run_addons_destroy(const CommandOptions& o);
+int run_addons_attach(const CommandOptions& o);
+int run_addons_detach(const CommandOptions& o);
 int run_pg_psql(const CommandOptions& o);
 int run_pg_info(const CommandOptions& o);
 int run_pg_query(const CommandOptions& o);

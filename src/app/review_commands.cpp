@@ -101,7 +101,7 @@ int run_review_apps_create(const CommandOptions& o) {
   if (rc != 0) {
     // Nothing half-created: the app and whatever add-ons it got go.
     if (auto app = st.try_load(name)) {
-      destroy_app(st, *app);
+      destroy_app(st, *app, runtime(o));
     }
     std::cerr << " !    The review app " << name << " failed; it was removed with its add-ons\n";
     return 1;
@@ -136,7 +136,7 @@ int run_review_apps_destroy(const CommandOptions& o) {
       }
     }
   }
-  destroy_app(st, app);
+  destroy_app(st, app, runtime(o));
   std::cout << "Destroying review app ⬢ " << name << " (including all add-ons)... done\n";
   return 0;
 }

@@ -105,7 +105,7 @@ int run_apps_destroy(const CommandOptions& o) {
     throw release::InputError(fmt::format(
         "Confirmation did not match {}. Re-run with --confirm {} to destroy it.", name, name));
   }
-  destroy_app(st, app);
+  destroy_app(st, app, runtime(o));
   std::cout << "Destroying ⬢ " << name << " (including all add-ons)... done\n";
   return 0;
 }

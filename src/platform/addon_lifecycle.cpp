@@ -1,11 +1,13 @@
 #include "platform/addon_lifecycle.hpp"
 
 #include "addons/addons.hpp"
+#include "common/ids.hpp"
 #include "platform/platform_file.hpp"
 #include "release/error.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -49,6 +51,83 @@ AddonCreated create_addon(store::Store& store, const AddonRequest& request, cons
   }
 }
 
+namespace {
+
+/// The add-on `key` names (its name or id) and the app that owns it.
+std::pair<store::App, store::Addon> find_owned(const store::Store& store, const std::string& key) {
+  for (const auto& name : store.apps()) {
+    if (auto a = store.try_load(name)) {
+      for (const auto& x : a->addons) {
+        if (x.name == key || x.id == key) {
+          return {*a, x};
+        }
+      }
+    }
+  }
+  throw release::InputError(fmt::format("Couldn't find that add-on: {}", key));
+}
+
+}  // namespace
+
+void detach_everywhere(store::Store& store, const std::string& addon, const Runtime& rt,
+                       common::LogSink& sink) {
+  for (const auto& name : store.apps()) {
+    if (auto a = store.try_load(name)) {
+      for (const auto& x : a->attachments) {
+        if (x.addon == addon) {
+          detach_addon(store, name, x.id, rt, sink);
+        }
+      }
+    }
+  }
+}
+
+store::AddonAttachment attach_addon(store::Store& store, const std::string& addon,
+                                    const std::string& app, const std::string& as,
+                                    const Runtime& rt, common::LogSink& sink) {
+  auto [owner, x] = find_owned(store, addon);
+  const auto* service = addons::find_service(x.service);
+  store::AddonAttachment made;
+  make_release(
+      store, app,
+      [&](store::App& a) {
+        made = {common::random_uuid(), addons::choose_attachment(a, *service, as), x.name,
+                owner.name, common::iso8601_now()};
+        a.attachments.push_back(made);
+        a.config[made.config_var()] = addons::url(x);
+      },
+      [&](const store::App&) { return fmt::format("Attach {} (@ref:{})", made.name, x.name); }, {},
+      rt, sink);
+  return made;
+}
+
+store::Release detach_addon(store::Store& store, const std::string& app,
+                            const std::string& attachment, const Runtime& rt,
+                            common::LogSink& sink) {
+  auto current = store.load(app);
+  auto it = std::find_if(
+      current.attachments.begin(), current.attachments.end(),
+      [&](const store::AddonAttachment& x) { return x.name == attachment || x.id == attachment; });
+  if (it == current.attachments.end()) {
+    if (const auto* own = current.find_addon(attachment)) {
+      throw release::InputError(
+          fmt::format("{} is {}'s own attachment of {}; it goes with the add-on (addons:destroy)",
+                      own->attachment, app, own->name));
+    }
+    throw release::InputError(fmt::format("Couldn't find that add-on attachment: {}", attachment));
+  }
+  const store::AddonAttachment gone = *it;
+  return make_release(
+      store, app,
+      [&](store::App& a) {
+        std::erase_if(a.attachments,
+                      [&](const store::AddonAttachment& x) { return x.id == gone.id; });
+        a.config.erase(gone.config_var());
+      },
+      [&](const store::App&) { return fmt::format("Detach {} (@ref:{})", gone.name, gone.addon); },
+      {}, rt, sink);
+}
+
 store::Release destroy_addon(store::Store& store, const std::string& app, const store::Addon& addon,
                              const Runtime& rt, common::LogSink& sink) {
   for (const auto& other : store.load(app).addons) {
@@ -57,6 +136,7 @@ store::Release destroy_addon(store::Store& store, const std::string& app, const 
           fmt::format("{} has a follower, {}; destroy it first", addon.name, other.name));
     }
   }
+  detach_everywhere(store, addon.name, rt, sink);
   auto release = make_release(
       store, app,
       [&](store::App& a) {

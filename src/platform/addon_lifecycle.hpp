@@ -29,8 +29,27 @@ struct AddonCreated {
 AddonCreated create_addon(store::Store& store, const AddonRequest& request, const Runtime& rt,
                           common::LogSink& sink);
 
-/// Detaches the add-on (a release), waits for a running platform to stop its server, and
-/// removes its data. Throws InputError when it has a follower.
+/// Attaches an add-on of another app (or of this one, under a second name) to `app`: its
+/// `<name>_URL` config var in a release of `app`'s (`Attach NAME (@ref:addon)`). `as` names
+/// the attachment (default: the service's name while free on the app, else a colour).
+/// Throws InputError for an unknown add-on or a name in use.
+store::AddonAttachment attach_addon(store::Store& store, const std::string& addon,
+                                    const std::string& app, const std::string& as,
+                                    const Runtime& rt, common::LogSink& sink);
+
+/// Removes an attachment made by attach_addon (by name or id) from `app`, and its config
+/// var, in a release. The owner's own attachment goes only with the add-on (destroy_addon).
+store::Release detach_addon(store::Store& store, const std::string& app,
+                            const std::string& attachment, const Runtime& rt,
+                            common::LogSink& sink);
+
+/// Detaches `addon` from every app it is attached to but its owner (a release each).
+void detach_everywhere(store::Store& store, const std::string& addon, const Runtime& rt,
+                       common::LogSink& sink);
+
+/// Detaches the add-on (a release) from its app and from every app it is attached to, waits
+/// for a running platform to stop its server, and removes its data. Throws InputError when it
+/// has a follower.
 store::Release destroy_addon(store::Store& store, const std::string& app, const store::Addon& addon,
                              const Runtime& rt, common::LogSink& sink);
 

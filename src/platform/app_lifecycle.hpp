@@ -3,6 +3,7 @@
 // the app's name reaches (its store record, add-ons, pipeline, review apps, dynos' files) goes
 // or follows.
 
+#include "platform/runtime.hpp"
 #include "store/store.hpp"
 
 #include <string>
@@ -12,7 +13,8 @@ namespace lokku::platform {
 /// Removes the app from the store (a running platform stops its dynos, then its add-ons'
 /// servers), then its add-ons' data, and takes it out of its pipeline. `platform_runs`: a
 /// platform runs on this home.
-void destroy_app(store::Store& store, const store::App& app, bool platform_runs);
+/// Its add-ons attached to other apps are detached from them first (a release each).
+void destroy_app(store::Store& store, const store::App& app, bool platform_runs, const Runtime& rt);
 
 /// Renames the app (store::Store::rename), its place in a pipeline and the review apps that
 /// name it as their parent. A running platform then serves it under the new name (a new

@@ -147,6 +147,19 @@ std::string to_yaml(const App& app) {
     out << YAML::EndMap;
   }
   out << YAML::EndSeq;
+  if (!app.attachments.empty()) {
+    out << YAML::Key << "attachments" << YAML::Value << YAML::BeginSeq;
+    for (const auto& a : app.attachments) {
+      out << YAML::Flow << YAML::BeginMap;
+      out << YAML::Key << "id" << YAML::Value << a.id;
+      out << YAML::Key << "name" << YAML::Value << a.name;
+      out << YAML::Key << "addon" << YAML::Value << a.addon;
+      out << YAML::Key << "owner" << YAML::Value << a.owner;
+      out << YAML::Key << "created_at" << YAML::Value << a.created_at;
+      out << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+  }
   if (!app.review_of.empty()) {
     out << YAML::Key << "review_of" << YAML::Value << app.review_of;
     out << YAML::Key << "review_branch" << YAML::Value << app.review_branch;
@@ -239,6 +252,14 @@ App app_from_yaml(const std::string& text, const std::string& file) {
         a.follows = get<std::string>(e, "follows", "");
         a.created_at = get<std::string>(e, "created_at", "");
         app.addons.push_back(std::move(a));
+      }
+    }
+    if (auto as = n["attachments"]; as && as.IsSequence()) {
+      for (const auto& e : as) {
+        app.attachments.push_back({get<std::string>(e, "id", ""), get<std::string>(e, "name", ""),
+                                   get<std::string>(e, "addon", ""),
+                                   get<std::string>(e, "owner", ""),
+                                   get<std::string>(e, "created_at", "")});
       }
     }
     app.review_of = get<std::string>(n, "review_of", "");

@@ -64,6 +64,18 @@ struct Addon {
   std::string config_var() const { return attachment + "_URL"; }
 };
 
+/// An add-on of another app attached to this one (`heroku addons:attach`): its config var
+/// (`<name>_URL`) points at the owner's server.
+struct AddonAttachment {
+  std::string id;
+  std::string name;   ///< DATABASE, HEROKU_POSTGRESQL_PINK, ...
+  std::string addon;  ///< the add-on's name
+  std::string owner;  ///< the app that owns (and runs) it
+  std::string created_at;
+
+  std::string config_var() const { return name + "_URL"; }
+};
+
 /// A Heroku Scheduler job (SCHED-1..4).
 struct SchedulerJob {
   int id = 0;
@@ -87,6 +99,7 @@ struct App {
   std::vector<std::string> features;  ///< enabled app features (`http-session-affinity`)
   std::vector<std::string> domains;   ///< custom domains the router answers for
   std::vector<Addon> addons;
+  std::vector<AddonAttachment> attachments;  ///< add-ons of other apps attached here
   std::vector<SchedulerJob> scheduler;
   /// A review app (PIPE-3): its parent app, its branch, and app.json's pr-predestroy.
   std::string review_of;

@@ -324,6 +324,57 @@ TEST_F(EverydayCli, AddonsCreateProvisionedSoAScriptFindsItsUrlAtOnce) {
   EXPECT_FALSE(fs::exists(h.home() / "addons" / name));
 }
 
+TEST_F(EverydayCli, AddonsAttachToASecondAppDetachAndGoWithTheirAddon) {
+  ASSERT_EQ(heroku("apps:create other --no-remote").code, 0);
+  auto made = heroku("addons:create heroku-redis -a web");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(made.out, m, std::regex(R"(Created (redis-[a-z]+-\d+) as)")))
+      << made.out;
+  const std::string name = m[1];
+
+  auto attach = heroku("addons:attach " + name + " -a other");
+  EXPECT_EQ(attach.code, 0) << attach.out;
+  EXPECT_NE(attach.out.find("Attaching " + name + " to other... done"), std::string::npos)
+      << attach.out;
+  EXPECT_TRUE(std::regex_search(
+      attach.out, std::regex(R"(Setting REDIS config vars and restarting other\.\.\. done, v\d+)")))
+      << attach.out;
+  auto second = heroku("addons:attach " + name + " -a other --as CACHE");
+  EXPECT_EQ(second.code, 0) << second.out;
+  // Both names reach the one server the owner runs.
+  auto ping = shell->run(
+      "for v in REDIS_URL CACHE_URL; do redis-cli -u \"$(heroku config:get $v -a "
+      "other)\" --no-auth-warning PING; done",
+      h.root());
+  EXPECT_EQ(ping.out, "PONG\nPONG\n");
+  auto taken = heroku("addons:attach " + name + " -a other --as CACHE");
+  EXPECT_NE(taken.code, 0) << taken.out;
+  EXPECT_NE(taken.out.find("CACHE_URL is already set on other"), std::string::npos) << taken.out;
+
+  auto info = heroku("addons:info " + name);
+  EXPECT_TRUE(std::regex_search(info.out, std::regex(R"(Attachments: +other::CACHE)"))) << info.out;
+  EXPECT_NE(info.out.find("web::REDIS"), std::string::npos) << info.out;
+  EXPECT_TRUE(std::regex_search(info.out, std::regex(R"(Owning app: +web)"))) << info.out;
+  auto list = heroku("addons -a other");
+  EXPECT_NE(list.out.find("heroku-redis (" + name + ")"), std::string::npos) << list.out;
+
+  auto detach = heroku("addons:detach CACHE -a other");
+  EXPECT_EQ(detach.code, 0) << detach.out;
+  EXPECT_NE(detach.out.find("Detaching CACHE to " + name + " from other... done"),
+            std::string::npos)
+      << detach.out;
+  EXPECT_EQ(heroku("config:get CACHE_URL -a other").out, "\n");
+  auto own = heroku("addons:detach REDIS -a web");
+  EXPECT_NE(own.code, 0) << own.out;
+  EXPECT_NE(own.out.find("REDIS is web's own attachment"), std::string::npos) << own.out;
+
+  // Destroyed with its owner's command, it leaves the other app too (a release there).
+  ASSERT_EQ(heroku("addons:destroy " + name + " -a web --confirm web").code, 0);
+  EXPECT_EQ(heroku("config:get REDIS_URL -a other").out, "\n");
+  EXPECT_NE(heroku("releases -a other -n 1").out.find("Detach REDIS (@ref:" + name + ")"),
+            std::string::npos);
+}
+
 TEST_F(EverydayCli, AppsRenameMovesTheStoreTheHostTheRemoteAndTheAddons) {
   fs::path dir = h.root() / "web";
   ASSERT_EQ(shell
@@ -490,6 +541,21 @@ TEST(LokkuEverydayCommands, DomainsLabsStackRegionsPsTypeRenameAndReleaseOutput)
   auto output = run({"releases:output", "v3", "-a", "web"});
   EXPECT_EQ(output.out, "release phase for v3 greeting=unset\n") << output.err;
 
+  // An add-on of one app attached to another, and detached again.
+  auto made = run({"addons:create", "heroku-redis", "-a", "web"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(made.out, m, std::regex(R"(Created (redis-[a-z]+-\d+) as)")));
+  const std::string addon = m[1];
+  auto attach = run({"addons:attach", addon, "-a", "other", "--as", "cache"});
+  EXPECT_EQ(attach.exit_code, 0) << attach.err;
+  EXPECT_NE(attach.out.find("Set CACHE_URL on ⬢ other"), std::string::npos) << attach.out;
+  EXPECT_EQ(run({"config:get", "CACHE_URL", "-a", "other"}).out.rfind("redis://", 0), 0u);
+  EXPECT_EQ(run({"addons:detach", "REDIS", "-a", "web"}).exit_code, 1);  // the owner's own
+  EXPECT_EQ(run({"addons:detach", "CACHE", "-a", "other"}).exit_code, 0);
+  EXPECT_EQ(run({"config:get", "CACHE_URL", "-a", "other"}).exit_code, 1);
+  EXPECT_EQ(run({"addons:attach", addon, "-a", "other"}).exit_code, 0);
+
   // Renamed: the store moves, and so does this repository's remote.
   fs::path dir = h.root() / "web";
   ASSERT_EQ(sh("git init -q && git remote add heroku https://127.0.0.1:5001/web.git", dir), 0);
@@ -500,6 +566,7 @@ TEST(LokkuEverydayCommands, DomainsLabsStackRegionsPsTypeRenameAndReleaseOutput)
   EXPECT_TRUE(fs::exists(h.home() / "apps/moved/app.yaml"));
   EXPECT_FALSE(fs::exists(h.home() / "apps/web"));
   EXPECT_NE(h.app_yaml("moved").find("name: moved"), std::string::npos);
+  EXPECT_NE(h.app_yaml("other").find("owner: moved"), std::string::npos);  // its attachment
   EXPECT_EQ(run({"apps:rename", "other", "-a", "moved"}).exit_code, 1);
   EXPECT_EQ(run({"apps:rename", "Bad Name", "-a", "moved"}).exit_code, 1);
 }
