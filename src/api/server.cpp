@@ -30,6 +30,7 @@
 #include <atomic>
 #include <cctype>
 #include <fcntl.h>
+#include <functional>
 #include <optional>
 #include <sys/stat.h>
 #include <system_error>
@@ -86,6 +87,9 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
   net::awaitable<void> build_output(Stream& client, const LogSession& session);
   template <class Stream>
   net::awaitable<void> release_output(Stream& client, const LogSession& session);
+  template <class Stream>
+  net::awaitable<void> follow_text(Stream& client, std::function<bool()> ended,
+                                   std::function<std::string()> read_new);
   /// One request for an app's git repository, answered by `git http-backend`. Whether the
   /// connection can serve another request.
   template <class Stream>
@@ -317,31 +321,20 @@ net::awaitable<void> Server::State::stream(Stream& client, LogSession s) {
 }
 
 template <class Stream>
-net::awaitable<void> Server::State::build_output(Stream& client, const LogSession& s) {
-  // A build's output as plain text, as it is produced, until the build has ended (BP-8).
+net::awaitable<void> Server::State::follow_text(Stream& client, std::function<bool()> ended,
+                                                std::function<std::string()> read_new) {
+  // Plain text as it is produced, polled every 100 ms, until `ended` says so (and one more
+  // read after that: what was written before the end is sent too).
   error_code ec;
   std::string head =
       "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nCache-Control: "
       "no-cache\r\nConnection: close\r\n\r\n";
   co_await net::async_write(client, net::buffer(head), use_ec(ec));
-  auto dir = store.app_dir(s.app) / "builds";
-  auto ended = [&] {
-    auto text = store::read_file(dir / (s.build_id + ".yaml")).value_or("");
-    return text.find("status: pending") == std::string::npos;
-  };
-  int fd = -1;
   net::steady_timer timer(co_await net::this_coro::executor);
   bool last_round = false;
   while (!ec && !stopping) {
-    if (fd < 0) {
-      fd = ::open((dir / (s.build_id + ".log")).c_str(), O_RDONLY | O_CLOEXEC);
-    }
-    bool finished = ended();  // before reading: what follows the end is read too
-    std::string chunk;
-    char buf[65536];
-    for (ssize_t n; fd >= 0 && (n = ::read(fd, buf, sizeof buf)) > 0;) {
-      chunk.append(buf, static_cast<std::size_t>(n));
-    }
+    bool finished = ended();  // before reading: what precedes the end is read too
+    std::string chunk = read_new();
     if (!chunk.empty()) {
       co_await net::async_write(client, net::buffer(chunk), use_ec(ec));
     }
@@ -356,26 +349,40 @@ net::awaitable<void> Server::State::build_output(Stream& client, const LogSessio
     co_await timer.async_wait(use_ec(ec));
     ec = {};
   }
-  if (fd >= 0) {
-    ::close(fd);
-  }
   co_await close(client);
 }
 
 template <class Stream>
+net::awaitable<void> Server::State::build_output(Stream& client, const LogSession& s) {
+  // A build's output, until the build has ended (BP-8).
+  auto dir = store.app_dir(s.app) / "builds";
+  int fd = -1;
+  co_await follow_text(
+      client,
+      [&] {
+        auto text = store::read_file(dir / (s.build_id + ".yaml")).value_or("");
+        return text.find("status: pending") == std::string::npos;
+      },
+      [&] {
+        if (fd < 0) {
+          fd = ::open((dir / (s.build_id + ".log")).c_str(), O_RDONLY | O_CLOEXEC);
+        }
+        std::string chunk;
+        char buf[65536];
+        for (ssize_t n; fd >= 0 && (n = ::read(fd, buf, sizeof buf)) > 0;) {
+          chunk.append(buf, static_cast<std::size_t>(n));
+        }
+        return chunk;
+      });
+  if (fd >= 0) {
+    ::close(fd);
+  }
+}
+
+template <class Stream>
 net::awaitable<void> Server::State::release_output(Stream& client, const LogSession& s) {
-  // A release phase's output (`heroku releases:output`): what its dyno printed, as plain
-  // text, until the release is no longer pending (RPH-1..3).
-  error_code ec;
-  std::string head =
-      "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nCache-Control: "
-      "no-cache\r\nConnection: close\r\n\r\n";
-  co_await net::async_write(client, net::buffer(head), use_ec(ec));
-  auto ended = [&] {
-    auto app = store.try_load(s.app);
-    const auto* r = app ? app->find(s.release_version) : nullptr;
-    return r == nullptr || r->status != "pending";
-  };
+  // A release phase's output (`heroku releases:output`): what its dyno printed, until the
+  // release is no longer pending (RPH-1..3).
   std::string dyno;
   if (auto app = store.try_load(s.app)) {
     if (const auto* r = app->find(s.release_version)) {
@@ -383,29 +390,20 @@ net::awaitable<void> Server::State::release_output(Stream& client, const LogSess
     }
   }
   platform::LogFollower follower(store.log_file(s.app), "app", dyno.empty() ? "-" : dyno);
-  net::steady_timer timer(co_await net::this_coro::executor);
-  bool last_round = false;
-  while (!ec && !stopping) {
-    bool finished = ended();  // before reading: what precedes the end is read too
-    std::string chunk;
-    for (const auto& line : follower.read_new()) {
-      chunk += std::string(common::log_message(line)) + "\n";
-    }
-    if (!chunk.empty()) {
-      co_await net::async_write(client, net::buffer(chunk), use_ec(ec));
-    }
-    if (finished) {
-      if (last_round) {
-        break;
-      }
-      last_round = true;
-      continue;
-    }
-    timer.expires_after(std::chrono::milliseconds(100));
-    co_await timer.async_wait(use_ec(ec));
-    ec = {};
-  }
-  co_await close(client);
+  co_await follow_text(
+      client,
+      [&] {
+        auto app = store.try_load(s.app);
+        const auto* r = app ? app->find(s.release_version) : nullptr;
+        return r == nullptr || r->status != "pending";
+      },
+      [&] {
+        std::string chunk;
+        for (const auto& line : follower.read_new()) {
+          chunk += std::string(common::log_message(line)) + "\n";
+        }
+        return chunk;
+      });
 }
 
 namespace {
