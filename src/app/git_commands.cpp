@@ -55,8 +55,16 @@ class PushLock {
     if (fd_ < 0) {
       throw std::runtime_error("cannot open " + path.string());
     }
+    bool announced = false;
+    auto announce = [&announced] {
+      if (!announced) {
+        std::cout << "Waiting for the build of another push to this app to finish...\n"
+                  << std::flush;
+        announced = true;
+      }
+    };
     if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-      std::cout << "Waiting for the build of another push to this app to finish...\n" << std::flush;
+      announce();
       if (::flock(fd_, LOCK_EX) != 0) {
         throw std::runtime_error("cannot lock " + path.string());
       }
@@ -67,6 +75,7 @@ class PushLock {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
     while (before > 0 && before != ::getppid() && ::kill(before, 0) == 0 &&
            std::chrono::steady_clock::now() < deadline) {
+      announce();
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     std::string mine = std::to_string(::getppid()) + "\n";

@@ -371,6 +371,22 @@ std::string held_buildpack(const LokkuHome& h) {
   return (h.root() / "held").string();
 }
 
+/// Whether a process is blocked waiting for the flock on `file`.
+bool lock_has_waiter(const fs::path& file) {
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0) {
+    return false;
+  }
+  const std::string inode = ":" + std::to_string(st.st_ino) + " ";
+  std::ifstream locks("/proc/locks");
+  for (std::string line; std::getline(locks, line);) {
+    if (line.find("->") != std::string::npos && line.find(inode) != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
 TEST_F(GitPush, TwoPushesAtOnceAreBuiltOneAtATime) {
   fs::path dir = repo("serial");
   ASSERT_EQ(sh("heroku apps:create serial", dir).code, 0);
@@ -390,7 +406,10 @@ TEST_F(GitPush, TwoPushesAtOnceAreBuiltOneAtATime) {
   EXPECT_TRUE(wait_until(
       [&] { return sh("pgrep -fc 'git:pre-receiv[e] -a serial'", h.root()).out == "2\n"; }, 60s,
       "the second push's hook to start"));
-  std::this_thread::sleep_for(300ms);
+  // ... and until that hook is blocked on the push lock: /proc/locks lists a waiter ("->")
+  // on the lock file's inode.
+  EXPECT_TRUE(wait_until([&] { return lock_has_waiter(h.home() / "apps/serial/push.lock"); }, 60s,
+                         "the second push to wait for the lock"));
   std::ofstream(h.root() / "release-the-build") << "go\n";
   a.join();
   b.join();
