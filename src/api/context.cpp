@@ -4,6 +4,8 @@
 #include "api/request_body.hpp"
 
 #include <boost/json/serialize.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
 #include <fmt/format.h>
 
 namespace lokku::api {
@@ -24,6 +26,19 @@ BackgroundJobs::~BackgroundJobs() {
 void BackgroundJobs::start(std::function<void()> job) {
   std::lock_guard lock(mu_);
   threads_.emplace_back(std::move(job));
+}
+
+std::optional<std::string> Context::query(std::string_view name) const {
+  const std::string ref = "?" + request.query;  // the view below points into it
+  auto url = boost::urls::parse_relative_ref(ref);
+  if (!url) {
+    return std::nullopt;
+  }
+  auto all = url->params();
+  if (auto it = all.find(name); it != all.end()) {
+    return std::string((*it).value);
+  }
+  return std::nullopt;
 }
 
 const std::string& Context::param(std::string_view name) const {

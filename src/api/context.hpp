@@ -15,6 +15,7 @@
 #include <functional>
 #include <initializer_list>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -53,6 +54,8 @@ struct Context {
   store::App app() const;
   /// Loads an app by name or id; 404 when missing.
   store::App app_named(const std::string& name_or_id) const;
+  /// The decoded value of query parameter `name`, if given.
+  std::optional<std::string> query(std::string_view name) const;
   /// The request's body as JSON (400 when it is not).
   boost::json::value body() const;
   /// A stream URL for `s` (streams.hpp).

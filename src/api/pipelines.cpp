@@ -5,9 +5,6 @@
 #include "api/routes.hpp"
 #include "api/schema.hpp"
 
-#include <boost/url/parse.hpp>
-#include <boost/url/url_view.hpp>
-
 namespace lokku::api {
 
 namespace json = boost::json;
@@ -26,22 +23,9 @@ store::Pipeline pipeline_of(const Context& c) {
   not_found("pipeline");
 }
 
-/// The value of `eq[name]` in the query, if given.
-std::optional<std::string> name_filter(const Context& c) {
-  auto url = boost::urls::parse_relative_ref("?" + c.request.query);
-  if (!url) {
-    return std::nullopt;
-  }
-  auto params = url->params();
-  if (auto it = params.find("eq[name]"); it != params.end()) {
-    return std::string((*it).value);
-  }
-  return std::nullopt;
-}
-
 Response list(Context& c) {
   store::Pipelines pipelines(c.store);
-  auto only = name_filter(c);
+  auto only = c.query("eq[name]");
   json::array out;
   for (const auto& name : pipelines.names()) {
     if (auto p = pipelines.find(name); p && (!only || *only == p->name)) {

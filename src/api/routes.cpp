@@ -23,6 +23,7 @@ Routes make_routes() {
   add_pipeline_promotion_routes(t);
   add_region_routes(t);
   add_stack_routes(t);
+  add_metrics_routes(t);
   return t;
 }
 

@@ -1,6 +1,7 @@
 // The second translation unit that includes Beast (the router's is the first).
 #include "api/server.hpp"
 
+#include "api/local_proxy.hpp"
 #include "common/log_line.hpp"
 #include "common/process_v2.hpp"
 #include "platform/local_ca.hpp"
@@ -76,6 +77,7 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
   /// the first byte of a connection tells which.
   net::ssl::context tls;
   std::atomic<bool> stopping{false};
+  unsigned port = 0;  ///< the bound port (the proxy sends Heroku's hard-coded hosts here)
 
   net::awaitable<void> accept_loop();
   net::awaitable<void> detect(tcp::socket socket);
@@ -83,6 +85,9 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
   net::awaitable<void> serve(Stream& client, beast::flat_buffer& buffer);
   template <class Stream>
   net::awaitable<void> stream(Stream& client, LogSession session);
+  /// A proxy request (CONNECT, or an absolute-form target): local_proxy.hpp.
+  net::awaitable<void> proxy(beast::tcp_stream& client, beast::flat_buffer& buffer,
+                             http::request_parser<http::empty_body>& head);
   template <class Stream>
   net::awaitable<void> build_output(Stream& client, const LogSession& session);
   template <class Stream>
@@ -192,6 +197,21 @@ net::awaitable<void> Server::State::serve(Stream& client, beast::flat_buffer& bu
     beast::get_lowest_layer(client).expires_after(kIoLimit);
     error_code ec;
     co_await http::async_read_header(client, buffer, head, use_ec(ec));
+    if (!ec &&
+        (head.get().method() == http::verb::connect || is_absolute_form(head.get().target()))) {
+      if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+        co_await proxy(client, buffer, head);
+      } else {
+        Response bad{400,
+                     R"({"id":"bad_request","message":"lokku's proxy takes plain HTTP: )"
+                     R"(HTTPS_PROXY=http://127.0.0.1:<api port>."})",
+                     {}};
+        auto res = to_http(bad, 11, false);
+        co_await http::async_write(client, res, use_ec(ec));
+        co_await close(client);
+      }
+      co_return;
+    }
     if (!ec && git) {
       std::string target(head.get().target());
       if (auto t = git_target(target.substr(0, target.find('?')))) {
@@ -269,6 +289,65 @@ net::awaitable<void> Server::State::serve(Stream& client, beast::flat_buffer& bu
       }
       co_return;
     }
+  }
+}
+
+net::awaitable<void> Server::State::proxy(beast::tcp_stream& client, beast::flat_buffer& buffer,
+                                          http::request_parser<http::empty_body>& head) {
+  auto self = shared_from_this();
+  const bool tunnel = head.get().method() == http::verb::connect;
+  const std::string asked(head.get().target());
+  ProxyTarget target = tunnel ? connect_target(asked, port) : absolute_target(asked, port);
+  error_code ec;
+  tcp::socket upstream(client.get_executor());
+  if (target.allowed) {
+    co_await upstream.async_connect(
+        tcp::endpoint(net::ip::make_address(target.address, ec), target.port), use_ec(ec));
+    if (ec) {
+      target.allowed = false;
+      target.status = 502;
+      target.reason = fmt::format("lokku's proxy cannot reach {}:{}: {}", target.address,
+                                  target.port, ec.message());
+    }
+  }
+  if (!target.allowed) {
+    spdlog::info("api: proxy refused {} {}: {}", head.get().method_string(), asked, target.reason);
+    http::response<http::string_body> res{static_cast<http::status>(target.status), 11};
+    res.set(http::field::server, "lokku-api");
+    res.set(http::field::content_type, "text/plain; charset=utf-8");
+    res.body() = target.reason + "\n";
+    res.keep_alive(false);
+    res.prepare_payload();
+    co_await http::async_write(client, res, use_ec(ec));
+    shut(client);
+    co_return;
+  }
+  spdlog::debug("api: proxy {} {} -> {}:{}", head.get().method_string(), asked, target.address,
+                target.port);
+  client.expires_never();
+  if (tunnel) {
+    // A 2xx answer to CONNECT has no Content-Length: the tunnel starts after the blank line.
+    http::response<http::empty_body> ok{http::status::ok, 11};
+    ok.reason("Connection Established");
+    http::response_serializer<http::empty_body> sr(ok);
+    co_await http::async_write_header(client, sr, use_ec(ec));
+  } else {
+    // The request goes on in origin-form, for this one exchange: the client's next request
+    // may be for another host.
+    auto req = head.release();
+    req.target(target.origin_form);
+    req.erase("Proxy-Connection");
+    req.erase(http::field::proxy_authorization);
+    req.set(http::field::connection, "close");
+    http::request_serializer<http::empty_body> sr(req);
+    co_await http::async_write_header(upstream, sr, use_ec(ec));
+  }
+  if (!ec && buffer.size() != 0) {
+    co_await net::async_write(upstream, buffer.data(), use_ec(ec));
+    buffer.consume(buffer.size());
+  }
+  if (!ec) {
+    co_await splice(client.socket(), upstream);
   }
 }
 
@@ -634,7 +713,9 @@ Server::~Server() {
 void Server::start() {
   auto& s = *state_;
   // TLS on the same port, with a certificate of lokku's local CA (tls/ca.crt to trust).
-  auto cert = platform::ensure_certificate(s.store.home(), "api", platform::kLoopbackNames);
+  // The names of the hosts the proxy answers too (local_proxy.hpp).
+  auto cert = platform::ensure_certificate(
+      s.store.home(), "api", std::string(platform::kLoopbackNames) + "," + proxied_host_names());
   s.tls.set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
                     net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
                     net::ssl::context::no_tlsv1_1);
@@ -654,6 +735,7 @@ void Server::start() {
     throw std::system_error(ec, fmt::format("cannot listen on 127.0.0.1:{} (the API)", port_));
   }
   port_ = s.acceptor.local_endpoint().port();
+  s.port = port_;
   net::co_spawn(s.acceptor.get_executor(), s.accept_loop(), net::detached);
   for (unsigned i = 0; i < threads_wanted_; ++i) {
     threads_.emplace_back([this] { ioc_->run(); });

@@ -227,6 +227,22 @@ Action parse(int argc, char** argv, int& exit_code) {
       ->required();
   add_command(app, action, o, "regions", "List the regions (lokku has one: local)", run_regions,
               false);
+  auto* errors = add_command(app, action, o, "apps:errors",
+                             "Count the app's errors per code (router H-codes, dynos' R- and "
+                             "L-codes) from its log",
+                             run_apps_errors);
+  errors->add_option("--hours", o.hours, "Hours to look back (default 24)")
+      ->check(CLI::Range(1, 168));
+  errors->add_flag("--router", o.router_only, "Only the router's errors");
+  errors->add_flag("--dyno", o.dyno_only, "Only the dynos' errors");
+  errors->add_flag("--json", o.json, "Output as JSON");
+  add_command(app, action, o, "env",
+              "Print the exports that point the heroku CLI and git at lokku: eval \"$(lokku "
+              "env)\"",
+              run_env, false)
+      ->add_option("--api-port", o.api_port,
+                   "The API's port (default: the running platform's, else 5001)")
+      ->check(CLI::Range(1, 65535));
 
   for (auto [name, help, run] :
        {std::tuple{"build", "Build the app directory into a slug (no release)", &run_build},

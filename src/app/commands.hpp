@@ -43,6 +43,9 @@ struct CommandOptions {
   std::string branch = "main";       ///< autodeploy:enable --branch
   bool wait_for_ci = false;          ///< autodeploy:enable --wait-for-ci
   bool review_apps = false;          ///< autodeploy:enable --review-apps
+  int hours = 24;                    ///< apps:errors --hours
+  bool router_only = false;          ///< apps:errors --router
+  bool dyno_only = false;            ///< apps:errors --dyno
   /// deploy: the app.json to set a new app up from, instead of the directory's (review apps)
   std::optional<release::AppManifest> manifest;
 };
@@ -126,5 +129,7 @@ int run_features_disable(const CommandOptions& o);
 int run_stack(const CommandOptions& o);
 int run_stack_set(const CommandOptions& o);
 int run_regions(const CommandOptions& o);
+int run_apps_errors(const CommandOptions& o);
+int run_env(const CommandOptions& o);
 
 }  // namespace lokku::app

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <regex>
 
 namespace lokku::test {
@@ -41,6 +42,11 @@ class EverydayCli : public ::testing::Test {
   unsigned router = 0, port = 0;
   std::unique_ptr<LokkuProcess> up;
   std::unique_ptr<UserShell> shell;
+
+  std::string app_log(const std::string& app) const {
+    std::ifstream in(h.home() / "apps" / app / "log");
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
 };
 
 TEST_F(EverydayCli, ReleasesInfoShowsTheNewestReleaseAndItsConfigVars) {
@@ -217,6 +223,35 @@ TEST_F(EverydayCli, StackSetTakesEffectWithTheNextBuild) {
   // A new app takes the stack at once (nothing to redeploy).
   ASSERT_EQ(heroku("apps:create fresh --no-remote --stack heroku-22").code, 0);
   EXPECT_NE(heroku("stack -a fresh").out.find("* heroku-22"), std::string::npos);
+}
+
+TEST_F(EverydayCli, ConfigEditSetsWhatTheEditorChangedOnceConfirmed) {
+  ASSERT_EQ(heroku("config:set GREETING=hi -a web").code, 0);
+  // The editor: a script, as $EDITOR may be; it changes one var and adds another.
+  const fs::path editor = h.root() / "editor.sh";
+  std::ofstream(editor) << "#!/bin/sh\nsed -i 's/^GREETING=.*/GREETING=bye/' \"$1\"\n"
+                           "printf '\\nNEWVAR=1\\n' >> \"$1\"\n";
+  fs::permissions(editor, fs::perms::owner_all);
+  auto edit = [&](const char* answer) {
+    return shell->run(std::string("printf '") + answer + "\\n' | EDITOR=" +
+                          shell_quote(editor.string()) + " heroku config:edit -a web",
+                      h.root());
+  };
+  // Refused at the prompt: nothing changes.
+  auto no = edit("n");
+  EXPECT_NE(no.out.find("Config Diff:"), std::string::npos) << no.out;
+  EXPECT_EQ(h.run({"config:get", "GREETING", "-a", "web"}).out, "hi\n");
+  auto yes = edit("y");
+  EXPECT_EQ(yes.code, 0) << yes.out;
+  EXPECT_NE(yes.out.find("- GREETING=hi\n+ GREETING=bye"), std::string::npos) << yes.out;
+  EXPECT_NE(yes.out.find("Updating config... done"), std::string::npos) << yes.out;
+  EXPECT_EQ(h.run({"config:get", "GREETING", "-a", "web"}).out, "bye\n");
+  EXPECT_EQ(h.run({"config:get", "NEWVAR", "-a", "web"}).out, "1\n");
+  // One release for the whole edit, which the running dynos take.
+  auto releases = heroku("releases -a web -n 1");
+  EXPECT_TRUE(
+      std::regex_search(releases.out, std::regex(R"(v5 +Set GREETING, NEWVAR config vars)")))
+      << releases.out;
 }
 
 TEST_F(EverydayCli, RegionsListTheOneLocalRegion) {
@@ -569,6 +604,130 @@ TEST(LokkuEverydayCommands, DomainsLabsStackRegionsPsTypeRenameAndReleaseOutput)
   EXPECT_NE(h.app_yaml("other").find("owner: moved"), std::string::npos);  // its attachment
   EXPECT_EQ(run({"apps:rename", "other", "-a", "moved"}).exit_code, 1);
   EXPECT_EQ(run({"apps:rename", "Bad Name", "-a", "moved"}).exit_code, 1);
+}
+
+// `eval "$(lokku env)"` in a fresh shell (issue #20 point 3): the official CLI and git work
+// against `lokku up` with no other setting, the CLI's hard-coded metrics host is answered
+// through lokku's proxy (`heroku apps:errors`), loopback goes straight through it, and every
+// other host is refused.
+TEST_F(EverydayCli, ENVOneEvalSetsAFreshShellUpForHerokuGitAndAppsErrors) {
+  // A user's own git identity, as any git user has.
+  std::ofstream(h.root() / "user/.gitconfig")
+      << "[user]\n\tname = Dev\n\temail = dev@example.com\n";
+  // An app whose web process ignores SIGTERM (Python's own file server, which leaves SIGTERM
+  // as it finds it): stopping it ends in R12, 30 s after SIGTERM (3 s at time scale 10).
+  fs::path dir = h.root() / "app";
+  fs::copy(fs::path(LOKKU_TEST_FIXTURES_DIR) / "apps/pyweb", dir, fs::copy_options::recursive);
+  std::ofstream(dir / "Procfile")
+      << "web: trap '' TERM; exec python3 -m http.server --bind 127.0.0.1 $PORT\n";
+
+  // Only upper-case proxy variables; the CLI found through PATH.
+  auto set_up = shell->run_fresh(
+      "env | grep -E '^(https?_proxy|HTTPS?_PROXY|HEROKU_HOST)=' | sort\n"
+      "command -v heroku\n"
+      "heroku apps\n",
+      h.root());
+  EXPECT_EQ(set_up.code, 0) << set_up.out;
+  const std::string api = "http://127.0.0.1:" + std::to_string(port);
+  EXPECT_NE(
+      set_up.out.find("HEROKU_HOST=" + api + "\nHTTPS_PROXY=" + api + "\nHTTP_PROXY=" + api + "\n"),
+      std::string::npos)
+      << set_up.out;
+  EXPECT_EQ(set_up.out.find("https_proxy="), std::string::npos) << set_up.out;
+  EXPECT_NE(set_up.out.find("tools/heroku-cli/node_modules/.bin/heroku\n"), std::string::npos)
+      << set_up.out;
+  EXPECT_NE(set_up.out.find("web (local)"), std::string::npos) << set_up.out;
+
+  // git push heroku main, its credentials from `heroku git:credentials`, TLS by lokku's CA.
+  auto push = shell->run_fresh(
+      "git init -q -b main && git add -A && git commit -qm first\n"
+      "heroku apps:create shellapp\n"
+      "git push heroku main\n",
+      dir);
+  ASSERT_EQ(push.code, 0) << push.out;
+  EXPECT_NE(push.out.find("remote: Verifying deploy... done."), std::string::npos) << push.out;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        auto r = get_by_host(router, "shellapp.localhost");
+        return r && r->status == 200;
+      },
+      60s, "shellapp to be served"));
+
+  // No errors yet: the CLI's own message.
+  auto none = shell->run_fresh("heroku apps:errors -a shellapp\n", dir);
+  EXPECT_EQ(none.code, 0) << none.out;
+  EXPECT_EQ(none.out, "No errors on shellapp in the last 24 hours\n");
+
+  // R12 when web.1 is stopped, then H14 for each request with no web dyno.
+  EXPECT_EQ(shell->run_fresh("heroku ps:scale web=0 -a shellapp\n", dir).code, 0);
+  ASSERT_TRUE(wait_until([&] { return app_log("shellapp").find("Error R12") != std::string::npos; },
+                         30s, "R12 in shellapp's log"))
+      << app_log("shellapp");
+  for (int i = 0; i < 2; ++i) {
+    auto r = get_by_host(router, "shellapp.localhost");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 503);
+  }
+  auto errors = shell->run_fresh("heroku apps:errors -a shellapp\n", dir);
+  EXPECT_EQ(errors.code, 0) << errors.out;
+  EXPECT_NE(errors.out.find("=== Errors on shellapp in the last 24 hours"), std::string::npos)
+      << errors.out;
+  EXPECT_TRUE(std::regex_search(errors.out,
+                                std::regex(R"(router +H14 +critical +No web dynos running +2\b)")))
+      << errors.out;
+  EXPECT_TRUE(std::regex_search(errors.out, std::regex(R"(web +R12 +warning +Exit timeout +1\b)")))
+      << errors.out;
+  auto json = shell->run_fresh("heroku apps:errors -a shellapp --router --json\n", dir);
+  EXPECT_EQ(json.code, 0) << json.out;
+  EXPECT_NE(json.out.find("\"H14\": 2"), std::string::npos) << json.out;
+  EXPECT_EQ(json.out.find("R12"), std::string::npos) << json.out;
+
+  // lokku's own apps:errors counts the same.
+  auto own = h.run({"apps:errors", "-a", "shellapp", "--json"});
+  EXPECT_EQ(own.exit_code, 0) << own.err;
+  EXPECT_EQ(own.out, R"({"dyno":{"web":{"R12":1}},"router":{"H14":2}})"
+                     "\n");
+}
+
+TEST_F(EverydayCli, ENVTheProxyPassesLoopbackThroughAndRefusesEveryOtherHost) {
+  const std::string app = "http://web.localhost:" + std::to_string(router) + "/";
+  auto r = shell->run_fresh(
+      // Loopback through the proxy, as a CONNECT tunnel and as a plain proxy request.
+      "curl -sS -p -x \"$HTTP_PROXY\" " + app + "; echo\n" + "curl -sS -x \"$HTTP_PROXY\" " + app +
+          "; echo\n"
+          // curl reads no upper-case HTTP_PROXY: a plain curl to *.localhost is direct.
+          "curl -sS " +
+          app +
+          "; echo\n"
+          // Any other host: refused, with the reason.
+          "curl -sS -x \"$HTTP_PROXY\" http://example.com/; echo \"exit $?\"\n"
+          "curl -sS -x \"$HTTPS_PROXY\" https://api.github.com/; echo \"exit $?\"\n",
+      h.root());
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("^hello from web.1\nhello from web.1\nhello "
+                                                  "from web.1\n")))
+      << r.out;
+  EXPECT_NE(r.out.find("lokku's proxy does not reach example.com: it serves only loopback"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("exit 0\n"), std::string::npos) << r.out;  // a 403 answer, printed
+  EXPECT_NE(r.out.find("CONNECT tunnel failed, response 403"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("exit 56"), std::string::npos) << r.out;
+  // ... and logged by the platform, so a user sees why a command failed.
+  EXPECT_TRUE(up->count(R"(proxy refused CONNECT api\.github\.com:443)") > 0 ||
+              up->stderr_text().find("proxy refused CONNECT api.github.com:443") !=
+                  std::string::npos);
+
+  // The metrics API itself: bad times are a 400 naming the parameter.
+  auto bad =
+      api_request(port, "GET", "/apps/web/router-metrics/errors?start_time=yesterday", h.token());
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_NE(bad->body.find("invalid start_time provided"), std::string::npos) << bad->body;
+  auto type = api_request(port, "GET", "/apps/web/formation/nope/metrics/errors", h.token());
+  ASSERT_TRUE(type);
+  EXPECT_EQ(type->status, 400);
+  EXPECT_NE(type->body.find("invalid process_type provided"), std::string::npos) << type->body;
 }
 
 }  // namespace

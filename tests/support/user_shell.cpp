@@ -35,15 +35,16 @@ std::string UserShell::environment(bool with_token) const {
          shell_quote(LOKKU_BIN);
 }
 
-ShellResult UserShell::run(const std::string& command, const fs::path& cwd, bool with_token) const {
-  std::string full = "cd " + shell_quote(cwd.string()) + " && " + environment(with_token) +
-                     " timeout 170 bash -c " + shell_quote(command) + " </dev/null 2>&1";
+namespace {
+
+/// Runs `full` (a command line for /bin/sh): its output, without the CLI's notice of Heroku's
+/// terms of service (its errors, ` ›   Error: ...`, stay), and its exit code.
+ShellResult collect(const std::string& full) {
   ShellResult r;
   FILE* p = ::popen(full.c_str(), "r");
   char buf[4096];
   while (std::fgets(buf, sizeof buf, p)) {
     std::string line = buf;
-    // The CLI's notice of Heroku's terms of service; its errors (` ›   Error: ...`) stay.
     if (line.find(" ›   Warning: Our terms of service") == std::string::npos &&
         line.find(" ›   https://dashboard.heroku.com/terms") == std::string::npos) {
       r.out += line;
@@ -52,6 +53,22 @@ ShellResult UserShell::run(const std::string& command, const fs::path& cwd, bool
   int st = ::pclose(p);
   r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
   return r;
+}
+
+}  // namespace
+
+ShellResult UserShell::run(const std::string& command, const fs::path& cwd, bool with_token) const {
+  return collect("cd " + shell_quote(cwd.string()) + " && " + environment(with_token) +
+                 " timeout 170 bash -c " + shell_quote(command) + " </dev/null 2>&1");
+}
+
+ShellResult UserShell::run_fresh(const std::string& script, const fs::path& cwd) const {
+  return collect(
+      "cd " + shell_quote(cwd.string()) + " && env -i HOME=" + shell_quote(user_home_.string()) +
+      " PATH=/usr/bin:/bin LOKKU_HOME=" + shell_quote(h_.home().string()) +
+      " timeout 170 bash -c " +
+      shell_quote("eval \"$(" + shell_quote(LOKKU_BIN) + " env)\" || exit 99\n" + script) +
+      " </dev/null 2>&1");
 }
 
 }  // namespace lokku::test

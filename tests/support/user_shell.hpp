@@ -25,6 +25,9 @@ class UserShell {
   /// `command` in bash in `cwd`; without the token when `with_token` is false.
   ShellResult run(const std::string& command, const std::filesystem::path& cwd,
                   bool with_token = true) const;
+  /// `script` in a fresh shell, as a user's new terminal: nothing but HOME, a PATH without the
+  /// heroku CLI, and LOKKU_HOME; the script runs after `eval "$(lokku env)"`.
+  ShellResult run_fresh(const std::string& script, const std::filesystem::path& cwd) const;
   /// The environment it runs commands with (`NAME=value ...`, quoted).
   std::string environment(bool with_token = true) const;
 

@@ -1,0 +1,254 @@
+#include "platform/error_counts.hpp"
+
+#include "platform/runtime.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <ctime>
+#include <fstream>
+#include <stdexcept>
+
+namespace lokku::platform {
+
+namespace {
+
+bool digits(std::string_view s, std::size_t from, std::size_t n, int& out) {
+  if (from + n > s.size()) {
+    return false;
+  }
+  auto r = std::from_chars(s.data() + from, s.data() + from + n, out);
+  return r.ec == std::errc() && r.ptr == s.data() + from + n;
+}
+
+bool is_code(std::string_view s, char letter) {
+  if (s.size() < 3 || s[0] != letter) {
+    return false;
+  }
+  for (char c : s.substr(1)) {
+    if (c < '0' || c > '9') {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+ErrorInfo error_info(std::string_view code) {
+  // Heroku's error codes (devcenter.heroku.com/articles/error-codes) with the CLI's levels.
+  static constexpr std::pair<std::string_view, ErrorInfo> kCodes[] = {
+      {"H10", {"critical", "App Crashed"}},
+      {"H11", {"critical", "Backlog too deep"}},
+      {"H12", {"critical", "Request Timeout"}},
+      {"H13", {"critical", "Connection closed without response"}},
+      {"H14", {"critical", "No web dynos running"}},
+      {"H15", {"warning", "Idle connection"}},
+      {"H16", {"warning", "Redirect to herokuapp.com"}},
+      {"H17", {"warning", "Poorly formatted HTTP response"}},
+      {"H18", {"critical", "Server Request Interrupted"}},
+      {"H19", {"critical", "Backend connection timeout"}},
+      {"H20", {"critical", "App boot timeout"}},
+      {"H21", {"critical", "Backend connection refused"}},
+      {"H22", {"critical", "Connection limit reached"}},
+      {"H23", {"critical", "Endpoint misconfigured"}},
+      {"H24", {"critical", "Forced close"}},
+      {"H25", {"critical", "HTTP Restriction"}},
+      {"H26", {"critical", "Request Error"}},
+      {"H27", {"info", "Client Request Interrupted"}},
+      {"H28", {"warning", "Client Connection Idle"}},
+      {"H31", {"critical", "Misdirected Request"}},
+      {"H80", {"warning", "Maintenance Mode"}},
+      {"H81", {"info", "Blank app"}},
+      {"H82", {"info", "You've used up your dyno hour pool"}},
+      {"H99", {"critical", "Platform error"}},
+      {"R10", {"critical", "Boot timeout"}},
+      {"R12", {"warning", "Exit timeout"}},
+      {"R13", {"warning", "Attach error"}},
+      {"R14", {"critical", "Memory quota exceeded"}},
+      {"R15", {"critical", "Memory quota vastly exceeded"}},
+      {"R16", {"warning", "Detached"}},
+      {"R99", {"warning", "Platform error"}},
+      {"L10", {"warning", "Drain buffer overflow"}},
+      {"L11", {"warning", "Tail buffer overflow"}},
+      {"L12", {"warning", "Local buffer overflow"}},
+      {"L13", {"critical", "Local delivery error"}},
+  };
+  for (const auto& [name, info] : kCodes) {
+    if (name == code) {
+      return info;
+    }
+  }
+  return {"critical", "unknown error"};
+}
+
+std::optional<common::SystemTime> parse_timestamp(std::string_view t) {
+  // YYYY-MM-DDTHH:MM:SS[.fraction](Z|+00:00)
+  std::tm tm{};
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+  if (t.size() < 20 || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' || t[16] != ':' ||
+      !digits(t, 0, 4, y) || !digits(t, 5, 2, mo) || !digits(t, 8, 2, d) || !digits(t, 11, 2, h) ||
+      !digits(t, 14, 2, mi) || !digits(t, 17, 2, s)) {
+    return std::nullopt;
+  }
+  std::size_t i = 19;
+  long long micros = 0;
+  if (t[i] == '.') {
+    std::size_t start = ++i;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9') {
+      if (i - start < 6) {
+        micros = micros * 10 + (t[i] - '0');
+      }
+      ++i;
+    }
+    for (std::size_t n = i - start; n < 6; ++n) {
+      micros *= 10;
+    }
+    if (i == start) {
+      return std::nullopt;
+    }
+  }
+  const std::string_view zone = t.substr(i);
+  if (zone != "Z" && zone != "+00:00") {
+    return std::nullopt;
+  }
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) {
+    return std::nullopt;
+  }
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = s;
+  const std::time_t secs = ::timegm(&tm);
+  return std::chrono::system_clock::from_time_t(secs) + std::chrono::microseconds(micros);
+}
+
+std::optional<std::chrono::seconds> parse_step(std::string_view text) {
+  std::chrono::seconds total{0};
+  std::size_t i = 0;
+  if (text.empty()) {
+    return std::nullopt;
+  }
+  while (i < text.size()) {
+    long long n = 0;
+    auto r = std::from_chars(text.data() + i, text.data() + text.size(), n);
+    if (r.ec != std::errc() || r.ptr == text.data() + text.size() || n < 0 || n > 1000000) {
+      return std::nullopt;
+    }
+    i = static_cast<std::size_t>(r.ptr - text.data());
+    switch (text[i++]) {
+      case 'h':
+        total += std::chrono::hours(n);
+        break;
+      case 'm':
+        total += std::chrono::minutes(n);
+        break;
+      case 's':
+        total += std::chrono::seconds(n);
+        break;
+      default:
+        return std::nullopt;
+    }
+  }
+  if (total.count() == 0) {
+    return std::nullopt;
+  }
+  return total;
+}
+
+std::string format_step(std::chrono::seconds step) {
+  // As Go's time.Duration prints it: the largest unit first, none above it that is zero.
+  const long long s = step.count();
+  if (s >= 3600) {
+    return fmt::format("{}h{}m{}s", s / 3600, s % 3600 / 60, s % 60);
+  }
+  if (s >= 60) {
+    return fmt::format("{}m{}s", s / 60, s % 60);
+  }
+  return fmt::format("{}s", s);
+}
+
+std::optional<std::size_t> error_steps(const ErrorQuery& q) {
+  if (q.end <= q.start || q.step.count() <= 0) {
+    return std::nullopt;
+  }
+  const auto span = std::chrono::duration_cast<std::chrono::seconds>(q.end - q.start);
+  const auto n = static_cast<std::size_t>((span.count() + q.step.count() - 1) / q.step.count());
+  if (n == 0 || n > kMaxErrorSteps) {
+    return std::nullopt;
+  }
+  return n;
+}
+
+std::string error_code_of(std::string_view line, const ErrorQuery& q) {
+  if (q.router) {
+    if (!log_line_matches(line, "heroku", "router")) {
+      return {};
+    }
+    const std::string_view message = common::log_message(line);
+    auto at = message.find("code=");
+    if (at == std::string_view::npos || (at != 0 && message[at - 1] != ' ')) {
+      return {};
+    }
+    std::string_view code = message.substr(at + 5);
+    code = code.substr(0, code.find(' '));
+    return is_code(code, 'H') ? std::string(code) : std::string();
+  }
+  if (!log_line_matches(line, "heroku", q.process_type)) {
+    return {};
+  }
+  const std::string_view message = common::log_message(line);
+  if (message.rfind("Error ", 0) != 0) {
+    return {};
+  }
+  std::string_view code = message.substr(6);
+  code = code.substr(0, code.find(' '));
+  return is_code(code, 'R') || is_code(code, 'L') ? std::string(code) : std::string();
+}
+
+void count_errors(std::istream& log, const ErrorQuery& q, ErrorSeries& series) {
+  for (std::string line; std::getline(log, line);) {
+    const auto sp = line.find(' ');
+    if (sp == std::string::npos) {
+      continue;
+    }
+    auto at = parse_timestamp(std::string_view(line).substr(0, sp));
+    if (!at || *at < q.start || *at >= q.end) {
+      continue;
+    }
+    std::string code = error_code_of(line, q);
+    if (code.empty()) {
+      continue;
+    }
+    const auto i = static_cast<std::size_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(*at - q.start).count() / q.step.count());
+    if (i >= series.steps) {
+      continue;
+    }
+    auto& counts = series.counts[code];
+    counts.resize(series.steps, 0);
+    ++counts[i];
+  }
+}
+
+ErrorSeries app_errors(const store::Store& store, const std::string& app, const ErrorQuery& q) {
+  auto steps = error_steps(q);
+  if (!steps) {
+    throw std::invalid_argument(fmt::format(
+        "the time range must end after it starts and cover at most {} steps", kMaxErrorSteps));
+  }
+  ErrorSeries series;
+  series.steps = *steps;
+  const fs::path log = store.log_file(app);
+  for (const fs::path& file : {fs::path(log.string() + ".1"), log}) {
+    std::ifstream in(file);
+    if (in) {
+      count_errors(in, q, series);
+    }
+  }
+  return series;
+}
+
+}  // namespace lokku::platform
