@@ -1,5 +1,6 @@
 #include "addons/addons.hpp"
 
+#include "common/child_process.hpp"
 #include "common/ids.hpp"
 #include "common/ports.hpp"
 #include "common/run_sync.hpp"
@@ -7,6 +8,7 @@
 #include "release/error.hpp"
 #include "store/files.hpp"
 
+#include <boost/asio/io_context.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -15,8 +17,10 @@
 #include <cstdlib>
 #include <fcntl.h>
 #include <fstream>
+#include <optional>
 #include <regex>
 #include <sys/wait.h>
+#include <system_error>
 #include <thread>
 #include <unistd.h>
 
@@ -545,47 +549,46 @@ std::string admin_sql(const store::Addon& a, const std::string& sql, const std::
       a.admin_password, std::chrono::minutes(1));
 }
 
+struct TemporaryServer::Child {
+  net::io_context context;
+  std::optional<bp2::process> process;
+  /// Whether it still runs; reaps it once it has ended.
+  bool running() {
+    bp2::error_code ec;
+    return process && process->running(ec) && !ec;
+  }
+};
+
 TemporaryServer::TemporaryServer(const fs::path& home, const store::Addon& addon,
                                  const std::string& init_path)
-    : log_(addon_dir(home, addon.name) / "server.log"), addon_(addon) {
-  const std::string cmd = server_command(home, addon);
-  const std::string parent = std::to_string(::getpid());
-  const auto env = server_env(addon_dir(home, addon.name));
+    : log_(addon_dir(home, addon.name) / "server.log")
+    , addon_(addon)
+    , child_(std::make_unique<Child>()) {
   int log_fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (log_fd < 0) {
     throw release::InputError(fmt::format("cannot write {}", log_.string()));
   }
-  std::vector<const char*> argv = {init_path.c_str(), parent.c_str(), "--", "/bin/bash", "-c",
-                                   cmd.c_str(),       nullptr};
-  std::vector<const char*> envp;
-  for (const auto& e : env) {
-    envp.push_back(e.c_str());
-  }
-  envp.push_back(nullptr);
-  pid_ = ::fork();
-  if (pid_ == 0) {
-    int null = ::open("/dev/null", O_RDONLY);
-    ::dup2(null, 0);
-    ::dup2(log_fd, 1);
-    ::dup2(log_fd, 2);
-    if (::chdir(addon_dir(home, addon.name).c_str()) != 0) {
-      ::_exit(127);
-    }
-    ::execve(argv[0], const_cast<char* const*>(argv.data()), const_cast<char* const*>(envp.data()));
-    ::_exit(127);
+  common::ChildSpec spec;
+  spec.argv = {init_path, std::to_string(::getpid()), "--", "/bin/bash",
+               "-c",      server_command(home, addon)};
+  spec.env = server_env(addon_dir(home, addon.name));
+  spec.cwd = addon_dir(home, addon.name).string();
+  spec.group = common::ChildGroup::terminal;  // lokku-init makes the server's own
+  try {
+    bp2::process_stdio stdio{nullptr, log_fd, log_fd};
+    child_->process.emplace(common::start_child(child_->context.get_executor(), spec, stdio));
+  } catch (const std::system_error& e) {
+    ::close(log_fd);
+    throw release::InputError(fmt::format("the server of {}: {}", addon.name, e.what()));
   }
   ::close(log_fd);
-  if (pid_ < 0) {
-    throw release::InputError("fork failed");
-  }
 }
 
 void TemporaryServer::wait_ready(std::chrono::milliseconds limit) {
   auto deadline = std::chrono::steady_clock::now() + limit;
   while (!ready(addon_)) {
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
+    if (!child_->running()) {
+      child_->process.reset();
       throw release::InputError(fmt::format("the server of {} exited at start; the end of {}:{}",
                                             addon_.name, log_.string(), tail_of(log_, 8)));
     }
@@ -598,20 +601,19 @@ void TemporaryServer::wait_ready(std::chrono::milliseconds limit) {
 }
 
 TemporaryServer::~TemporaryServer() {
-  if (pid_ <= 0) {
+  auto& p = child_->process;
+  if (!child_->running()) {
     return;
   }
-  ::kill(pid_, stop_signal(addon_));
+  ::kill(p->id(), stop_signal(addon_));
   for (int i = 0; i < 150; ++i) {
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+    if (!child_->running()) {
       return;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  ::kill(pid_, dyno::kill_tree_signal());
-  int status = 0;
-  ::waitpid(pid_, &status, 0);
+  ::kill(p->id(), dyno::kill_tree_signal());
+  common::wait_child(*p);
 }
 
 ServerScope::ServerScope(const fs::path& home, const store::App& app, const std::string& init_path,

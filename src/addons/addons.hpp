@@ -110,9 +110,10 @@ class TemporaryServer {
   void wait_ready(std::chrono::milliseconds limit);
 
  private:
+  struct Child;  // its process (Boost.Process), kept out of this header
   fs::path log_;
   store::Addon addon_;
-  pid_t pid_ = -1;
+  std::unique_ptr<Child> child_;
 };
 
 /// For a command that needs the app's add-on servers (a release phase, a one-off dyno,

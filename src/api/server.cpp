@@ -2,8 +2,8 @@
 #include "api/server.hpp"
 
 #include "api/local_proxy.hpp"
+#include "common/child_process.hpp"
 #include "common/log_line.hpp"
-#include "common/process_v2.hpp"
 #include "platform/local_ca.hpp"
 #include "platform/runtime.hpp"
 #include "store/files.hpp"
@@ -550,14 +550,12 @@ net::awaitable<bool> Server::State::git_exchange(Stream& client, beast::flat_buf
   std::string failed;
   try {
     git->ensure_repository(target.app);
-    auto git_exe = bp2::environment::find_executable("git");
-    if (git_exe.empty()) {
-      throw std::runtime_error("git is not installed (no git on PATH)");
-    }
-    cgi.emplace(ex, git_exe, std::vector<std::string>{"http-backend"},
-                bp2::process_stdio{to_cgi, from_cgi, cgi_errors},
-                bp2::process_environment(git->cgi_environment(target, r)),
-                bp2::process_start_dir(store.home()));
+    common::ChildSpec spec;
+    spec.argv = {"git", "http-backend"};
+    spec.env = git->cgi_environment(target, r);
+    spec.cwd = store.home().string();
+    bp2::process_stdio stdio{to_cgi, from_cgi, cgi_errors};
+    cgi.emplace(common::start_child(ex, spec, stdio));
   } catch (const std::exception& e) {
     failed = e.what();
   }

@@ -5,6 +5,7 @@
 #include "addons/addons.hpp"
 #include "app/command_support.hpp"
 #include "app/commands.hpp"
+#include "common/child_process.hpp"
 #include "common/ids.hpp"
 #include "platform/addon_lifecycle.hpp"
 #include "platform/app_lifecycle.hpp"
@@ -17,6 +18,7 @@
 #include "store/pipelines.hpp"
 #include "store/store.hpp"
 
+#include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
@@ -66,30 +68,25 @@ const store::Addon& pick_addon(const store::App& app, const std::vector<std::str
 
 /// Runs a client program attached to this terminal and returns its exit code.
 int run_attached(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
-  std::vector<char*> args, envp;
-  for (const auto& a : argv) {
-    args.push_back(const_cast<char*>(a.c_str()));
-  }
-  args.push_back(nullptr);
-  for (const auto& e : env) {
-    envp.push_back(const_cast<char*>(e.c_str()));
-  }
-  envp.push_back(nullptr);
+  common::ChildSpec spec;
+  spec.argv = argv;
+  spec.env = env;
+  spec.group = common::ChildGroup::terminal;  // Ctrl-C is the client's (it cancels a query)
   struct sigaction ignore {
   }, old_int{};
   ignore.sa_handler = SIG_IGN;
-  ::sigaction(SIGINT, &ignore, &old_int);  // Ctrl-C is the client's (it cancels a query)
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::signal(SIGINT, SIG_DFL);
-    ::execve(args[0], args.data(), envp.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  while (pid > 0 && ::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  ::sigaction(SIGINT, &ignore, &old_int);  // ... and lokku waits it out
+  int status = 127;
+  try {
+    net::io_context ctx;
+    bp2::process_stdio stdio{};  // this terminal
+    auto child = common::start_child(ctx.get_executor(), spec, stdio);
+    status = common::wait_child(child);
+  } catch (const std::system_error& e) {
+    std::cerr << "lokku: error: " << e.what() << '\n';
   }
   ::sigaction(SIGINT, &old_int, nullptr);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return status;
 }
 
 std::vector<std::string> client_env() {

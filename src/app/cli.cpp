@@ -6,11 +6,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <functional>
 #include <iostream>
 #include <list>
 #include <memory>
+#include <string_view>
 #include <tuple>
 #include <unistd.h>
 
@@ -70,6 +72,7 @@ CLI::App* add_command(Commands& app, Action& action, CommandOptions& o, const st
 Action parse(int argc, char** argv, int& exit_code) {
   StartOptions start;
   CommandOptions o;
+  o.command_line.assign(argv + std::min(argc, 1), argv + argc);
   Action action;
   std::string wanted = argc >= 2 ? argv[1] : "";
   Commands app(wanted);
@@ -270,6 +273,9 @@ Action parse(int argc, char** argv, int& exit_code) {
     r->add_option("command", o.args, "COMMAND [ARGS...] (put -- before it)")->required();
     r->add_option("-s,--size", o.size, "Dyno size (default standard-1x)");
     r->add_option("--time-scale", o.time_scale, "Divide platform durations by N");
+    if (std::string_view(name) == "run:detached") {
+      r->add_option("--background-dyno", o.background_dyno)->group("");  // its own child
+    }
     r->prefix_command(false);
   }
 

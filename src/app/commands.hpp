@@ -31,21 +31,25 @@ struct CommandOptions {
   std::optional<std::string> size;   ///< run --size
   std::optional<unsigned> api_port;  ///< up --api-port (default 5001; 0: any free port)
   bool detach = false;               ///< up --detach
-  std::string as;                    ///< addons:create --as
-  std::optional<std::string> sql;    ///< pg:psql -c
-  std::string follow;                ///< addons:create --follow
-  std::optional<std::string> from;   ///< apps:create --from DIR (its app.json)
-  std::string stage;                 ///< pipelines:add --stage
-  bool csv = false;                  ///< pg:query --csv
-  std::string git_ref = "HEAD";      ///< deploy: the commit of a git repository to build
-  std::string source_version;        ///< deploy: the commit `dir` was taken from (a push)
-  std::string remote = "heroku";     ///< git:remote -r
-  std::string branch = "main";       ///< autodeploy:enable --branch
-  bool wait_for_ci = false;          ///< autodeploy:enable --wait-for-ci
-  bool review_apps = false;          ///< autodeploy:enable --review-apps
-  int hours = 24;                    ///< apps:errors --hours
-  bool router_only = false;          ///< apps:errors --router
-  bool dyno_only = false;            ///< apps:errors --dyno
+  /// run:detached's part in the background (hidden option): the one-off's dyno name.
+  std::string background_dyno;
+  /// The arguments after the program's name, as given (up --detach starts itself again).
+  std::vector<std::string> command_line;
+  std::string as;                   ///< addons:create --as
+  std::optional<std::string> sql;   ///< pg:psql -c
+  std::string follow;               ///< addons:create --follow
+  std::optional<std::string> from;  ///< apps:create --from DIR (its app.json)
+  std::string stage;                ///< pipelines:add --stage
+  bool csv = false;                 ///< pg:query --csv
+  std::string git_ref = "HEAD";     ///< deploy: the commit of a git repository to build
+  std::string source_version;       ///< deploy: the commit `dir` was taken from (a push)
+  std::string remote = "heroku";    ///< git:remote -r
+  std::string branch = "main";      ///< autodeploy:enable --branch
+  bool wait_for_ci = false;         ///< autodeploy:enable --wait-for-ci
+  bool review_apps = false;         ///< autodeploy:enable --review-apps
+  int hours = 24;                   ///< apps:errors --hours
+  bool router_only = false;         ///< apps:errors --router
+  bool dyno_only = false;           ///< apps:errors --dyno
   /// deploy: the app.json to set a new app up from, instead of the directory's (review apps)
   std::optional<release::AppManifest> manifest;
 };

@@ -143,49 +143,63 @@ int run_run(const CommandOptions& o) {
   return status;  // RUN: the command's exit code passes through
 }
 
-int run_run_detached(const CommandOptions& o) {
+namespace {
+
+/// run:detached's part in the background: runs the one-off `dyno` to its end, its output in
+/// the app's log (RUN-4: no client).
+int run_in_background(const CommandOptions& o, const std::string& dyno) {
   store::Store st(store::Store::default_home());
   auto one = prepare(o, st);
   platform::Runtime rt{platform::find_init(), platform::resolve_time_scale(o.time_scale)};
+  int log_fd = platform::open_app_log(st, one.app);
+  int code = 0;
+  common::LogSink log(-1, false, log_fd, "");
+  log.line("app", "api",
+           fmt::format("Starting process with command `{}` by user {}", one.command,
+                       store::local_user()));
+  std::optional<addons::ServerScope> servers;
+  try {
+    servers.emplace(st.home(), one.record, rt.init_path,
+                    platform::running_platform(st).has_value());
+  } catch (const std::exception& e) {
+    log.line("heroku", dyno, fmt::format("Error R99 (Platform error) -> {}", e.what()));
+  }
+  net::io_context ioc;
+  auto settings = platform::release_settings(st, one.record, one.release, rt);
+  dyno::PortAllocator ports;
+  dyno::DynoSpec spec;
+  spec.name = dyno;
+  spec.type = "run";
+  spec.command = one.command;
+  spec.size = *release::find_dyno_size(o.size.value_or("standard-1x"));
+  spec.one_off = true;
+  auto d = std::make_shared<dyno::Dyno>(ioc.get_executor(), log, settings, ports, spec);
+  d->set_on_exit([&](int s) { code = s; });
+  d->start();
+  ioc.run();
+  return code;
+}
+
+}  // namespace
+
+int run_run_detached(const CommandOptions& o) {
+  if (!o.background_dyno.empty()) {
+    return run_in_background(o, o.background_dyno);
+  }
+  store::Store st(store::Store::default_home());
+  auto one = prepare(o, st);
   const std::string dyno = fmt::format("run.{}", platform::one_off_number());
-  std::cout.flush();
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    throw std::runtime_error("fork failed");
+  // The one-off runs in lokku started again in the background, told its dyno's name.
+  std::vector<std::string> args = o.command_line;
+  args.insert(args.begin() + 1, {"--background-dyno", dyno});
+  const int null_fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  try {
+    common::start_self_in_background(args, null_fd);
+  } catch (...) {
+    ::close(null_fd);
+    throw;
   }
-  if (pid == 0) {
-    // RUN-4: no client; the dyno's output goes to the app's log.
-    common::detach_session(::open("/dev/null", O_WRONLY | O_CLOEXEC));
-    int log_fd = platform::open_app_log(st, one.app);
-    int code = 0;
-    {
-      common::LogSink log(-1, false, log_fd, "");
-      log.line("app", "api",
-               fmt::format("Starting process with command `{}` by user {}", one.command,
-                           store::local_user()));
-      std::optional<addons::ServerScope> servers;
-      try {
-        servers.emplace(st.home(), one.record, rt.init_path,
-                        platform::running_platform(st).has_value());
-      } catch (const std::exception& e) {
-        log.line("heroku", dyno, fmt::format("Error R99 (Platform error) -> {}", e.what()));
-      }
-      net::io_context ioc;
-      auto settings = platform::release_settings(st, one.record, one.release, rt);
-      dyno::PortAllocator ports;
-      dyno::DynoSpec spec;
-      spec.name = dyno;
-      spec.type = "run";
-      spec.command = one.command;
-      spec.size = *release::find_dyno_size(o.size.value_or("standard-1x"));
-      spec.one_off = true;
-      auto d = std::make_shared<dyno::Dyno>(ioc.get_executor(), log, settings, ports, spec);
-      d->set_on_exit([&](int s) { code = s; });
-      d->start();
-      ioc.run();
-    }
-    ::_exit(code);
-  }
+  ::close(null_fd);
   std::cout << fmt::format("Running `{}` on ⬢ {}... done, {} ({})\n", one.command, one.app, dyno,
                            one.size_display)
             << fmt::format("Run lokku logs -a {} --dyno {} to view the output.\n", one.app, dyno);

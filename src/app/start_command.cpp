@@ -3,7 +3,7 @@
 #include "app/cli.hpp"
 #include "common/log_sink.hpp"
 #include "common/ports.hpp"
-#include "common/subprocess.hpp"
+#include "common/child_process.hpp"
 #include "common/time_scale.hpp"
 #include "dyno/manager.hpp"
 #include "platform/runtime.hpp"

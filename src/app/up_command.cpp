@@ -4,7 +4,7 @@
 #include "api/server.hpp"
 #include "app/cli.hpp"
 #include "app/commands.hpp"
-#include "common/subprocess.hpp"
+#include "common/child_process.hpp"
 #include "platform/autodeploy.hpp"
 #include "platform/platform.hpp"
 #include "platform/platform_file.hpp"
@@ -23,6 +23,7 @@
 #include <cstdlib>
 #include <fcntl.h>
 #include <iostream>
+#include <iterator>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -94,23 +95,23 @@ int run_up(const CommandOptions& o) {
   }
   std::filesystem::create_directories(st.home());
   auto log_path = st.home() / "platform.log";
-  std::cout.flush();
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    throw std::runtime_error("fork failed");
+  // The background platform is lokku again, started without --detach in a session of its
+  // own, its output in platform.log.
+  std::vector<std::string> args;
+  std::copy_if(o.command_line.begin(), o.command_line.end(), std::back_inserter(args),
+               [](const std::string& a) { return a != "--detach"; });
+  const int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (log_fd < 0) {
+    throw release::InputError(fmt::format("cannot write {}", log_path.string()));
   }
-  if (pid == 0) {
-    common::detach_session(
-        ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
-    int code = 1;
-    try {
-      code = run_foreground(o, st, log_limit);
-    } catch (const std::exception& e) {
-      std::cerr << "lokku: error: " << e.what() << '\n';
-    }
-    std::cerr.flush();
-    ::_exit(code);
+  pid_t pid = -1;
+  try {
+    pid = common::start_self_in_background(args, log_fd);
+  } catch (...) {
+    ::close(log_fd);
+    throw;
   }
+  ::close(log_fd);
   // Wait until the child has published platform.json, or has failed.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {

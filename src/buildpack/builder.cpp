@@ -2,6 +2,7 @@
 
 #include "buildpack/slugignore.hpp"
 #include "buildpack/source.hpp"
+#include "common/child_process.hpp"
 #include "common/ids.hpp"
 #include "common/run_sync.hpp"
 #include "release/error.hpp"
@@ -10,6 +11,8 @@
 #include "store/changes.hpp"
 #include "store/files.hpp"
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/readable_pipe.hpp>
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
@@ -17,7 +20,6 @@
 #include <fcntl.h>
 #include <map>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 namespace lokku::buildpack {
@@ -369,30 +371,17 @@ BuildResult build(store::Store& store, const BuildOptions& o) {
   }
   if (from_git) {
     result.source_version = head->substr(0, head->find('\n'));
-    int pipefd[2];
-    if (::pipe2(pipefd, O_CLOEXEC) != 0) {
-      throw std::runtime_error("pipe failed");
-    }
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      ::dup2(pipefd[1], 1);
-      int devnull = ::open("/dev/null", O_WRONLY);
-      ::dup2(devnull, 2);
-      ::execlp("git", "git", "-C", source.c_str(), "archive", "--format=tar",
-               result.source_version.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    ::close(pipefd[1]);
-    try {
-      slug::extract_fd(pipefd[0], "git archive " + o.git_ref, build_dir);
-    } catch (...) {
-      ::close(pipefd[0]);
-      throw;
-    }
-    ::close(pipefd[0]);
-    int st = 0;
-    ::waitpid(pid, &st, 0);
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+    // git archive's tar is extracted as it comes (never a whole copy on disk).
+    net::io_context ctx;
+    net::readable_pipe tar(ctx);
+    common::ChildSpec spec;
+    spec.argv = {"git", "-C", source.string(), "archive", "--format=tar", result.source_version};
+    spec.env = genv;
+    bp2::process_stdio stdio{nullptr, tar, nullptr};
+    auto git = common::start_child(ctx.get_executor(), spec, stdio);
+    // (A failed extraction leaves `git` to its destructor: killed and reaped.)
+    slug::extract_fd(tar.native_handle(), "git archive " + o.git_ref, build_dir);
+    if (int st = common::wait_child(git); st != 0) {
       throw release::InputError(fmt::format("{}: git archive {} failed (exit status {})",
                                             source.string(), o.git_ref, st));
     }
