@@ -1,9 +1,9 @@
 #include "app/start_command.hpp"
 
 #include "app/cli.hpp"
+#include "common/child_process.hpp"
 #include "common/log_sink.hpp"
 #include "common/ports.hpp"
-#include "common/child_process.hpp"
 #include "common/time_scale.hpp"
 #include "dyno/manager.hpp"
 #include "platform/runtime.hpp"

@@ -1,10 +1,10 @@
 #include "platform/platform.hpp"
 
 #include "addons/addons.hpp"
+#include "common/child_process.hpp"
 #include "common/ids.hpp"
 #include "common/log_sink.hpp"
 #include "common/ports.hpp"
-#include "common/child_process.hpp"
 #include "common/web_dyno_feed.hpp"
 #include "dyno/manager.hpp"
 #include "platform/platform_file.hpp"
