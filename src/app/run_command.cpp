@@ -192,14 +192,7 @@ int run_run_detached(const CommandOptions& o) {
   // The one-off runs in lokku started again in the background, told its dyno's name.
   std::vector<std::string> args = o.command_line;
   args.insert(args.begin() + 1, {"--background-dyno", dyno});
-  const int null_fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
-  try {
-    common::start_self_in_background(args, null_fd);
-  } catch (...) {
-    ::close(null_fd);
-    throw;
-  }
-  ::close(null_fd);
+  common::start_self_in_background(args, "/dev/null");
   std::cout << fmt::format("Running `{}` on ⬢ {}... done, {} ({})\n", one.command, one.app, dyno,
                            one.size_display)
             << fmt::format("Run lokku logs -a {} --dyno {} to view the output.\n", one.app, dyno);

@@ -100,18 +100,7 @@ int run_up(const CommandOptions& o) {
   std::vector<std::string> args;
   std::copy_if(o.command_line.begin(), o.command_line.end(), std::back_inserter(args),
                [](const std::string& a) { return a != "--detach"; });
-  const int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (log_fd < 0) {
-    throw release::InputError(fmt::format("cannot write {}", log_path.string()));
-  }
-  pid_t pid = -1;
-  try {
-    pid = common::start_self_in_background(args, log_fd);
-  } catch (...) {
-    ::close(log_fd);
-    throw;
-  }
-  ::close(log_fd);
+  const pid_t pid = common::start_self_in_background(args, log_path.string());
   // Wait until the child has published platform.json, or has failed.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {

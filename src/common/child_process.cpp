@@ -1,19 +1,20 @@
 #include "common/child_process.hpp"
 
+#include "common/run_sync.hpp"
+
 #include <boost/asio/io_context.hpp>
 
 #include <cerrno>
 #include <csignal>
 #include <fcntl.h>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <system_error>
 #include <unistd.h>
-
-extern char** environ;
 
 namespace lokku::common {
 
@@ -220,19 +221,28 @@ int wait_child(bp2::process& child) {
   return heroku_status(child.native_exit_code());
 }
 
-pid_t start_self_in_background(const std::vector<std::string>& args, int out_fd) {
+pid_t start_self_in_background(const std::vector<std::string>& args, const std::string& output) {
   ChildSpec spec;
   spec.argv.push_back(std::filesystem::read_symlink("/proc/self/exe").string());
   spec.argv.insert(spec.argv.end(), args.begin(), args.end());
-  for (char** e = environ; e && *e; ++e) {
-    spec.env.emplace_back(*e);
-  }
+  spec.env = own_environment();
   spec.group = ChildGroup::session;
+  const int out_fd = ::open(output.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (out_fd < 0) {
+    throw std::system_error(errno, std::generic_category(), "cannot write " + output);
+  }
   net::io_context ctx;
   bp2::process_stdio stdio{nullptr, out_fd, out_fd};
-  auto child = start_child(ctx.get_executor(), spec, stdio);
-  const pid_t pid = child.id();
-  child.detach();
+  std::optional<bp2::process> child;
+  try {
+    child.emplace(start_child(ctx.get_executor(), spec, stdio));
+  } catch (...) {
+    ::close(out_fd);
+    throw;
+  }
+  ::close(out_fd);
+  const pid_t pid = child->id();
+  child->detach();
   return pid;
 }
 

@@ -46,8 +46,9 @@ bp2::process start_child(net::any_io_executor ex, const ChildSpec& spec, bp2::pr
 int wait_child(bp2::process& child);
 
 /// Starts lokku itself again with `args` (argv without the program), in a session of its
-/// own, stdin from /dev/null, stdout and stderr to `out_fd`, lokku's environment; the child
-/// goes on after this process ends. Returns its pid.
-pid_t start_self_in_background(const std::vector<std::string>& args, int out_fd);
+/// own, stdin from /dev/null, stdout and stderr appended to `output` (made 0600 when new),
+/// lokku's environment; the child goes on after this process ends. Returns its pid. Throws
+/// std::system_error naming `output` or the program.
+pid_t start_self_in_background(const std::vector<std::string>& args, const std::string& output);
 
 }  // namespace lokku::common

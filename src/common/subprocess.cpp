@@ -5,6 +5,7 @@
 
 #include <csignal>
 #include <stdexcept>
+#include <unistd.h>
 
 namespace lokku::common {
 
@@ -27,23 +28,27 @@ ChildSpec child_spec(const SpawnOptions& o) {
 Subprocess::Subprocess(net::any_io_executor ex, const SpawnOptions& options)
     : out_(ex), err_(ex), process_(ex) {
   const auto spec = child_spec(options);
+  // stdout and stderr: the attached descriptor, pipes read here, or lokku's own; stdin
+  // (`in`): the attached descriptor, lokku's own, or /dev/null (nullptr).
+  auto start = [&](auto in) {
+    if (options.stdio_fd >= 0) {
+      bp2::process_stdio stdio{in, options.stdio_fd, options.stdio_fd};
+      return start_child(ex, spec, stdio);
+    }
+    if (options.capture_output) {
+      bp2::process_stdio stdio{in, out_, err_};
+      return start_child(ex, spec, stdio);
+    }
+    bp2::process_stdio stdio{in, {}, {}};
+    return start_child(ex, spec, stdio);
+  };
   if (options.stdio_fd >= 0) {
-    bp2::process_stdio stdio{options.stdio_fd, options.stdio_fd, options.stdio_fd};
-    process_ = start_child(ex, spec, stdio);
-  } else if (options.capture_output && options.inherit_stdin) {
-    bp2::process_stdio stdio{{}, out_, err_};
-    process_ = start_child(ex, spec, stdio);
-  } else if (options.capture_output) {
-    bp2::process_stdio stdio{nullptr, out_, err_};
-    process_ = start_child(ex, spec, stdio);
+    process_ = start(options.stdio_fd);
   } else if (options.inherit_stdin) {
-    bp2::process_stdio stdio{};
-    process_ = start_child(ex, spec, stdio);
+    process_ = start(STDIN_FILENO);
   } else {
-    bp2::process_stdio stdio{nullptr, {}, {}};
-    process_ = start_child(ex, spec, stdio);
+    process_ = start(nullptr);
   }
-  pid_ = process_.id();
 }
 
 Subprocess::~Subprocess() = default;  // bp2::process kills and reaps a child still running
@@ -58,8 +63,8 @@ net::awaitable<int> Subprocess::wait() {
 }
 
 void Subprocess::signal(int sig) const {
-  if (!status_ && pid_ > 0) {
-    ::kill(pid_, sig);
+  if (!status_ && pid() > 0) {
+    ::kill(pid(), sig);
   }
 }
 

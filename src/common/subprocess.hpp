@@ -37,7 +37,7 @@ class Subprocess {
   Subprocess(const Subprocess&) = delete;
   Subprocess& operator=(const Subprocess&) = delete;
 
-  pid_t pid() const { return pid_; }
+  pid_t pid() const { return process_.id(); }
   net::readable_pipe& stdout_pipe() { return out_; }
   net::readable_pipe& stderr_pipe() { return err_; }
 
@@ -53,7 +53,6 @@ class Subprocess {
   net::readable_pipe out_;
   net::readable_pipe err_;
   bp2::process process_;
-  pid_t pid_ = -1;
   std::optional<int> status_;
 };
 

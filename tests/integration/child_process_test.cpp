@@ -30,14 +30,9 @@ namespace {
 using namespace std::chrono_literals;
 
 std::string output_of(const std::vector<std::string>& argv) {
-  common::RunOptions o;
-  o.argv = argv;
-  o.env = {"PATH=/usr/bin:/bin"};
-  std::string out;
-  o.on_stdout = [&](std::string_view d) { out.append(d); };
-  auto r = common::run_sync(o);
-  EXPECT_EQ(r.status, 0) << out;
-  return out;
+  auto out = common::capture(argv, "", {"PATH=/usr/bin:/bin"});
+  EXPECT_TRUE(out) << argv.back() << " failed";
+  return out.value_or("");
 }
 
 /// The descriptor numbers /proc/self/fd lists in a child (ls's own directory included).
