@@ -3,6 +3,7 @@
 
 #include "api/local_proxy.hpp"
 #include "common/child_process.hpp"
+#include "common/log.hpp"
 #include "common/log_line.hpp"
 #include "platform/local_ca.hpp"
 #include "platform/runtime.hpp"
@@ -25,7 +26,6 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include <array>
 #include <atomic>
@@ -181,7 +181,7 @@ net::awaitable<void> Server::State::detect(tcp::socket socket) {
   auto used =
       co_await secure.async_handshake(net::ssl::stream_base::server, buffer.data(), use_ec(ec));
   if (ec) {
-    spdlog::debug("api: TLS handshake failed: {}", ec.message());
+    log::api().debug("TLS handshake failed: {}", ec.message());
     co_return;
   }
   buffer.consume(used);
@@ -311,7 +311,7 @@ net::awaitable<void> Server::State::proxy(beast::tcp_stream& client, beast::flat
     }
   }
   if (!target.allowed) {
-    spdlog::info("api: proxy refused {} {}: {}", head.get().method_string(), asked, target.reason);
+    log::api().info("proxy refused {} {}: {}", head.get().method_string(), asked, target.reason);
     http::response<http::string_body> res{static_cast<http::status>(target.status), 11};
     res.set(http::field::server, "lokku-api");
     res.set(http::field::content_type, "text/plain; charset=utf-8");
@@ -322,7 +322,7 @@ net::awaitable<void> Server::State::proxy(beast::tcp_stream& client, beast::flat
     shut(client);
     co_return;
   }
-  spdlog::debug("api: proxy {} {} -> {}:{}", head.get().method_string(), asked, target.address,
+  log::api().debug("proxy {} {} -> {}:{}", head.get().method_string(), asked, target.address,
                 target.port);
   client.expires_never();
   if (tunnel) {
@@ -560,7 +560,7 @@ net::awaitable<bool> Server::State::git_exchange(Stream& client, beast::flat_buf
     failed = e.what();
   }
   if (!cgi) {
-    spdlog::error("api: git for {}: {}", target.app, failed);
+    log::api().error("git for {}: {}", target.app, failed);
     co_await git_answer(client, version, http::status::internal_server_error,
                         fmt::format("lokku: {}\n", failed));
     co_return false;
@@ -626,7 +626,7 @@ net::awaitable<bool> Server::State::git_exchange(Stream& client, beast::flat_buf
       try {
         cgi_head = parse_cgi_head(pending);
       } catch (const std::exception& e) {
-        spdlog::error("api: git http-backend for {}: {}", target.app, e.what());
+        log::api().error("git http-backend for {}: {}", target.app, e.what());
         break;
       }
       if (rec) {
@@ -685,7 +685,7 @@ net::awaitable<bool> Server::State::git_exchange(Stream& client, beast::flat_buf
   error_code wait_ec;
   int status = co_await cgi->async_wait(use_ec(wait_ec));
   if (status != 0 || !errors.empty()) {
-    spdlog::warn("api: git http-backend for {} {}{} exited {}: {}", target.app, r.method,
+    log::api().warn("git http-backend for {} {}{} exited {}: {}", target.app, r.method,
                  target.path_info, status, errors);
   }
   co_return relayed_whole&& keep_alive;

@@ -2,6 +2,7 @@
 
 #include "app/commands.hpp"
 #include "app/start_command.hpp"
+#include "common/log.hpp"
 #include "release/error.hpp"
 
 #include <CLI/CLI.hpp>
@@ -103,6 +104,9 @@ Action parse(int argc, char** argv, int& exit_code) {
                 "Draw each cool-off at random up to its bound instead of waiting the bound");
   cmd->add_flag("--runtime-metrics", start.runtime_metrics,
                 "Log load and memory samples for each dyno (log-runtime-metrics)");
+  cmd->add_option("--log-level", start.log_level,
+                  "lokku's own diagnostics on stderr: trace, debug, info, warn, error, off "
+                  "(default: $LOKKU_LOG, else info)");
   cmd->add_option("--color", start.colour, "Colour the log: auto, always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
   cmd->add_option("--router", start.router,
@@ -451,6 +455,9 @@ Action parse(int argc, char** argv, int& exit_code) {
   up->add_option("--router-threads", o.router_threads,
                  "Threads serving the router (default: one per core)")
       ->check(CLI::Range(1, 256));
+  up->add_option("--log-level", o.log_level,
+                 "lokku's own diagnostics on stderr: trace, debug, info, warn, error, off "
+                 "(default: $LOKKU_LOG, else info)");
   up->add_option("--color", o.colour, "Colour the log: auto, always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
   up->add_option("--api-port", o.api_port,
@@ -513,6 +520,7 @@ int run_cli(int argc, char** argv) {
     return exit_code;
   }
   try {
+    log::configure(std::nullopt);  // $LOKKU_LOG; `up` and `start` read --log-level too
     return action();
   } catch (const std::exception& e) {
     std::cerr << "lokku: error: " << e.what() << '\n';

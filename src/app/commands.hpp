@@ -31,6 +31,7 @@ struct CommandOptions {
   std::optional<std::string> size;   ///< run --size
   std::optional<unsigned> api_port;  ///< up --api-port (default 5001; 0: any free port)
   bool detach = false;               ///< up --detach
+  std::optional<std::string> log_level;  ///< up --log-level: lokku's own diagnostics
   /// run:detached's part in the background (hidden option): the one-off's dyno name.
   std::string background_dyno;
   /// The arguments after the program's name, as given (up --detach starts itself again).

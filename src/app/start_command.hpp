@@ -10,6 +10,7 @@ namespace lokku::app {
 struct StartOptions {
   std::string app_dir = ".";
   std::string procfile;                ///< default: APP_DIR/Procfile
+  std::optional<std::string> log_level;  ///< --log-level: lokku's own diagnostics
   std::vector<std::string> env_files;  ///< default: APP_DIR/.env when it exists
   std::optional<std::string> formation;
   std::vector<std::string> types;
