@@ -323,7 +323,7 @@ net::awaitable<void> Server::State::proxy(beast::tcp_stream& client, beast::flat
     co_return;
   }
   log::api().debug("proxy {} {} -> {}:{}", head.get().method_string(), asked, target.address,
-                target.port);
+                   target.port);
   client.expires_never();
   if (tunnel) {
     // A 2xx answer to CONNECT has no Content-Length: the tunnel starts after the blank line.
@@ -686,7 +686,7 @@ net::awaitable<bool> Server::State::git_exchange(Stream& client, beast::flat_buf
   int status = co_await cgi->async_wait(use_ec(wait_ec));
   if (status != 0 || !errors.empty()) {
     log::api().warn("git http-backend for {} {}{} exited {}: {}", target.app, r.method,
-                 target.path_info, status, errors);
+                    target.path_info, status, errors);
   }
   co_return relayed_whole&& keep_alive;
 }

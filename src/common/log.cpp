@@ -24,7 +24,8 @@ constexpr std::array<std::pair<std::string_view, spdlog::level::level_enum>, 7> 
 /// The loggers, made at first use, sharing one stderr sink (colours only on a terminal).
 struct Loggers {
   Loggers() {
-    auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>(spdlog::color_mode::automatic);
+    auto sink =
+        std::make_shared<spdlog::sinks::stderr_color_sink_mt>(spdlog::color_mode::automatic);
     auto make = [&](const char* name) {
       auto l = std::make_shared<spdlog::logger>(name, sink);
       l->set_pattern("%Y-%m-%dT%H:%M:%S.%f%z lokku[%n] %^%l%$: %v");
@@ -49,13 +50,27 @@ Loggers& loggers() {
 
 }  // namespace
 
-spdlog::logger& api() { return *loggers().api; }
-spdlog::logger& app() { return *loggers().app; }
-spdlog::logger& buildpack() { return *loggers().buildpack; }
-spdlog::logger& dyno() { return *loggers().dyno; }
-spdlog::logger& platform() { return *loggers().platform; }
-spdlog::logger& release() { return *loggers().release; }
-spdlog::logger& router() { return *loggers().router; }
+spdlog::logger& api() {
+  return *loggers().api;
+}
+spdlog::logger& app() {
+  return *loggers().app;
+}
+spdlog::logger& buildpack() {
+  return *loggers().buildpack;
+}
+spdlog::logger& dyno() {
+  return *loggers().dyno;
+}
+spdlog::logger& platform() {
+  return *loggers().platform;
+}
+spdlog::logger& release() {
+  return *loggers().release;
+}
+spdlog::logger& router() {
+  return *loggers().router;
+}
 
 std::optional<spdlog::level::level_enum> parse_level(std::string_view name) {
   for (const auto& [text, level] : kLevels) {
@@ -81,8 +96,8 @@ void configure(const std::optional<std::string>& flag) {
                                 "' is not a level (trace, debug, info, warn, error, off)");
   }
   auto& all = loggers();
-  for (auto* l : {&all.api, &all.app, &all.buildpack, &all.dyno, &all.platform, &all.release,
-                  &all.router}) {
+  for (auto* l :
+       {&all.api, &all.app, &all.buildpack, &all.dyno, &all.platform, &all.release, &all.router}) {
     (*l)->set_level(*level);
   }
 }

@@ -38,8 +38,8 @@ TEST(Diagnostics, InfoLinesGoToStderrByLevelAndNeverToTheAppStream) {
     ASSERT_TRUE(up->wait_for("lokku platform up"));
     refused_connect(h);
     const std::string want = "lokku[api] info: proxy refused CONNECT api.github.com:443";
-    EXPECT_TRUE(wait_until([&] { return up->stderr_text().find(want) != std::string::npos; },
-                           10s, "the diagnostic"))
+    EXPECT_TRUE(wait_until([&] { return up->stderr_text().find(want) != std::string::npos; }, 10s,
+                           "the diagnostic"))
         << up->stderr_text();
     EXPECT_EQ(up->count("proxy refused"), 0u);  // stdout: the apps' log stream
     up->signal(SIGINT);
