@@ -61,12 +61,7 @@ void append_log_line(std::string& line, SystemTime t, std::string_view source,
   if (!colour.empty()) {
     line += colour;
   }
-  line += source;
-  if (!dyno.empty()) {
-    line += '[';
-    line += dyno;
-    line += ']';
-  }
+  append_source(line, source, dyno);
   line += ':';
   if (!colour.empty()) {
     line += "\x1b[0m";
@@ -74,6 +69,15 @@ void append_log_line(std::string& line, SystemTime t, std::string_view source,
   line += ' ';
   line += message;
   line += '\n';
+}
+
+void append_source(std::string& out, std::string_view source, std::string_view dyno) {
+  out += source;
+  if (!dyno.empty()) {
+    out += '[';
+    out += dyno;
+    out += ']';
+  }
 }
 
 std::string_view colour_for_index(std::size_t index) {

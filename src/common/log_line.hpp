@@ -23,6 +23,9 @@ std::string format_log_line(SystemTime t, std::string_view source, std::string_v
 void append_log_line(std::string& out, SystemTime t, std::string_view source, std::string_view dyno,
                      std::string_view message, std::string_view colour = {});
 
+/// `source[dyno]` (or `source` when `dyno` is empty) appended to `out`.
+void append_source(std::string& out, std::string_view source, std::string_view dyno);
+
 /// The message of one line of the frame (what follows `source[dyno]: `); the whole line when
 /// it is not one.
 std::string_view log_message(std::string_view line);

@@ -1,7 +1,6 @@
 #include "platform/autodeploy.hpp"
 
 #include "common/ids.hpp"
-#include "common/log_sink.hpp"
 #include "common/run_sync.hpp"
 #include "platform/runtime.hpp"
 #include "store/files.hpp"
@@ -194,8 +193,8 @@ void AutoDeployer::run(std::stop_token stop) {
       try {
         check(app);
       } catch (const std::exception& e) {
-        common::LogSink sink(-1, false, open_app_log(store_, app), "");
-        sink.line("app", "api", fmt::format("Automatic deploy failed: {}", e.what()));
+        ApiLog log(store_, app);
+        log.sink.line("app", "api", fmt::format("Automatic deploy failed: {}", e.what()));
       }
     }
     std::unique_lock lock(mu_);
@@ -237,8 +236,8 @@ void AutoDeployer::check(const std::string& app) {
   auto sha = git({"rev-parse", "--verify", "--quiet", "refs/heads/" + a->branch});
   // The app's log is opened only to say something: most rounds find nothing new.
   auto note = [&](const std::string& line) {
-    common::LogSink sink(-1, false, open_app_log(store_, app), "");
-    sink.line("app", "api", line);
+    ApiLog log(store_, app);
+    log.sink.line("app", "api", line);
   };
   if (sha && !sha->empty() && *sha != a->attempted) {
     a->attempted = *sha;

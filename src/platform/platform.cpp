@@ -1,9 +1,10 @@
 #include "platform/platform.hpp"
 
 #include "addons/addons.hpp"
+#include "common/app_log.hpp"
 #include "common/child_process.hpp"
 #include "common/ids.hpp"
-#include "common/log_sink.hpp"
+#include "common/log.hpp"
 #include "common/ports.hpp"
 #include "common/web_dyno_feed.hpp"
 #include "dyno/manager.hpp"
@@ -86,7 +87,7 @@ struct AppRuntime {
   std::map<int, std::chrono::system_clock::time_point> job_due;
   std::list<std::unique_ptr<OneOff>> one_offs;
   int log_fd = -1;
-  std::shared_ptr<common::LogSink> sink;
+  std::shared_ptr<common::AppLog> sink;
   std::shared_ptr<common::AppRoute> route;
   std::unique_ptr<dyno::Manager> manager;
   int version = 0;
@@ -212,7 +213,7 @@ class Platform : public PlatformControl {
   void scan();
   void reconcile(AppRuntime& rt);
   /// Stops the manager's dynos; `then` runs on the platform's thread once they are gone.
-  void retire(std::unique_ptr<dyno::Manager> m, std::shared_ptr<common::LogSink> sink,
+  void retire(std::unique_ptr<dyno::Manager> m, std::shared_ptr<common::AppLog> sink,
               bool restart = false, std::function<void()> then = {});
   void remove_app(const std::string& name);
   /// Starts the servers of the app's add-ons, stops those of add-ons it no longer has.
@@ -239,13 +240,12 @@ class Platform : public PlatformControl {
   net::io_context ioc_;
   net::steady_timer poll_;
   net::signal_set signals_;
-  common::LogSink out_{1, false};  ///< the platform's own lines
   common::RouteTable routes_;
   std::unique_ptr<router::Router> router_;
   std::map<std::string, std::unique_ptr<AppRuntime>> apps_;
   struct Retiring {
     std::unique_ptr<dyno::Manager> manager;
-    std::shared_ptr<common::LogSink> sink;
+    std::shared_ptr<common::AppLog> sink;
   };
   std::list<Retiring> retiring_;
   bool stopping_ = false;
@@ -285,7 +285,7 @@ AppRuntime& Platform::runtime_for(const std::string& name) {
     slot = std::make_unique<AppRuntime>();
     slot->name = name;
     slot->log_fd = open_app_log(store_, name);
-    slot->sink = std::make_shared<common::LogSink>(1, o_.colour, slot->log_fd, name + " | ");
+    slot->sink = std::make_shared<common::AppLog>(1, o_.colour, slot->log_fd, name + " | ");
     if (slot->log_fd >= 0) {
       slot->sink->rotate_at(store_.log_file(name).string(), o_.log_max_bytes);
     }
@@ -294,7 +294,7 @@ AppRuntime& Platform::runtime_for(const std::string& name) {
   return *slot;
 }
 
-void Platform::retire(std::unique_ptr<dyno::Manager> m, std::shared_ptr<common::LogSink> sink,
+void Platform::retire(std::unique_ptr<dyno::Manager> m, std::shared_ptr<common::AppLog> sink,
                       bool restart, std::function<void()> then) {
   m->detach_feed();
   m->set_on_change({});
@@ -326,7 +326,7 @@ void Platform::reconcile(AppRuntime& rt) {
   } catch (const std::exception& e) {
     if (rt.last_error != e.what()) {
       rt.last_error = e.what();
-      out_.line("heroku", "platform", fmt::format("{}: {}", rt.name, e.what()));
+      log::platform().error("{}: {}", rt.name, e.what());
     }
     return;
   }
@@ -379,8 +379,7 @@ void Platform::reconcile(AppRuntime& rt) {
         rt.seen.reset();  // look again at the next poll
         return;
       }
-      out_.line("heroku", "platform",
-                fmt::format("{}: starting the dynos although an add-on is not answering", rt.name));
+      log::platform().warn("{}: starting the dynos although an add-on is not answering", rt.name);
     }
     rt.addons_wait.reset();
     // REL-8, CYC-2: a new current release restarts every dyno onto it. The new manager
@@ -771,7 +770,7 @@ int Platform::run() {
     try {
       rendezvous_ = std::make_unique<Rendezvous>(ioc_.get_executor(), store_.home());
     } catch (const std::exception& e) {
-      out_.line("heroku", "platform", fmt::format("attached one-off dynos are off: {}", e.what()));
+      log::platform().warn("attached one-off dynos are off: {}", e.what());
     }
     service_ = o_.service(*this, api_port);
   }
@@ -781,13 +780,11 @@ int Platform::run() {
   info.api_port = api_port;
   info.started_at = common::iso8601_now();
   write_platform_info(store_, info);
-  out_.line("heroku", "platform",
-            fmt::format("lokku platform up: apps answer at http://<app>.localhost:{}/ (home {})",
-                        router_->port(), store_.home().string()));
+  log::platform().info("lokku platform up: apps answer at http://<app>.localhost:{}/ (home {})",
+                       router_->port(), store_.home().string());
   if (api_port != 0) {
-    out_.line("heroku", "platform",
-              fmt::format("Platform API on http://127.0.0.1:{} (token in {})", api_port,
-                          (store_.home() / "api-token").string()));
+    log::platform().info("Platform API on http://127.0.0.1:{} (token in {})", api_port,
+                         (store_.home() / "api-token").string());
   }
 
   std::function<void()> wait_signal = [&]() {
@@ -796,7 +793,7 @@ int Platform::run() {
         return;
       }
       if (++signals_seen_ == 1) {
-        out_.line("heroku", "platform", "Stopping every dyno (Ctrl-C again to kill them)");
+        log::platform().info("Stopping every dyno (Ctrl-C again to kill them)");
         shutdown();
       } else {
         for (auto& r : retiring_) {
@@ -817,7 +814,6 @@ int Platform::run() {
     write_observed_now(*rt);
   }
   remove_platform_info(store_);
-  out_.flush();
   return clean_ ? 0 : 3;
 }
 

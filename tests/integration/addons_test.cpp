@@ -352,7 +352,7 @@ TEST_F(Addons, CredentialsRotateBackupsRoundTripAndReadOnlyQueries) {
 TEST_F(Addons, ThePlatformApiListsAddonsAndAttachments) {
   const std::string name = create({"heroku-redis"});
   auto up = h.up(free_port());
-  ASSERT_TRUE(up->wait_for("Platform API on http://127.0.0.1:"));
+  ASSERT_TRUE(up->wait_for_diagnostic("Platform API on http://127.0.0.1:"));
   auto addons = api_request(h.api_port(), "GET", "/apps/web/addons", h.token());
   ASSERT_TRUE(addons);
   EXPECT_EQ(addons->status, 200);

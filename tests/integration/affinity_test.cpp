@@ -81,7 +81,7 @@ TEST(Affinity, AFF1OffByDefaultAndSwitchedOnByTheAppFeature) {
   ASSERT_EQ(h.deploy("aff").exit_code, 0);
   unsigned router = free_port();
   auto up = h.up(router);
-  ASSERT_TRUE(up->wait_for("Platform API on"));
+  ASSERT_TRUE(up->wait_for_diagnostic("Platform API on"));
   ASSERT_TRUE(wait_until(
       [&] {
         auto r = get_by_host(router, "aff.localhost");

@@ -27,7 +27,7 @@ class Api : public ::testing::Test {
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     router = free_port();
     up = h.up(router);
-    ASSERT_TRUE(up->wait_for("Platform API on http://127.0.0.1:"));
+    ASSERT_TRUE(up->wait_for_diagnostic("Platform API on http://127.0.0.1:"));
     port = h.api_port();
     token = h.token();
     ASSERT_NE(port, 0u);
@@ -367,7 +367,7 @@ TEST(ApiRestart, STOPARestartResetsTheCrashBackoff) {
   h.write("crashy/Procfile", "web: python3 -u server.py\ncrasher: echo crashing; exit 1\n");
   ASSERT_EQ(h.run({"deploy", "-a", "crashy"}, dir).exit_code, 0);
   auto up = h.up(free_port());
-  ASSERT_TRUE(up->wait_for("Platform API on"));
+  ASSERT_TRUE(up->wait_for_diagnostic("Platform API on"));
   auto api = [&](const std::string& method, const std::string& path, const std::string& body = "") {
     return api_request(h.api_port(), method, path, h.token(), body);
   };
@@ -390,7 +390,7 @@ TEST(ApiStreams, ACapabilityExpiresUnused) {
   ASSERT_EQ(h.run({"apps:create", "quiet"}).exit_code, 0);
   // --time-scale 60: the 5-minute life of a stream URL is 5 s.
   auto up = h.up(free_port(), {"--time-scale", "60"});
-  ASSERT_TRUE(up->wait_for("Platform API on"));
+  ASSERT_TRUE(up->wait_for_diagnostic("Platform API on"));
   auto session = api_request(h.api_port(), "POST", "/apps/quiet/log-sessions", h.token(), "{}");
   ASSERT_TRUE(session);
   std::smatch m;
@@ -701,7 +701,7 @@ TEST(AttachedRun, RendezvousSecretsAttachTimeoutR13AndIgnoredHangupR16) {
   ASSERT_EQ(h.deploy("web").exit_code, 0);
   // 60 s to attach and 30 s of SIGHUP grace become 2 s and 1 s.
   auto up = h.up(free_port(), {"--time-scale", "30"});
-  ASSERT_TRUE(up->wait_for("Platform API on http://127.0.0.1:"));
+  ASSERT_TRUE(up->wait_for_diagnostic("Platform API on http://127.0.0.1:"));
   auto port = h.api_port();
   auto token = h.token();
   auto cert = h.home() / "tls/ca.crt";

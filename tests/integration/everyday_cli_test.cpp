@@ -21,7 +21,7 @@ class EverydayCli : public ::testing::Test {
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     router = free_port();
     up = h.up(router, {"--time-scale", "10"});
-    ASSERT_TRUE(up->wait_for("Platform API on http://127.0.0.1:"));
+    ASSERT_TRUE(up->wait_for_diagnostic("Platform API on http://127.0.0.1:"));
     port = h.api_port();
     ASSERT_NE(port, 0u);
     shell = std::make_unique<UserShell>(h, port, h.root() / "user");

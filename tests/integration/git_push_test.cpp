@@ -27,7 +27,7 @@ class GitPush : public ::testing::Test {
   void SetUp() override {
     router = free_port();
     up = h.up(router, {"--time-scale", "10"});
-    ASSERT_TRUE(up->wait_for("Platform API on http://127.0.0.1:"));
+    ASSERT_TRUE(up->wait_for_diagnostic("Platform API on http://127.0.0.1:"));
     port = h.api_port();
     token = h.token();
     ASSERT_NE(port, 0u);

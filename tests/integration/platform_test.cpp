@@ -27,7 +27,7 @@ class Platform : public ::testing::Test {
   void start() {
     port = free_port();
     up = h.up(port);
-    ASSERT_TRUE(up->wait_for("lokku platform up"));
+    ASSERT_TRUE(up->wait_for_diagnostic("lokku platform up"));
   }
   std::string body(const std::string& app, const std::string& path = "/") {
     auto r = get_by_host(port, app + ".localhost", path);

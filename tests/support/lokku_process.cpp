@@ -131,6 +131,7 @@ void LokkuProcess::read_loop(int fd, bool is_stdout) {
     std::lock_guard lock(mu_);
     if (!is_stdout) {
       err_.append(buf, static_cast<std::size_t>(n));
+      cv_.notify_all();
       continue;
     }
     partial.append(buf, static_cast<std::size_t>(n));
@@ -188,6 +189,18 @@ std::string LokkuProcess::tail_locked() const {
     return ::testing::AssertionSuccess();
   }
   return ::testing::AssertionFailure() << "no line matched /" << pattern << "/ within "
+                                       << timeout.count() << " ms; " << tail_locked();
+}
+
+::testing::AssertionResult LokkuProcess::wait_for_diagnostic(const std::string& pattern,
+                                                             std::chrono::milliseconds timeout) {
+  std::regex re(pattern);
+  std::unique_lock lock(mu_);
+  bool ok = cv_.wait_for(lock, timeout, [&] { return std::regex_search(err_, re); });
+  if (ok) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure() << "nothing on stderr matched /" << pattern << "/ within "
                                        << timeout.count() << " ms; " << tail_locked();
 }
 

@@ -53,6 +53,9 @@ class LokkuProcess {
   ::testing::AssertionResult wait_for(const std::string& pattern,
                                       std::chrono::milliseconds timeout = 20s,
                                       std::string* matched = nullptr);
+  /// Waits until stderr (lokku's own diagnostics) matches.
+  ::testing::AssertionResult wait_for_diagnostic(const std::string& pattern,
+                                                 std::chrono::milliseconds timeout = 20s);
   /// Waits until `n` stdout lines match.
   ::testing::AssertionResult wait_for_count(const std::string& pattern, std::size_t n,
                                             std::chrono::milliseconds timeout = 20s);
