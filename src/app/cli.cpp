@@ -70,7 +70,12 @@ CLI::App* add_command(Commands& app, Action& action, CommandOptions& o, const st
 
 /// Parses the command line into an action; the parser (and all it allocated) is gone before
 /// the command runs, which may run for days.
-Action parse(int argc, char** argv, int& exit_code) {
+constexpr const char* kLogLevelHelp =
+    "lokku's own diagnostics on stderr: trace, debug, info, warn, error, off "
+    "(default: $LOKKU_LOG, else info)";
+
+/// The command line's action; `log_level` gets `--log-level` where the command has it.
+Action parse(int argc, char** argv, int& exit_code, std::optional<std::string>& log_level) {
   StartOptions start;
   CommandOptions o;
   o.command_line.assign(argv + std::min(argc, 1), argv + argc);
@@ -104,9 +109,7 @@ Action parse(int argc, char** argv, int& exit_code) {
                 "Draw each cool-off at random up to its bound instead of waiting the bound");
   cmd->add_flag("--runtime-metrics", start.runtime_metrics,
                 "Log load and memory samples for each dyno (log-runtime-metrics)");
-  cmd->add_option("--log-level", start.log_level,
-                  "lokku's own diagnostics on stderr: trace, debug, info, warn, error, off "
-                  "(default: $LOKKU_LOG, else info)");
+  cmd->add_option("--log-level", log_level, kLogLevelHelp);
   cmd->add_option("--color", start.colour, "Colour the log: auto, always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
   cmd->add_option("--router", start.router,
@@ -455,9 +458,7 @@ Action parse(int argc, char** argv, int& exit_code) {
   up->add_option("--router-threads", o.router_threads,
                  "Threads serving the router (default: one per core)")
       ->check(CLI::Range(1, 256));
-  up->add_option("--log-level", o.log_level,
-                 "lokku's own diagnostics on stderr: trace, debug, info, warn, error, off "
-                 "(default: $LOKKU_LOG, else info)");
+  up->add_option("--log-level", log_level, kLogLevelHelp);
   up->add_option("--color", o.colour, "Colour the log: auto, always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
   up->add_option("--api-port", o.api_port,
@@ -515,12 +516,13 @@ bool colour_wanted(std::string_view mode) {
 
 int run_cli(int argc, char** argv) {
   int exit_code = kExitOk;
-  Action action = parse(argc, argv, exit_code);
+  std::optional<std::string> log_level;
+  Action action = parse(argc, argv, exit_code, log_level);
   if (!action) {
     return exit_code;
   }
   try {
-    log::configure(std::nullopt);  // $LOKKU_LOG; `up` and `start` read --log-level too
+    log::configure(log_level);
     return action();
   } catch (const std::exception& e) {
     std::cerr << "lokku: error: " << e.what() << '\n';

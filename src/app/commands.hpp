@@ -28,10 +28,9 @@ struct CommandOptions {
   std::string router = "r2";
   unsigned router_threads = 0;
   std::string colour = "auto";
-  std::optional<std::string> size;       ///< run --size
-  std::optional<unsigned> api_port;      ///< up --api-port (default 5001; 0: any free port)
-  bool detach = false;                   ///< up --detach
-  std::optional<std::string> log_level;  ///< up --log-level: lokku's own diagnostics
+  std::optional<std::string> size;   ///< run --size
+  std::optional<unsigned> api_port;  ///< up --api-port (default 5001; 0: any free port)
+  bool detach = false;               ///< up --detach
   /// run:detached's part in the background (hidden option): the one-off's dyno name.
   std::string background_dyno;
   /// The arguments after the program's name, as given (up --detach starts itself again).

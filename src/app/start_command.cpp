@@ -2,7 +2,6 @@
 
 #include "app/cli.hpp"
 #include "common/child_process.hpp"
-#include "common/log.hpp"
 #include "common/log_sink.hpp"
 #include "common/ports.hpp"
 #include "common/time_scale.hpp"
@@ -56,7 +55,6 @@ unsigned resolve_port(const StartOptions& o) {
 }  // namespace
 
 int run_start(const StartOptions& o) {
-  log::configure(o.log_level);
   std::error_code ec;
   fs::path app_dir = fs::absolute(o.app_dir, ec);
   if (ec || !fs::is_directory(app_dir)) {

@@ -9,9 +9,8 @@ namespace lokku::app {
 /// `lokku start [TYPE...]`: runs the working tree's Procfile in the foreground.
 struct StartOptions {
   std::string app_dir = ".";
-  std::string procfile;                  ///< default: APP_DIR/Procfile
-  std::optional<std::string> log_level;  ///< --log-level: lokku's own diagnostics
-  std::vector<std::string> env_files;    ///< default: APP_DIR/.env when it exists
+  std::string procfile;                ///< default: APP_DIR/Procfile
+  std::vector<std::string> env_files;  ///< default: APP_DIR/.env when it exists
   std::optional<std::string> formation;
   std::vector<std::string> types;
   std::optional<unsigned> port;      ///< default: $PORT, else 5000

@@ -5,7 +5,6 @@
 #include "app/cli.hpp"
 #include "app/commands.hpp"
 #include "common/child_process.hpp"
-#include "common/log.hpp"
 #include "platform/autodeploy.hpp"
 #include "platform/platform.hpp"
 #include "platform/platform_file.hpp"
@@ -84,7 +83,6 @@ int run_foreground(const CommandOptions& o, store::Store& st, std::uintmax_t log
 }  // namespace
 
 int run_up(const CommandOptions& o) {
-  log::configure(o.log_level);
   store::Store st(store::Store::default_home());
   // A bad LOKKU_LOG_MAX_BYTES is refused before anything starts (or is forked).
   const std::uintmax_t log_limit = platform::app_log_limit();

@@ -21,55 +21,49 @@ constexpr std::array<std::pair<std::string_view, spdlog::level::level_enum>, 7> 
     {"off", spdlog::level::off},
 }};
 
+enum Name : std::size_t { kApi, kApp, kBuildpack, kDyno, kPlatform, kRelease, kRouter, kCount };
+constexpr std::array<const char*, kCount> kNames{"api",      "app",     "buildpack", "dyno",
+                                                 "platform", "release", "router"};
+
 /// The loggers, made at first use, sharing one stderr sink (colours only on a terminal).
-struct Loggers {
-  Loggers() {
+using Loggers = std::array<std::shared_ptr<spdlog::logger>, kCount>;
+Loggers& loggers() {
+  static Loggers all = [] {
     auto sink =
         std::make_shared<spdlog::sinks::stderr_color_sink_mt>(spdlog::color_mode::automatic);
-    auto make = [&](const char* name) {
-      auto l = std::make_shared<spdlog::logger>(name, sink);
-      l->set_pattern("%Y-%m-%dT%H:%M:%S.%f%z lokku[%n] %^%l%$: %v");
-      l->set_level(spdlog::level::info);
-      return l;
-    };
-    api = make("api");
-    app = make("app");
-    buildpack = make("buildpack");
-    dyno = make("dyno");
-    platform = make("platform");
-    release = make("release");
-    router = make("router");
-  }
-  std::shared_ptr<spdlog::logger> api, app, buildpack, dyno, platform, release, router;
-};
-
-Loggers& loggers() {
-  static Loggers all;
+    Loggers made;
+    for (std::size_t i = 0; i < kCount; ++i) {
+      made[i] = std::make_shared<spdlog::logger>(kNames[i], sink);
+      made[i]->set_pattern("%Y-%m-%dT%H:%M:%S.%f%z lokku[%n] %^%l%$: %v");
+      made[i]->set_level(spdlog::level::info);
+    }
+    return made;
+  }();
   return all;
 }
 
 }  // namespace
 
 spdlog::logger& api() {
-  return *loggers().api;
+  return *loggers()[kApi];
 }
 spdlog::logger& app() {
-  return *loggers().app;
+  return *loggers()[kApp];
 }
 spdlog::logger& buildpack() {
-  return *loggers().buildpack;
+  return *loggers()[kBuildpack];
 }
 spdlog::logger& dyno() {
-  return *loggers().dyno;
+  return *loggers()[kDyno];
 }
 spdlog::logger& platform() {
-  return *loggers().platform;
+  return *loggers()[kPlatform];
 }
 spdlog::logger& release() {
-  return *loggers().release;
+  return *loggers()[kRelease];
 }
 spdlog::logger& router() {
-  return *loggers().router;
+  return *loggers()[kRouter];
 }
 
 std::optional<spdlog::level::level_enum> parse_level(std::string_view name) {
@@ -95,10 +89,8 @@ void configure(const std::optional<std::string>& flag) {
     throw std::invalid_argument(where + ": '" + name +
                                 "' is not a level (trace, debug, info, warn, error, off)");
   }
-  auto& all = loggers();
-  for (auto* l :
-       {&all.api, &all.app, &all.buildpack, &all.dyno, &all.platform, &all.release, &all.router}) {
-    (*l)->set_level(*level);
+  for (auto& l : loggers()) {
+    l->set_level(*level);
   }
 }
 

@@ -18,7 +18,7 @@ TEST(Diagnostics, ABadLevelIsRefusedNamingWhereItCameFrom) {
   EXPECT_NE(r.err.find("LOKKU_LOG: 'loud' is not a level (trace, debug, info, warn, error, off)"),
             std::string::npos)
       << r.err;
-  h.extra.erase("LOKKU_LOG");
+  // The flag wins over the variable, so the flag is the one named.
   auto flag = h.run({"up", "--log-level", "chatty", "-p", std::to_string(free_port())});
   EXPECT_EQ(flag.exit_code, 1);
   EXPECT_NE(flag.err.find("--log-level: 'chatty' is not a level"), std::string::npos) << flag.err;
