@@ -3,8 +3,8 @@
 #include "app/command_support.hpp"
 #include "app/commands.hpp"
 #include "buildpack/builder.hpp"
+#include "common/app_log.hpp"
 #include "common/ids.hpp"
-#include "common/log_sink.hpp"
 #include "common/run_sync.hpp"
 #include "platform/autodeploy.hpp"
 #include "platform/deploy.hpp"
@@ -153,7 +153,7 @@ int deploy(const CommandOptions& o, DeployStyle style) {
     if (release_phase && !push) {
       std::cout << buildpack::step("Running release command...") << std::flush;
     }
-    common::LogSink sink(release_phase ? 1 : -1, false, log_fd, "");
+    common::AppLog sink(release_phase ? 1 : -1, false, log_fd, "");
     sink.messages_only(push);
     auto rel = platform::release_build(
         st, b.app, r, rt, sink,
@@ -187,7 +187,7 @@ int deploy(const CommandOptions& o, DeployStyle style) {
     if (b.manifest && !b.manifest->postdeploy.empty()) {
       // APP-3: postdeploy runs once, in a one-off dyno, after the first release succeeded.
       std::cout << buildpack::step("Running postdeploy script...") << std::flush;
-      common::LogSink out(1, false, log_fd, "");
+      common::AppLog out(1, false, log_fd, "");
       auto app = st.load(b.app);
       int status = platform::run_one_off_dyno(st, app, rel, rt, out, "postdeploy",
                                               b.manifest->postdeploy, std::chrono::hours(1));

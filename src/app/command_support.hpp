@@ -3,7 +3,7 @@
 // change, and how a release is reported.
 
 #include "app/commands.hpp"
-#include "common/log_sink.hpp"
+#include "common/app_log.hpp"
 #include "platform/runtime.hpp"
 #include "release/app_manifest.hpp"
 #include "store/store.hpp"

@@ -126,7 +126,7 @@ int run_review_apps_destroy(const CommandOptions& o) {
       // PIPE-3.6: pr-predestroy runs first, as a one-off dyno of the review app.
       std::cout << "-----> Running pr-predestroy script...\n" << std::flush;
       ApiLog log(st, name);
-      common::LogSink out(1, false, log.fd, "");
+      common::AppLog out(1, false, log.fd, "");
       int status = platform::run_one_off_dyno(st, app, *cur, runtime(o), out, "predestroy",
                                               app.pr_predestroy, std::chrono::hours(1));
       out.flush();

@@ -3,9 +3,9 @@
 
 #include "addons/addons.hpp"
 #include "app/commands.hpp"
+#include "common/app_log.hpp"
 #include "common/asio.hpp"
 #include "common/ids.hpp"
-#include "common/log_sink.hpp"
 #include "common/ports.hpp"
 #include "common/subprocess.hpp"
 #include "dyno/dyno.hpp"
@@ -78,7 +78,7 @@ int run_run(const CommandOptions& o) {
   auto one = prepare(o, st);
   const std::string dyno = fmt::format("run.{}", platform::one_off_number());
   int log_fd = platform::open_app_log(st, one.app);
-  common::LogSink log(-1, false, log_fd, "");
+  common::AppLog log(-1, false, log_fd, "");
   std::cerr << fmt::format("Running `{}` on ⬢ {}... ", one.command, one.app) << std::flush;
   auto prepared = platform::prepare_dyno_dir(st, one.app, one.release.slug_id, dyno);
   const fs::path dir = prepared.dir;
@@ -153,7 +153,7 @@ int run_in_background(const CommandOptions& o, const std::string& dyno) {
   platform::Runtime rt{platform::find_init(), platform::resolve_time_scale(o.time_scale)};
   int log_fd = platform::open_app_log(st, one.app);
   int code = 0;
-  common::LogSink log(-1, false, log_fd, "");
+  common::AppLog log(-1, false, log_fd, "");
   log.line("app", "api",
            fmt::format("Starting process with command `{}` by user {}", one.command,
                        store::local_user()));

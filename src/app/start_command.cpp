@@ -1,8 +1,8 @@
 #include "app/start_command.hpp"
 
 #include "app/cli.hpp"
+#include "common/app_log.hpp"
 #include "common/child_process.hpp"
-#include "common/log_sink.hpp"
 #include "common/ports.hpp"
 #include "common/time_scale.hpp"
 #include "dyno/manager.hpp"
@@ -122,7 +122,7 @@ int run_start(const StartOptions& o) {
   ::signal(SIGPIPE, SIG_IGN);
   common::raise_open_file_limit();
   net::io_context ioc;
-  common::LogSink sink(1, colour_wanted(o.colour));
+  common::AppLog sink(1, colour_wanted(o.colour));
   common::RouteTable routes;
   auto route = std::make_shared<common::AppRoute>("app", sink);
   routes.set_default(route);  // one app answers every Host (router.md §9)

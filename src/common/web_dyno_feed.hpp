@@ -61,15 +61,15 @@ class WebDynoFeed {
   std::vector<std::weak_ptr<net::steady_timer>> waiters_;
 };
 
-class LogSink;
+class AppLog;
 
 /// One app as the router sees it: the web dynos its manager publishes and the log stream
 /// its `heroku[router]` lines go to.
 struct AppRoute {
-  AppRoute(std::string app_name, LogSink& log_sink) : name(std::move(app_name)), sink(log_sink) {}
+  AppRoute(std::string app_name, AppLog& log_sink) : name(std::move(app_name)), sink(log_sink) {}
   std::string name;
   WebDynoFeed feed;
-  LogSink& sink;
+  AppLog& sink;
 };
 
 /// Which app a request is for (router.md HOST-1): by Host header, case-insensitive, port

@@ -88,7 +88,7 @@ struct Dyno::Life {
   net::steady_timer hangup_timer;
 };
 
-Dyno::Dyno(net::any_io_executor ex, common::LogSink& sink, const DynoSettings& settings,
+Dyno::Dyno(net::any_io_executor ex, common::AppLog& sink, const DynoSettings& settings,
            PortAllocator& ports, DynoSpec spec)
     : ex_(ex)
     , sink_(sink)
@@ -331,14 +331,14 @@ net::awaitable<void> Dyno::pump(std::shared_ptr<Life> life, bool err) {
                                                   net::redirect_error(net::use_awaitable, ec));
     if (n > 0) {
       splitter.feed(std::string_view(buf.data(), n), emit);
-      sink_.flush();
+      sink_.push();
     }
     if (ec) {
       break;
     }
   }
   splitter.finish(emit);
-  sink_.flush();
+  sink_.push();
   if (--life->open_pumps == 0) {
     life->drained.cancel();
   }

@@ -1,7 +1,7 @@
 #pragma once
 
+#include "common/app_log.hpp"
 #include "common/asio.hpp"
-#include "common/log_sink.hpp"
 #include "common/time_scale.hpp"
 #include "dyno/memory.hpp"
 #include "dyno/restart_policy.hpp"
@@ -94,7 +94,7 @@ class PortAllocator {
 /// manager drops it after stop() completed.
 class Dyno : public std::enable_shared_from_this<Dyno> {
  public:
-  Dyno(net::any_io_executor ex, common::LogSink& sink, const DynoSettings& settings,
+  Dyno(net::any_io_executor ex, common::AppLog& sink, const DynoSettings& settings,
        PortAllocator& ports, DynoSpec spec);
   ~Dyno();
 
@@ -140,7 +140,7 @@ class Dyno : public std::enable_shared_from_this<Dyno> {
   void changed();
 
   net::any_io_executor ex_;
-  common::LogSink& sink_;
+  common::AppLog& sink_;
   const DynoSettings& settings_;
   PortAllocator& ports_;
   DynoSpec spec_;

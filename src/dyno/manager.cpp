@@ -4,7 +4,7 @@
 
 namespace lokku::dyno {
 
-Manager::Manager(net::any_io_executor ex, common::LogSink& sink, DynoSettings settings,
+Manager::Manager(net::any_io_executor ex, common::AppLog& sink, DynoSettings settings,
                  const std::vector<release::FormationItem>& formation, common::WebDynoFeed& feed)
     : ex_(ex), sink_(sink), settings_(std::move(settings)), feed_(feed) {
   for (const auto& item : formation) {

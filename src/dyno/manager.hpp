@@ -1,7 +1,7 @@
 #pragma once
 
+#include "common/app_log.hpp"
 #include "common/asio.hpp"
-#include "common/log_sink.hpp"
 #include "common/web_dyno_feed.hpp"
 #include "dyno/dyno.hpp"
 #include "release/formation.hpp"
@@ -19,7 +19,7 @@ namespace lokku::dyno {
 class Manager {
  public:
   /// Web dynos are published to `feed` (the router's view) whenever one changes state.
-  Manager(net::any_io_executor ex, common::LogSink& sink, DynoSettings settings,
+  Manager(net::any_io_executor ex, common::AppLog& sink, DynoSettings settings,
           const std::vector<release::FormationItem>& formation, common::WebDynoFeed& feed);
 
   void start();
@@ -62,7 +62,7 @@ class Manager {
 
  private:
   net::any_io_executor ex_;
-  common::LogSink& sink_;
+  common::AppLog& sink_;
   DynoSettings settings_;
   PortAllocator ports_;
   common::WebDynoFeed& feed_;

@@ -14,7 +14,7 @@
 namespace lokku::platform {
 
 AddonCreated create_addon(store::Store& store, const AddonRequest& request, const Runtime& rt,
-                          common::LogSink& sink) {
+                          common::AppLog& sink) {
   auto [service, plan] = addons::find_plan(request.plan);
   auto app = store.load(request.app);
   store::Addon addon;
@@ -70,7 +70,7 @@ std::pair<store::App, store::Addon> find_owned(const store::Store& store, const 
 }  // namespace
 
 void detach_everywhere(store::Store& store, const std::string& addon, const Runtime& rt,
-                       common::LogSink& sink) {
+                       common::AppLog& sink) {
   for (const auto& name : store.apps()) {
     if (auto a = store.try_load(name)) {
       for (const auto& x : a->attachments) {
@@ -84,7 +84,7 @@ void detach_everywhere(store::Store& store, const std::string& addon, const Runt
 
 store::AddonAttachment attach_addon(store::Store& store, const std::string& addon,
                                     const std::string& app, const std::string& as,
-                                    const Runtime& rt, common::LogSink& sink) {
+                                    const Runtime& rt, common::AppLog& sink) {
   auto [owner, x] = find_owned(store, addon);
   const auto* service = addons::find_service(x.service);
   store::AddonAttachment made;
@@ -103,7 +103,7 @@ store::AddonAttachment attach_addon(store::Store& store, const std::string& addo
 
 store::Release detach_addon(store::Store& store, const std::string& app,
                             const std::string& attachment, const Runtime& rt,
-                            common::LogSink& sink) {
+                            common::AppLog& sink) {
   auto current = store.load(app);
   auto it = std::find_if(
       current.attachments.begin(), current.attachments.end(),
@@ -129,7 +129,7 @@ store::Release detach_addon(store::Store& store, const std::string& app,
 }
 
 store::Release destroy_addon(store::Store& store, const std::string& app, const store::Addon& addon,
-                             const Runtime& rt, common::LogSink& sink) {
+                             const Runtime& rt, common::AppLog& sink) {
   for (const auto& other : store.load(app).addons) {
     if (other.follows == addon.name) {
       throw release::InputError(

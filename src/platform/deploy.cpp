@@ -8,7 +8,7 @@ namespace lokku::platform {
 
 store::Release release_build(store::Store& store, const std::string& app,
                              const buildpack::BuildResult& r, const Runtime& rt,
-                             common::LogSink& sink,
+                             common::AppLog& sink,
                              const std::function<void(const store::Release&)>& created) {
   // BP-6 [emu]: bin/release config vars fill absent keys, in a release of their own.
   std::vector<std::string> added;

@@ -4,7 +4,7 @@
 // phase. Shared by `lokku deploy` and the API's builds.
 
 #include "buildpack/builder.hpp"
-#include "common/log_sink.hpp"
+#include "common/app_log.hpp"
 #include "platform/runtime.hpp"
 #include "store/store.hpp"
 
@@ -13,7 +13,7 @@ namespace lokku::platform {
 /// `created`: told of the `Deploy` release once it is recorded, before its release phase.
 store::Release release_build(store::Store& store, const std::string& app,
                              const buildpack::BuildResult& build, const Runtime& rt,
-                             common::LogSink& sink,
+                             common::AppLog& sink,
                              const std::function<void(const store::Release&)>& created = {});
 
 }  // namespace lokku::platform

@@ -1,10 +1,10 @@
 #include "platform/platform.hpp"
 
 #include "addons/addons.hpp"
+#include "common/app_log.hpp"
 #include "common/child_process.hpp"
 #include "common/ids.hpp"
 #include "common/log.hpp"
-#include "common/log_sink.hpp"
 #include "common/ports.hpp"
 #include "common/web_dyno_feed.hpp"
 #include "dyno/manager.hpp"
@@ -87,7 +87,7 @@ struct AppRuntime {
   std::map<int, std::chrono::system_clock::time_point> job_due;
   std::list<std::unique_ptr<OneOff>> one_offs;
   int log_fd = -1;
-  std::shared_ptr<common::LogSink> sink;
+  std::shared_ptr<common::AppLog> sink;
   std::shared_ptr<common::AppRoute> route;
   std::unique_ptr<dyno::Manager> manager;
   int version = 0;
@@ -213,7 +213,7 @@ class Platform : public PlatformControl {
   void scan();
   void reconcile(AppRuntime& rt);
   /// Stops the manager's dynos; `then` runs on the platform's thread once they are gone.
-  void retire(std::unique_ptr<dyno::Manager> m, std::shared_ptr<common::LogSink> sink,
+  void retire(std::unique_ptr<dyno::Manager> m, std::shared_ptr<common::AppLog> sink,
               bool restart = false, std::function<void()> then = {});
   void remove_app(const std::string& name);
   /// Starts the servers of the app's add-ons, stops those of add-ons it no longer has.
@@ -245,7 +245,7 @@ class Platform : public PlatformControl {
   std::map<std::string, std::unique_ptr<AppRuntime>> apps_;
   struct Retiring {
     std::unique_ptr<dyno::Manager> manager;
-    std::shared_ptr<common::LogSink> sink;
+    std::shared_ptr<common::AppLog> sink;
   };
   std::list<Retiring> retiring_;
   bool stopping_ = false;
@@ -285,7 +285,7 @@ AppRuntime& Platform::runtime_for(const std::string& name) {
     slot = std::make_unique<AppRuntime>();
     slot->name = name;
     slot->log_fd = open_app_log(store_, name);
-    slot->sink = std::make_shared<common::LogSink>(1, o_.colour, slot->log_fd, name + " | ");
+    slot->sink = std::make_shared<common::AppLog>(1, o_.colour, slot->log_fd, name + " | ");
     if (slot->log_fd >= 0) {
       slot->sink->rotate_at(store_.log_file(name).string(), o_.log_max_bytes);
     }
@@ -294,7 +294,7 @@ AppRuntime& Platform::runtime_for(const std::string& name) {
   return *slot;
 }
 
-void Platform::retire(std::unique_ptr<dyno::Manager> m, std::shared_ptr<common::LogSink> sink,
+void Platform::retire(std::unique_ptr<dyno::Manager> m, std::shared_ptr<common::AppLog> sink,
                       bool restart, std::function<void()> then) {
   m->detach_feed();
   m->set_on_change({});

@@ -400,7 +400,7 @@ std::uintmax_t app_log_limit() {
 }
 
 int run_one_off_dyno(const store::Store& store, const store::App& app, const store::Release& r,
-                     const Runtime& rt, common::LogSink& sink, const std::string& type,
+                     const Runtime& rt, common::AppLog& sink, const std::string& type,
                      const std::string& command, std::chrono::nanoseconds limit,
                      const std::string& name) {
   // The command sees the app's add-ons (migrations, seeds): their servers must answer.
@@ -447,7 +447,7 @@ namespace {
 
 /// RPH-2: runs the release command once; true on exit 0 within the hour.
 bool release_phase(const store::Store& store, const store::App& app, const store::Release& r,
-                   const Runtime& rt, common::LogSink& sink) {
+                   const Runtime& rt, common::AppLog& sink) {
   return run_one_off_dyno(store, app, r, rt, sink, "release", r.process_types.at("release"),
                           std::chrono::hours(1), r.release_dyno) == 0;
 }
@@ -458,7 +458,7 @@ store::Release make_release(store::Store& store, const std::string& app,
                             const std::function<void(store::App&)>& change,
                             const std::function<std::string(const store::App&)>& describe,
                             const std::function<std::string(const store::App&)>& slug_of,
-                            const Runtime& rt, common::LogSink& sink, bool run_release_phase,
+                            const Runtime& rt, common::AppLog& sink, bool run_release_phase,
                             const std::function<void(const store::Release&)>& created) {
   store::Release made;
   store::App snapshot = store.update(app, [&](store::App& a) {

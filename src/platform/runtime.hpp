@@ -2,7 +2,7 @@
 // Running a release: dyno settings from the store (REL-9 metadata, ENV-8 fresh slug per
 // start), the app log file, and the release phase (RPH-1..3, REL-5/6).
 
-#include "common/log_sink.hpp"
+#include "common/app_log.hpp"
 #include "common/time_scale.hpp"
 #include "dyno/dyno.hpp"
 #include "store/store.hpp"
@@ -65,7 +65,7 @@ struct ApiLog {
   ApiLog(const ApiLog&) = delete;
   ApiLog& operator=(const ApiLog&) = delete;
   int fd;
-  common::LogSink sink;
+  common::AppLog sink;
 };
 /// How large an app's log file grows before it becomes `log.1`, unless $LOKKU_LOG_MAX_BYTES
 /// says otherwise: an app keeps 32 to 64 MiB of log.
@@ -116,7 +116,7 @@ int one_off_number();
 /// (the release phase, an app.json postdeploy), its add-ons' servers answering, killed after
 /// `limit` (scaled). Returns its exit status, -1 when it was killed or could not start.
 int run_one_off_dyno(const store::Store& store, const store::App& app, const store::Release& r,
-                     const Runtime& rt, common::LogSink& sink, const std::string& type,
+                     const Runtime& rt, common::AppLog& sink, const std::string& type,
                      const std::string& command, std::chrono::nanoseconds limit,
                      const std::string& name = {});
 
@@ -131,7 +131,7 @@ store::Release make_release(store::Store& store, const std::string& app,
                             const std::function<void(store::App&)>& change,
                             const std::function<std::string(const store::App&)>& describe,
                             const std::function<std::string(const store::App&)>& slug_of,
-                            const Runtime& rt, common::LogSink& sink, bool run_release_phase = true,
+                            const Runtime& rt, common::AppLog& sink, bool run_release_phase = true,
                             const std::function<void(const store::Release&)>& created = {});
 
 }  // namespace lokku::platform

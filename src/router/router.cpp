@@ -1,8 +1,8 @@
 // The one translation unit of the router that includes Beast (its headers are heavy).
 #include "router/router.hpp"
 
+#include "common/app_log.hpp"
 #include "common/ids.hpp"
-#include "common/log_sink.hpp"
 #include "router/affinity.hpp"
 #include "router/balancer.hpp"
 #include "router/head_parser.hpp"
