@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <future>
 #include <memory>
+#include <poll.h>
 #include <string>
 #include <thread>
 #include <unistd.h>
@@ -171,6 +172,29 @@ TEST(AppLog, AProducerWaitsForAStalledOutputOnlyOnceTheQueueIsFull) {
   ASSERT_EQ(beyond.wait_for(10s), std::future_status::ready);
   sink.reset();
   EXPECT_TRUE(all_in_order(out.finish(), "r", kBelow + kBeyond));
+}
+
+// A line that is only added (no push, no flush: a router's request line on a quiet app)
+// still leaves within the flush period, while the stream lives.
+TEST(AppLog, AnAddedLineLeavesWithinTheFlushPeriodWithoutAFlush) {
+  int fds[2];
+  ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
+  auto log = std::make_unique<AppLog>(fds[1]);
+  const auto added = std::chrono::steady_clock::now();
+  log->add("heroku", "router", "at=info method=GET path=\"/quiet\"");
+  pollfd readable{fds[0], POLLIN, 0};
+  ASSERT_EQ(::poll(&readable, 1, 5000), 1) << "the line did not leave without a flush";
+  const auto waited = std::chrono::steady_clock::now() - added;
+  EXPECT_GE(waited, AppLog::kFlushEvery / 2) << "it should gather lines for a while first";
+  char buf[512];
+  const ssize_t n = ::read(fds[0], buf, sizeof buf);
+  ASSERT_GT(n, 0);
+  EXPECT_NE(std::string_view(buf, static_cast<std::size_t>(n))
+                .find(" heroku[router]: at=info method=GET path=\"/quiet\"\n"),
+            std::string_view::npos);
+  log.reset();
+  ::close(fds[0]);
+  ::close(fds[1]);
 }
 
 /// Reads a whole file.
