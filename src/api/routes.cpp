@@ -15,6 +15,7 @@ Routes make_routes() {
   add_build_routes(t);
   add_log_session_routes(t);
   add_domain_routes(t);
+  add_log_drain_routes(t);
   add_sni_endpoint_routes(t);
   add_addon_routes(t);
   add_addon_attachment_routes(t);

@@ -16,6 +16,7 @@ void add_formation_routes(Routes& t);
 void add_dyno_routes(Routes& t);
 void add_build_routes(Routes& t);
 void add_log_session_routes(Routes& t);
+void add_log_drain_routes(Routes& t);
 void add_domain_routes(Routes& t);
 void add_sni_endpoint_routes(Routes& t);
 void add_addon_routes(Routes& t);

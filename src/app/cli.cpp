@@ -211,6 +211,18 @@ Action parse(int argc, char** argv, int& exit_code, std::optional<std::string>& 
   auto* dinfo = add_command(app, action, o, "domains:info", "Show a domain", run_domains_info);
   dinfo->add_option("hostname", o.args, "Hostname")->required();
   dinfo->add_flag("--json", o.json, "Output as JSON");
+  add_command(app, action, o, "drains", "List the app's log drains", run_drains)
+      ->add_flag("--json", o.json, "Output as JSON");
+  add_command(app, action, o, "drains:add",
+              "Add a log drain: every line of the app's log goes to URL (https://, syslog://, "
+              "syslog+tls://)",
+              run_drains_add)
+      ->add_option("url", o.args, "URL")
+      ->required();
+  add_command(app, action, o, "drains:remove", "Remove a log drain, named by its URL or token",
+              run_drains_remove)
+      ->add_option("url", o.args, "URL or token")
+      ->required();
   add_command(app, action, o, "domains:clear", "Remove every custom domain", run_domains_clear);
   add_command(app, action, o, "domains:wait",
               "Wait for domains to be ready (they are at once here)", run_domains_wait)

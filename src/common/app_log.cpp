@@ -4,6 +4,7 @@
 #include <spdlog/details/thread_pool.h>
 #include <spdlog/formatter.h>
 #include <spdlog/sinks/base_sink.h>
+#include <spdlog/sinks/dist_sink.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -52,13 +53,7 @@ void append_entry(std::string& batch, SystemTime time, std::size_t colour_key,
   std::copy(message.begin(), message.end(), out);
 }
 
-struct Entry {
-  SystemTime time;
-  std::size_t colour_key;
-  std::string_view source;
-  std::string_view dyno;
-  std::string_view message;
-};
+using Entry = LogLine;
 
 /// Calls `f` with each entry of a batch, in the order they were added.
 template <typename F>
@@ -255,6 +250,7 @@ struct AppLog::Impl {
       file = std::make_shared<FileSink>(file_fd);
       sinks.push_back(file);
     }
+    sinks.push_back(drains);
     sinks.push_back(mark);
     logger = std::make_shared<spdlog::async_logger>("logplex", sinks.begin(), sinks.end(),
                                                     shared_queue(),
@@ -315,6 +311,8 @@ struct AppLog::Impl {
 
   std::shared_ptr<TerminalSink> terminal;
   std::shared_ptr<FileSink> file;
+  std::shared_ptr<spdlog::sinks::dist_sink_mt> drains =
+      std::make_shared<spdlog::sinks::dist_sink_mt>();
   std::shared_ptr<FlushMark> mark = std::make_shared<FlushMark>();
   std::shared_ptr<spdlog::async_logger> logger;
   std::mutex hand_mu;         ///< taken before mu when both are
@@ -364,6 +362,18 @@ void AppLog::messages_only(bool on) {
   if (impl_->terminal) {
     impl_->terminal->messages_only(on);
   }
+}
+
+void AppLog::add_drain(std::shared_ptr<spdlog::sinks::sink> drain) {
+  impl_->drains->add_sink(std::move(drain));
+}
+
+void AppLog::remove_drain(const std::shared_ptr<spdlog::sinks::sink>& drain) {
+  impl_->drains->remove_sink(drain);
+}
+
+void for_each_line(std::string_view record, const std::function<void(const LogLine&)>& f) {
+  for_each_entry(record, f);
 }
 
 void AppLog::rotate_at(std::string path, std::uintmax_t max_bytes) {

@@ -9,7 +9,24 @@
 #include <string>
 #include <string_view>
 
+namespace spdlog::sinks {
+class sink;
+}
+
 namespace lokku::common {
+
+/// One line of the stream, as a drain's sink reads it from a record.
+struct LogLine {
+  SystemTime time;
+  std::size_t colour_key = 0;
+  std::string_view source;  ///< `app` or `heroku`
+  std::string_view dyno;    ///< `web.1`, `router`, `api`, ...
+  std::string_view message;
+};
+
+/// Calls `f` with each line of one record of an AppLog (the payload an spdlog sink of the
+/// stream is given), in the order they were logged.
+void for_each_line(std::string_view record, const std::function<void(const LogLine&)>& f);
 
 /// The app log stream (the `logplex` of one lokku process): every `app[...]` and `heroku[...]`
 /// line goes through here, as an spdlog async logger with the blocking overflow policy,
@@ -76,6 +93,12 @@ class AppLog {
   /// how a git push shows a release command's output (git-and-ci.md §1.3). The file still
   /// gets every line whole. Set before the first line.
   void messages_only(bool on);
+
+  /// Adds a sink that gets every record after the terminal and the file (a log drain). It
+  /// is called on the stream's worker thread and must not block: a slow drain must not slow
+  /// the router or a dyno. Lines queued before a flush() have reached it when flush returns.
+  void add_drain(std::shared_ptr<spdlog::sinks::sink> drain);
+  void remove_drain(const std::shared_ptr<spdlog::sinks::sink>& drain);
 
   /// Keeps the file behind `file_fd` (which the stream then owns) from growing without end:
   /// once it is past `max_bytes` it becomes `<path>.1` (replacing the one before) and a new

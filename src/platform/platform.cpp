@@ -7,6 +7,7 @@
 #include "common/log.hpp"
 #include "common/ports.hpp"
 #include "common/web_dyno_feed.hpp"
+#include "drains/drain.hpp"
 #include "dyno/manager.hpp"
 #include "platform/platform_file.hpp"
 #include "platform/rendezvous.hpp"
@@ -98,6 +99,23 @@ struct AppRuntime {
   std::optional<FileId> seen;
   std::string last_error;
   bool observe_pending = false;
+  /// The app's log drains, by id, each a sink of `sink` (null: a URL that cannot be used).
+  std::map<std::string, std::shared_ptr<drains::Drain>> drains;
+
+  AppRuntime() = default;
+  AppRuntime(const AppRuntime&) = delete;
+  AppRuntime& operator=(const AppRuntime&) = delete;
+  ~AppRuntime() {
+    for (auto& [id, d] : drains) {
+      drop_drain(d);
+    }
+  }
+  void drop_drain(const std::shared_ptr<drains::Drain>& d) {
+    if (d) {
+      sink->remove_drain(d);
+      d->stop();
+    }
+  }
 };
 
 class Platform : public PlatformControl {
@@ -218,6 +236,7 @@ class Platform : public PlatformControl {
   void remove_app(const std::string& name);
   /// Starts the servers of the app's add-ons, stops those of add-ons it no longer has.
   void sync_addons(AppRuntime& rt, const store::App& app);
+  void sync_drains(AppRuntime& rt, const store::App& app);
   void stop_addons(AppRuntime& rt, std::function<void()> done);
   void stop_addons_and_exit();
   /// Heroku Scheduler (SCHED-1..4): due jobs start as `scheduler.N` one-off dynos.
@@ -241,6 +260,8 @@ class Platform : public PlatformControl {
   net::steady_timer poll_;
   net::signal_set signals_;
   common::RouteTable routes_;
+  /// Delivers every app's drains; made with the first drain, gone after the apps.
+  std::unique_ptr<drains::DrainHub> drain_hub_;
   std::unique_ptr<router::Router> router_;
   std::map<std::string, std::unique_ptr<AppRuntime>> apps_;
   struct Retiring {
@@ -319,6 +340,55 @@ void Platform::retire(std::unique_ptr<dyno::Manager> m, std::shared_ptr<common::
   }
 }
 
+void Platform::sync_drains(AppRuntime& rt, const store::App& app) {
+  for (auto it = rt.drains.begin(); it != rt.drains.end();) {
+    const bool kept = std::any_of(app.drains.begin(), app.drains.end(),
+                                  [&](const store::LogDrain& d) { return d.id == it->first; });
+    if (kept) {
+      ++it;
+    } else {
+      rt.drop_drain(it->second);
+      it = rt.drains.erase(it);
+    }
+  }
+  for (const auto& d : app.drains) {
+    if (rt.drains.contains(d.id)) {
+      continue;
+    }
+    std::shared_ptr<drains::Drain> drain;
+    try {
+      auto url = drains::parse_drain_url(d.url);
+      if (!drain_hub_) {
+        // Logplex's timeouts and retry pause, shortened by the time scale but never below
+        // what a connection on this machine needs.
+        auto scaled = [&](std::chrono::milliseconds nominal) {
+          return std::max(std::chrono::milliseconds(250),
+                          std::chrono::duration_cast<std::chrono::milliseconds>(o_.scale(nominal)));
+        };
+        drains::DrainTiming timing;
+        timing.connect = scaled(timing.connect);
+        timing.request = scaled(timing.request);
+        timing.retry =
+            std::chrono::duration_cast<std::chrono::milliseconds>(o_.scale(timing.retry));
+        std::error_code ec;
+        const auto ca = store_.home() / "tls" / "ca.crt";
+        drain_hub_ = std::make_unique<drains::DrainHub>(
+            std::filesystem::exists(ca, ec) ? ca.string() : std::string(), timing);
+      }
+      std::weak_ptr<common::AppLog> log = rt.sink;
+      drain = drain_hub_->start(std::move(url), d.token, [log](const std::string& message) {
+        if (auto l = log.lock()) {
+          l->add("heroku", "logplex", message);
+        }
+      });
+      rt.sink->add_drain(drain);
+    } catch (const std::invalid_argument& e) {
+      log::platform().error("{}: log drain {} not used: {}", rt.name, d.id, e.what());
+    }
+    rt.drains.emplace(d.id, std::move(drain));
+  }
+}
+
 void Platform::reconcile(AppRuntime& rt) {
   std::optional<store::App> app;
   try {
@@ -334,6 +404,7 @@ void Platform::reconcile(AppRuntime& rt) {
     return;
   }
   rt.last_error.clear();
+  sync_drains(rt, *app);
   // HOST-1: the app's default host and its custom domains, once its table is published
   // (a request must never see a new app's empty table: that would be H14).
   struct Hosts {

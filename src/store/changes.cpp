@@ -1,5 +1,6 @@
 #include "store/changes.hpp"
 
+#include "common/ids.hpp"
 #include "release/dyno_size.hpp"
 #include "release/error.hpp"
 
@@ -355,6 +356,43 @@ std::pair<App, std::string> add_custom_domain(Store& store, const std::string& a
     }
   });
   return {std::move(a), h};
+}
+
+const LogDrain* find_log_drain(const App& app, const std::string& key) {
+  auto it = std::find_if(app.drains.begin(), app.drains.end(), [&](const LogDrain& d) {
+    return d.id == key || d.url == key || d.token == key;
+  });
+  return it == app.drains.end() ? nullptr : &*it;
+}
+
+LogDrain add_log_drain(Store& store, const std::string& app, const std::string& url) {
+  LogDrain made;
+  store.update(app, [&](App& a) {
+    if (find_log_drain(a, url)) {
+      throw DrainExists(fmt::format("A drain with the url {} already exists.", url));
+    }
+    if (a.drains.size() >= kMaxLogDrains) {
+      throw release::InputError(
+          fmt::format("The maximum number of drains ({}) has been reached.", kMaxLogDrains));
+    }
+    made = {common::random_uuid(), url, "d." + common::random_uuid(), common::iso8601_now()};
+    a.drains.push_back(made);
+  });
+  return made;
+}
+
+LogDrain remove_log_drain(Store& store, const std::string& app, const std::string& key) {
+  LogDrain gone;
+  store.update(app, [&](App& a) {
+    const auto* d = find_log_drain(a, key);
+    if (!d) {
+      throw release::InputError(
+          fmt::format("Couldn't find that log drain: {} (see lokku drains -a {})", key, app));
+    }
+    gone = *d;
+    std::erase_if(a.drains, [&](const LogDrain& x) { return x.id == gone.id; });
+  });
+  return gone;
 }
 
 }  // namespace lokku::store

@@ -2,6 +2,7 @@
 // The rules of the store's changes that commands and the API share: config var names and
 // sizes (build-and-release.md CFG-1/2), `ps:scale` arguments, rollback targets (REL-7).
 
+#include "release/error.hpp"
 #include "store/store.hpp"
 
 #include <optional>
@@ -80,5 +81,19 @@ std::string hostname_problem(const std::string& host);
 /// currently in use by another app."). Returns the app as written and the hostname.
 std::pair<App, std::string> add_custom_domain(Store& store, const std::string& app,
                                               const std::string& host);
+
+/// Logplex's default number of drains per app (its `max_drains_per_channel`).
+inline constexpr std::size_t kMaxLogDrains = 6;
+/// The app has a drain with that URL already (the API answers 409).
+struct DrainExists : release::InputError {
+  using release::InputError::InputError;
+};
+/// Adds a log drain (drains-webhooks-metrics.md §2.1) with a new id and token; the caller
+/// has checked `url`. Throws DrainExists, or InputError past kMaxLogDrains.
+LogDrain add_log_drain(Store& store, const std::string& app, const std::string& url);
+/// Removes the drain named by its id, URL or token and returns it; InputError when none is.
+LogDrain remove_log_drain(Store& store, const std::string& app, const std::string& key);
+/// The drain named by its id, URL or token, or nullptr.
+const LogDrain* find_log_drain(const App& app, const std::string& key);
 
 }  // namespace lokku::store

@@ -175,6 +175,18 @@ std::string to_yaml(const App& app) {
     out << YAML::EndMap;
   }
   out << YAML::EndSeq;
+  if (!app.drains.empty()) {
+    out << YAML::Key << "drains" << YAML::Value << YAML::BeginSeq;
+    for (const auto& d : app.drains) {
+      out << YAML::Flow << YAML::BeginMap;
+      out << YAML::Key << "id" << YAML::Value << d.id;
+      out << YAML::Key << "url" << YAML::Value << d.url;
+      out << YAML::Key << "token" << YAML::Value << d.token;
+      out << YAML::Key << "created_at" << YAML::Value << d.created_at;
+      out << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+  }
   out << YAML::Key << "releases" << YAML::Value << YAML::BeginSeq;
   for (const auto& r : app.releases) {
     out << YAML::BeginMap;
@@ -273,6 +285,13 @@ App app_from_yaml(const std::string& text, const std::string& file) {
         j.command = get<std::string>(e, "command", "");
         j.created_at = get<std::string>(e, "created_at", "");
         app.scheduler.push_back(std::move(j));
+      }
+    }
+    if (auto ds = n["drains"]; ds && ds.IsSequence()) {
+      for (const auto& e : ds) {
+        app.drains.push_back({get<std::string>(e, "id", ""), get<std::string>(e, "url", ""),
+                              get<std::string>(e, "token", ""),
+                              get<std::string>(e, "created_at", "")});
       }
     }
     if (auto rs = n["releases"]; rs && rs.IsSequence()) {

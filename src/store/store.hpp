@@ -84,6 +84,14 @@ struct SchedulerJob {
   std::string created_at;
 };
 
+/// A log drain (drains-webhooks-metrics.md §2.1): every line of the app's log goes to `url`.
+struct LogDrain {
+  std::string id;
+  std::string url;
+  std::string token;  ///< `d.<uuid>`: the syslog hostname and Logplex-Drain-Token
+  std::string created_at;
+};
+
 struct App {
   std::string name;
   std::string id;
@@ -101,6 +109,7 @@ struct App {
   std::vector<Addon> addons;
   std::vector<AddonAttachment> attachments;  ///< add-ons of other apps attached here
   std::vector<SchedulerJob> scheduler;
+  std::vector<LogDrain> drains;
   /// A review app (PIPE-3): its parent app, its branch, and app.json's pr-predestroy.
   std::string review_of;
   std::string review_branch;

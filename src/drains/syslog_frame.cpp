@@ -1,0 +1,70 @@
+#include "drains/syslog_frame.hpp"
+
+#include "common/log_line.hpp"
+
+#include <fmt/format.h>
+
+namespace lokku::drains {
+
+namespace {
+constexpr int kInfo = 6;
+constexpr int kLocal0 = 16;
+constexpr int kLocal3 = 19;
+constexpr int kLocal7 = 23;
+
+/// The timestamp in seconds (`2013-04-17T19:04:46+00:00`), as L10's text has it.
+std::string whole_seconds(common::SystemTime t) {
+  std::string stamp = common::format_timestamp(t);
+  const auto dot = stamp.find('.');
+  const auto zone = stamp.find('+', dot);
+  if (dot != std::string::npos && zone != std::string::npos) {
+    stamp.erase(dot, zone - dot);
+  }
+  return stamp;
+}
+
+std::string message(int pri, common::SystemTime time, std::string_view app_name,
+                    std::string_view proc, std::string_view text, const Framing& framing) {
+  std::string out = fmt::format("<{}>1 ", pri);
+  common::append_timestamp(out, time);
+  out += ' ';
+  out += framing.hostname;
+  out += ' ';
+  out += app_name;
+  out += ' ';
+  out += proc.empty() ? std::string_view("-") : proc;
+  out += framing.structured_data ? " - - " : " - ";
+  out += text;
+  out += '\n';
+  return out;
+}
+}  // namespace
+
+int priority(std::string_view source, std::string_view dyno) {
+  if (source == "app") {
+    return dyno == "api" ? 5 * 8 + 5 : kLocal7 * 8 + kInfo;
+  }
+  return (dyno == "router" ? kLocal3 : kLocal0) * 8 + kInfo;
+}
+
+std::string syslog_message(const common::LogLine& line, const Framing& framing) {
+  return message(priority(line.source, line.dyno), line.time, line.source, line.dyno, line.message,
+                 framing);
+}
+
+std::string overflow_message(common::SystemTime now, std::size_t dropped, common::SystemTime since,
+                             const Framing& framing) {
+  constexpr int kLocal5Warning = 21 * 8 + 4;
+  return message(kLocal5Warning, now, "heroku", "logplex",
+                 fmt::format("Error L10 (output buffer overflow): {} messages dropped since {}.",
+                             dropped, whole_seconds(since)),
+                 framing);
+}
+
+void append_octet_counted(std::string& out, std::string_view message) {
+  out += std::to_string(message.size());
+  out += ' ';
+  out += message;
+}
+
+}  // namespace lokku::drains
