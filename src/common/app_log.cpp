@@ -344,6 +344,12 @@ void AppLog::add(std::string_view source, std::string_view dyno, std::string_vie
   }
 }
 
+void AppLog::add(const LogLine& line) {
+  if (impl_->stage(line.time, line.colour_key, line.source, line.dyno, line.message)) {
+    impl_->hand_over(false);
+  }
+}
+
 void AppLog::flush() {
   impl_->mark->wait(impl_->hand_over(true));
 }

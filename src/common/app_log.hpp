@@ -15,15 +15,6 @@ class sink;
 
 namespace lokku::common {
 
-/// One line of the stream, as a drain's sink reads it from a record.
-struct LogLine {
-  SystemTime time;
-  std::size_t colour_key = 0;
-  std::string_view source;  ///< `app` or `heroku`
-  std::string_view dyno;    ///< `web.1`, `router`, `api`, ...
-  std::string_view message;
-};
-
 /// Calls `f` with each line of one record of an AppLog (the payload an spdlog sink of the
 /// stream is given), in the order they were logged.
 void for_each_line(std::string_view record, const std::function<void(const LogLine&)>& f);
@@ -76,6 +67,8 @@ class AppLog {
   /// Queues one line. `colour_key` picks the dyno's colour (index of its process type).
   void add(std::string_view source, std::string_view dyno, std::string_view message,
            std::size_t colour_key = 0);
+  /// Queues one line that was stamped already (a line read back from an app's log file).
+  void add(const LogLine& line);
   /// Returns once every line queued before it is written (backpressure on dynos instead of
   /// unbounded memory).
   void flush();

@@ -46,6 +46,61 @@ void append_timestamp(std::string& out, SystemTime t) {
   out += "+00:00";
 }
 
+namespace {
+/// The number in `text[at, at + n)`, or -1 when those are not all digits.
+int digits_at(std::string_view text, std::size_t at, std::size_t n) {
+  int v = 0;
+  for (std::size_t i = at; i < at + n; ++i) {
+    if (i >= text.size() || text[i] < '0' || text[i] > '9') {
+      return -1;
+    }
+    v = v * 10 + (text[i] - '0');
+  }
+  return v;
+}
+}  // namespace
+
+std::optional<LogLine> parse_log_line(std::string_view line) {
+  // `2026-01-02T12:00:00.001500+00:00 source[dyno]: message`
+  constexpr std::size_t kStamp = 32;
+  if (line.size() < kStamp + 3 || line[4] != '-' || line[7] != '-' || line[10] != 'T' ||
+      line[13] != ':' || line[16] != ':' || line[19] != '.' || line.substr(26, 6) != "+00:00" ||
+      line[kStamp] != ' ') {
+    return std::nullopt;
+  }
+  const int y = digits_at(line, 0, 4), mo = digits_at(line, 5, 2), d = digits_at(line, 8, 2),
+            h = digits_at(line, 11, 2), mi = digits_at(line, 14, 2), sec = digits_at(line, 17, 2),
+            us = digits_at(line, 20, 6);
+  if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || sec < 0 || us < 0) {
+    return std::nullopt;
+  }
+  const std::chrono::year_month_day day{std::chrono::year{y},
+                                        std::chrono::month{static_cast<unsigned>(mo)},
+                                        std::chrono::day{static_cast<unsigned>(d)}};
+  if (!day.ok()) {
+    return std::nullopt;
+  }
+  LogLine out;
+  out.time = std::chrono::sys_days{day} + std::chrono::hours{h} + std::chrono::minutes{mi} +
+             std::chrono::seconds{sec} + std::chrono::microseconds{us};
+  const std::string_view rest = line.substr(kStamp + 1);
+  const auto colon = rest.find(": ");
+  if (colon == std::string_view::npos) {
+    return std::nullopt;
+  }
+  const std::string_view label = rest.substr(0, colon);
+  out.message = rest.substr(colon + 2);
+  const auto open = label.find('[');
+  out.source = label.substr(0, open);
+  if (open != std::string_view::npos) {
+    if (label.back() != ']') {
+      return std::nullopt;
+    }
+    out.dyno = label.substr(open + 1, label.size() - open - 2);
+  }
+  return out;
+}
+
 std::string format_log_line(SystemTime t, std::string_view source, std::string_view dyno,
                             std::string_view message, std::string_view colour) {
   std::string line;

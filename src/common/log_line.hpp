@@ -2,6 +2,7 @@
 // Heroku's log frame (dynos.md STATE-6): `<RFC 3339 timestamp, µs> <source>[<dyno>]: <message>`.
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -29,6 +30,19 @@ void append_source(std::string& out, std::string_view source, std::string_view d
 /// The message of one line of the frame (what follows `source[dyno]: `); the whole line when
 /// it is not one.
 std::string_view log_message(std::string_view line);
+
+/// One line of the frame, in parts.
+struct LogLine {
+  SystemTime time;
+  std::size_t colour_key = 0;  ///< the index of its process type, for the terminal's colour
+  std::string_view source;     ///< `app` or `heroku`
+  std::string_view dyno;       ///< `web.1`, `router`, `api`, ...; may be empty
+  std::string_view message;
+};
+
+/// A line of the frame as written (no newline, no colour) back in parts; nullopt when it is
+/// not one. The parts view `line`.
+std::optional<LogLine> parse_log_line(std::string_view line);
 
 /// ANSI colour for the n-th process type, in foreman's order (dynos.md LOCAL-5).
 std::string_view colour_for_index(std::size_t index);

@@ -99,8 +99,12 @@ struct AppRuntime {
   std::optional<FileId> seen;
   std::string last_error;
   bool observe_pending = false;
-  /// The app's log drains, by id, each a sink of `sink` (null: a URL that cannot be used).
+  /// The app's log drains, by id (null: a URL that cannot be used), each a sink of
+  /// `drained`: the app's log stream as read back from its file, where every process that
+  /// logs for the app (the platform, the API, `lokku` commands, builds) appends its lines.
   std::map<std::string, std::shared_ptr<drains::Drain>> drains;
+  std::unique_ptr<LogFollower> drain_reader;
+  std::shared_ptr<common::AppLog> drained;
 
   AppRuntime() = default;
   AppRuntime(const AppRuntime&) = delete;
@@ -112,7 +116,7 @@ struct AppRuntime {
   }
   void drop_drain(const std::shared_ptr<drains::Drain>& d) {
     if (d) {
-      sink->remove_drain(d);
+      drained->remove_drain(d);
       d->stop();
     }
   }
@@ -237,6 +241,8 @@ class Platform : public PlatformControl {
   /// Starts the servers of the app's add-ons, stops those of add-ons it no longer has.
   void sync_addons(AppRuntime& rt, const store::App& app);
   void sync_drains(AppRuntime& rt, const store::App& app);
+  /// Hands the lines appended to each drained app's log file to its drains.
+  void feed_drains();
   void stop_addons(AppRuntime& rt, std::function<void()> done);
   void stop_addons_and_exit();
   /// Heroku Scheduler (SCHED-1..4): due jobs start as `scheduler.N` one-off dynos.
@@ -381,11 +387,34 @@ void Platform::sync_drains(AppRuntime& rt, const store::App& app) {
           l->add("heroku", "logplex", message);
         }
       });
-      rt.sink->add_drain(drain);
+      if (!rt.drained) {
+        rt.drained = std::make_shared<common::AppLog>(-1, false);
+        rt.drain_reader = std::make_unique<LogFollower>(store_.log_file(rt.name), "", "");
+        rt.drain_reader->start_at_end();
+      }
+      rt.drained->add_drain(drain);
     } catch (const std::invalid_argument& e) {
       log::platform().error("{}: log drain {} not used: {}", rt.name, d.id, e.what());
     }
     rt.drains.emplace(d.id, std::move(drain));
+  }
+  if (rt.drains.empty() && rt.drained) {
+    rt.drain_reader.reset();
+    rt.drained.reset();
+  }
+}
+
+void Platform::feed_drains() {
+  for (auto& [name, rt] : apps_) {
+    if (!rt->drain_reader) {
+      continue;
+    }
+    for (const auto& text : rt->drain_reader->read_new()) {
+      if (auto line = common::parse_log_line(text)) {
+        rt->drained->add(*line);
+      }
+    }
+    rt->drained->push();
   }
 }
 
@@ -697,6 +726,7 @@ void Platform::poll() {
   if (stopping_) {
     return;
   }
+  feed_drains();
   scan();
   poll_.expires_after(o_.poll);
   poll_.async_wait([this](boost::system::error_code ec) {

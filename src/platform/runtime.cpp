@@ -350,6 +350,16 @@ void LogFollower::read_rotated(std::deque<std::string>& lines, std::size_t keep_
   partial_.clear();
 }
 
+void LogFollower::start_at_end() {
+  started_ = true;
+  if (fd_ < 0) {
+    fd_ = ::open(file_.c_str(), O_RDONLY | O_CLOEXEC);
+  }
+  partial_.clear();
+  offset_ = fd_ >= 0 ? ::lseek(fd_, 0, SEEK_END) : 0;
+  offset_ = std::max<long long>(offset_, 0);
+}
+
 std::vector<std::string> LogFollower::read_new(std::size_t keep_last) {
   std::deque<std::string> lines;
   if (!std::exchange(started_, true)) {

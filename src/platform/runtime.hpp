@@ -91,6 +91,9 @@ class LogFollower {
   LogFollower& operator=(const LogFollower&) = delete;
   /// `keep_last`: only the newest that many (the backlog of `logs -n`, memory bounded).
   std::vector<std::string> read_new(std::size_t keep_last = static_cast<std::size_t>(-1));
+  /// Skips what the file holds now: read_new() then returns only lines added after this (a
+  /// log drain gets the lines from when it was added).
+  void start_at_end();
 
  private:
   /// Reads `fd` from `offset_` to its end, keeping the newest `keep_last` matching lines.

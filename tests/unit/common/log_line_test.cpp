@@ -44,5 +44,26 @@ TEST(LogLine, ColourWrapsOnlyThePrefix) {
   EXPECT_EQ(line, "1970-01-01T00:00:00.000000+00:00 \x1b[36mapp[web.1]:\x1b[0m x\n");
 }
 
+// A line read back from an app's log file (what its drains are fed) gives back the time,
+// source, dyno and message it was written with; anything else is not taken for one.
+TEST(LogLine, ALineOfTheFrameParsesBackIntoItsParts) {
+  const auto t = at(1798761600123456);
+  const std::string written = format_log_line(t, "heroku", "router", "at=info path=\"/a: b\"");
+  auto line = parse_log_line(std::string_view(written).substr(0, written.size() - 1));
+  ASSERT_TRUE(line);
+  EXPECT_EQ(line->time, t);
+  EXPECT_EQ(line->source, "heroku");
+  EXPECT_EQ(line->dyno, "router");
+  EXPECT_EQ(line->message, "at=info path=\"/a: b\"");
+  auto bare = parse_log_line("2027-01-01T00:00:00.000001+00:00 app: ");
+  ASSERT_TRUE(bare);
+  EXPECT_EQ(bare->source, "app");
+  EXPECT_EQ(bare->dyno, "");
+  EXPECT_EQ(bare->message, "");
+  EXPECT_FALSE(parse_log_line("hello from web.1"));
+  EXPECT_FALSE(parse_log_line("2027-13-01T00:00:00.000001+00:00 app[web.1]: month 13"));
+  EXPECT_FALSE(parse_log_line("2027-01-01T00:00:00.000001+00:00 no colon here"));
+}
+
 }  // namespace
 }  // namespace lokku::common
