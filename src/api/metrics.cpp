@@ -1,9 +1,12 @@
 // The metrics API's error counts (`heroku apps:errors`; drains-webhooks-metrics.md §4.3). The
 // CLI sends these to api.metrics.herokai.com, which lokku's proxy brings here
 // (local_proxy.hpp); they are counted from the app's log (platform/error_counts.hpp).
+// And lokku's own `/apps/{app}/metrics`: what `lokku metrics --json` prints, for the dashboard
+// and scripts.
 #include "api/api_error.hpp"
 #include "api/routes.hpp"
 #include "api/schema.hpp"
+#include "metrics/report.hpp"
 #include "platform/error_counts.hpp"
 
 #include <boost/json.hpp>
@@ -19,7 +22,7 @@ common::SystemTime time_param(const Context& c, const char* name, common::System
   if (!text) {
     return fallback;
   }
-  auto t = platform::parse_timestamp(*text);
+  auto t = common::parse_timestamp(*text);
   if (!t) {
     fail(400, "bad_request",
          std::string("invalid ") + name + " provided: expected an ISO 8601 time in UTC");
@@ -83,9 +86,42 @@ Response formation_errors(Context& c) {
   return series_response(q, platform::app_errors(c.store, app.name, q));
 }
 
+std::chrono::seconds period_param(const Context& c, const char* name,
+                                  std::chrono::seconds fallback) {
+  auto text = c.query(name);
+  if (!text) {
+    return fallback;
+  }
+  auto p = metrics::parse_period(*text);
+  if (!p) {
+    fail(400, "bad_request",
+         std::string("invalid ") + name + " provided: expected a duration such as 10s, 5m or 1h");
+  }
+  return *p;
+}
+
+Response app_metrics(Context& c) {
+  const auto app = c.app();
+  metrics::ReportQuery q;
+  q.type = c.query("type").value_or("");
+  q.since = period_param(c, "since", q.since);
+  q.step = period_param(c, "resolution", q.step);
+  if (auto why = metrics::check_query(q); !why.empty()) {
+    fail(400, "bad_request", why);
+  }
+  try {
+    metrics::MetricsStore db(c.store.app_dir(app.name) / "metrics.sqlite",
+                             metrics::MetricsStore::Mode::read);
+    return json_response(200, metrics::report_json(app.name, metrics::read_report(db, app, q)));
+  } catch (const metrics::MetricsError& e) {
+    fail(503, "unavailable", e.what());
+  }
+}
+
 }  // namespace
 
 void add_metrics_routes(Routes& t) {
+  t.add("GET", "/apps/{app}/metrics", app_metrics);
   t.add("GET", "/apps/{app}/router-metrics/errors", router_errors);
   t.add("GET", "/apps/{app}/formation/{type}/metrics/errors", formation_errors);
 }

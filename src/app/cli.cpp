@@ -223,6 +223,15 @@ Action parse(int argc, char** argv, int& exit_code, std::optional<std::string>& 
               run_drains_remove)
       ->add_option("url", o.args, "URL or token")
       ->required();
+  auto* metrics = add_command(app, action, o, "metrics",
+                              "Show what the platform measured: requests by status, response "
+                              "times p50/p95/p99/max, errors, memory, load, events",
+                              run_metrics);
+  metrics->add_option("--type", o.process_type, "Only this process type (web, worker, ...)");
+  metrics->add_option("--since", o.since, "How far back: 10m, 1h (default), 24h");
+  metrics->add_option("--resolution", o.resolution,
+                      "One row per 10s (the last hour) or whole minutes (default 1m)");
+  metrics->add_flag("--json", o.json, "Output as JSON (keys in the README)");
   add_command(app, action, o, "domains:clear", "Remove every custom domain", run_domains_clear);
   add_command(app, action, o, "domains:wait",
               "Wait for domains to be ready (they are at once here)", run_domains_wait)

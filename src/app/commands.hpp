@@ -50,6 +50,9 @@ struct CommandOptions {
   int hours = 24;                   ///< apps:errors --hours
   bool router_only = false;         ///< apps:errors --router
   bool dyno_only = false;           ///< apps:errors --dyno
+  std::string process_type;         ///< metrics --type
+  std::string since = "1h";         ///< metrics --since
+  std::string resolution;  ///< metrics --resolution (default 1m; on a terminal, ~60 points)
   /// deploy: the app.json to set a new app up from, instead of the directory's (review apps)
   std::optional<release::AppManifest> manifest;
 };
@@ -117,6 +120,7 @@ int run_apps_rename(const CommandOptions& o);
 int run_releases_output(const CommandOptions& o);
 int run_ps_type(const CommandOptions& o);
 int run_drains(const CommandOptions& o);
+int run_metrics(const CommandOptions& o);
 int run_drains_add(const CommandOptions& o);
 int run_drains_remove(const CommandOptions& o);
 int run_domains(const CommandOptions& o);

@@ -15,6 +15,9 @@ std::string format_timestamp(SystemTime t);
 /// format_timestamp() appended to `out` (the seconds are formatted once per second per
 /// thread: the router writes a line per request).
 void append_timestamp(std::string& out, SystemTime t);
+/// A timestamp of the log frame or of JavaScript's toISOString() (`2026-01-01T00:00:00Z`,
+/// `...00.123Z`, `...00.123456+00:00`); nullopt when it is neither.
+std::optional<SystemTime> parse_timestamp(std::string_view text);
 
 /// One whole log line, newline included. `source` is `app` or `heroku`; `dyno` may be empty
 /// (then the frame is `source: message`).

@@ -63,13 +63,26 @@ class WebDynoFeed {
 
 class AppLog;
 
-/// One app as the router sees it: the web dynos its manager publishes and the log stream
-/// its `heroku[router]` lines go to.
+/// Told of every request the router answers for an app (the platform's metrics). Called on
+/// the router's threads.
+class RequestObserver {
+ public:
+  virtual ~RequestObserver() = default;
+  /// `service_ms` negative: no dyno answered (an H-code such as H14); `code` the H-code, or
+  /// empty.
+  virtual void request(int status, double service_ms, std::string_view code) = 0;
+};
+
+/// One app as the router sees it: the web dynos its manager publishes, the log stream its
+/// `heroku[router]` lines go to, and who measures its requests (none with `lokku start`).
 struct AppRoute {
-  AppRoute(std::string app_name, AppLog& log_sink) : name(std::move(app_name)), sink(log_sink) {}
+  AppRoute(std::string app_name, AppLog& log_sink,
+           std::shared_ptr<RequestObserver> request_observer = {})
+      : name(std::move(app_name)), sink(log_sink), observer(std::move(request_observer)) {}
   std::string name;
   WebDynoFeed feed;
   AppLog& sink;
+  const std::shared_ptr<RequestObserver> observer;
 };
 
 /// Which app a request is for (router.md HOST-1): by Host header, case-insensitive, port

@@ -104,6 +104,9 @@ Dyno::~Dyno() = default;
 
 void Dyno::log(std::string_view message) {
   sink_.line("heroku", spec_.name, message, spec_.colour);
+  if (settings_.observer && message.starts_with("Error R") && message.size() >= 9) {
+    settings_.observer->error(spec_, message.substr(6, 3));
+  }
 }
 
 void Dyno::changed() {
@@ -123,6 +126,17 @@ std::uint16_t Dyno::port() const {
 void Dyno::set_state(DynoState s) {
   if (s != state_) {
     log(fmt::format("State changed from {} to {}", to_string(state_), to_string(s)));
+    if (const auto& o = settings_.observer) {
+      if (s == DynoState::crashed) {
+        o->crashed(spec_);
+      }
+      if (s == DynoState::starting && state_ == DynoState::crashed) {
+        o->restarted(spec_);
+      }
+      if (s != DynoState::starting && s != DynoState::up) {
+        o->stopped(spec_);
+      }
+    }
     state_ = s;
     changed();
   }
@@ -173,6 +187,9 @@ net::awaitable<void> Dyno::lives() {
   }
   if (!exit_status) {
     state_ = DynoState::down;
+    if (settings_.observer) {
+      settings_.observer->stopped(spec_);
+    }
     changed();
   }
   if (exit_status && on_exit_) {
@@ -470,7 +487,7 @@ net::awaitable<bool> Dyno::sample_memory(std::shared_ptr<Life> life) {
   auto kb = common::procfs::memory_of(pids);
   MemorySample sample{static_cast<double>(kb.rss) / 1024.0, static_cast<double>(kb.swap) / 1024.0,
                       0.0};
-  if (settings_.runtime_metrics) {
+  if (settings_.runtime_metrics || settings_.observer) {
     std::size_t runnable = 0;
     for (pid_t pid : pids) {
       if (auto stat = common::procfs::read_file("/proc/" + std::to_string(pid) + "/stat")) {
@@ -481,8 +498,13 @@ net::awaitable<bool> Dyno::sample_memory(std::shared_ptr<Life> life) {
     }
     load_.update(static_cast<double>(runnable),
                  std::chrono::duration<double>(settings_.memory_interval).count());
-    log(load_metrics_line(spec_.name, life->dyno_id, load_));
-    log(memory_metrics_line(spec_.name, life->dyno_id, sample, spec_.size.quota_mb));
+    if (settings_.runtime_metrics) {
+      log(load_metrics_line(spec_.name, life->dyno_id, load_));
+      log(memory_metrics_line(spec_.name, life->dyno_id, sample, spec_.size.quota_mb));
+    }
+    if (settings_.observer) {
+      settings_.observer->sampled(spec_, sample, load_.m1);
+    }
   }
   switch (judge_memory(sample, spec_.size.quota_mb, spec_.size.r15_mb)) {
     case MemoryVerdict::ok:
@@ -536,6 +558,9 @@ void Dyno::stop(std::function<void()> done) {
   }
   if (restarting_) {
     log(fmt::format("State changed from {} to starting", to_string(state_)));
+    if (settings_.observer) {
+      settings_.observer->restarted(spec_);  // its replacement is another Dyno
+    }
     state_ = DynoState::down;  // as the router sees it: no new requests
     changed();
   } else if (!spec_.one_off) {

@@ -36,6 +36,24 @@ struct PreparedDir {
   std::vector<std::string> remove;   ///< removed when the life ends
 };
 
+struct DynoSpec;
+
+/// Told what a formation's dynos do (the platform's metrics). Called on the dynos' executor.
+class DynoObserver {
+ public:
+  virtual ~DynoObserver() = default;
+  /// A memory sample (MEM-3's interval) and the one-minute load average then.
+  virtual void sampled(const DynoSpec& dyno, const MemorySample& memory, double load_1m) = 0;
+  /// The dyno's process exited without being asked to (CRASH-1).
+  virtual void crashed(const DynoSpec& dyno) = 0;
+  /// It starts again: after a crash, or restarted (ps:restart, a new release, a resize).
+  virtual void restarted(const DynoSpec& dyno) = 0;
+  /// It no longer runs (crashed, stopped, complete).
+  virtual void stopped(const DynoSpec& dyno) = 0;
+  /// It logged an R-code (`R14`).
+  virtual void error(const DynoSpec& dyno, std::string_view code) = 0;
+};
+
 /// What every dyno of one manager shares. Durations are Heroku's nominal ones; `scale`
 /// divides them (CONVENTIONS.md, Time).
 struct DynoSettings {
@@ -43,6 +61,7 @@ struct DynoSettings {
   RestartProfile restart_profile = RestartProfile::heroku;  ///< CRASH-3/5
   bool crash_jitter = false;                                ///< CRASH-3: waits drawn in (0, bound]
   bool runtime_metrics = false;                             ///< MEM-5 lines
+  std::shared_ptr<DynoObserver> observer;                   ///< none: nobody measures
   std::string init_path;                                    ///< lokku-init
   std::string bash_path = "/bin/bash";
   std::string app_dir;      ///< HOME and start directory of every dyno

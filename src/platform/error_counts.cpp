@@ -13,14 +13,6 @@ namespace lokku::platform {
 
 namespace {
 
-bool digits(std::string_view s, std::size_t from, std::size_t n, int& out) {
-  if (from + n > s.size()) {
-    return false;
-  }
-  auto r = std::from_chars(s.data() + from, s.data() + from + n, out);
-  return r.ec == std::errc() && r.ptr == s.data() + from + n;
-}
-
 bool is_code(std::string_view s, char letter) {
   if (s.size() < 3 || s[0] != letter) {
     return false;
@@ -80,49 +72,6 @@ ErrorInfo error_info(std::string_view code) {
     }
   }
   return {"critical", "unknown error"};
-}
-
-std::optional<common::SystemTime> parse_timestamp(std::string_view t) {
-  // YYYY-MM-DDTHH:MM:SS[.fraction](Z|+00:00)
-  std::tm tm{};
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
-  if (t.size() < 20 || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' || t[16] != ':' ||
-      !digits(t, 0, 4, y) || !digits(t, 5, 2, mo) || !digits(t, 8, 2, d) || !digits(t, 11, 2, h) ||
-      !digits(t, 14, 2, mi) || !digits(t, 17, 2, s)) {
-    return std::nullopt;
-  }
-  std::size_t i = 19;
-  long long micros = 0;
-  if (t[i] == '.') {
-    std::size_t start = ++i;
-    while (i < t.size() && t[i] >= '0' && t[i] <= '9') {
-      if (i - start < 6) {
-        micros = micros * 10 + (t[i] - '0');
-      }
-      ++i;
-    }
-    for (std::size_t n = i - start; n < 6; ++n) {
-      micros *= 10;
-    }
-    if (i == start) {
-      return std::nullopt;
-    }
-  }
-  const std::string_view zone = t.substr(i);
-  if (zone != "Z" && zone != "+00:00") {
-    return std::nullopt;
-  }
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) {
-    return std::nullopt;
-  }
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = s;
-  const std::time_t secs = ::timegm(&tm);
-  return std::chrono::system_clock::from_time_t(secs) + std::chrono::microseconds(micros);
 }
 
 std::optional<std::chrono::seconds> parse_step(std::string_view text) {
@@ -214,7 +163,7 @@ void count_errors(std::istream& log, const ErrorQuery& q, ErrorSeries& series) {
     if (sp == std::string::npos) {
       continue;
     }
-    auto at = parse_timestamp(std::string_view(line).substr(0, sp));
+    auto at = common::parse_timestamp(std::string_view(line).substr(0, sp));
     if (!at || *at < q.start || *at >= q.end) {
       continue;
     }

@@ -57,10 +57,6 @@ struct ErrorInfo {
 };
 ErrorInfo error_info(std::string_view code);
 
-/// A timestamp of the log frame or of JavaScript's toISOString() (`2026-01-01T00:00:00Z`,
-/// `...00.123Z`, `...00.123456+00:00`); nullopt when it is neither.
-std::optional<common::SystemTime> parse_timestamp(std::string_view text);
-
 /// A step as the metrics API writes it (Go's durations: `1h`, `10m`, `1h0m0s`, `30s`); nullopt
 /// for anything else or zero.
 std::optional<std::chrono::seconds> parse_step(std::string_view text);

@@ -9,6 +9,7 @@
 #include "common/web_dyno_feed.hpp"
 #include "drains/drain.hpp"
 #include "dyno/manager.hpp"
+#include "metrics/app_metrics.hpp"
 #include "platform/platform_file.hpp"
 #include "platform/rendezvous.hpp"
 #include "platform/runtime.hpp"
@@ -46,6 +47,16 @@ struct FileId {
   std::uint64_t ino = 0;
   bool operator==(const FileId&) const = default;
 };
+
+/// A scaling as a chart marker: `Scaled to web@2:Standard-1X, worker@0:Standard-1X`.
+std::string scaled_to(const std::vector<release::FormationItem>& items) {
+  std::string out = "Scaled to ";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    out += fmt::format("{}{}@{}:{}", i ? ", " : "", items[i].type, items[i].quantity,
+                       items[i].size.display);
+  }
+  return out;
+}
 
 std::optional<FileId> file_id(const fs::path& p) {
   struct stat st {};
@@ -89,6 +100,8 @@ struct AppRuntime {
   std::list<std::unique_ptr<OneOff>> one_offs;
   int log_fd = -1;
   std::shared_ptr<common::AppLog> sink;
+  /// What the router and the dynos measure (null: the metrics store cannot be opened).
+  std::shared_ptr<metrics::AppMetrics> metrics;
   std::shared_ptr<common::AppRoute> route;
   std::unique_ptr<dyno::Manager> manager;
   int version = 0;
@@ -316,7 +329,17 @@ AppRuntime& Platform::runtime_for(const std::string& name) {
     if (slot->log_fd >= 0) {
       slot->sink->rotate_at(store_.log_file(name).string(), o_.log_max_bytes);
     }
-    slot->route = std::make_shared<common::AppRoute>(name, *slot->sink);
+    const auto db = store_.app_dir(name) / "metrics.sqlite";
+    try {
+      slot->metrics = std::make_shared<metrics::AppMetrics>(
+          std::make_unique<metrics::MetricsStore>(db, metrics::MetricsStore::Mode::write),
+          [name](const std::string& error) {
+            log::platform().error("{}: metrics stopped (the app keeps serving): {}", name, error);
+          });
+    } catch (const metrics::MetricsError& e) {
+      log::platform().error("{}: no metrics (the app keeps serving): {}", name, e.what());
+    }
+    slot->route = std::make_shared<common::AppRoute>(name, *slot->sink, slot->metrics);
   }
   return *slot;
 }
@@ -491,6 +514,7 @@ void Platform::reconcile(AppRuntime& rt) {
     }
     Runtime runtime{o_.init_path, o_.scale};
     auto settings = release_settings(store_, *app, *cur, runtime);
+    settings.observer = rt.metrics;
     rt.manager = std::make_unique<dyno::Manager>(ioc_.get_executor(), *rt.sink, std::move(settings),
                                                  items(*app, *cur), rt.route->feed);
     std::string name = rt.name;
@@ -517,6 +541,9 @@ void Platform::reconcile(AppRuntime& rt) {
                            x.second.size == y.second.size;
                   })) {
     rt.manager->scale(items(*app, *cur));
+    if (rt.metrics) {
+      rt.metrics->event("scale", "", scaled_to(items(*app, *cur)));
+    }
     rt.formation = app->formation;
     schedule_observe(rt.name);
   }
@@ -727,6 +754,11 @@ void Platform::poll() {
     return;
   }
   feed_drains();
+  for (auto& [name, rt] : apps_) {
+    if (rt->metrics) {
+      rt->metrics->tick();
+    }
+  }
   scan();
   poll_.expires_after(o_.poll);
   poll_.async_wait([this](boost::system::error_code ec) {

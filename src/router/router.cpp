@@ -128,6 +128,10 @@ struct Router::State : std::enable_shared_from_this<Router::State> {
     line.clear();
     append_access(line, r);
     app.sink.add("heroku", "router", line);
+    if (app.observer) {
+      app.observer->request(r.status, r.service_ms ? static_cast<double>(*r.service_ms) : -1.0,
+                            r.code ? info(*r.code).name : std::string_view{});
+    }
   }
 
   Task<> accept_loop(std::shared_ptr<Acceptor> acc);

@@ -11,7 +11,7 @@ namespace {
 using namespace std::chrono_literals;
 
 common::SystemTime at(const char* iso) {
-  auto t = parse_timestamp(iso);
+  auto t = common::parse_timestamp(iso);
   EXPECT_TRUE(t) << iso;
   return t.value_or(common::SystemTime{});
 }
@@ -76,7 +76,7 @@ TEST(ErrorCounts, TimestampsOfTheLogAndOfJavaScript) {
   for (const char* bad :
        {"", "2026-12-05", "2026-12-05T10:00:00", "2026-12-05T10:00:00+01:00",
         "2026-13-05T10:00:00Z", "2026-12-05T10:00:00.Z", "x026-12-05T10:00:00Z"}) {
-    EXPECT_FALSE(parse_timestamp(bad)) << bad;
+    EXPECT_FALSE(common::parse_timestamp(bad)) << bad;
   }
 }
 
