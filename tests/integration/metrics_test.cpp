@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <thread>
 
 namespace lokku::test {
 namespace {
@@ -192,6 +193,48 @@ TEST_F(Metrics, ACrashIsCountedAndMarkedAndItsRestartCounted) {
   EXPECT_EQ(table.exit_code, 0) << table.err;
   EXPECT_NE(table.out.find("=== web (1m steps from "), std::string::npos) << table.out;
   EXPECT_NE(table.out.find("p95 ms"), std::string::npos) << table.out;
+}
+
+// Issue 22, bad input: a full disk for the metrics store stops the metrics with one clear
+// error on lokku's output while the app keeps serving. The store is put on a small tmpfs
+// (SQLite follows the symbolic link, its WAL goes beside it), which is then filled.
+TEST_F(Metrics, AFullDiskStopsTheMetricsWithOneErrorWhileTheAppKeepsServing) {
+  const auto disk = h.root() / "small-disk";
+  std::filesystem::create_directories(disk);
+  if (sh("mount -t tmpfs -o size=1m tmpfs " + disk.string() + " 2>/dev/null", h.root()) != 0) {
+    GTEST_SKIP() << "this machine does not let the tests mount a tmpfs";
+  }
+  struct Unmount {
+    std::filesystem::path dir;
+    ~Unmount() { sh("umount -l " + dir.string(), "/"); }
+  } unmount{disk};
+  up->signal(SIGTERM);
+  ASSERT_TRUE(up->wait_exit(30s));
+  const auto db = h.home() / "apps" / "web" / "metrics.sqlite";
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::filesystem::remove(db.string() + suffix);
+  }
+  std::filesystem::create_symlink(disk / "metrics.sqlite", db);
+  start();
+  ASSERT_EQ(get("/"), 200);
+  ASSERT_TRUE(wait_until([&] { return requests(metrics()) >= 1; }, 10s, "the first request"));
+  sh("dd if=/dev/zero of=" + (disk / "filler").string() + " bs=4k 2>/dev/null", h.root());
+  ASSERT_TRUE(wait_until(
+      [&] {
+        EXPECT_EQ(get("/"), 200);
+        return up->stderr_text().find("web: metrics stopped (the app keeps serving): ") !=
+               std::string::npos;
+      },
+      20s, "the metrics to stop"))
+      << up->stderr_text();
+  EXPECT_NE(up->stderr_text().find("database or disk is full"), std::string::npos)
+      << up->stderr_text();
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(get("/"), 200);
+    std::this_thread::sleep_for(200ms);
+  }
+  const auto err = up->stderr_text();
+  EXPECT_EQ(err.find("metrics stopped"), err.rfind("metrics stopped")) << err;  // said once
 }
 
 // Bad input: a period that is not one, more than the store keeps; the API says why.
