@@ -110,8 +110,7 @@ Response app_metrics(Context& c) {
     fail(400, "bad_request", why);
   }
   try {
-    metrics::MetricsStore db(c.store.app_dir(app.name) / "metrics.sqlite",
-                             metrics::MetricsStore::Mode::read);
+    metrics::MetricsStore db(c.store.metrics_file(app.name), metrics::MetricsStore::Mode::read);
     return json_response(200, metrics::report_json(app.name, metrics::read_report(db, app, q)));
   } catch (const metrics::MetricsError& e) {
     fail(503, "unavailable", e.what());

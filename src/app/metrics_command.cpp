@@ -27,13 +27,6 @@ namespace {
 
 using Value = std::function<std::optional<double>(const metrics::TypePoint&)>;
 
-std::optional<double> gauge_mean(const metrics::Gauge& g, std::uint64_t snapshots) {
-  if (snapshots == 0) {
-    return std::nullopt;
-  }
-  return g.sum_of_means / static_cast<double>(snapshots);
-}
-
 struct Column {
   const char* name;
   Value value;
@@ -54,9 +47,9 @@ const std::array<Column, 11>& columns() {
          return d.service.empty() ? std::nullopt : std::optional<double>(d.service.max());
        },
        1},
-      {"rss MB", [](const auto& d) { return gauge_mean(d.rss_mb, d.snapshots); }, 1},
-      {"load", [](const auto& d) { return gauge_mean(d.load, d.snapshots); }, 2},
-      {"dynos", [](const auto& d) { return gauge_mean(d.dynos, d.snapshots); }, 1},
+      {"rss MB", [](const auto& d) { return d.mean(d.rss_mb); }, 1},
+      {"load", [](const auto& d) { return d.mean(d.load); }, 2},
+      {"dynos", [](const auto& d) { return d.mean(d.dynos); }, 1},
   }};
   return kColumns;
 }
@@ -172,21 +165,16 @@ int run_metrics(const CommandOptions& o) {
     q.step = period_arg(o.resolution, "--resolution");
   } else if (tty) {
     // About sixty points a line: whole minutes, ten seconds for the last ten minutes or less.
-    const auto per_point = q.since / 60;
     q.step = q.since <= std::chrono::minutes(10)
                  ? metrics::kLiveStep
-                 : std::max<std::chrono::seconds>(
-                       metrics::kMinuteStep,
-                       (per_point + metrics::kMinuteStep - std::chrono::seconds(1)) /
-                           metrics::kMinuteStep * metrics::kMinuteStep);
+                 : std::chrono::seconds(std::chrono::ceil<std::chrono::minutes>(q.since / 60));
   }
   if (auto why = metrics::check_query(q); !why.empty()) {
     throw release::InputError(why);
   }
   metrics::Report report;
   try {
-    metrics::MetricsStore db(st.app_dir(app.name) / "metrics.sqlite",
-                             metrics::MetricsStore::Mode::read);
+    metrics::MetricsStore db(st.metrics_file(app.name), metrics::MetricsStore::Mode::read);
     report = metrics::read_report(db, app, q);
   } catch (const metrics::MetricsError& e) {
     throw release::InputError(e.what());

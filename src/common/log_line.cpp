@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <ctime>
 
 namespace lokku::common {
@@ -59,14 +58,6 @@ int digits_at(std::string_view text, std::size_t at, std::size_t n) {
   }
   return v;
 }
-bool digits(std::string_view s, std::size_t from, std::size_t n, int& out) {
-  if (from + n > s.size()) {
-    return false;
-  }
-  auto r = std::from_chars(s.data() + from, s.data() + from + n, out);
-  return r.ec == std::errc() && r.ptr == s.data() + from + n;
-}
-
 }  // namespace
 
 std::optional<LogLine> parse_log_line(std::string_view line) {
@@ -162,10 +153,12 @@ std::string_view log_message(std::string_view line) {
 std::optional<SystemTime> parse_timestamp(std::string_view t) {
   // YYYY-MM-DDTHH:MM:SS[.fraction](Z|+00:00)
   std::tm tm{};
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
-  if (t.size() < 20 || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' || t[16] != ':' ||
-      !digits(t, 0, 4, y) || !digits(t, 5, 2, mo) || !digits(t, 8, 2, d) || !digits(t, 11, 2, h) ||
-      !digits(t, 14, 2, mi) || !digits(t, 17, 2, s)) {
+  if (t.size() < 20 || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' || t[16] != ':') {
+    return std::nullopt;
+  }
+  const int y = digits_at(t, 0, 4), mo = digits_at(t, 5, 2), d = digits_at(t, 8, 2),
+            h = digits_at(t, 11, 2), mi = digits_at(t, 14, 2), s = digits_at(t, 17, 2);
+  if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || s < 0) {
     return std::nullopt;
   }
   std::size_t i = 19;

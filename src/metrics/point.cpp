@@ -66,6 +66,13 @@ void TypePoint::snapshot(double n, double rss_mean, double rss_max, double swap_
   }
 }
 
+std::optional<double> TypePoint::mean(const Gauge& g) const {
+  if (snapshots == 0) {
+    return std::nullopt;
+  }
+  return g.sum_of_means / static_cast<double>(snapshots);
+}
+
 std::uint64_t TypePoint::total_requests() const {
   std::uint64_t n = 0;
   for (auto r : requests) {

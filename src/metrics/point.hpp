@@ -47,6 +47,8 @@ struct TypePoint {
   /// Adds one snapshot of the type's running dynos.
   void snapshot(double dynos, double rss_mean, double rss_max, double swap_mean, double swap_max,
                 double load_mean, double load_max, double quota);
+  /// The mean over this window's snapshots of one of the gauges above; none without any.
+  std::optional<double> mean(const Gauge& g) const;
   std::uint64_t total_requests() const;
   bool empty() const;
 

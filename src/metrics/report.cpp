@@ -38,13 +38,6 @@ json::value number_or_null(std::optional<double> v) {
   return std::round(*v * 100) / 100;
 }
 
-json::value mean_of(const Gauge& g, std::uint64_t snapshots) {
-  if (snapshots == 0) {
-    return nullptr;
-  }
-  return number_or_null(g.sum_of_means / static_cast<double>(snapshots));
-}
-
 json::object row_json(const Row& row) {
   const auto& d = row.data;
   json::object requests;
@@ -65,12 +58,12 @@ json::object row_json(const Row& row) {
       {"errors", std::move(errors)},
       {"restarts", d.restarts},
       {"crashes", d.crashes},
-      {"dynos", mean_of(d.dynos, d.snapshots)},
-      {"memory_rss_mb", mean_of(d.rss_mb, d.snapshots)},
+      {"dynos", number_or_null(d.mean(d.dynos))},
+      {"memory_rss_mb", number_or_null(d.mean(d.rss_mb))},
       {"memory_rss_max_mb", d.snapshots ? number_or_null(d.rss_mb.max) : nullptr},
-      {"memory_swap_mb", mean_of(d.swap_mb, d.snapshots)},
+      {"memory_swap_mb", number_or_null(d.mean(d.swap_mb))},
       {"memory_quota_mb", d.quota_mb > 0 ? json::value(d.quota_mb) : nullptr},
-      {"load_mean", mean_of(d.load, d.snapshots)},
+      {"load_mean", number_or_null(d.mean(d.load))},
       {"load_max", d.snapshots ? number_or_null(d.load.max) : nullptr}};
   // The share of its quota the fullest dyno used (R14 past 100 %).
   if (d.snapshots && d.quota_mb > 0) {

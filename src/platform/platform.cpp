@@ -329,10 +329,10 @@ AppRuntime& Platform::runtime_for(const std::string& name) {
     if (slot->log_fd >= 0) {
       slot->sink->rotate_at(store_.log_file(name).string(), o_.log_max_bytes);
     }
-    const auto db = store_.app_dir(name) / "metrics.sqlite";
     try {
       slot->metrics = std::make_shared<metrics::AppMetrics>(
-          std::make_unique<metrics::MetricsStore>(db, metrics::MetricsStore::Mode::write),
+          std::make_unique<metrics::MetricsStore>(store_.metrics_file(name),
+                                                  metrics::MetricsStore::Mode::write),
           [name](const std::string& error) {
             log::platform().error("{}: metrics stopped (the app keeps serving): {}", name, error);
           });
@@ -540,9 +540,10 @@ void Platform::reconcile(AppRuntime& rt) {
                     return x.first == y.first && x.second.quantity == y.second.quantity &&
                            x.second.size == y.second.size;
                   })) {
-    rt.manager->scale(items(*app, *cur));
+    const auto formation = items(*app, *cur);
+    rt.manager->scale(formation);
     if (rt.metrics) {
-      rt.metrics->event("scale", "", scaled_to(items(*app, *cur)));
+      rt.metrics->event("scale", "", scaled_to(formation));
     }
     rt.formation = app->formation;
     schedule_observe(rt.name);

@@ -160,6 +160,8 @@ class Store {
   fs::path slug_file(const std::string& app, const std::string& slug_id) const;
   fs::path cache_dir(const std::string& app) const { return app_dir(app) / "cache"; }
   fs::path log_file(const std::string& app) const { return app_dir(app) / "log"; }
+  /// What the platform measured of the app (metrics/metrics_store.hpp).
+  fs::path metrics_file(const std::string& app) const { return app_dir(app) / "metrics.sqlite"; }
   /// Where the app's dynos run from: their directories and the pristine slugs they mount.
   fs::path dynos_dir(const std::string& app) const { return home_ / "dynos" / app; }
 
