@@ -34,6 +34,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -257,6 +258,9 @@ class Platform : public PlatformControl {
   /// Hands the lines appended to each drained app's log file to its drains.
   void feed_drains();
   void stop_addons(AppRuntime& rt, std::function<void()> done);
+  /// Stops one add-on's server; `done` runs on the platform's thread once it has exited.
+  void stop_addon(std::unique_ptr<AddonRun> run, const std::string& name,
+                  std::function<void()> done);
   void stop_addons_and_exit();
   /// Heroku Scheduler (SCHED-1..4): due jobs start as `scheduler.N` one-off dynos.
   void schedule_tick();
@@ -288,6 +292,9 @@ class Platform : public PlatformControl {
     std::shared_ptr<common::AppLog> sink;
   };
   std::list<Retiring> retiring_;
+  /// Add-ons whose server is still stopping (an app renamed, or destroyed and made again):
+  /// a new server of the same add-on (same data, same port) waits for the old one to exit.
+  std::set<std::string> addons_stopping_;
   bool stopping_ = false;
   bool clean_ = true;
   std::atomic<unsigned> router_port_{0};
@@ -568,6 +575,10 @@ void Platform::reconcile(AppRuntime& rt) {
 
 void Platform::sync_addons(AppRuntime& rt, const store::App& app) {
   for (const auto& addon : app.addons) {
+    if (addons_stopping_.count(addon.name) != 0 && rt.addons.count(addon.name) == 0) {
+      rt.seen.reset();  // the old server still has its port and data: look again next poll
+      continue;
+    }
     auto& run = rt.addons[addon.name];
     if (!run) {
       run = std::make_unique<AddonRun>();
@@ -596,8 +607,7 @@ void Platform::sync_addons(AppRuntime& rt, const store::App& app) {
   for (auto it = rt.addons.begin(); it != rt.addons.end();) {
     if (app.find_addon(it->first) == nullptr) {
       // Destroyed: its server stops (after the dynos moved to a release without it).
-      auto* raw = it->second.release();
-      raw->dyno->stop([this, raw] { net::post(ioc_, [raw] { delete raw; }); });
+      stop_addon(std::move(it->second), it->first, [] {});
       it = rt.addons.erase(it);
     } else {
       ++it;
@@ -612,17 +622,26 @@ void Platform::stop_addons(AppRuntime& rt, std::function<void()> done) {
     return;
   }
   for (auto& [name, run] : rt.addons) {
-    auto* raw = run.release();
-    raw->dyno->stop([this, raw, left, done] {
-      net::post(ioc_, [raw, left, done] {
-        delete raw;
-        if (--*left == 0) {
-          done();
-        }
-      });
+    stop_addon(std::move(run), name, [left, done] {
+      if (--*left == 0) {
+        done();
+      }
     });
   }
   rt.addons.clear();
+}
+
+void Platform::stop_addon(std::unique_ptr<AddonRun> run, const std::string& name,
+                          std::function<void()> done) {
+  addons_stopping_.insert(name);
+  auto* raw = run.release();
+  raw->dyno->stop([this, raw, name, done = std::move(done)] {
+    net::post(ioc_, [this, raw, name, done] {
+      delete raw;
+      addons_stopping_.erase(name);
+      done();
+    });
+  });
 }
 
 void Platform::remove_app(const std::string& name) {
@@ -771,14 +790,7 @@ void Platform::poll() {
 
 void Platform::scan() {
   auto names = store_.apps();
-  for (const auto& name : names) {
-    auto id = file_id(store_.app_file(name));
-    auto& rt = runtime_for(name);
-    if (id != rt.seen) {
-      rt.seen = id;
-      reconcile(rt);
-    }
-  }
+  // Gone apps first: a renamed app's add-on servers must stop before its new name's start.
   std::vector<std::string> gone;
   for (const auto& [name, rt] : apps_) {
     if (std::find(names.begin(), names.end(), name) == names.end()) {
@@ -787,6 +799,14 @@ void Platform::scan() {
   }
   for (const auto& name : gone) {
     remove_app(name);
+  }
+  for (const auto& name : names) {
+    auto id = file_id(store_.app_file(name));
+    auto& rt = runtime_for(name);
+    if (id != rt.seen) {
+      rt.seen = id;
+      reconcile(rt);
+    }
   }
 }
 

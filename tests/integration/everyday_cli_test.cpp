@@ -448,6 +448,9 @@ TEST_F(EverydayCli, AppsRenameMovesTheStoreTheHostTheRemoteAndTheAddons) {
         return ping.out == "PONG\n";
       },
       30s, "the add-on's server under the renamed app"));
+  // Its server under the old name stopped before the one under the new name started (same
+  // data, same port): nothing crashed on the way.
+  EXPECT_EQ(app_log("moved").find("to crashed"), std::string::npos) << app_log("moved");
   EXPECT_EQ(heroku("apps:info -a web").code, 2);
   EXPECT_FALSE(fs::exists(h.home() / "apps/web"));
 
