@@ -8,6 +8,8 @@
 
 #include <boost/json/object.hpp>
 
+#include <openssl/evp.h>
+
 namespace lokku::api {
 
 namespace json = boost::json;
@@ -40,13 +42,41 @@ Api::Api(store::Store& store, PlatformControl& platform, std::string token, plat
 
 Api::~Api() = default;
 
+bool Api::authorized(const std::string& header) const {
+  const std::string bearer = "Bearer ";
+  if (header.rfind(bearer, 0) == 0) {
+    return common::constant_time_equal(header.substr(bearer.size()), token_);
+  }
+  // Basic base64(":" + token), or any user before the colon: what the CLI's webhooks
+  // module sets by default (drains-webhooks-metrics.md §3.1).
+  const std::string basic = "Basic ";
+  if (header.rfind(basic, 0) != 0) {
+    return false;
+  }
+  const std::string encoded = header.substr(basic.size());
+  if (encoded.empty() || encoded.size() % 4 != 0 || encoded.size() > 4096) {
+    return false;
+  }
+  std::string decoded(encoded.size() / 4 * 3, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(decoded.data()),
+                                reinterpret_cast<const unsigned char*>(encoded.data()),
+                                static_cast<int>(encoded.size()));
+  if (n < 0) {
+    return false;
+  }
+  decoded.resize(static_cast<std::size_t>(n));
+  while (!decoded.empty() && decoded.back() == '\0' && encoded.back() == '=') {
+    decoded.pop_back();  // EVP_DecodeBlock counts the padding's bytes
+  }
+  auto colon = decoded.find(':');
+  return colon != std::string::npos &&
+         common::constant_time_equal(std::string_view(decoded).substr(colon + 1), token_);
+}
+
 Response Api::handle(const Request& r) {
   try {
     // Auth first: a Bearer token; no token, no answer.
-    auto auth = r.header("authorization");
-    const std::string bearer = "Bearer ";
-    if (auth.rfind(bearer, 0) != 0 ||
-        !common::constant_time_equal(auth.substr(bearer.size()), token_)) {
+    if (!authorized(r.header("authorization"))) {
       fail(401, "unauthorized", "Invalid credentials provided.");
     }
     auto accept = r.header("accept");
@@ -83,6 +113,12 @@ Response Api::route(const Request& r) {
   }
   Context c{store_, platform_, rt_, api_port_.load(), streams_, jobs_, r, std::move(m.params)};
   return (*m.handler)(c);
+}
+
+void Api::with_context(const std::function<void(const Context&)>& use) {
+  static const Request none;
+  const Context c{store_, platform_, rt_, api_port_.load(), streams_, jobs_, none, {}};
+  use(c);
 }
 
 }  // namespace lokku::api

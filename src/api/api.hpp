@@ -13,6 +13,7 @@
 #include "store/store.hpp"
 
 #include <atomic>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -33,9 +34,14 @@ class Api {
   /// The session a stream URL (`/streams/<capability>`) names, if valid and unexpired. A
   /// capability is good for one stream.
   std::optional<LogSession> take_stream(const std::string& path) { return streams_.take(path); }
+  /// Runs `use` with a context of no request: the resources' JSON as an answer would have it
+  /// (the webhooks' events).
+  void with_context(const std::function<void(const Context&)>& use);
 
  private:
   Response route(const Request& r);
+  /// `Bearer <token>` or `Basic` of `:<token>`.
+  bool authorized(const std::string& header) const;
 
   store::Store& store_;
   PlatformControl& platform_;

@@ -19,26 +19,6 @@ namespace json = boost::json;
 
 namespace {
 
-/// A stable id per app and hostname, in the uuid layout.
-std::string domain_id(const store::App& app, const std::string& host) {
-  std::hash<std::string> h;
-  return common::uuid_v4(h(app.id + "\n" + host), h(host + "\n" + app.id));
-}
-
-json::object domain_json(const store::App& app, const std::string& host, bool custom) {
-  return {{"id", domain_id(app, host)},
-          {"hostname", host},
-          {"kind", custom ? "custom" : "heroku"},
-          {"cname", custom ? json::value(app.name + ".localhost") : json::value(nullptr)},
-          {"status", "succeeded"},
-          {"acm_status", nullptr},
-          {"acm_status_reason", nullptr},
-          {"sni_endpoint", nullptr},
-          {"app", app_ref(app)},
-          {"created_at", app.created_at},
-          {"updated_at", app.created_at}};
-}
-
 /// The custom domain `{domain}` names (hostname or id); 404 otherwise.
 std::string custom_domain(const Context& c, const store::App& app) {
   const auto& key = c.param("domain");

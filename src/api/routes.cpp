@@ -25,6 +25,7 @@ Routes make_routes() {
   add_region_routes(t);
   add_stack_routes(t);
   add_metrics_routes(t);
+  add_webhook_routes(t);
   return t;
 }
 

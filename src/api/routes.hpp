@@ -27,6 +27,7 @@ void add_pipeline_promotion_routes(Routes& t);
 void add_region_routes(Routes& t);
 void add_stack_routes(Routes& t);
 void add_metrics_routes(Routes& t);
+void add_webhook_routes(Routes& t);
 
 /// The whole table.
 Routes make_routes();

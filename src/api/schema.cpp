@@ -1,5 +1,6 @@
 #include "api/schema.hpp"
 
+#include "common/ids.hpp"
 #include "release/dyno_size.hpp"
 #include "store/changes.hpp"
 
@@ -232,6 +233,26 @@ const store::Release* find_release(const store::App& a, const std::string& key) 
     }
   }
   return nullptr;
+}
+
+/// A stable id per app and hostname, in the uuid layout.
+std::string domain_id(const store::App& app, const std::string& host) {
+  std::hash<std::string> h;
+  return common::uuid_v4(h(app.id + "\n" + host), h(host + "\n" + app.id));
+}
+
+json::object domain_json(const store::App& app, const std::string& host, bool custom) {
+  return {{"id", domain_id(app, host)},
+          {"hostname", host},
+          {"kind", custom ? "custom" : "heroku"},
+          {"cname", custom ? json::value(app.name + ".localhost") : json::value(nullptr)},
+          {"status", "succeeded"},
+          {"acm_status", nullptr},
+          {"acm_status_reason", nullptr},
+          {"sni_endpoint", nullptr},
+          {"app", app_ref(app)},
+          {"created_at", app.created_at},
+          {"updated_at", app.created_at}};
 }
 
 }  // namespace lokku::api

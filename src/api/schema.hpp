@@ -29,6 +29,10 @@ boost::json::object release_json(const store::App& a, const store::Release& r);
 boost::json::array formation_json(const store::App& a, const std::vector<std::string>& only = {});
 boost::json::object addon_json(const store::App& a, const store::Addon& x);
 boost::json::object dyno_json(const store::App& a, const platform::ObservedDyno& d);
+/// A stable id per app and hostname, in the uuid layout.
+std::string domain_id(const store::App& app, const std::string& host);
+/// A domain of the app: its default one (`custom` false) or a custom one.
+boost::json::object domain_json(const store::App& app, const std::string& host, bool custom);
 boost::json::object region_json();
 boost::json::object stack_json(const std::string& name);
 boost::json::object pipeline_json(const store::Pipeline& p);

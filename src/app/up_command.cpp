@@ -2,6 +2,7 @@
 
 #include "api/api.hpp"
 #include "api/server.hpp"
+#include "api/webhook_service.hpp"
 #include "app/cli.hpp"
 #include "app/commands.hpp"
 #include "common/child_process.hpp"
@@ -58,6 +59,7 @@ int run_foreground(const CommandOptions& o, store::Store& st, std::uintmax_t log
       std::unique_ptr<api::GitBackend> git;
       std::unique_ptr<api::Api> api;
       std::unique_ptr<api::Server> server;
+      std::unique_ptr<api::WebhookService> webhooks;  ///< first to go: it uses the API
     };
     auto s = std::make_shared<Service>();
     auto token = api::load_or_create_token(st);
@@ -69,6 +71,11 @@ int run_foreground(const CommandOptions& o, store::Store& st, std::uintmax_t log
     s->server->start();
     bound = s->server->port();
     s->api->set_port(bound);
+    // App webhooks (drains-webhooks-metrics.md §3): the store's changes, POSTed.
+    std::error_code ec;
+    const auto ca = st.home() / "tls" / "ca.crt";
+    s->webhooks = std::make_unique<api::WebhookService>(
+        *s->api, st, rt.scale, std::filesystem::exists(ca, ec) ? ca.string() : std::string());
     // Automatic deploys: new commits of the branches apps follow (checked every 2 s, scaled).
     s->autodeploy = std::make_unique<platform::AutoDeployer>(
         st, std::filesystem::read_symlink("/proc/self/exe"),

@@ -2,13 +2,15 @@
 
 #include <fmt/format.h>
 
-#include <sqlite3.h>
 #include <string>
-#include <system_error>
 
 namespace lokku::metrics {
 
 namespace {
+
+using store::Statement;
+
+constexpr std::string_view kWrite = "cannot write";
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS points (
@@ -32,101 +34,29 @@ std::int64_t ms_of(SystemTime t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
-/// One prepared statement, finalized when it goes.
-class Statement {
- public:
-  Statement(sqlite3* db, const char* sql) {
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK) {
-      stmt_ = nullptr;
-    }
-  }
-  ~Statement() { sqlite3_finalize(stmt_); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-  explicit operator bool() const { return stmt_ != nullptr; }
-  sqlite3_stmt* get() const { return stmt_; }
-
-  void bind(int i, std::int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
-  void bind(int i, double v) { sqlite3_bind_double(stmt_, i, v); }
-  void bind(int i, std::string_view v) {
-    // An empty view may have no data: that would bind NULL, not ''.
-    sqlite3_bind_text(stmt_, i, v.empty() ? "" : v.data(), static_cast<int>(v.size()),
-                      SQLITE_TRANSIENT);
-  }
-  std::int64_t integer(int i) const { return sqlite3_column_int64(stmt_, i); }
-  double real(int i) const { return sqlite3_column_double(stmt_, i); }
-  std::string text(int i) const {
-    const auto* p = sqlite3_column_text(stmt_, i);
-    return p ? std::string(reinterpret_cast<const char*>(p),
-                           static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i)))
-             : std::string();
-  }
-
- private:
-  sqlite3_stmt* stmt_ = nullptr;
-};
-
 }  // namespace
 
-MetricsStore::MetricsStore(fs::path file, Mode mode) : file_(std::move(file)) {
-  if (mode == Mode::read) {
-    std::error_code ec;
-    if (!fs::exists(file_, ec)) {
-      return;  // nothing measured yet
-    }
-  }
-  const int flags =
-      mode == Mode::read ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-  if (sqlite3_open_v2(file_.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
-    std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
-    sqlite3_close(db_);
-    db_ = nullptr;
-    throw MetricsError(fmt::format("{}: {}", file_.string(), why));
-  }
-  try {
-    sqlite3_busy_timeout(db_, 2000);
-    if (mode == Mode::write) {
-      exec("PRAGMA journal_mode=WAL");
-      exec("PRAGMA synchronous=NORMAL");
-      exec(kSchema);
-    }
-  } catch (...) {
-    sqlite3_close(db_);
-    db_ = nullptr;
-    throw;
-  }
-}
+MetricsStore::MetricsStore(fs::path file, Mode mode)
+    : db_(std::move(file),
+          mode == Mode::read ? store::Database::Mode::read : store::Database::Mode::write,
+          kSchema) {}
 
-MetricsStore::~MetricsStore() {
-  sqlite3_close(db_);
-}
-
-void MetricsStore::fail(std::string_view what) const {
-  throw MetricsError(fmt::format("{}: {}: {}", file_.string(), what, sqlite3_errmsg(db_)));
-}
-
-void MetricsStore::exec(const char* sql) {
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) {
-    fail("cannot write");
-  }
-}
+MetricsStore::~MetricsStore() = default;
 
 void MetricsStore::write(std::chrono::seconds step, const std::vector<Point>& points,
                          const std::vector<Event>& events, SystemTime now) {
-  if (!db_) {
+  if (!db_.is_open()) {
     return;
   }
-  exec("BEGIN IMMEDIATE");
-  try {
+  store::Database::Transaction txn(db_);
+  {
     Statement put(db_,
                   "INSERT OR REPLACE INTO points VALUES "
-                  "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    if (!put) {
-      fail("cannot write");
-    }
+                  "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                  kWrite);
     for (const auto& p : points) {
       const auto& d = p.data;
-      sqlite3_reset(put.get());
+      put.reset();
       put.bind(1, static_cast<std::int64_t>(step.count()));
       put.bind(2, p.type);
       put.bind(3, seconds_of(p.start));
@@ -144,56 +74,37 @@ void MetricsStore::write(std::chrono::seconds step, const std::vector<Point>& po
         put.bind(i++, g->sum_of_means);
         put.bind(i++, g->max);
       }
-      if (sqlite3_step(put.get()) != SQLITE_DONE) {
-        fail("cannot write");
-      }
+      put.run();
     }
-    Statement add(db_, "INSERT INTO events VALUES (?,?,?,?)");
-    if (!add) {
-      fail("cannot write");
-    }
+    Statement add(db_, "INSERT INTO events VALUES (?,?,?,?)", kWrite);
     for (const auto& e : events) {
-      sqlite3_reset(add.get());
+      add.reset();
       add.bind(1, ms_of(e.time));
       add.bind(2, e.kind);
       add.bind(3, e.type);
       add.bind(4, e.description);
-      if (sqlite3_step(add.get()) != SQLITE_DONE) {
-        fail("cannot write");
-      }
+      add.run();
     }
     Statement prune(db_,
                     "DELETE FROM points WHERE (step = ?1 AND start < ?2) OR (step = ?3 AND start "
-                    "< ?4)");
-    if (!prune) {
-      fail("cannot write");
-    }
+                    "< ?4)",
+                    kWrite);
     prune.bind(1, static_cast<std::int64_t>(kLiveStep.count()));
     prune.bind(2, seconds_of(now - kLiveRetention));
     prune.bind(3, static_cast<std::int64_t>(kMinuteStep.count()));
     prune.bind(4, seconds_of(now - kMinuteRetention));
-    if (sqlite3_step(prune.get()) != SQLITE_DONE) {
-      fail("cannot write");
-    }
-    Statement forget(db_, "DELETE FROM events WHERE time_ms < ?");
-    if (!forget) {
-      fail("cannot write");
-    }
+    prune.run();
+    Statement forget(db_, "DELETE FROM events WHERE time_ms < ?", kWrite);
     forget.bind(1, ms_of(now - kMinuteRetention));
-    if (sqlite3_step(forget.get()) != SQLITE_DONE) {
-      fail("cannot write");
-    }
-    exec("COMMIT");
-  } catch (...) {
-    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    throw;
+    forget.run();
   }
+  txn.commit();
 }
 
 std::vector<Point> MetricsStore::points(std::chrono::seconds step, SystemTime from, SystemTime to,
                                         std::string_view type) const {
   std::vector<Point> out;
-  if (!db_) {
+  if (!db_.is_open()) {
     return out;
   }
   Statement q(db_,
@@ -201,15 +112,11 @@ std::vector<Point> MetricsStore::points(std::chrono::seconds step, SystemTime fr
               "snapshots, quota_mb, dynos_sum, dynos_max, rss_sum, rss_max, swap_sum, swap_max, "
               "load_sum, load_max FROM points WHERE step = ?1 AND start >= ?2 AND start < ?3 "
               "AND (?4 = '' OR type = ?4) ORDER BY start, type");
-  if (!q) {
-    fail("cannot read");
-  }
   q.bind(1, static_cast<std::int64_t>(step.count()));
   q.bind(2, seconds_of(from));
   q.bind(3, seconds_of(to));
   q.bind(4, type);
-  int rc;
-  while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+  while (q.step()) {
     Point p;
     p.type = q.text(0);
     p.start = SystemTime(std::chrono::seconds(q.integer(1)));
@@ -219,7 +126,7 @@ std::vector<Point> MetricsStore::points(std::chrono::seconds step, SystemTime fr
     }
     auto sketch = Sketch::decode(q.text(6));
     if (!sketch || !d.set_errors(q.text(7))) {
-      throw MetricsError(fmt::format("{}: a {} s window of {} at {} is damaged", file_.string(),
+      throw MetricsError(fmt::format("{}: a {} s window of {} at {} is damaged", file().string(),
                                      step.count(), p.type, q.integer(1)));
     }
     d.service = std::move(*sketch);
@@ -234,32 +141,22 @@ std::vector<Point> MetricsStore::points(std::chrono::seconds step, SystemTime fr
     }
     out.push_back(std::move(p));
   }
-  if (rc != SQLITE_DONE) {
-    fail("cannot read");
-  }
   return out;
 }
 
 std::vector<Event> MetricsStore::events(SystemTime from, SystemTime to) const {
   std::vector<Event> out;
-  if (!db_) {
+  if (!db_.is_open()) {
     return out;
   }
   Statement q(db_,
               "SELECT time_ms, kind, type, description FROM events WHERE time_ms >= ? AND "
               "time_ms < ? ORDER BY time_ms, rowid");
-  if (!q) {
-    fail("cannot read");
-  }
   q.bind(1, ms_of(from));
   q.bind(2, ms_of(to));
-  int rc;
-  while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+  while (q.step()) {
     out.push_back(Event{SystemTime(std::chrono::milliseconds(q.integer(0))), q.text(1), q.text(2),
                         q.text(3)});
-  }
-  if (rc != SQLITE_DONE) {
-    fail("cannot read");
   }
   return out;
 }

@@ -5,6 +5,7 @@
 // are deleted as new ones come, and SQLite reuses their pages.
 
 #include "metrics/point.hpp"
+#include "store/sqlite.hpp"
 
 #include <chrono>
 #include <filesystem>
@@ -12,18 +13,13 @@
 #include <string_view>
 #include <vector>
 
-struct sqlite3;
-
 namespace lokku::metrics {
 
 namespace fs = std::filesystem;
 
 /// A metrics database that cannot be opened, read or written; the message names the file
 /// and SQLite's reason (`database or disk is full`).
-class MetricsError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+using MetricsError = store::SqliteError;
 
 inline constexpr std::chrono::seconds kLiveStep{10};
 inline constexpr std::chrono::seconds kMinuteStep{60};
@@ -40,7 +36,7 @@ class MetricsStore {
   MetricsStore(const MetricsStore&) = delete;
   MetricsStore& operator=(const MetricsStore&) = delete;
 
-  const fs::path& file() const { return file_; }
+  const fs::path& file() const { return db_.file(); }
 
   /// Writes the windows of `step` (each replacing what the store held for its type and
   /// start) and `events`, in one transaction, then deletes what is past its retention at
@@ -54,11 +50,7 @@ class MetricsStore {
   std::vector<Event> events(SystemTime from, SystemTime to) const;
 
  private:
-  void exec(const char* sql);
-  [[noreturn]] void fail(std::string_view what) const;
-
-  fs::path file_;
-  sqlite3* db_ = nullptr;
+  store::Database db_;
 };
 
 }  // namespace lokku::metrics

@@ -42,12 +42,7 @@ namespace lokku::platform {
 
 namespace {
 
-struct FileId {
-  std::int64_t mtime_ns = 0;
-  std::int64_t size = 0;
-  std::uint64_t ino = 0;
-  bool operator==(const FileId&) const = default;
-};
+using FileId = store::FileVersion;
 
 /// A scaling as a chart marker: `Scaled to web@2:Standard-1X, worker@0:Standard-1X`.
 std::string scaled_to(const std::vector<release::FormationItem>& items) {
@@ -60,12 +55,7 @@ std::string scaled_to(const std::vector<release::FormationItem>& items) {
 }
 
 std::optional<FileId> file_id(const fs::path& p) {
-  struct stat st {};
-  if (::stat(p.c_str(), &st) != 0) {
-    return std::nullopt;
-  }
-  return FileId{static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec,
-                static_cast<std::int64_t>(st.st_size), static_cast<std::uint64_t>(st.st_ino)};
+  return store::file_version(p);
 }
 
 /// A manager with what it references: kept until its dynos are down.

@@ -2,6 +2,7 @@
 // Durable files: every write of lokku's state is atomic (temp file, fsync, rename, fsync of
 // the directory), so a crash leaves the old or the new content, never a mix.
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -17,6 +18,16 @@ void write_file_atomic(const fs::path& path, std::string_view data, unsigned mod
 
 /// The whole file, or nullopt when it does not exist. Throws on other errors.
 std::optional<std::string> read_file(const fs::path& path);
+
+/// Which version of a file is there: a rewrite (a new file renamed over it) changes it.
+struct FileVersion {
+  std::int64_t mtime_ns = 0;
+  std::int64_t size = 0;
+  std::uint64_t ino = 0;
+  bool operator==(const FileVersion&) const = default;
+};
+/// nullopt when the file is not there.
+std::optional<FileVersion> file_version(const fs::path& path);
 
 /// An exclusive advisory lock (flock) on a lock file, held for the object's life. Two lokku
 /// processes that take the same lock run their read-modify-write one after the other.

@@ -9,11 +9,13 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fcntl.h>
 #include <pwd.h>
+#include <sys/stat.h>
 #include <system_error>
 #include <unistd.h>
 
@@ -187,6 +189,22 @@ std::string to_yaml(const App& app) {
     }
     out << YAML::EndSeq;
   }
+  if (!app.webhooks.empty()) {
+    out << YAML::Key << "webhooks" << YAML::Value << YAML::BeginSeq;
+    for (const auto& w : app.webhooks) {
+      out << YAML::BeginMap;
+      out << YAML::Key << "id" << YAML::Value << w.id;
+      out << YAML::Key << "url" << YAML::Value << w.url;
+      out << YAML::Key << "include" << YAML::Value << YAML::Flow << w.include;
+      out << YAML::Key << "level" << YAML::Value << w.level;
+      out << YAML::Key << "secret" << YAML::Value << w.secret;
+      out << YAML::Key << "authorization" << YAML::Value << w.authorization;
+      out << YAML::Key << "created_at" << YAML::Value << w.created_at;
+      out << YAML::Key << "updated_at" << YAML::Value << w.updated_at;
+      out << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+  }
   out << YAML::Key << "releases" << YAML::Value << YAML::BeginSeq;
   for (const auto& r : app.releases) {
     out << YAML::BeginMap;
@@ -292,6 +310,24 @@ App app_from_yaml(const std::string& text, const std::string& file) {
         app.drains.push_back({get<std::string>(e, "id", ""), get<std::string>(e, "url", ""),
                               get<std::string>(e, "token", ""),
                               get<std::string>(e, "created_at", "")});
+      }
+    }
+    if (auto ws = n["webhooks"]; ws && ws.IsSequence()) {
+      for (const auto& e : ws) {
+        Webhook w;
+        w.id = get<std::string>(e, "id", "");
+        w.url = get<std::string>(e, "url", "");
+        if (auto inc = e["include"]; inc && inc.IsSequence()) {
+          for (const auto& i : inc) {
+            w.include.push_back(i.as<std::string>());
+          }
+        }
+        w.level = get<std::string>(e, "level", "notify");
+        w.secret = get<std::string>(e, "secret", "");
+        w.authorization = get<std::string>(e, "authorization", "");
+        w.created_at = get<std::string>(e, "created_at", "");
+        w.updated_at = get<std::string>(e, "updated_at", "");
+        app.webhooks.push_back(std::move(w));
       }
     }
     if (auto rs = n["releases"]; rs && rs.IsSequence()) {
@@ -464,7 +500,81 @@ App Store::fresh(const std::string& name) const {
 
 void Store::write(const App& app) {
   // Config vars and add-on credentials are secrets: the owner's only.
-  write_file_atomic(app_file(app.name), to_yaml(app), 0600);
+  const auto text = to_yaml(app);
+  write_file_atomic(app_file(app.name), text, 0600);
+  if (!app.webhooks.empty()) {
+    journal(app.name, text);
+  }
+}
+
+void Store::journal(const std::string& app, const std::string& text) {
+  // Under the app's lock (every caller of write holds it). Not fsynced: the record itself is.
+  const auto path = changes_file(app);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    throw std::system_error(errno, std::generic_category(), "open " + path.string());
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && static_cast<std::uint64_t>(st.st_size) > kChangesLimit) {
+    // Nobody takes them (no platform runs): the oldest go; the next one taken is compared
+    // with the last one seen, so only the states between are lost.
+    if (::ftruncate(fd, 0) != 0) {
+      ::close(fd);
+      throw std::system_error(errno, std::generic_category(), "truncate " + path.string());
+    }
+  }
+  const std::string entry = std::to_string(text.size()) + "\n" + text;
+  std::size_t done = 0;
+  while (done < entry.size()) {
+    const auto n = ::write(fd, entry.data() + done, entry.size() - done);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      const int err = errno;
+      ::close(fd);
+      throw std::system_error(err, std::generic_category(), "write " + path.string());
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+}
+
+std::vector<App> Store::take_changes(const std::string& app) {
+  std::vector<App> out;
+  const auto path = changes_file(app);
+  std::error_code ec;
+  if (fs::file_size(path, ec) == 0 || ec) {
+    return out;
+  }
+  std::string text;
+  {
+    FileLock lock(app_dir(app) / ".lock");
+    text = read_file(path).value_or("");
+    fs::resize_file(path, 0, ec);
+  }
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const auto nl = text.find('\n', at);
+    if (nl == std::string::npos) {
+      break;
+    }
+    std::size_t size = 0;
+    const auto* first = text.data() + at;
+    auto [end, err] = std::from_chars(first, text.data() + nl, size);
+    if (err != std::errc() || end != text.data() + nl || size > text.size() - nl - 1) {
+      break;  // not ours: nothing more can be read from it
+    }
+    try {
+      App a = app_from_yaml(text.substr(nl + 1, size), path.string());
+      a.name = app;
+      out.push_back(std::move(a));
+    } catch (const std::exception&) {
+      // a record that does not read is skipped; the next one is compared with the one before
+    }
+    at = nl + 1 + size;
+  }
+  return out;
 }
 
 App Store::create(const std::string& app) {

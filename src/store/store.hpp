@@ -92,6 +92,19 @@ struct LogDrain {
   std::string created_at;
 };
 
+/// An app webhook (drains-webhooks-metrics.md §3): the app's changes of the entities it
+/// includes are POSTed to `url`, signed with `secret`.
+struct Webhook {
+  std::string id;
+  std::string url;
+  std::vector<std::string> include;  ///< api:release, api:formation, dyno, ...
+  std::string level;                 ///< notify (one attempt) | sync (retried)
+  std::string secret;                ///< signs every delivery (Heroku-Webhook-Hmac-SHA256)
+  std::string authorization;         ///< sent as the Authorization header, when set
+  std::string created_at;
+  std::string updated_at;
+};
+
 struct App {
   std::string name;
   std::string id;
@@ -110,6 +123,7 @@ struct App {
   std::vector<AddonAttachment> attachments;  ///< add-ons of other apps attached here
   std::vector<SchedulerJob> scheduler;
   std::vector<LogDrain> drains;
+  std::vector<Webhook> webhooks;
   /// A review app (PIPE-3): its parent app, its branch, and app.json's pr-predestroy.
   std::string review_of;
   std::string review_branch;
@@ -162,6 +176,11 @@ class Store {
   fs::path log_file(const std::string& app) const { return app_dir(app) / "log"; }
   /// What the platform measured of the app (metrics/metrics_store.hpp).
   fs::path metrics_file(const std::string& app) const { return app_dir(app) / "metrics.sqlite"; }
+  /// Every record of an app that has webhooks, as written, for the webhooks to compare
+  /// (take_changes).
+  fs::path changes_file(const std::string& app) const { return app_dir(app) / "changes"; }
+  /// The app's webhook events and deliveries (webhooks/delivery_store.hpp).
+  fs::path webhooks_file(const std::string& app) const { return app_dir(app) / "webhooks.sqlite"; }
   /// Where the app's dynos run from: their directories and the pristine slugs they mount.
   fs::path dynos_dir(const std::string& app) const { return home_ / "dynos" / app; }
 
@@ -185,6 +204,12 @@ class Store {
   /// InputError when `to` is taken or not a valid name, or `from` does not exist.
   void rename(const std::string& from, const std::string& to);
 
+  /// The records written since the last call, oldest first, and forgets them: every state an
+  /// app with webhooks went through, however quickly (a release pending for 50 ms).
+  std::vector<App> take_changes(const std::string& app);
+  /// The changes file is emptied when it passes this (no platform takes them).
+  static constexpr std::uint64_t kChangesLimit = 8u << 20;
+
   void save_slug(const std::string& app, const Slug& slug);
   Slug load_slug(const std::string& app, const std::string& slug_id) const;
 
@@ -194,6 +219,8 @@ class Store {
  private:
   fs::path home_;
   void write(const App& app);
+  /// Appends a written record of an app with webhooks to its changes file.
+  void journal(const std::string& app, const std::string& text);
   App fresh(const std::string& name) const;
 };
 

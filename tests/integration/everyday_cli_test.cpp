@@ -1,7 +1,6 @@
 // The everyday `heroku` commands of issue #20, each run with the official CLI against a live
 // `lokku up` (platform-api.md §4): what the CLI prints, and what the platform then does.
-#include "support/platform.hpp"
-#include "support/user_shell.hpp"
+#include "support/cli_platform.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,34 +13,12 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-class EverydayCli : public ::testing::Test {
+class EverydayCli : public CliPlatformTest {
  protected:
-  void SetUp() override {
-    auto r = h.deploy("web");
-    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-    router = free_port();
-    up = h.up(router, {"--time-scale", "10"});
-    ASSERT_TRUE(up->wait_for_diagnostic("Platform API on http://127.0.0.1:"));
-    port = h.api_port();
-    ASSERT_NE(port, 0u);
-    shell = std::make_unique<UserShell>(h, port, h.root() / "user");
-    ASSERT_TRUE(up->wait_for(R"(heroku\[web\.1\]: State changed from starting to up$)"));
-  }
-
-  /// `heroku ARGS` in `cwd` (default: the test's root).
-  ShellResult heroku(const std::string& args, const fs::path& cwd = {}) const {
-    return shell->run("heroku " + args, cwd.empty() ? h.root() : cwd);
-  }
-
   std::string served(const std::string& host, const std::string& path = "/") const {
     auto r = get_by_host(router, host, path);
     return r ? std::to_string(r->status) + " " + r->body : "no answer";
   }
-
-  LokkuHome h;
-  unsigned router = 0, port = 0;
-  std::unique_ptr<LokkuProcess> up;
-  std::unique_ptr<UserShell> shell;
 
   std::string app_log(const std::string& app) const {
     std::ifstream in(h.home() / "apps" / app / "log");

@@ -105,6 +105,8 @@ struct DrainReceiver::Impl {
         if (!hold && !self->statuses.empty()) {
           status = self->statuses.front();
           self->statuses.pop_front();
+        } else if (!hold && self->decide) {
+          status = self->decide(post);
         }
         post.status = hold ? 0 : status;
         if (!hold && status >= 200 && status < 300) {
@@ -179,6 +181,7 @@ struct DrainReceiver::Impl {
   mutable std::condition_variable cv;
   std::deque<int> statuses;
   int then = 200;
+  std::function<int(const Post&)> decide;
   bool hanging = false;
   std::vector<Post> got;
   std::vector<std::string> received;
@@ -205,6 +208,16 @@ void DrainReceiver::answer(std::vector<int> statuses, int then) {
   std::lock_guard lock(impl_->mu);
   impl_->statuses.assign(statuses.begin(), statuses.end());
   impl_->then = then;
+}
+
+void DrainReceiver::judge(std::function<int(const Post&)> decide) {
+  std::lock_guard lock(impl_->mu);
+  impl_->decide = std::move(decide);
+}
+
+bool DrainReceiver::wait_for_posts(std::size_t n, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(impl_->mu);
+  return impl_->cv.wait_for(lock, timeout, [&] { return impl_->got.size() >= n; });
 }
 
 void DrainReceiver::hang(bool on) {

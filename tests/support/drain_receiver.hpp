@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -34,6 +35,12 @@ class DrainReceiver {
     std::string body;
     int status = 0;  ///< what it was answered (0: not answered)
   };
+  /// Decides the status of each POST not scripted by `answer` (a receiver that checks what
+  /// it gets: a webhook's signature).
+  void judge(std::function<int(const Post&)> decide);
+  /// Waits until `n` POSTs have come.
+  bool wait_for_posts(std::size_t n,
+                      std::chrono::milliseconds timeout = std::chrono::seconds(20)) const;
   std::vector<Post> posts() const;
   /// Every message received whole (octet counting undone), in arrival order; for HTTP, those
   /// of POSTs answered 2xx only.

@@ -1,0 +1,127 @@
+#include "api/webhook_events.hpp"
+
+#include "api/schema.hpp"
+
+#include <algorithm>
+
+namespace lokku::api {
+
+namespace json = boost::json;
+
+namespace {
+
+WebhookChange change(const char* include, const char* action, json::object data,
+                     json::object previous = {}) {
+  std::string resource = include;
+  resource = resource.substr(resource.find(':') == std::string::npos ? 0 : resource.find(':') + 1);
+  return {include, resource, action, std::move(data), std::move(previous)};
+}
+
+bool contains(const std::vector<std::string>& v, const std::string& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+void release_changes(const store::App& before, const store::App& after,
+                     std::vector<WebhookChange>& out) {
+  for (const auto& r : after.releases) {
+    const auto* old = before.find(r.version);
+    if (!old) {
+      out.push_back(change("api:release", "create", release_json(after, r)));
+    } else if (old->status != r.status) {
+      out.push_back(
+          change("api:release", "update", release_json(after, r), {{"status", old->status}}));
+    }
+  }
+}
+
+void formation_changes(const store::App& before, const store::App& after,
+                       std::vector<WebhookChange>& out) {
+  for (const auto& [type, row] : after.formation) {
+    auto old = before.formation.find(type);
+    if (old == before.formation.end() ||
+        (old->second.quantity == row.quantity && old->second.size == row.size)) {
+      continue;  // a new type comes with its release
+    }
+    auto rows = formation_json(after, {type});
+    if (rows.empty()) {
+      continue;
+    }
+    out.push_back(change("api:formation", "update", rows.front().as_object(),
+                         {{"quantity", old->second.quantity}, {"size", old->second.size}}));
+  }
+}
+
+void addon_changes(const store::App& before, const store::App& after,
+                   std::vector<WebhookChange>& out) {
+  for (const auto& a : after.addons) {
+    if (!before.find_addon(a.name)) {
+      out.push_back(change("api:addon", "create", addon_json(after, a)));
+    }
+  }
+  for (const auto& a : before.addons) {
+    if (!after.find_addon(a.name)) {
+      out.push_back(change("api:addon", "destroy", addon_json(before, a)));
+    }
+  }
+}
+
+void domain_changes(const store::App& before, const store::App& after,
+                    std::vector<WebhookChange>& out) {
+  for (const auto& d : after.domains) {
+    if (!contains(before.domains, d)) {
+      out.push_back(change("api:domain", "create", domain_json(after, d, true)));
+    }
+  }
+  for (const auto& d : before.domains) {
+    if (!contains(after.domains, d)) {
+      out.push_back(change("api:domain", "destroy", domain_json(before, d, true)));
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<WebhookChange> app_changes(const Context& c, const store::App& before,
+                                       const store::App& after) {
+  std::vector<WebhookChange> out;
+  if (before.maintenance != after.maintenance) {
+    out.push_back(
+        change("api:app", "update", app_json(c, after), {{"maintenance", before.maintenance}}));
+  }
+  release_changes(before, after, out);
+  formation_changes(before, after, out);
+  addon_changes(before, after, out);
+  domain_changes(before, after, out);
+  return out;
+}
+
+std::vector<WebhookChange> dyno_changes(const store::App& app,
+                                        const std::vector<platform::ObservedDyno>& before,
+                                        const std::vector<platform::ObservedDyno>& after) {
+  std::vector<WebhookChange> out;
+  for (const auto& d : after) {
+    auto old = std::find_if(before.begin(), before.end(),
+                            [&](const platform::ObservedDyno& b) { return b.name == d.name; });
+    if (old == before.end()) {
+      if (d.type == "run") {
+        out.push_back(change("api:dyno", "create", dyno_json(app, d)));
+      }
+      out.push_back(change("dyno", "create", dyno_json(app, d)));
+    } else if (old->state != d.state || old->since != d.since) {
+      out.push_back(change("dyno", "update", dyno_json(app, d), {{"state", old->state}}));
+    }
+  }
+  return out;
+}
+
+json::object webhook_payload(const WebhookChange& ch) {
+  auto account = account_json();
+  return {{"action", ch.action},
+          {"actor", {{"email", account.at("email")}, {"id", account.at("id")}}},
+          {"data", ch.data},
+          {"previous_data", ch.previous_data},
+          {"resource", ch.resource},
+          {"version", "application/vnd.heroku+json; version=3"}};
+}
+
+}  // namespace lokku::api

@@ -1,0 +1,274 @@
+#include "api/webhook_service.hpp"
+
+#include "api/webhook_events.hpp"
+#include "common/ids.hpp"
+#include "common/log.hpp"
+#include "platform/platform_file.hpp"
+#include "webhooks/delivery_store.hpp"
+#include "webhooks/sender.hpp"
+#include "webhooks/webhook_rules.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+#include <pthread.h>
+
+namespace lokku::api {
+
+namespace json = boost::json;
+using webhooks::Delivery;
+using webhooks::DeliveryStore;
+
+struct WebhookService::Watched {
+  std::optional<store::App> app;  ///< the last record compared
+  std::vector<platform::ObservedDyno> dynos;
+};
+
+namespace {
+
+constexpr auto kLook = std::chrono::milliseconds(100);
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string iso_ms(std::int64_t ms) {
+  return common::iso8601(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
+}
+
+bool includes(const store::Webhook& w, const std::string& entity) {
+  return std::find(w.include.begin(), w.include.end(), entity) != w.include.end();
+}
+
+bool wants_dynos(const std::vector<store::Webhook>& hooks) {
+  return std::any_of(hooks.begin(), hooks.end(), [](const store::Webhook& w) {
+    return includes(w, "dyno") || includes(w, "api:dyno");
+  });
+}
+
+std::vector<platform::ObservedDyno> observed_dynos(const store::Store& store,
+                                                   const std::string& app) {
+  try {
+    if (auto obs = platform::read_observed(store, app)) {
+      return obs->dynos;
+    }
+  } catch (const std::exception&) {
+  }
+  return {};
+}
+
+}  // namespace
+
+WebhookService::WebhookService(Api& api, store::Store& store, common::TimeScale scale,
+                               std::string ca_file)
+    : api_(api), store_(store), scale_(scale), ca_file_(std::move(ca_file)) {
+  look(true);
+  watcher_ = std::thread([this] {
+    ::pthread_setname_np(::pthread_self(), "lokku-webhooks");
+    watch();
+  });
+  deliverer_ = std::thread([this] {
+    ::pthread_setname_np(::pthread_self(), "lokku-deliver");
+    deliver();
+  });
+}
+
+WebhookService::~WebhookService() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  watcher_.join();
+  deliverer_.join();
+}
+
+void WebhookService::watch() {
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    lock.unlock();
+    bool recorded = false;
+    try {
+      recorded = look();
+    } catch (const std::exception& e) {
+      log::platform().error("webhooks: {}", e.what());
+    }
+    lock.lock();
+    if (recorded) {
+      kicked_ = true;
+      cv_.notify_all();
+    }
+    cv_.wait_for(lock, kLook, [this] { return stop_; });
+  }
+}
+
+bool WebhookService::look(bool first) {
+  bool recorded = false;
+  std::map<std::string, std::vector<store::Webhook>> hooks;
+  auto names = store_.apps();
+  for (auto it = watched_.begin(); it != watched_.end();) {
+    it = std::find(names.begin(), names.end(), it->first) == names.end() ? watched_.erase(it)
+                                                                         : std::next(it);
+  }
+  for (const auto& name : names) {
+    auto& w = watched_[name];
+    if (!w) {
+      w = std::make_unique<Watched>();
+    }
+    std::vector<WebhookChange> changes;
+    try {
+      if (first || !w->app) {
+        // Where changes start from (what was written while no platform ran is not told).
+        store_.take_changes(name);
+        w->app = store_.try_load(name);
+      }
+      for (auto& next : store_.take_changes(name)) {
+        // A record is compared with the one before when that one had webhooks already (an
+        // app's record is kept only from then on).
+        if (w->app && w->app->id == next.id && !w->app->webhooks.empty()) {
+          api_.with_context([&](const Context& c) {
+            auto more = app_changes(c, *w->app, next);
+            changes.insert(changes.end(), more.begin(), more.end());
+          });
+        }
+        w->app = std::move(next);
+      }
+    } catch (const std::exception&) {
+      continue;  // the platform says what is wrong with the app's record
+    }
+    if (!w->app || w->app->webhooks.empty()) {
+      continue;
+    }
+    hooks[name] = w->app->webhooks;
+    if (wants_dynos(w->app->webhooks)) {
+      auto dynos = observed_dynos(store_, name);
+      auto more = dyno_changes(*w->app, w->dynos, dynos);
+      changes.insert(changes.end(), more.begin(), more.end());
+      w->dynos = std::move(dynos);
+    }
+    std::vector<std::pair<webhooks::Event, std::vector<Delivery>>> events;
+    for (const auto& ch : changes) {
+      webhooks::Event e;
+      e.id = common::random_uuid();
+      e.include = ch.include;
+      e.created_ms = now_ms();
+      e.created_at = iso_ms(e.created_ms);
+      e.payload = json::serialize(webhook_payload(ch));
+      std::vector<Delivery> deliveries;
+      for (const auto& hook : w->app->webhooks) {
+        if (includes(hook, ch.include)) {
+          Delivery d;
+          d.id = common::random_uuid();
+          d.webhook_id = hook.id;
+          d.level = hook.level;
+          deliveries.push_back(std::move(d));
+        }
+      }
+      if (!deliveries.empty()) {
+        events.emplace_back(std::move(e), std::move(deliveries));
+      }
+    }
+    if (!events.empty()) {
+      DeliveryStore db(store_.webhooks_file(name), DeliveryStore::Mode::write);
+      for (const auto& [e, ds] : events) {
+        db.add(e, ds);
+      }
+      recorded = true;
+    }
+  }
+  std::lock_guard lock(mu_);
+  hooks_ = std::move(hooks);
+  return recorded;
+}
+
+void WebhookService::deliver() {
+  webhooks::Sender sender(ca_file_);
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    lock.unlock();
+    try {
+      deliver_due(sender);
+    } catch (const std::exception& e) {
+      log::platform().error("webhooks: {}", e.what());
+    }
+    lock.lock();
+    // Retries fall due with time: look again within a quarter of a second (sooner when an
+    // event comes).
+    cv_.wait_for(lock, std::chrono::milliseconds(250), [this] { return stop_ || kicked_; });
+    kicked_ = false;
+  }
+}
+
+void WebhookService::deliver_due(webhooks::Sender& sender) {
+  std::map<std::string, std::vector<store::Webhook>> hooks;
+  {
+    std::lock_guard lock(mu_);
+    hooks = hooks_;
+  }
+  for (const auto& [app, list] : hooks) {
+    DeliveryStore db(store_.webhooks_file(app), DeliveryStore::Mode::write);
+    for (const auto& d : db.due(now_ms())) {
+      {
+        std::lock_guard lock(mu_);
+        if (stop_) {
+          return;
+        }
+      }
+      auto hook = std::find_if(list.begin(), list.end(),
+                               [&](const store::Webhook& w) { return w.id == d.webhook_id; });
+      webhooks::Attempt attempt;
+      attempt.id = common::random_uuid();
+      attempt.created_at = iso_ms(now_ms());
+      auto event = db.event(d.event_id);
+      if (hook == list.end() || !event) {
+        attempt.status = "failed";
+        attempt.error_class = "WebhookRemoved";
+        db.record(d.id, attempt, "failed", std::nullopt, attempt.created_at);
+        continue;
+      }
+      json::object body = json::parse(event->payload).as_object();
+      body["id"] = event->id;
+      body["created_at"] = event->created_at;
+      body["updated_at"] = event->created_at;
+      body["published_at"] = attempt.created_at;
+      body["sequence"] = nullptr;
+      body["webhook_metadata"] = {{"attempt", {{"id", attempt.id}}},
+                                  {"delivery", {{"id", d.id}}},
+                                  {"event", {{"id", event->id}, {"include", event->include}}},
+                                  {"webhook", {{"id", hook->id}}}};
+      const auto text = json::serialize(body);
+      std::vector<std::pair<std::string, std::string>> headers = {
+          {"Heroku-Webhook-Hmac-SHA256", webhooks::signature(hook->secret, text)}};
+      if (!hook->authorization.empty()) {
+        headers.emplace_back("Authorization", hook->authorization);
+      }
+      auto result = sender.post(hook->url, headers, text);
+      attempt.code = result.code;
+      attempt.error_class = result.error_class;
+      const bool ok = result.code && *result.code >= 200 && *result.code < 300;
+      attempt.status = ok ? "succeeded" : "failed";
+      const auto now = now_ms();
+      std::optional<std::int64_t> next;
+      std::string status = attempt.status;
+      if (!ok && d.level == "sync") {
+        auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+            scale_(webhooks::retry_delay(d.num_attempts + 1)));
+        auto limit =
+            std::chrono::duration_cast<std::chrono::milliseconds>(scale_(webhooks::kRetryFor));
+        if (now + wait.count() <= d.created_ms + limit.count()) {
+          next = now + wait.count();
+          status = "retrying";
+        }
+      }
+      db.record(d.id, attempt, status, next, iso_ms(now));
+    }
+    db.prune(now_ms());
+  }
+}
+
+}  // namespace lokku::api

@@ -1,0 +1,250 @@
+// App webhooks (#22 point 5, drains-webhooks-metrics.md §3): the official CLI's webhooks:*
+// commands against a live `lokku up`, and real receivers on 127.0.0.1 that check each
+// delivery's signature as a user's endpoint would.
+#include "support/cli_platform.hpp"
+#include "support/drain_receiver.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <regex>
+#include <set>
+
+namespace lokku::test {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+/// What a receiver computes to check `Heroku-Webhook-Hmac-SHA256` (Heroku's verifiers do the
+/// same): base64 of HMAC-SHA256 of the raw body under the secret.
+std::string expected_signature(const std::string& secret, const std::string& body) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(body.data()), body.size(), mac, &size);
+  std::string out(4 * ((size + 2) / 3) + 1, '\0');
+  out.resize(static_cast<std::size_t>(
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), mac, static_cast<int>(size))));
+  return out;
+}
+
+class Webhooks : public CliPlatformTest {
+ protected:
+  /// The bodies of the POSTs so far whose event is `include`, parsed.
+  static std::vector<json::object> bodies(const DrainReceiver& r, const std::string& include) {
+    std::vector<json::object> out;
+    for (const auto& p : r.posts()) {
+      auto v = json::parse(p.body).as_object();
+      if (v.at("webhook_metadata").at("event").at("include").as_string() == include) {
+        out.push_back(std::move(v));
+      }
+    }
+    return out;
+  }
+};
+
+// §3.1–3.4: webhooks:add prints the signing secret once; a config change POSTs the release's
+// create (pending: the app has a release phase) then its update (succeeded), each signed with
+// that secret and carrying the configured Authorization; a scaling POSTs api:formation; the
+// CLI lists the webhook and its deliveries, and shows a delivery with its event's payload.
+TEST_F(Webhooks, AReleaseAndAScalingArePostedSignedAndTheCliListsTheDeliveries) {
+  DrainReceiver receiver(DrainReceiver::Protocol::http);
+  const std::string url = fmt::format("http://127.0.0.1:{}/hooks", receiver.port());
+  auto add = heroku("webhooks:add -i api:release,api:formation -l notify -u " + url +
+                    " -t 'Bearer s3cr3t' -a web");
+  ASSERT_EQ(add.code, 0) << add.out;
+  EXPECT_TRUE(std::regex_search(add.out, std::regex("Adding webhook to (⬢ )?web\\.\\.\\. done")))
+      << add.out;
+  std::smatch m;
+  ASSERT_TRUE(
+      std::regex_search(add.out, m, std::regex("=== Webhooks Signing Secret\n+([0-9a-f]{60})\n")))
+      << add.out;
+  const std::string secret = m[1].str();
+  receiver.judge([secret](const DrainReceiver::Post& p) {
+    auto sig = p.headers.find("heroku-webhook-hmac-sha256");
+    return sig != p.headers.end() && sig->second == expected_signature(secret, p.body) ? 204 : 401;
+  });
+
+  auto list = heroku("webhooks -a web");
+  EXPECT_EQ(list.code, 0) << list.out;
+  EXPECT_TRUE(std::regex_search(
+      list.out,
+      std::regex(
+          R"([0-9a-f-]{36} +http://127\.0\.0\.1:\d+/hooks +api:release,api:formation +notify)")))
+      << list.out;
+
+  ASSERT_EQ(heroku("config:set HOOKED=yes -a web").code, 0);
+  ASSERT_TRUE(wait_until([&] { return bodies(receiver, "api:release").size() >= 2; }, 20s,
+                         "the release's create and update"))
+      << [&] {
+           std::string seen;
+           for (const auto& p : receiver.posts()) {
+             seen += p.body + "\n";
+           }
+           return seen;
+         }();
+  auto release = bodies(receiver, "api:release");
+  EXPECT_EQ(release[0].at("action").as_string(), "create");
+  EXPECT_EQ(release[0].at("resource").as_string(), "release");
+  EXPECT_EQ(release[0].at("data").at("description").as_string(), "Set HOOKED config vars");
+  EXPECT_EQ(release[0].at("data").at("status").as_string(), "pending");
+  EXPECT_EQ(release[0].at("data").at("app").at("name").as_string(), "web");
+  EXPECT_EQ(release[1].at("action").as_string(), "update");
+  EXPECT_EQ(release[1].at("data").at("status").as_string(), "succeeded");
+  EXPECT_EQ(release[1].at("previous_data").at("status").as_string(), "pending");
+  EXPECT_EQ(release[0].at("data").at("version"), release[1].at("data").at("version"));
+  EXPECT_EQ(release[0].at("version").as_string(), "application/vnd.heroku+json; version=3");
+  EXPECT_EQ(release[0].at("id"), release[0].at("webhook_metadata").at("event").at("id"));
+  for (const auto& p : receiver.posts()) {
+    EXPECT_EQ(p.status, 204) << "signature " << p.headers.at("heroku-webhook-hmac-sha256");
+    EXPECT_EQ(p.headers.at("authorization"), "Bearer s3cr3t");
+    EXPECT_EQ(p.headers.at("content-type"), "application/json");
+  }
+
+  ASSERT_EQ(heroku("ps:scale web=2 -a web").code, 0);
+  ASSERT_TRUE(wait_until([&] { return !bodies(receiver, "api:formation").empty(); }, 20s,
+                         "the formation's update"));
+  auto formation = bodies(receiver, "api:formation").front();
+  EXPECT_EQ(formation.at("action").as_string(), "update");
+  EXPECT_EQ(formation.at("data").at("type").as_string(), "web");
+  EXPECT_EQ(formation.at("data").at("quantity").as_int64(), 2);
+  EXPECT_EQ(formation.at("previous_data").at("quantity").as_int64(), 1);
+
+  // The deliveries as the CLI lists them: succeeded, one attempt, code 204.
+  ShellResult deliveries;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        deliveries = heroku("webhooks:deliveries -a web");
+        return std::regex_search(deliveries.out,
+                                 std::regex("api:formation .*succeeded|succeeded .*api:formation"));
+      },
+      10s, "the formation's delivery to be recorded"))
+      << deliveries.out;
+  EXPECT_TRUE(std::regex_search(
+      deliveries.out,
+      std::regex(R"(([0-9a-f-]{36}) +\S+ +succeeded +api:release +notify +1 +204)")))
+      << deliveries.out;
+  const auto delivery_id = release[1].at("webhook_metadata").at("delivery").at("id").as_string();
+  auto info = heroku(fmt::format("webhooks:deliveries:info {} -a web", delivery_id.c_str()));
+  EXPECT_EQ(info.code, 0) << info.out;
+  EXPECT_NE(info.out.find("=== Event Payload"), std::string::npos) << info.out;
+  EXPECT_NE(info.out.find("\"previous_data\""), std::string::npos) << info.out;
+
+  auto removed =
+      heroku("webhooks:remove " +
+             std::string(release[0].at("webhook_metadata").at("webhook").at("id").as_string()) +
+             " -a web");
+  EXPECT_EQ(removed.code, 0) << removed.out;
+  EXPECT_NE(heroku("webhooks -a web").out.find("web has no webhooks"), std::string::npos);
+}
+
+// §3.4: a `sync` delivery that fails is retried later and later (on the time scale), shown as
+// retrying with its attempts and next attempt, and succeeds once the receiver answers 2xx; a
+// `notify` one is tried once. A receiver that checks the signature with another secret
+// refuses the delivery (401), recorded as failed.
+TEST_F(Webhooks, SyncDeliveriesAreRetriedNotifyOnesAreNotAndAWrongSecretIsRefused) {
+  DrainReceiver flaky(DrainReceiver::Protocol::http);
+  flaky.answer({}, 500);
+  DrainReceiver strict(DrainReceiver::Protocol::http);
+  strict.judge([](const DrainReceiver::Post& p) {
+    return p.headers.at("heroku-webhook-hmac-sha256") == expected_signature("the-right-one", p.body)
+               ? 200
+               : 401;
+  });
+  ASSERT_EQ(heroku(fmt::format("webhooks:add -i api:formation -l sync -u "
+                               "http://127.0.0.1:{}/ -s whatever -a web",
+                               flaky.port()))
+                .code,
+            0);
+  ASSERT_EQ(heroku(fmt::format("webhooks:add -i api:formation -l notify -u "
+                               "http://127.0.0.1:{}/ -s the-wrong-one -a web",
+                               strict.port()))
+                .code,
+            0);
+  ASSERT_EQ(heroku("ps:scale worker=1 -a web").code, 0);
+
+  ASSERT_TRUE(flaky.wait_for_posts(3)) << "the sync delivery to be retried";
+  ASSERT_TRUE(strict.wait_for_posts(1));
+  ShellResult retrying;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        retrying = heroku("webhooks:deliveries -s retrying -a web");
+        return retrying.out.find("retrying") != std::string::npos;
+      },
+      10s, "the sync delivery shown as retrying"))
+      << retrying.out;
+  EXPECT_TRUE(std::regex_search(
+      retrying.out,
+      std::regex(R"(retrying +api:formation +sync +\d+ +500 +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")))
+      << retrying.out;
+  flaky.answer({}, 200);
+  ShellResult done;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        done = heroku("webhooks:deliveries -s succeeded -a web");
+        return done.out.find("succeeded") != std::string::npos;
+      },
+      30s, "the sync delivery to succeed once its receiver answers"))
+      << done.out;
+  EXPECT_TRUE(
+      std::regex_search(done.out, std::regex(R"(succeeded +api:formation +sync +\d+ +200)")))
+      << done.out;
+  const auto tries = flaky.posts().size();
+  EXPECT_GE(tries, 4u);
+  // Every try of one delivery is the same event, signed alike.
+  std::set<std::string> events;
+  for (const auto& p : flaky.posts()) {
+    events.insert(std::string(json::parse(p.body).at("id").as_string()));
+    EXPECT_EQ(p.headers.at("heroku-webhook-hmac-sha256"), expected_signature("whatever", p.body));
+  }
+  EXPECT_EQ(events.size(), 1u);
+
+  // The notify webhook with the wrong secret: refused once, never retried.
+  auto failed = heroku("webhooks:deliveries -s failed -a web");
+  EXPECT_TRUE(std::regex_search(failed.out, std::regex(R"(failed +api:formation +notify +1 +401)")))
+      << failed.out;
+  EXPECT_EQ(strict.posts().size(), 1u);
+  EXPECT_EQ(strict.posts().front().status, 401);
+}
+
+// Bad input is refused naming the field, and nothing is made.
+TEST_F(Webhooks, BadUrlsLevelsAndEntitiesAreRefused) {
+  auto ftp = heroku("webhooks:add -i api:release -l notify -u ftp://example.com/ -a web");
+  EXPECT_NE(ftp.code, 0);
+  EXPECT_NE(ftp.out.find("Url must be an http or https URL, not ftp://example.com/"),
+            std::string::npos)
+      << ftp.out;
+  auto level = heroku("webhooks:add -i api:release -l often -u http://127.0.0.1:9/ -a web");
+  EXPECT_NE(level.code, 0);
+  EXPECT_NE(level.out.find("Level must be notify or sync, not often"), std::string::npos)
+      << level.out;
+  auto entity = heroku("webhooks:add -i api:relase -l notify -u http://127.0.0.1:9/ -a web");
+  EXPECT_NE(entity.code, 0);
+  EXPECT_NE(entity.out.find("unknown entity api:relase"), std::string::npos) << entity.out;
+  auto none = heroku("webhooks -a web");
+  EXPECT_NE(none.out.find("web has no webhooks"), std::string::npos) << none.out;
+  // Without the token, or with a wrong one in either scheme the CLI uses: 401.
+  auto wrong = api_request(port, "GET", "/apps/web/webhooks", "", "",
+                           "Authorization: Basic Ondyb25n\r\n");  // ":wrong"
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 401);
+  const std::string user_token = ":" + h.token();
+  std::string basic(4 * ((user_token.size() + 2) / 3) + 1, '\0');
+  basic.resize(static_cast<std::size_t>(
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(basic.data()),
+                      reinterpret_cast<const unsigned char*>(user_token.data()),
+                      static_cast<int>(user_token.size()))));
+  auto right = api_request(port, "GET", "/apps/web/webhooks", "", "",
+                           "Authorization: Basic " + basic + "\r\n");
+  ASSERT_TRUE(right);
+  EXPECT_EQ(right->status, 200) << right->body;
+}
+
+}  // namespace
+}  // namespace lokku::test
