@@ -26,6 +26,7 @@ Routes make_routes() {
   add_stack_routes(t);
   add_metrics_routes(t);
   add_webhook_routes(t);
+  add_alert_routes(t);
   return t;
 }
 

@@ -255,4 +255,18 @@ json::object domain_json(const store::App& app, const std::string& host, bool cu
           {"updated_at", app.created_at}};
 }
 
+json::object alert_json(const store::App& a, const store::Alert& x) {
+  return {{"id", x.id},
+          {"app", app_ref(a)},
+          {"kind", x.kind},
+          {"process_type", "web"},
+          {"threshold", x.threshold},
+          {"unit", x.kind == "latency" ? "ms" : "percent"},
+          {"sensitivity", x.sensitivity},
+          {"state", x.state},
+          {"value", x.value},
+          {"created_at", x.created_at},
+          {"updated_at", x.updated_at}};
+}
+
 }  // namespace lokku::api

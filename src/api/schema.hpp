@@ -33,6 +33,8 @@ boost::json::object dyno_json(const store::App& a, const platform::ObservedDyno&
 std::string domain_id(const store::App& app, const std::string& host);
 /// A domain of the app: its default one (`custom` false) or a custom one.
 boost::json::object domain_json(const store::App& app, const std::string& host, bool custom);
+/// A threshold alert (lokku's own resource: Heroku's alerts live in its Dashboard).
+boost::json::object alert_json(const store::App& a, const store::Alert& x);
 boost::json::object region_json();
 boost::json::object stack_json(const std::string& name);
 boost::json::object pipeline_json(const store::Pipeline& p);

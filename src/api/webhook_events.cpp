@@ -79,6 +79,17 @@ void domain_changes(const store::App& before, const store::App& after,
   }
 }
 
+void alert_changes(const store::App& before, const store::App& after,
+                   std::vector<WebhookChange>& out) {
+  for (const auto& a : after.alerts) {
+    auto old = std::find_if(before.alerts.begin(), before.alerts.end(),
+                            [&](const store::Alert& x) { return x.id == a.id; });
+    if (old != before.alerts.end() && old->state != a.state) {
+      out.push_back(change("alert", "update", alert_json(after, a), {{"state", old->state}}));
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<WebhookChange> app_changes(const Context& c, const store::App& before,
@@ -92,6 +103,7 @@ std::vector<WebhookChange> app_changes(const Context& c, const store::App& befor
   formation_changes(before, after, out);
   addon_changes(before, after, out);
   domain_changes(before, after, out);
+  alert_changes(before, after, out);
   return out;
 }
 

@@ -232,6 +232,23 @@ Action parse(int argc, char** argv, int& exit_code, std::optional<std::string>& 
   metrics->add_option("--resolution", o.resolution,
                       "One row per 10s (the last hour) or whole minutes (default 1m)");
   metrics->add_flag("--json", o.json, "Output as JSON (keys in the README)");
+  add_command(app, action, o, "alerts", "List the app's threshold alerts and their state",
+              run_alerts)
+      ->add_flag("--json", o.json, "Output as JSON");
+  auto* alert_add = add_command(
+      app, action, o, "alerts:add",
+      "Alert when web's p95 response time or failed-request rate stays over a threshold",
+      run_alerts_add);
+  auto* p95 = alert_add->add_option("--p95", o.p95_ms, "Threshold: p95 response time, in ms");
+  alert_add
+      ->add_option("--error-rate", o.error_rate, "Threshold: share of requests failed (5xx), in %")
+      ->excludes(p95);
+  alert_add->add_option("--sensitivity", o.sensitivity,
+                        "Minutes in a row over the threshold before it fires: 1 (default), 5, 10");
+  add_command(app, action, o, "alerts:remove", "Remove an alert, named by its id or kind",
+              run_alerts_remove)
+      ->add_option("alert", o.args, "Alert id, or latency / error-rate")
+      ->required();
   add_command(app, action, o, "domains:clear", "Remove every custom domain", run_domains_clear);
   add_command(app, action, o, "domains:wait",
               "Wait for domains to be ready (they are at once here)", run_domains_wait)

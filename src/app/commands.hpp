@@ -52,7 +52,10 @@ struct CommandOptions {
   bool dyno_only = false;           ///< apps:errors --dyno
   std::string process_type;         ///< metrics --type
   std::string since = "1h";         ///< metrics --since
-  std::string resolution;  ///< metrics --resolution (default 1m; on a terminal, ~60 points)
+  std::string resolution;        ///< metrics --resolution (default 1m; on a terminal, ~60 points)
+  std::optional<double> p95_ms;  ///< alerts:add --p95
+  std::optional<double> error_rate;  ///< alerts:add --error-rate
+  int sensitivity = 1;               ///< alerts:add --sensitivity
   /// deploy: the app.json to set a new app up from, instead of the directory's (review apps)
   std::optional<release::AppManifest> manifest;
 };
@@ -121,6 +124,9 @@ int run_releases_output(const CommandOptions& o);
 int run_ps_type(const CommandOptions& o);
 int run_drains(const CommandOptions& o);
 int run_metrics(const CommandOptions& o);
+int run_alerts(const CommandOptions& o);
+int run_alerts_add(const CommandOptions& o);
+int run_alerts_remove(const CommandOptions& o);
 int run_drains_add(const CommandOptions& o);
 int run_drains_remove(const CommandOptions& o);
 int run_domains(const CommandOptions& o);

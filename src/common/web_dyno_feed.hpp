@@ -73,6 +73,21 @@ class RequestObserver {
   virtual void request(int status, double service_ms, std::string_view code) = 0;
 };
 
+/// Several observers of one app's requests (its metrics, its alerts).
+class RequestObservers final : public RequestObserver {
+ public:
+  explicit RequestObservers(std::vector<std::shared_ptr<RequestObserver>> all)
+      : all_(std::move(all)) {}
+  void request(int status, double service_ms, std::string_view code) override {
+    for (const auto& o : all_) {
+      o->request(status, service_ms, code);
+    }
+  }
+
+ private:
+  const std::vector<std::shared_ptr<RequestObserver>> all_;
+};
+
 /// One app as the router sees it: the web dynos its manager publishes, the log stream its
 /// `heroku[router]` lines go to, and who measures its requests (none with `lokku start`).
 struct AppRoute {

@@ -9,6 +9,7 @@
 #include "common/web_dyno_feed.hpp"
 #include "drains/drain.hpp"
 #include "dyno/manager.hpp"
+#include "metrics/alert_monitor.hpp"
 #include "metrics/app_metrics.hpp"
 #include "platform/platform_file.hpp"
 #include "platform/rendezvous.hpp"
@@ -93,6 +94,8 @@ struct AppRuntime {
   std::shared_ptr<common::AppLog> sink;
   /// What the router and the dynos measure (null: the metrics store cannot be opened).
   std::shared_ptr<metrics::AppMetrics> metrics;
+  /// The app's threshold alerts, on the platform's (scaled) clock.
+  std::shared_ptr<metrics::AlertMonitor> alerts;
   std::shared_ptr<common::AppRoute> route;
   std::unique_ptr<dyno::Manager> manager;
   int version = 0;
@@ -238,6 +241,8 @@ class Platform : public PlatformControl {
   void poll();
   void scan();
   void reconcile(AppRuntime& rt);
+  /// Logs the alerts that fired or were resolved (`heroku[alerts]`) and records them.
+  void tell_alerts(AppRuntime& rt);
   /// Stops the manager's dynos; `then` runs on the platform's thread once they are gone.
   void retire(std::unique_ptr<dyno::Manager> m, std::shared_ptr<common::AppLog> sink,
               bool restart = false, std::function<void()> then = {});
@@ -336,7 +341,13 @@ AppRuntime& Platform::runtime_for(const std::string& name) {
     } catch (const metrics::MetricsError& e) {
       log::platform().error("{}: no metrics (the app keeps serving): {}", name, e.what());
     }
-    slot->route = std::make_shared<common::AppRoute>(name, *slot->sink, slot->metrics);
+    slot->alerts = std::make_shared<metrics::AlertMonitor>([this] { return scaled_now(); });
+    std::vector<std::shared_ptr<common::RequestObserver>> observers{slot->alerts};
+    if (slot->metrics) {
+      observers.push_back(slot->metrics);
+    }
+    slot->route = std::make_shared<common::AppRoute>(
+        name, *slot->sink, std::make_shared<common::RequestObservers>(std::move(observers)));
   }
   return *slot;
 }
@@ -454,6 +465,15 @@ void Platform::reconcile(AppRuntime& rt) {
   }
   rt.last_error.clear();
   sync_drains(rt, *app);
+  std::vector<metrics::AlertRule> rules;
+  std::map<std::string, bool> firing;
+  for (const auto& a : app->alerts) {
+    if (auto kind = metrics::parse_alert_kind(a.kind)) {
+      rules.push_back({a.id, *kind, a.threshold, a.sensitivity});
+      firing[a.id] = a.state == "firing";
+    }
+  }
+  rt.alerts->set_rules(std::move(rules), firing);
   // HOST-1: the app's default host and its custom domains, once its table is published
   // (a request must never see a new app's empty table: that would be H14).
   struct Hosts {
@@ -759,6 +779,43 @@ void Platform::start_one_off(AppRuntime& rt, std::unique_ptr<OneOff> one) {
   raw->start();
 }
 
+void Platform::tell_alerts(AppRuntime& rt) {
+  for (const auto& change : rt.alerts->tick()) {
+    const auto& r = change.rule;
+    const bool latency = r.kind == metrics::AlertKind::latency;
+    auto measure = [&](double v) {
+      return latency ? fmt::format("p95 response time {:.0f} ms", v)
+                     : fmt::format("failed requests {:.1f} %", v);
+    };
+    auto limit = latency ? fmt::format("{:g} ms", r.threshold) : fmt::format("{:g} %", r.threshold);
+    const auto message =
+        change.firing
+            ? fmt::format("Alert fired: web {} ≥ {} for {} minute{} ({} alert {})",
+                          measure(change.value), limit, r.sensitivity,
+                          r.sensitivity == 1 ? "" : "s", metrics::alert_kind_name(r.kind), r.id)
+            : fmt::format("Alert resolved: web {} < {} ({} alert {})", measure(change.value), limit,
+                          metrics::alert_kind_name(r.kind), r.id);
+    rt.sink->line("heroku", "alerts", message);
+    if (rt.metrics) {
+      rt.metrics->event("alert", "web", message);
+    }
+    // Recorded on the app (`lokku alerts`), and so told to its webhooks (entity `alert`).
+    try {
+      store_.update(rt.name, [&](store::App& a) {
+        for (auto& x : a.alerts) {
+          if (x.id == r.id) {
+            x.state = change.firing ? "firing" : "ok";
+            x.value = change.value;
+            x.updated_at = common::iso8601_now();
+          }
+        }
+      });
+    } catch (const std::exception& e) {
+      log::platform().error("{}: alert state not recorded: {}", rt.name, e.what());
+    }
+  }
+}
+
 void Platform::poll() {
   if (stopping_) {
     return;
@@ -768,6 +825,7 @@ void Platform::poll() {
     if (rt->metrics) {
       rt->metrics->tick();
     }
+    tell_alerts(*rt);
   }
   scan();
   poll_.expires_after(o_.poll);

@@ -395,4 +395,51 @@ LogDrain remove_log_drain(Store& store, const std::string& app, const std::strin
   return gone;
 }
 
+Alert add_alert(Store& store, const std::string& app, const std::string& kind, double threshold,
+                int sensitivity) {
+  if (kind != "latency" && kind != "error-rate") {
+    throw release::InputError(
+        fmt::format("Unknown alert kind {}: latency (p95 response time) or error-rate", kind));
+  }
+  if (!(threshold > 0) || (kind == "error-rate" && threshold > 100)) {
+    throw release::InputError(fmt::format(
+        "The threshold of a{} alert must be {}", kind == "latency" ? " latency" : "n error-rate",
+        kind == "latency" ? "a p95 in milliseconds above 0" : "a percentage above 0, at most 100"));
+  }
+  if (sensitivity != 1 && sensitivity != 5 && sensitivity != 10) {
+    throw release::InputError(
+        fmt::format("Sensitivity must be 1, 5 or 10 minutes, not {}", sensitivity));
+  }
+  Alert made;
+  store.update(app, [&](App& a) {
+    if (std::any_of(a.alerts.begin(), a.alerts.end(),
+                    [&](const Alert& x) { return x.kind == kind; })) {
+      throw release::InputError(fmt::format("{} already has a{} alert; remove it first", app,
+                                            kind == "latency" ? " latency" : "n error-rate"));
+    }
+    made.id = common::random_uuid();
+    made.kind = kind;
+    made.threshold = threshold;
+    made.sensitivity = sensitivity;
+    made.created_at = made.updated_at = common::iso8601_now();
+    a.alerts.push_back(made);
+  });
+  return made;
+}
+
+Alert remove_alert(Store& store, const std::string& app, const std::string& key) {
+  Alert gone;
+  store.update(app, [&](App& a) {
+    auto it = std::find_if(a.alerts.begin(), a.alerts.end(),
+                           [&](const Alert& x) { return x.id == key || x.kind == key; });
+    if (it == a.alerts.end()) {
+      throw release::InputError(
+          fmt::format("Couldn't find that alert: {} (see lokku alerts -a {})", key, app));
+    }
+    gone = *it;
+    a.alerts.erase(it);
+  });
+  return gone;
+}
+
 }  // namespace lokku::store

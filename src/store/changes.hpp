@@ -96,4 +96,12 @@ LogDrain remove_log_drain(Store& store, const std::string& app, const std::strin
 /// The drain named by its id, URL or token, or nullptr.
 const LogDrain* find_log_drain(const App& app, const std::string& key);
 
+/// Adds a threshold alert (issue #22 point 2): `kind` latency (threshold: p95 ms) or
+/// error-rate (threshold: percent, at most 100), sensitivity 1, 5 or 10 minutes; one per kind.
+/// Throws InputError naming what is wrong.
+Alert add_alert(Store& store, const std::string& app, const std::string& kind, double threshold,
+                int sensitivity);
+/// Removes the alert named by its id or kind and returns it; InputError when none is.
+Alert remove_alert(Store& store, const std::string& app, const std::string& key);
+
 }  // namespace lokku::store

@@ -189,6 +189,22 @@ std::string to_yaml(const App& app) {
     }
     out << YAML::EndSeq;
   }
+  if (!app.alerts.empty()) {
+    out << YAML::Key << "alerts" << YAML::Value << YAML::BeginSeq;
+    for (const auto& a : app.alerts) {
+      out << YAML::Flow << YAML::BeginMap;
+      out << YAML::Key << "id" << YAML::Value << a.id;
+      out << YAML::Key << "kind" << YAML::Value << a.kind;
+      out << YAML::Key << "threshold" << YAML::Value << a.threshold;
+      out << YAML::Key << "sensitivity" << YAML::Value << a.sensitivity;
+      out << YAML::Key << "state" << YAML::Value << a.state;
+      out << YAML::Key << "value" << YAML::Value << a.value;
+      out << YAML::Key << "created_at" << YAML::Value << a.created_at;
+      out << YAML::Key << "updated_at" << YAML::Value << a.updated_at;
+      out << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+  }
   if (!app.webhooks.empty()) {
     out << YAML::Key << "webhooks" << YAML::Value << YAML::BeginSeq;
     for (const auto& w : app.webhooks) {
@@ -310,6 +326,20 @@ App app_from_yaml(const std::string& text, const std::string& file) {
         app.drains.push_back({get<std::string>(e, "id", ""), get<std::string>(e, "url", ""),
                               get<std::string>(e, "token", ""),
                               get<std::string>(e, "created_at", "")});
+      }
+    }
+    if (auto as = n["alerts"]; as && as.IsSequence()) {
+      for (const auto& e : as) {
+        Alert a;
+        a.id = get<std::string>(e, "id", "");
+        a.kind = get<std::string>(e, "kind", "latency");
+        a.threshold = get<double>(e, "threshold", 0);
+        a.sensitivity = get<int>(e, "sensitivity", 1);
+        a.state = get<std::string>(e, "state", "ok");
+        a.value = get<double>(e, "value", 0);
+        a.created_at = get<std::string>(e, "created_at", "");
+        a.updated_at = get<std::string>(e, "updated_at", "");
+        app.alerts.push_back(std::move(a));
       }
     }
     if (auto ws = n["webhooks"]; ws && ws.IsSequence()) {

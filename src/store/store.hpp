@@ -105,6 +105,18 @@ struct Webhook {
   std::string updated_at;
 };
 
+/// A threshold alert on the web process type (issue #22 point 2, metrics/alert_monitor.hpp).
+struct Alert {
+  std::string id;
+  std::string kind;  ///< latency (p95 ms) | error-rate (percent of requests failed)
+  double threshold = 0;
+  int sensitivity = 1;       ///< minutes: 1, 5 or 10
+  std::string state = "ok";  ///< ok | firing, as the platform last found it
+  double value = 0;          ///< the measure when the state last changed
+  std::string created_at;
+  std::string updated_at;  ///< when the state last changed
+};
+
 struct App {
   std::string name;
   std::string id;
@@ -124,6 +136,7 @@ struct App {
   std::vector<SchedulerJob> scheduler;
   std::vector<LogDrain> drains;
   std::vector<Webhook> webhooks;
+  std::vector<Alert> alerts;
   /// A review app (PIPE-3): its parent app, its branch, and app.json's pr-predestroy.
   std::string review_of;
   std::string review_branch;

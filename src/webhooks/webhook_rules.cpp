@@ -13,9 +13,18 @@ namespace lokku::webhooks {
 
 const std::vector<std::string>& entities() {
   static const std::vector<std::string> all = {
-      "api:addon-attachment", "api:addon",        "api:app",  "api:build",
-      "api:collaborator",     "api:domain",       "api:dyno", "api:formation",
-      "api:release",          "api:sni-endpoint", "dyno"};
+      "api:addon-attachment",
+      "api:addon",
+      "api:app",
+      "api:build",
+      "api:collaborator",
+      "api:domain",
+      "api:dyno",
+      "api:formation",
+      "api:release",
+      "api:sni-endpoint",
+      "dyno",
+      "alert"};  // lokku's own: a threshold alert fired or was resolved
   return all;
 }
 

@@ -9,7 +9,7 @@
 
 namespace lokku::webhooks {
 
-/// The entities Heroku's webhooks notify of (§3.3).
+/// The entities Heroku's webhooks notify of (§3.3), and lokku's `alert`.
 const std::vector<std::string>& entities();
 
 /// Why a webhook cannot be made with these values (Heroku's words where it has them); empty
