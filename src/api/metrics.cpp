@@ -1,6 +1,6 @@
 // The metrics API's error counts (`heroku apps:errors`; drains-webhooks-metrics.md §4.3). The
 // CLI sends these to api.metrics.herokai.com, which lokku's proxy brings here
-// (local_proxy.hpp); they are counted from the app's log (platform/error_counts.hpp).
+// (local_proxy.hpp); they are read from the app's metrics store (platform/error_counts.hpp).
 // And lokku's own `/apps/{app}/metrics`: what `lokku metrics --json` prints, for the dashboard
 // and scripts.
 #include "api/api_error.hpp"

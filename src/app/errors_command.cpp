@@ -1,4 +1,4 @@
-// lokku apps:errors: the official CLI's `heroku apps:errors`, counted from the app's log
+// lokku apps:errors: the official CLI's `heroku apps:errors`, read from the app's metrics
 // (platform/error_counts.hpp): the router's H-codes and each process type's R- and L-codes
 // over the last hours.
 #include "app/command_support.hpp"

@@ -1,12 +1,12 @@
 #include "platform/error_counts.hpp"
 
+#include "metrics/metrics_store.hpp"
 #include "platform/runtime.hpp"
 
 #include <fmt/format.h>
 
 #include <charconv>
 #include <ctime>
-#include <fstream>
 #include <stdexcept>
 
 namespace lokku::platform {
@@ -131,54 +131,31 @@ std::optional<std::size_t> error_steps(const ErrorQuery& q) {
   return n;
 }
 
-std::string error_code_of(std::string_view line, const ErrorQuery& q) {
-  if (q.router) {
-    if (!log_line_matches(line, "heroku", "router")) {
-      return {};
-    }
-    const std::string_view message = common::log_message(line);
-    auto at = message.find("code=");
-    if (at == std::string_view::npos || (at != 0 && message[at - 1] != ' ')) {
-      return {};
-    }
-    std::string_view code = message.substr(at + 5);
-    code = code.substr(0, code.find(' '));
-    return is_code(code, 'H') ? std::string(code) : std::string();
-  }
-  if (!log_line_matches(line, "heroku", q.process_type)) {
-    return {};
-  }
-  const std::string_view message = common::log_message(line);
-  if (message.rfind("Error ", 0) != 0) {
-    return {};
-  }
-  std::string_view code = message.substr(6);
-  code = code.substr(0, code.find(' '));
-  return is_code(code, 'R') || is_code(code, 'L') ? std::string(code) : std::string();
+bool wanted_code(std::string_view code, const ErrorQuery& q) {
+  return q.router ? is_code(code, 'H') : is_code(code, 'R') || is_code(code, 'L');
 }
 
-void count_errors(std::istream& log, const ErrorQuery& q, ErrorSeries& series) {
-  for (std::string line; std::getline(log, line);) {
-    const auto sp = line.find(' ');
-    if (sp == std::string::npos) {
-      continue;
-    }
-    auto at = common::parse_timestamp(std::string_view(line).substr(0, sp));
-    if (!at || *at < q.start || *at >= q.end) {
-      continue;
-    }
-    std::string code = error_code_of(line, q);
-    if (code.empty()) {
+void count_errors(const std::vector<metrics::Point>& minutes, const ErrorQuery& q,
+                  ErrorSeries& series) {
+  const std::string& type = q.router ? std::string("web") : q.process_type;
+  for (const auto& p : minutes) {
+    if (p.type != type || p.start < q.start || p.start >= q.end) {
       continue;
     }
     const auto i = static_cast<std::size_t>(
-        std::chrono::duration_cast<std::chrono::seconds>(*at - q.start).count() / q.step.count());
+        std::chrono::duration_cast<std::chrono::seconds>(p.start - q.start).count() /
+        q.step.count());
     if (i >= series.steps) {
       continue;
     }
-    auto& counts = series.counts[code];
-    counts.resize(series.steps, 0);
-    ++counts[i];
+    for (const auto& [code, n] : p.data.errors) {
+      if (!wanted_code(code, q)) {
+        continue;
+      }
+      auto& counts = series.counts[code];
+      counts.resize(series.steps, 0);
+      counts[i] += static_cast<long>(n);
+    }
   }
 }
 
@@ -190,13 +167,9 @@ ErrorSeries app_errors(const store::Store& store, const std::string& app, const 
   }
   ErrorSeries series;
   series.steps = *steps;
-  const fs::path log = store.log_file(app);
-  for (const fs::path& file : {fs::path(log.string() + ".1"), log}) {
-    std::ifstream in(file);
-    if (in) {
-      count_errors(in, q, series);
-    }
-  }
+  metrics::MetricsStore db(store.metrics_file(app), metrics::MetricsStore::Mode::read);
+  count_errors(db.points(metrics::kMinuteStep, q.start, q.end, q.router ? "web" : q.process_type),
+               q, series);
   return series;
 }
 

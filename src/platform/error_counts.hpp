@@ -1,14 +1,14 @@
 #pragma once
-// An app's errors counted from its log (`heroku apps:errors`, drains-webhooks-metrics.md §4.3):
-// the router's H-codes (`heroku[router]: at=error code=H12 ...`, web only) and a process
-// type's R- and L-codes (`heroku[web.1]: Error R14 (Memory quota exceeded)`), per step (an
-// hour for the CLI) between two times. The metrics issue later serves these from its store.
+// An app's errors as its metrics recorded them (`heroku apps:errors`,
+// drains-webhooks-metrics.md §4.3): the router's H-codes (web) and a process type's R- and
+// L-codes, from the metrics store's minutes (kept a day), per step (an hour for the CLI)
+// between two times.
 
 #include "common/log_line.hpp"
+#include "metrics/point.hpp"
 #include "store/store.hpp"
 
 #include <chrono>
-#include <istream>
 #include <map>
 #include <optional>
 #include <string>
@@ -38,15 +38,17 @@ inline constexpr std::size_t kMaxErrorSteps = 7 * 24 * 60;
 /// than kMaxErrorSteps.
 std::optional<std::size_t> error_steps(const ErrorQuery& q);
 
-/// The code of one log line for `q` (`H12`, `R14`), or empty.
-std::string error_code_of(std::string_view line, const ErrorQuery& q);
+/// Whether `code` is one `q` counts: an H-code for the router, an R- or L-code for a type.
+bool wanted_code(std::string_view code, const ErrorQuery& q);
 
-/// Adds the errors of `q` found in `log` (lines of Heroku's log frame) to `series`, whose
-/// `steps` is already error_steps(q).
-void count_errors(std::istream& log, const ErrorQuery& q, ErrorSeries& series);
+/// Adds the errors of `q` in `minutes` (the metrics store's minute windows) to `series`,
+/// whose `steps` is already error_steps(q); a minute counts in the step it starts in.
+void count_errors(const std::vector<metrics::Point>& minutes, const ErrorQuery& q,
+                  ErrorSeries& series);
 
-/// The errors of `q` in the app's log (`log.1`, then `log`). Throws std::invalid_argument
-/// when the query covers no step or too many (error_steps).
+/// The errors of `q` in the app's metrics store. Throws std::invalid_argument when the query
+/// covers no step or too many (error_steps), metrics::MetricsError when the store cannot be
+/// read.
 ErrorSeries app_errors(const store::Store& store, const std::string& app, const ErrorQuery& q);
 
 /// What Heroku calls an error code, and how grave it is (`critical`, `warning`, `info`), as

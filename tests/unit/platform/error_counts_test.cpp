@@ -1,9 +1,9 @@
-// Error counts from an app's log (`apps:errors`, drains-webhooks-metrics.md §4.3).
+// Error counts from an app's metrics (`apps:errors`, drains-webhooks-metrics.md §4.3).
 #include "platform/error_counts.hpp"
 
 #include <gtest/gtest.h>
 
-#include <sstream>
+#include <map>
 
 namespace lokku::platform {
 namespace {
@@ -16,48 +16,50 @@ common::SystemTime at(const char* iso) {
   return t.value_or(common::SystemTime{});
 }
 
-const char* kLog =
-    "2026-12-05T10:05:00.000000+00:00 heroku[router]: at=error code=H14 desc=\"No web processes "
-    "running\" method=GET path=\"/\" host=a.localhost dyno= connect= service= status=503\n"
-    "2026-12-05T10:59:59.999999+00:00 heroku[router]: at=error code=H12 desc=\"Request timeout\"\n"
-    "2026-12-05T11:00:00.000000+00:00 heroku[router]: at=error code=H12 desc=\"Request timeout\"\n"
-    "2026-12-05T11:30:00.000000+00:00 heroku[router]: at=info method=GET path=\"/code=H99\" "
-    "status=200\n"
-    "2026-12-05T11:31:00.000000+00:00 app[web.1]: at=error code=H10 (an app's own line)\n"
-    "2026-12-05T11:32:00.000000+00:00 heroku[web.1]: Error R14 (Memory quota exceeded)\n"
-    "2026-12-05T11:33:00.000000+00:00 heroku[web.2]: Error R10 (Boot timeout) -> Web process "
-    "failed to bind to $PORT within 60 seconds of launch\n"
-    "2026-12-05T11:34:00.000000+00:00 heroku[worker.1]: Error R14 (Memory quota exceeded)\n"
-    "2026-12-05T11:35:00.000000+00:00 heroku[webhook.1]: Error R14 (Memory quota exceeded)\n"
-    "2026-12-05T11:36:00.000000+00:00 heroku[web.1]: State changed from up to crashed\n"
-    "2026-12-05T12:00:00.000000+00:00 heroku[router]: at=error code=H12 desc=\"outside\"\n"
-    "not a log line\n";
+/// A minute of `type` with these error counts.
+metrics::Point minute(const char* iso, const char* type,
+                      std::map<std::string, std::uint64_t> errors) {
+  metrics::Point p;
+  p.start = at(iso);
+  p.type = type;
+  p.data.errors = std::move(errors);
+  return p;
+}
+
+const std::vector<metrics::Point> kMinutes = {
+    minute("2026-12-05T10:05:00Z", "web", {{"H14", 1}, {"R14", 2}}),
+    minute("2026-12-05T10:59:00Z", "web", {{"H12", 1}}),
+    minute("2026-12-05T11:00:00Z", "web", {{"H12", 2}, {"R10", 1}, {"X1", 4}}),
+    minute("2026-12-05T11:34:00Z", "worker", {{"R14", 1}, {"H12", 9}}),
+    minute("2026-12-05T12:00:00Z", "web", {{"H12", 5}}),  // the end is not included
+};
 
 ErrorSeries count(const ErrorQuery& q) {
   ErrorSeries s;
   s.steps = *error_steps(q);
-  std::istringstream in(kLog);
-  count_errors(in, q, s);
+  count_errors(kMinutes, q, s);
   return s;
 }
 
-TEST(ErrorCounts, RouterCodesPerHour) {
+TEST(ErrorCounts, RouterCodesPerHourAreWebsHCodes) {
   ErrorQuery q{at("2026-12-05T10:00:00Z"), at("2026-12-05T12:00:00Z"), 1h, true, ""};
   auto s = count(q);
   EXPECT_EQ(s.steps, 2u);
-  ASSERT_EQ(s.counts.size(), 2u);  // H14 and H12 only: not an app's line, not a path
+  ASSERT_EQ(s.counts.size(), 2u);  // H14 and H12 of web only
   EXPECT_EQ(s.counts["H14"], (std::vector<long>{1, 0}));
-  EXPECT_EQ(s.counts["H12"], (std::vector<long>{1, 1}));  // the end is not included
+  EXPECT_EQ(s.counts["H12"], (std::vector<long>{1, 2}));
 }
 
 TEST(ErrorCounts, AProcessTypesRAndLCodes) {
   ErrorQuery q{at("2026-12-05T10:00:00.000Z"), at("2026-12-05T12:00:00.000Z"), 1h, false, "web"};
   auto s = count(q);
-  ASSERT_EQ(s.counts.size(), 2u);  // web.1 and web.2, not worker.1 nor webhook.1
-  EXPECT_EQ(s.counts["R14"], (std::vector<long>{0, 1}));
+  ASSERT_EQ(s.counts.size(), 2u);  // not its H-codes, not an unknown code, not worker's
+  EXPECT_EQ(s.counts["R14"], (std::vector<long>{2, 0}));
   EXPECT_EQ(s.counts["R10"], (std::vector<long>{0, 1}));
   q.process_type = "worker";
   EXPECT_EQ(count(q).counts["R14"], (std::vector<long>{0, 1}));
+  EXPECT_TRUE(wanted_code("L10", q));
+  EXPECT_FALSE(wanted_code("H12", q));
 }
 
 TEST(ErrorCounts, StepsAreBoundedAndTheEndComesAfterTheStart) {
