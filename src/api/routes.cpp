@@ -27,6 +27,7 @@ Routes make_routes() {
   add_metrics_routes(t);
   add_webhook_routes(t);
   add_alert_routes(t);
+  add_formation_monitor_routes(t);
   return t;
 }
 

@@ -29,6 +29,7 @@ void add_stack_routes(Routes& t);
 void add_metrics_routes(Routes& t);
 void add_webhook_routes(Routes& t);
 void add_alert_routes(Routes& t);
+void add_formation_monitor_routes(Routes& t);
 
 /// The whole table.
 Routes make_routes();

@@ -1,7 +1,9 @@
 // alerts, alerts:add, alerts:remove: threshold alerts on web's p95 response time or failed
 // requests (issue #22 point 2, metrics/alert_monitor.hpp). Heroku keeps these in its
 // Dashboard and notifies by email; lokku logs `heroku[alerts]` lines and tells webhooks that
-// include `alert`. The running platform watches an alert once it reads the change.
+// include `alert`. ps:autoscale:enable/disable: web autoscaling on the same measure (point 3,
+// metrics/autoscaler.hpp), as the official CLI's commands of those names. The running
+// platform acts on either once it reads the change.
 #include "api/schema.hpp"
 #include "app/command_support.hpp"
 #include "app/commands.hpp"
@@ -70,6 +72,28 @@ int run_alerts_remove(const CommandOptions& o) {
   auto st = open_store();
   auto a = store::remove_alert(st, app_of(o), o.args.at(0));
   std::cout << fmt::format("Removed {} alert {} from {}\n", a.kind, a.id, app_of(o));
+  return 0;
+}
+
+int run_ps_autoscale_enable(const CommandOptions& o) {
+  auto st = open_store();
+  std::optional<int> p95;
+  if (o.p95_ms) {
+    p95 = static_cast<int>(*o.p95_ms);
+  }
+  auto x = store::set_autoscale(st, app_of(o), true, o.autoscale_min, o.autoscale_max, p95,
+                                o.notifications);
+  std::cout << fmt::format(
+      "Enabling dyno autoscaling... done: web between {} and {} dynos, "
+      "desired p95 {} ms\n",
+      x.min, x.max, x.p95_ms);
+  return 0;
+}
+
+int run_ps_autoscale_disable(const CommandOptions& o) {
+  auto st = open_store();
+  store::set_autoscale(st, app_of(o), false, {}, {}, {}, {});
+  std::cout << "Disabling dyno autoscaling... done\n";
   return 0;
 }
 

@@ -192,6 +192,19 @@ Action parse(int argc, char** argv, int& exit_code, std::optional<std::string>& 
       ->add_option("changes", o.args, "TYPE=N[:SIZE], TYPE+N, TYPE-N")
       ->required();
 
+  auto* autoscale = add_command(
+      app, action, o, "ps:autoscale:enable",
+      "Scale web between --min and --max dynos to keep its p95 response time under --p95 "
+      "(Performance dynos)",
+      run_ps_autoscale_enable);
+  autoscale->add_option("--min", o.autoscale_min, "Minimum number of dynos")->required();
+  autoscale->add_option("--max", o.autoscale_max, "Maximum number of dynos")->required();
+  autoscale->add_option("--p95", o.p95_ms, "Desired p95 response time, ms (default 1000)");
+  autoscale->add_flag("--notifications", o.notifications,
+                      "Say so when web reaches --max (at most daily)");
+  add_command(app, action, o, "ps:autoscale:disable", "Stop autoscaling web",
+              run_ps_autoscale_disable);
+
   add_command(app, action, o, "ps:type",
               "Show the dyno size of each process type, or set it: SIZE for every type, or "
               "TYPE=SIZE (a dyno restarts onto its new size)",

@@ -56,6 +56,9 @@ struct CommandOptions {
   std::optional<double> p95_ms;  ///< alerts:add --p95
   std::optional<double> error_rate;  ///< alerts:add --error-rate
   int sensitivity = 1;               ///< alerts:add --sensitivity
+  std::optional<int> autoscale_min;  ///< ps:autoscale:enable --min
+  std::optional<int> autoscale_max;  ///< ps:autoscale:enable --max
+  bool notifications = false;        ///< ps:autoscale:enable --notifications
   /// deploy: the app.json to set a new app up from, instead of the directory's (review apps)
   std::optional<release::AppManifest> manifest;
 };
@@ -125,6 +128,8 @@ int run_ps_type(const CommandOptions& o);
 int run_drains(const CommandOptions& o);
 int run_metrics(const CommandOptions& o);
 int run_alerts(const CommandOptions& o);
+int run_ps_autoscale_enable(const CommandOptions& o);
+int run_ps_autoscale_disable(const CommandOptions& o);
 int run_alerts_add(const CommandOptions& o);
 int run_alerts_remove(const CommandOptions& o);
 int run_drains_add(const CommandOptions& o);

@@ -60,6 +60,17 @@ void AlertMonitor::roll(SystemTime t) {
   }
   open_start_ = start;
   unevaluated_ += static_cast<std::size_t>(ended);
+  minutes_closed_ += static_cast<std::size_t>(ended);
+}
+
+std::size_t AlertMonitor::minutes_closed() const {
+  std::lock_guard lock(mu_);
+  return minutes_closed_;
+}
+
+std::deque<AlertMinute> AlertMonitor::recent() const {
+  std::lock_guard lock(mu_);
+  return closed_;
 }
 
 void AlertMonitor::request(int status, double service_ms, std::string_view /*code*/) {

@@ -58,6 +58,10 @@ class AlertMonitor final : public common::RequestObserver {
   void request(int status, double service_ms, std::string_view code) override;
   /// Closes the minutes that ended; the alerts that fired or were resolved by them.
   std::vector<AlertChange> tick();
+  /// How many minutes have closed so far (it changes once a minute), and the latest of them,
+  /// newest first (at most kMaxSensitivity): what autoscaling decides on.
+  std::size_t minutes_closed() const;
+  std::deque<AlertMinute> recent() const;
 
   static constexpr std::size_t kMaxSensitivity = 10;
 
@@ -65,7 +69,8 @@ class AlertMonitor final : public common::RequestObserver {
   void roll(SystemTime t);  ///< under mu_
 
   Clock clock_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
+  std::size_t minutes_closed_ = 0;
   SystemTime open_start_;
   AlertMinute open_;
   std::deque<AlertMinute> closed_;  ///< newest first, at most kMaxSensitivity

@@ -11,6 +11,7 @@
 #include "dyno/manager.hpp"
 #include "metrics/alert_monitor.hpp"
 #include "metrics/app_metrics.hpp"
+#include "metrics/autoscaler.hpp"
 #include "platform/platform_file.hpp"
 #include "platform/rendezvous.hpp"
 #include "platform/runtime.hpp"
@@ -96,6 +97,9 @@ struct AppRuntime {
   std::shared_ptr<metrics::AppMetrics> metrics;
   /// The app's threshold alerts, on the platform's (scaled) clock.
   std::shared_ptr<metrics::AlertMonitor> alerts;
+  store::Autoscale autoscale;         ///< as the store last had it
+  std::size_t autoscale_minutes = 0;  ///< the alert monitor's minutes_closed() last decided on
+  std::optional<std::chrono::system_clock::time_point> max_told;  ///< scaled; daily at most
   std::shared_ptr<common::AppRoute> route;
   std::unique_ptr<dyno::Manager> manager;
   int version = 0;
@@ -243,6 +247,8 @@ class Platform : public PlatformControl {
   void reconcile(AppRuntime& rt);
   /// Logs the alerts that fired or were resolved (`heroku[alerts]`) and records them.
   void tell_alerts(AppRuntime& rt);
+  /// Once a (scaled) minute, scales web by one dyno when its autoscaling says so.
+  void autoscale(AppRuntime& rt);
   /// Stops the manager's dynos; `then` runs on the platform's thread once they are gone.
   void retire(std::unique_ptr<dyno::Manager> m, std::shared_ptr<common::AppLog> sink,
               bool restart = false, std::function<void()> then = {});
@@ -474,6 +480,7 @@ void Platform::reconcile(AppRuntime& rt) {
     }
   }
   rt.alerts->set_rules(std::move(rules), firing);
+  rt.autoscale = app->autoscale;
   // HOST-1: the app's default host and its custom domains, once its table is published
   // (a request must never see a new app's empty table: that would be H14).
   struct Hosts {
@@ -816,6 +823,54 @@ void Platform::tell_alerts(AppRuntime& rt) {
   }
 }
 
+void Platform::autoscale(AppRuntime& rt) {
+  const auto minutes = rt.alerts->minutes_closed();
+  if (minutes == rt.autoscale_minutes) {
+    return;
+  }
+  rt.autoscale_minutes = minutes;
+  const auto& x = rt.autoscale;
+  if (!x.active) {
+    return;
+  }
+  const auto recent = rt.alerts->recent();
+  const metrics::AutoscaleTarget target{x.min, x.max, static_cast<double>(x.p95_ms)};
+  const auto p95 =
+      recent.empty() ? std::nullopt : recent.front().value(metrics::AlertKind::latency);
+  int from = 0, to = 0;
+  std::string size;
+  try {
+    auto app = store_.try_load(rt.name);
+    if (!app || app->formation.count("web") == 0) {
+      return;
+    }
+    const auto& web = app->formation.at("web");
+    from = web.quantity;
+    to = metrics::autoscale_quantity(target, from, recent);
+    size = web.size;
+    if (to == from) {
+      return;
+    }
+    store_.update(rt.name, [&](store::App& a) { a.formation["web"].quantity = to; });
+  } catch (const std::exception& e) {
+    log::platform().error("{}: autoscaling could not scale web: {}", rt.name, e.what());
+    return;
+  }
+  const auto sz = release::find_dyno_size(size);
+  rt.sink->line("app", "api",
+                fmt::format("Scaled to web@{}:{} by autoscaling (p95 {}, desired {} ms)", to,
+                            sz ? sz->display : size,
+                            p95 ? fmt::format("{:.0f} ms", *p95) : std::string("without requests"),
+                            x.p95_ms));
+  const auto now = scaled_now();
+  if (to == x.max && to > from && x.notify &&
+      (!rt.max_told || now - *rt.max_told >= std::chrono::hours(24))) {
+    rt.max_told = now;
+    rt.sink->line("heroku", "autoscale",
+                  fmt::format("web reached its maximum of {} dynos (autoscaling)", x.max));
+  }
+}
+
 void Platform::poll() {
   if (stopping_) {
     return;
@@ -826,6 +881,7 @@ void Platform::poll() {
       rt->metrics->tick();
     }
     tell_alerts(*rt);
+    autoscale(*rt);
   }
   scan();
   poll_.expires_after(o_.poll);

@@ -442,4 +442,56 @@ Alert remove_alert(Store& store, const std::string& app, const std::string& key)
   return gone;
 }
 
+Autoscale set_autoscale(Store& store, const std::string& app, bool active, std::optional<int> min,
+                        std::optional<int> max, std::optional<int> p95_ms,
+                        std::optional<bool> notify) {
+  Autoscale out;
+  store.update(app, [&](App& a) {
+    auto& x = a.autoscale;
+    if (!active) {
+      if (x.id.empty()) {
+        throw release::InputError(fmt::format("{} does not have autoscale enabled", app));
+      }
+      x.active = false;
+      x.updated_at = common::iso8601_now();
+      out = x;
+      return;
+    }
+    auto web = a.formation.find("web");
+    if (web == a.formation.end()) {
+      throw release::InputError(fmt::format("{} does not have any web dynos to scale", app));
+    }
+    const auto& size = web->second.size;
+    if (size.find("performance") == std::string::npos &&
+        size.find("private") == std::string::npos && size.find("shield") == std::string::npos) {
+      throw release::InputError("Autoscaling is only available with Performance or Private dynos");
+    }
+    Autoscale next = x;
+    next.min = min.value_or(x.id.empty() ? 1 : x.min);
+    next.max = max.value_or(x.id.empty() ? next.min : x.max);
+    next.p95_ms = p95_ms.value_or(x.id.empty() ? 1000 : x.p95_ms);
+    next.notify = notify.value_or(x.notify);
+    if (next.min < 1) {
+      throw release::InputError("The minimum number of dynos must be at least 1");
+    }
+    if (next.max < next.min) {
+      throw release::InputError(
+          fmt::format("The maximum number of dynos ({}) must be at least the minimum ({})",
+                      next.max, next.min));
+    }
+    if (next.p95_ms <= 0) {
+      throw release::InputError("The desired p95 response time must be above 0 ms");
+    }
+    next.active = true;
+    if (next.id.empty()) {
+      next.id = common::random_uuid();
+      next.created_at = common::iso8601_now();
+    }
+    next.updated_at = common::iso8601_now();
+    x = next;
+    out = next;
+  });
+  return out;
+}
+
 }  // namespace lokku::store

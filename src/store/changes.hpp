@@ -104,4 +104,11 @@ Alert add_alert(Store& store, const std::string& app, const std::string& kind, d
 /// Removes the alert named by its id or kind and returns it; InputError when none is.
 Alert remove_alert(Store& store, const std::string& app, const std::string& key);
 
+/// Turns web autoscaling on with these bounds (DC:autoscaling: Performance and Private web
+/// dynos only, min ≥ 1, max ≥ min) or, `active` false, off. Throws InputError with Heroku's
+/// messages.
+Autoscale set_autoscale(Store& store, const std::string& app, bool active, std::optional<int> min,
+                        std::optional<int> max, std::optional<int> p95_ms,
+                        std::optional<bool> notify);
+
 }  // namespace lokku::store

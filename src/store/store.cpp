@@ -189,6 +189,19 @@ std::string to_yaml(const App& app) {
     }
     out << YAML::EndSeq;
   }
+  if (!app.autoscale.id.empty()) {
+    const auto& x = app.autoscale;
+    out << YAML::Key << "autoscale" << YAML::Value << YAML::Flow << YAML::BeginMap;
+    out << YAML::Key << "id" << YAML::Value << x.id;
+    out << YAML::Key << "active" << YAML::Value << x.active;
+    out << YAML::Key << "min" << YAML::Value << x.min;
+    out << YAML::Key << "max" << YAML::Value << x.max;
+    out << YAML::Key << "p95_ms" << YAML::Value << x.p95_ms;
+    out << YAML::Key << "notify" << YAML::Value << x.notify;
+    out << YAML::Key << "created_at" << YAML::Value << x.created_at;
+    out << YAML::Key << "updated_at" << YAML::Value << x.updated_at;
+    out << YAML::EndMap;
+  }
   if (!app.alerts.empty()) {
     out << YAML::Key << "alerts" << YAML::Value << YAML::BeginSeq;
     for (const auto& a : app.alerts) {
@@ -327,6 +340,17 @@ App app_from_yaml(const std::string& text, const std::string& file) {
                               get<std::string>(e, "token", ""),
                               get<std::string>(e, "created_at", "")});
       }
+    }
+    if (auto x = n["autoscale"]; x && x.IsMap()) {
+      auto& a = app.autoscale;
+      a.id = get<std::string>(x, "id", "");
+      a.active = get<bool>(x, "active", false);
+      a.min = get<int>(x, "min", 1);
+      a.max = get<int>(x, "max", 1);
+      a.p95_ms = get<int>(x, "p95_ms", 1000);
+      a.notify = get<bool>(x, "notify", false);
+      a.created_at = get<std::string>(x, "created_at", "");
+      a.updated_at = get<std::string>(x, "updated_at", "");
     }
     if (auto as = n["alerts"]; as && as.IsSequence()) {
       for (const auto& e : as) {

@@ -117,6 +117,19 @@ struct Alert {
   std::string updated_at;  ///< when the state last changed
 };
 
+/// Web dyno autoscaling (drains-webhooks-metrics.md §4.2): Heroku's metrics API calls it a
+/// formation monitor of action type `scale`. `id` empty: never enabled.
+struct Autoscale {
+  std::string id;
+  bool active = false;
+  int min = 1;
+  int max = 1;
+  int p95_ms = 1000;    ///< the desired p95 response time
+  bool notify = false;  ///< say so when web reaches `max` (at most daily)
+  std::string created_at;
+  std::string updated_at;
+};
+
 struct App {
   std::string name;
   std::string id;
@@ -137,6 +150,7 @@ struct App {
   std::vector<LogDrain> drains;
   std::vector<Webhook> webhooks;
   std::vector<Alert> alerts;
+  Autoscale autoscale;
   /// A review app (PIPE-3): its parent app, its branch, and app.json's pr-predestroy.
   std::string review_of;
   std::string review_branch;
