@@ -96,14 +96,17 @@ void AppMetrics::request(int status, double service_ms, std::string_view code) {
 }
 
 void AppMetrics::sample(const std::string& dyno, const std::string& type, double rss_mb,
-                        double swap_mb, double load, double quota_mb) {
+                        double swap_mb, double load, double quota_mb, const void* life) {
   std::lock_guard lock(mu_);
-  samples_[dyno] = Sample{type, rss_mb, swap_mb, load, quota_mb};
+  samples_[dyno] = Sample{type, rss_mb, swap_mb, load, quota_mb, life};
 }
 
-void AppMetrics::dyno_stopped(const std::string& dyno) {
+void AppMetrics::dyno_stopped(const std::string& dyno, const void* life) {
   std::lock_guard lock(mu_);
-  samples_.erase(dyno);
+  auto it = samples_.find(dyno);
+  if (it != samples_.end() && (!life || !it->second.life || it->second.life == life)) {
+    samples_.erase(it);
+  }
 }
 
 void AppMetrics::error(const std::string& type, const std::string& code) {
@@ -132,7 +135,8 @@ void AppMetrics::event(std::string kind, std::string type, std::string descripti
 }
 
 void AppMetrics::sampled(const dyno::DynoSpec& d, const dyno::MemorySample& m, double load_1m) {
-  sample(d.name, d.type, m.rss_mb, m.swap_mb, load_1m, static_cast<double>(d.size.quota_mb));
+  // A dyno's spec lives in its Dyno, one per life: its address tells the lives apart.
+  sample(d.name, d.type, m.rss_mb, m.swap_mb, load_1m, static_cast<double>(d.size.quota_mb), &d);
 }
 
 void AppMetrics::crashed(const dyno::DynoSpec& d) {
@@ -144,7 +148,7 @@ void AppMetrics::restarted(const dyno::DynoSpec& d) {
 }
 
 void AppMetrics::stopped(const dyno::DynoSpec& d) {
-  dyno_stopped(d.name);
+  dyno_stopped(d.name, &d);
 }
 
 void AppMetrics::error(const dyno::DynoSpec& d, std::string_view code) {

@@ -32,11 +32,13 @@ class AppMetrics final : public common::RequestObserver, public dyno::DynoObserv
   /// One request the router answered (its service time, its H-code if any).
   void request(int status, double service_ms, std::string_view code) override;
 
-  /// A dyno's latest memory and load sample.
+  /// A dyno's latest memory and load sample; `life` tells one life of a dyno name from the
+  /// next (a restarted web.1), when given.
   void sample(const std::string& dyno, const std::string& type, double rss_mb, double swap_mb,
-              double load, double quota_mb);
-  /// The dyno is not running (down, crashed, complete): its samples leave the gauges.
-  void dyno_stopped(const std::string& dyno);
+              double load, double quota_mb, const void* life = nullptr);
+  /// The dyno is not running (down, crashed, complete): its samples leave the gauges, unless
+  /// they are a later life's (the old web.1 stopping after the new one's first sample).
+  void dyno_stopped(const std::string& dyno, const void* life = nullptr);
   /// An R-code (`R14`) of a dyno of `type`.
   void error(const std::string& type, const std::string& code);
   void restarted(const std::string& type);
@@ -63,6 +65,7 @@ class AppMetrics final : public common::RequestObserver, public dyno::DynoObserv
   struct Sample {
     std::string type;
     double rss_mb, swap_mb, load, quota_mb;
+    const void* life;
   };
 
   SystemTime now() const;

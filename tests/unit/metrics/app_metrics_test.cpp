@@ -96,6 +96,21 @@ TEST_F(AppMetricsTest, GaugesAreTheMeanAndMaxAcrossTheTypesRunningDynos) {
   EXPECT_DOUBLE_EQ(minute_web.rss_mb.max, 300);
 }
 
+// A restarted dyno's old life stopping after its new life's first sample leaves that sample.
+TEST_F(AppMetricsTest, TheOldLifeOfADynoStoppingLateLeavesTheNewLifesSample) {
+  auto m = recorder();
+  int old_life = 0, new_life = 0;
+  m->sample("web.1", "web", 100, 0, 0, 512, &old_life);
+  m->sample("web.1", "web", 40, 0, 0, 512, &new_life);  // the replacement, sampled first
+  m->dyno_stopped("web.1", &old_life);                  // then the old one is gone
+  now_ += 10s;
+  ASSERT_TRUE(m->tick(0s));
+  auto live = read(kLiveStep);
+  ASSERT_FALSE(live.empty());
+  EXPECT_DOUBLE_EQ(live[0].data.rss_mb.sum_of_means, 40);
+  EXPECT_DOUBLE_EQ(live[0].data.dynos.max, 1);
+}
+
 // Issue 22: metrics survive a restart of `lokku up`; a platform started again within the
 // minute continues its windows rather than overwriting them.
 TEST_F(AppMetricsTest, ARecorderStartedAgainContinuesTheWindowsOnDisk) {
