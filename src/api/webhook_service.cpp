@@ -89,14 +89,19 @@ WebhookService::~WebhookService() {
 }
 
 void WebhookService::watch() {
+  std::string told;  // the same failure (a full disk) is said once
   std::unique_lock lock(mu_);
   while (!stop_) {
     lock.unlock();
     bool recorded = false;
     try {
       recorded = look();
+      told.clear();
     } catch (const std::exception& e) {
-      log::platform().error("webhooks: {}", e.what());
+      if (told != e.what()) {
+        told = e.what();
+        log::platform().error("webhooks: events not recorded: {}", told);
+      }
     }
     lock.lock();
     if (recorded) {
@@ -188,13 +193,18 @@ bool WebhookService::look(bool first) {
 
 void WebhookService::deliver() {
   webhooks::Sender sender(ca_file_);
+  std::string told;
   std::unique_lock lock(mu_);
   while (!stop_) {
     lock.unlock();
     try {
       deliver_due(sender);
+      told.clear();
     } catch (const std::exception& e) {
-      log::platform().error("webhooks: {}", e.what());
+      if (told != e.what()) {
+        told = e.what();
+        log::platform().error("webhooks: deliveries stopped: {}", told);
+      }
     }
     lock.lock();
     // Retries fall due with time: look again within a quarter of a second (sooner when an
