@@ -50,14 +50,7 @@ std::vector<Attached> all_attachments(const Context& c, const std::string& only_
 }
 
 json::object to_json(const Attached& a) {
-  return {{"id", a.id},
-          {"name", a.name},
-          {"addon", {{"id", a.addon.id}, {"name", a.addon.name}, {"app", app_ref(a.owner)}}},
-          {"app", app_ref(a.app)},
-          {"namespace", nullptr},
-          {"config_vars", json::array{json::value(a.name + "_URL")}},
-          {"created_at", a.created_at},
-          {"updated_at", a.created_at}};
+  return attachment_json(a.app, a.owner, a.addon, a.id, a.name, a.created_at);
 }
 
 json::array select(const Context& c, const std::string& app,

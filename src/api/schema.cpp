@@ -269,4 +269,17 @@ json::object alert_json(const store::App& a, const store::Alert& x) {
           {"updated_at", x.updated_at}};
 }
 
+json::object attachment_json(const store::App& app, const store::App& owner, const store::Addon& x,
+                             const std::string& id, const std::string& name,
+                             const std::string& created_at) {
+  return {{"id", id},
+          {"name", name},
+          {"addon", {{"id", x.id}, {"name", x.name}, {"app", app_ref(owner)}}},
+          {"app", app_ref(app)},
+          {"namespace", nullptr},
+          {"config_vars", json::array{json::value(name + "_URL")}},
+          {"created_at", created_at},
+          {"updated_at", created_at}};
+}
+
 }  // namespace lokku::api

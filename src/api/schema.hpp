@@ -28,6 +28,11 @@ boost::json::object release_json(const store::App& a, const store::Release& r);
 /// The formation of the current release's process types (all, or those in `only`).
 boost::json::array formation_json(const store::App& a, const std::vector<std::string>& only = {});
 boost::json::object addon_json(const store::App& a, const store::Addon& x);
+/// An attachment `name` (`REDIS`) of `owner`'s add-on `x` to `app` (its owner's own, or one of
+/// `addons:attach`).
+boost::json::object attachment_json(const store::App& app, const store::App& owner,
+                                    const store::Addon& x, const std::string& id,
+                                    const std::string& name, const std::string& created_at);
 boost::json::object dyno_json(const store::App& a, const platform::ObservedDyno& d);
 /// A stable id per app and hostname, in the uuid layout.
 std::string domain_id(const store::App& app, const std::string& host);

@@ -53,14 +53,46 @@ void formation_changes(const store::App& before, const store::App& after,
 
 void addon_changes(const store::App& before, const store::App& after,
                    std::vector<WebhookChange>& out) {
+  // An add-on comes with its attachment to its own app (REDIS, DATABASE), and goes with it.
   for (const auto& a : after.addons) {
     if (!before.find_addon(a.name)) {
       out.push_back(change("api:addon", "create", addon_json(after, a)));
+      out.push_back(change("api:addon-attachment", "create",
+                           attachment_json(after, after, a, a.id, a.attachment, a.created_at)));
     }
   }
   for (const auto& a : before.addons) {
     if (!after.find_addon(a.name)) {
+      out.push_back(change("api:addon-attachment", "destroy",
+                           attachment_json(before, before, a, a.id, a.attachment, a.created_at)));
       out.push_back(change("api:addon", "destroy", addon_json(before, a)));
+    }
+  }
+}
+
+/// Attachments of other apps' add-ons (`addons:attach`, `addons:detach`).
+void attachment_changes(const Context& c, const store::App& before, const store::App& after,
+                        std::vector<WebhookChange>& out) {
+  auto tell = [&](const store::App& app, const store::AddonAttachment& att, const char* action) {
+    auto owner = c.store.try_load(att.owner);
+    const auto* addon = owner ? owner->find_addon(att.addon) : nullptr;
+    if (addon) {
+      out.push_back(change("api:addon-attachment", action,
+                           attachment_json(app, *owner, *addon, att.id, att.name, att.created_at)));
+    }
+  };
+  auto has = [](const store::App& app, const store::AddonAttachment& att) {
+    return std::any_of(app.attachments.begin(), app.attachments.end(),
+                       [&](const store::AddonAttachment& x) { return x.id == att.id; });
+  };
+  for (const auto& att : after.attachments) {
+    if (!has(before, att)) {
+      tell(after, att, "create");
+    }
+  }
+  for (const auto& att : before.attachments) {
+    if (!has(after, att)) {
+      tell(before, att, "destroy");
     }
   }
 }
@@ -102,6 +134,7 @@ std::vector<WebhookChange> app_changes(const Context& c, const store::App& befor
   release_changes(before, after, out);
   formation_changes(before, after, out);
   addon_changes(before, after, out);
+  attachment_changes(c, before, after, out);
   domain_changes(before, after, out);
   alert_changes(before, after, out);
   return out;

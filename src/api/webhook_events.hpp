@@ -24,8 +24,8 @@ struct WebhookChange {
 };
 
 /// api:release (create, and update when its status changes), api:formation (update),
-/// api:addon and api:domain (create, destroy), api:app (update: maintenance), and lokku's own
-/// alert (update: fired or resolved).
+/// api:addon, api:addon-attachment and api:domain (create, destroy), api:app (update:
+/// maintenance), and lokku's own alert (update: fired or resolved).
 std::vector<WebhookChange> app_changes(const Context& c, const store::App& before,
                                        const store::App& after);
 

@@ -213,6 +213,37 @@ TEST_F(Webhooks, SyncDeliveriesAreRetriedNotifyOnesAreNotAndAWrongSecretIsRefuse
   EXPECT_EQ(strict.posts().front().status, 401);
 }
 
+// §3.3: an add-on comes with its attachment to its app, and goes with it.
+TEST_F(Webhooks, AnAddonAndItsAttachmentAreToldWhenMadeAndDestroyed) {
+  DrainReceiver receiver(DrainReceiver::Protocol::http);
+  ASSERT_EQ(heroku(fmt::format("webhooks:add -i api:addon,api:addon-attachment -l notify -u "
+                               "http://127.0.0.1:{}/ -a web",
+                               receiver.port()))
+                .code,
+            0);
+  auto made = heroku("addons:create heroku-redis -a web");
+  ASSERT_EQ(made.code, 0) << made.out;
+  ASSERT_TRUE(wait_until([&] { return !bodies(receiver, "api:addon-attachment").empty(); }, 20s,
+                         "the attachment's create"));
+  auto addon = bodies(receiver, "api:addon").at(0);
+  auto attachment = bodies(receiver, "api:addon-attachment").at(0);
+  EXPECT_EQ(addon.at("action").as_string(), "create");
+  EXPECT_EQ(addon.at("resource").as_string(), "addon");
+  const std::string name(addon.at("data").at("name").as_string());
+  EXPECT_EQ(attachment.at("action").as_string(), "create");
+  EXPECT_EQ(attachment.at("resource").as_string(), "addon-attachment");
+  EXPECT_EQ(attachment.at("data").at("name").as_string(), "REDIS");
+  EXPECT_EQ(attachment.at("data").at("addon").at("name").as_string(), name);
+  EXPECT_EQ(attachment.at("data").at("app").at("name").as_string(), "web");
+
+  ASSERT_EQ(heroku("addons:destroy " + name + " -a web --confirm web").code, 0);
+  ASSERT_TRUE(wait_until([&] { return bodies(receiver, "api:addon").size() >= 2; }, 20s,
+                         "the add-on's destroy"));
+  EXPECT_EQ(bodies(receiver, "api:addon").at(1).at("action").as_string(), "destroy");
+  ASSERT_GE(bodies(receiver, "api:addon-attachment").size(), 2u);
+  EXPECT_EQ(bodies(receiver, "api:addon-attachment").at(1).at("action").as_string(), "destroy");
+}
+
 // Bad input is refused naming the field, and nothing is made.
 TEST_F(Webhooks, BadUrlsLevelsAndEntitiesAreRefused) {
   auto ftp = heroku("webhooks:add -i api:release -l notify -u ftp://example.com/ -a web");
