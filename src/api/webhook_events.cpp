@@ -12,9 +12,10 @@ namespace {
 
 WebhookChange change(const char* include, const char* action, json::object data,
                      json::object previous = {}) {
-  std::string resource = include;
-  resource = resource.substr(resource.find(':') == std::string::npos ? 0 : resource.find(':') + 1);
-  return {include, resource, action, std::move(data), std::move(previous)};
+  // `api:release` is about a release; `dyno` and `alert` name theirs alone.
+  const std::string_view entity = include;
+  const auto resource = entity.substr(entity.find(':') + 1);  // npos + 1 == 0
+  return {include, std::string(resource), action, std::move(data), std::move(previous)};
 }
 
 bool contains(const std::vector<std::string>& v, const std::string& x) {

@@ -37,14 +37,11 @@
 #include <memory>
 #include <mutex>
 #include <set>
-#include <sys/stat.h>
 #include <unistd.h>
 
 namespace lokku::platform {
 
 namespace {
-
-using FileId = store::FileVersion;
 
 /// A scaling as a chart marker: `Scaled to web@2:Standard-1X, worker@0:Standard-1X`.
 std::string scaled_to(const std::vector<release::FormationItem>& items) {
@@ -54,10 +51,6 @@ std::string scaled_to(const std::vector<release::FormationItem>& items) {
                        items[i].size.display);
   }
   return out;
-}
-
-std::optional<FileId> file_id(const fs::path& p) {
-  return store::file_version(p);
 }
 
 /// A manager with what it references: kept until its dynos are down.
@@ -107,7 +100,7 @@ struct AppRuntime {
   bool maintenance = false;
   bool affinity = false;
   bool runtime_metrics = false;
-  std::optional<FileId> seen;
+  std::optional<store::FileVersion> seen;
   std::string last_error;
   bool observe_pending = false;
   /// The app's log drains, by id (null: a URL that cannot be used), each a sink of
@@ -905,7 +898,7 @@ void Platform::scan() {
     remove_app(name);
   }
   for (const auto& name : names) {
-    auto id = file_id(store_.app_file(name));
+    auto id = store::file_version(store_.app_file(name));
     auto& rt = runtime_for(name);
     if (id != rt.seen) {
       rt.seen = id;

@@ -101,16 +101,15 @@ void DeliveryStore::add(const Event& event, const std::vector<Delivery>& deliver
   txn.commit();
 }
 
-std::vector<Delivery> DeliveryStore::select_deliveries(const char* where, const std::string& arg,
-                                                       std::int64_t number) const {
+std::vector<Delivery> DeliveryStore::select_deliveries(
+    const char* where, const std::function<void(Statement&)>& bind) const {
   std::vector<Delivery> out;
   if (!db_.is_open()) {
     return out;
   }
   auto sql = fmt::format("SELECT {} FROM deliveries WHERE {}", kDeliveryColumns, where);
   Statement q(db_, sql.c_str());
-  q.bind(1, arg);
-  q.bind(2, number);
+  bind(q);
   while (q.step()) {
     out.push_back(delivery_of(q));
   }
@@ -119,18 +118,17 @@ std::vector<Delivery> DeliveryStore::select_deliveries(const char* where, const 
 
 std::vector<Delivery> DeliveryStore::due(std::int64_t now_ms) const {
   return select_deliveries(
-      "?1 = '' AND status IN ('pending', 'retrying') AND next_attempt_ms <= ?2 "
-      "ORDER BY created_ms, rowid",
-      "", now_ms);
+      "status IN ('pending', 'retrying') AND next_attempt_ms <= ?1 ORDER BY created_ms, rowid",
+      [&](Statement& q) { q.bind(1, now_ms); });
 }
 
 std::vector<Delivery> DeliveryStore::deliveries(const std::string& status) const {
-  return select_deliveries(
-      "(?1 = '' OR status = ?1) AND ?2 = 0 ORDER BY created_ms DESC, rowid DESC", status, 0);
+  return select_deliveries("(?1 = '' OR status = ?1) ORDER BY created_ms DESC, rowid DESC",
+                           [&](Statement& q) { q.bind(1, status); });
 }
 
 std::optional<Delivery> DeliveryStore::delivery(const std::string& id) const {
-  auto found = select_deliveries("id = ?1 AND ?2 = 0", id, 0);
+  auto found = select_deliveries("id = ?1", [&](Statement& q) { q.bind(1, id); });
   if (found.empty()) {
     return std::nullopt;
   }

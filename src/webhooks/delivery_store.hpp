@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -72,8 +73,9 @@ class DeliveryStore {
   std::optional<Event> event(const std::string& id) const;
 
  private:
-  std::vector<Delivery> select_deliveries(const char* where, const std::string& arg,
-                                          std::int64_t number) const;
+  /// The deliveries matching `where`, its parameters bound by `bind`.
+  std::vector<Delivery> select_deliveries(const char* where,
+                                          const std::function<void(store::Statement&)>& bind) const;
   store::Database db_;
 };
 
