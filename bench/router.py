@@ -122,12 +122,13 @@ def cpu_ns(pids):
     return total
 
 
-def wrk(port, connections, seconds, pids=()):
+def wrk(port, connections, seconds, pids=(), host=None):
     """wrk's requests/s, p50 and p99 (ms), non-2xx count, and the CPU µs per request of the
-    processes `pids` over the measurement (0 without pids)."""
+    processes `pids` over the measurement (0 without pids). `host`: the Host header."""
     before = cpu_ns(pids)
-    out = subprocess.run(["wrk", "-t2", "-c%d" % connections, "-d%ds" % seconds, "--latency",
-                          "http://127.0.0.1:%d/" % port], capture_output=True, text=True).stdout
+    out = subprocess.run(["wrk", "-t2", "-c%d" % connections, "-d%ds" % seconds, "--latency"] +
+                         (["-H", "Host: " + host] if host else []) +
+                         ["http://127.0.0.1:%d/" % port], capture_output=True, text=True).stdout
     used = cpu_ns(pids) - before
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     requests = int(re.search(r"(\d+) requests in", out).group(1))
@@ -153,6 +154,28 @@ def rss_kb(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     return 0
+
+
+def tear_down(peers, lokkus, work):
+    """Stops the peers (SIGTERM) and the lokku processes (SIGINT: their dynos stop gracefully;
+    SIGKILL after a minute), then removes `work` unless KEEP is set."""
+    for p in peers:
+        try:
+            os.killpg(p.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        p.wait()
+    for p in lokkus:
+        os.killpg(p.pid, signal.SIGINT)
+        try:
+            p.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+    if os.environ.get("KEEP"):
+        print("kept", work)
+    else:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def start_lokku(binary, work, name):
@@ -292,19 +315,7 @@ def main():
                    " ".join("%.2f" % t for t in tput)))
         print("lokku RSS holding 1000 open connections: %.1f MB" % (held_rss / 1024.0))
     finally:
-        for p in procs:
-            try:
-                os.killpg(p.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-            p.wait()
-        for _, p, _ in lokkus:
-            os.killpg(p.pid, signal.SIGINT)
-            p.wait()
-        if os.environ.get("KEEP"):
-            print("kept", work)
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        tear_down(procs, [p for _, p, _ in lokkus], work)
 
 
 if __name__ == "__main__":

@@ -38,7 +38,8 @@ Api::Api(store::Store& store, PlatformControl& platform, std::string token, plat
     , token_(std::move(token))
     , rt_(std::move(rt))
     , api_port_(api_port)
-    , routes_(make_routes()) {}
+    , routes_(make_routes())
+    , public_routes_(make_public_routes()) {}
 
 Api::~Api() = default;
 
@@ -75,6 +76,11 @@ bool Api::authorized(const std::string& header) const {
 
 Response Api::handle(const Request& r) {
   try {
+    // lokku's own endpoints that a probe reads (the API listens on loopback only).
+    if (auto m = public_routes_.match(r.method, r.path); m.handler) {
+      Context c{store_, platform_, rt_, api_port_.load(), streams_, jobs_, r, std::move(m.params)};
+      return (*m.handler)(c);
+    }
     // Auth first: a Bearer token; no token, no answer.
     if (!authorized(r.header("authorization"))) {
       fail(401, "unauthorized", "Invalid credentials provided.");

@@ -49,6 +49,7 @@ class Api {
   platform::Runtime rt_;
   std::atomic<unsigned> api_port_;
   Routes routes_;
+  Routes public_routes_;  ///< lokku's own, answered without the token (`/lokku/health`)
   Streams streams_;
   BackgroundJobs jobs_;  ///< last: joined first, while the rest still stands
 };

@@ -4,6 +4,7 @@
 #include "api/request_body.hpp"
 #include "api/routes.hpp"
 #include "api/schema.hpp"
+#include "buildpack/build_record.hpp"
 #include "buildpack/builder.hpp"
 #include "common/ids.hpp"
 #include "platform/deploy.hpp"
@@ -20,38 +21,25 @@ namespace json = boost::json;
 
 namespace {
 
-std::filesystem::path builds_dir(const Context& c, const std::string& app) {
-  return c.store.app_dir(app) / "builds";
+json::object build_json(const store::App& app, const buildpack::BuildRecord& b) {
+  return {
+      {"id", b.id},
+      {"status", b.status},
+      {"created_at", b.created_at},
+      {"updated_at", b.updated_at},
+      {"app", app_ref(app)},
+      {"slug", b.slug.empty() ? json::value(nullptr) : json::value(json::object{{"id", b.slug}})},
+      {"source_blob", {{"version", b.source_version}}},
+      {"stack", app.stack},
+      {"user", {{"email", store::local_user()}}}};
 }
 
 json::object build_json(const Context& c, const store::App& app, const std::string& id) {
-  auto text = store::read_file(builds_dir(c, app.name) / (id + ".yaml"));
-  if (!text) {
+  auto b = buildpack::read_build_record(buildpack::builds_dir(c.store, app.name), id);
+  if (!b) {
     not_found("build");
   }
-  auto field = [&](const std::string& key) {
-    auto at = text->find("\n" + key + ": ");
-    if (at == std::string::npos && text->rfind(key + ": ", 0) == 0) {
-      at = static_cast<std::size_t>(-1);
-    } else if (at == std::string::npos) {
-      return std::string();
-    }
-    auto start = at + key.size() + 3;
-    return text->substr(start, text->find('\n', start) - start);
-  };
-  auto slug = field("slug");
-  if (slug == "\"\"") {
-    slug.clear();
-  }
-  return {{"id", id},
-          {"status", field("status")},
-          {"created_at", field("created_at")},
-          {"updated_at", field("created_at")},
-          {"app", app_ref(app)},
-          {"slug", slug.empty() ? json::value(nullptr) : json::value(json::object{{"id", slug}})},
-          {"source_blob", {{"version", field("source_version")}}},
-          {"stack", app.stack},
-          {"user", {{"email", store::local_user()}}}};
+  return build_json(app, *b);
 }
 
 /// The build's output, whole (a finished build) or as it is produced (BP-8).
@@ -66,11 +54,8 @@ std::string output_url(const Context& c, const std::string& app, const std::stri
 Response list(Context& c) {
   auto app = c.app();
   json::array out;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(builds_dir(c, app.name), ec)) {
-    if (e.path().extension() == ".yaml") {
-      out.push_back(build_json(c, app, e.path().stem().string()));
-    }
+  for (const auto& b : buildpack::read_build_records(c.store, app.name)) {
+    out.push_back(build_json(app, b));
   }
   return list_response(c, std::move(out), "created_at", {"created_at", "id"});
 }
@@ -148,10 +133,9 @@ Response create(Context& c) {
     }
   }
   std::string id = common::random_uuid();
-  std::filesystem::create_directories(builds_dir(c, app.name));
-  store::write_file_atomic(builds_dir(c, app.name) / (id + ".yaml"),
-                           "id: " + id + "\nstatus: pending\ncreated_at: " + common::iso8601_now() +
-                               "\nslug: \"\"\nsource_version: \"\"\n");
+  const auto dir = buildpack::builds_dir(c.store, app.name);
+  std::filesystem::create_directories(dir);
+  buildpack::write_build_record(dir, buildpack::BuildRecord{id, "pending"});
   c.jobs.start([&store = c.store, &platform = c.platform, rt = c.rt, app = app.name, id, path,
                 buildpacks] { build_and_release(store, platform, rt, app, id, path, buildpacks); });
   auto j = build_json(c, app, id);

@@ -31,4 +31,11 @@ Routes make_routes() {
   return t;
 }
 
+Routes make_public_routes() {
+  Routes t;
+  add_health_routes(t);
+  add_conformance_routes(t);
+  return t;
+}
+
 }  // namespace lokku::api

@@ -31,7 +31,13 @@ void add_webhook_routes(Routes& t);
 void add_alert_routes(Routes& t);
 void add_formation_monitor_routes(Routes& t);
 
+/// lokku's own endpoints, served without the token (`/lokku/health`, `/lokku/conformance`).
+void add_health_routes(Routes& t);
+void add_conformance_routes(Routes& t);
+
 /// The whole table.
 Routes make_routes();
+/// The endpoints a probe reads without the token.
+Routes make_public_routes();
 
 }  // namespace lokku::api

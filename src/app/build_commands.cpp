@@ -9,6 +9,7 @@
 #include "platform/autodeploy.hpp"
 #include "platform/deploy.hpp"
 #include "platform/platform_file.hpp"
+#include "platform/readiness.hpp"
 #include "platform/runtime.hpp"
 #include "release/app_manifest.hpp"
 #include "release/error.hpp"
@@ -189,9 +190,16 @@ int deploy(const CommandOptions& o, DeployStyle style) {
       std::cout << buildpack::step("Running postdeploy script...") << std::flush;
       common::AppLog out(1, false, log_fd, "");
       auto app = st.load(b.app);
+      // Readiness (`lokku wait`) waits for it, and fails with it.
+      platform::mark_postdeploy(st, b.app,
+                                platform::PostdeployMark{"running", ::getpid(), 0, rel.version});
       int status = platform::run_one_off_dyno(st, app, rel, rt, out, "postdeploy",
                                               b.manifest->postdeploy, std::chrono::hours(1));
       out.flush();
+      platform::mark_postdeploy(
+          st, b.app,
+          status == 0 ? std::nullopt
+                      : std::optional(platform::PostdeployMark{"failed", 0, status, rel.version}));
       if (status != 0) {
         std::cout << buildpack::error_line(
                          fmt::format("app.json's postdeploy script failed (exit {}); the app is "

@@ -500,8 +500,8 @@ Action parse(int argc, char** argv, int& exit_code, std::optional<std::string>& 
                          "Run the platform in the foreground: the router and every app's "
                          "dynos, kept matching the store",
                          run_up, false);
-  up->add_option("-p,--port", o.port, "The router's port (default 5000)")
-      ->check(CLI::Range(1, 65535));
+  up->add_option("-p,--port", o.port, "The router's port (default 5000; 0: any free port)")
+      ->check(CLI::Range(0, 65535));
   up->add_option("--time-scale", o.time_scale,
                  "Divide every platform duration by N (default: $LOKKU_TIME_SCALE, else 1)");
   up->add_option("--router", o.router, "Router generation: r2 (default) or legacy")
@@ -515,9 +515,29 @@ Action parse(int argc, char** argv, int& exit_code, std::optional<std::string>& 
   up->add_option("--api-port", o.api_port,
                  "The Platform API's port on 127.0.0.1 (default 5001; 0: any free port)")
       ->check(CLI::Range(0, 65535));
+  up->add_flag("--no-metrics", o.no_metrics,
+               "Measure nothing: no metrics store, threshold alerts or autoscaling (the "
+               "router's own cost, for a benchmark)");
   up->add_flag("--detach", o.detach,
                "Run in the background (log in the lokku home's platform.log); stop with "
                "`lokku down`");
+  auto* wait = add_command(app, action, o, "wait",
+                           "Wait until the platform is ready (every app's build, release phase, "
+                           "add-ons and dynos up): what GET /lokku/health answers 200 to",
+                           run_wait, false);
+  wait->add_option("-a,--app", o.app, "Only this app (default: every app)");
+  wait->add_option("--timeout", o.timeout,
+                   "Give up after this long, exit 1 with what is pending (default 120s)");
+  wait->add_flag("--json", o.json, "Print the readiness as GET /lokku/health answers it");
+  auto* exec = add_command(app, action, o, "exec",
+                           "Start a private platform, deploy the app, wait until it is ready, "
+                           "run COMMAND against it, tear it all down; exit with COMMAND's status",
+                           run_exec, false);
+  exec->add_option("command", o.args, "COMMAND [ARGS...] (put -- before it)")->required();
+  exec->add_option("-d,--app-dir", o.dir, "The app to deploy (default: the current directory)");
+  exec->add_option("--timeout", o.timeout, "How long the app may take to be ready (default 120s)");
+  exec->add_option("--time-scale", o.time_scale, "The private platform's time scale");
+  exec->prefix_command(false);
   add_command(app, action, o, "down", "Stop the background platform gracefully", run_down, false)
       ->add_option("--time-scale", o.time_scale, "The platform's time scale (for the wait)");
 

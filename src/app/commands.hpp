@@ -31,6 +31,7 @@ struct CommandOptions {
   std::optional<std::string> size;   ///< run --size
   std::optional<unsigned> api_port;  ///< up --api-port (default 5001; 0: any free port)
   bool detach = false;               ///< up --detach
+  bool no_metrics = false;           ///< up --no-metrics
   /// run:detached's part in the background (hidden option): the one-off's dyno name.
   std::string background_dyno;
   /// The arguments after the program's name, as given (up --detach starts itself again).
@@ -59,6 +60,7 @@ struct CommandOptions {
   std::optional<int> autoscale_min;  ///< ps:autoscale:enable --min
   std::optional<int> autoscale_max;  ///< ps:autoscale:enable --max
   bool notifications = false;        ///< ps:autoscale:enable --notifications
+  std::string timeout = "120s";      ///< wait --timeout
   /// deploy: the app.json to set a new app up from, instead of the directory's (review apps)
   std::optional<release::AppManifest> manifest;
 };
@@ -127,6 +129,8 @@ int run_releases_output(const CommandOptions& o);
 int run_ps_type(const CommandOptions& o);
 int run_drains(const CommandOptions& o);
 int run_metrics(const CommandOptions& o);
+int run_wait(const CommandOptions& o);
+int run_exec(const CommandOptions& o);
 int run_alerts(const CommandOptions& o);
 int run_ps_autoscale_enable(const CommandOptions& o);
 int run_ps_autoscale_disable(const CommandOptions& o);

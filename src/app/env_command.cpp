@@ -18,6 +18,7 @@
 #include "api/api.hpp"
 #include "app/command_support.hpp"
 #include "app/commands.hpp"
+#include "app/shell_exports.hpp"
 #include "platform/local_ca.hpp"
 #include "platform/platform_file.hpp"
 #include "store/files.hpp"
@@ -120,7 +121,7 @@ fs::path trust_bundle(const store::Store& st, const fs::path& ca) {
   return bundle;
 }
 
-using Exports = std::vector<std::pair<std::string, std::optional<std::string>>>;
+}  // namespace
 
 Exports shell_exports(const store::Store& st, unsigned port, const std::string& token) {
   const std::string api = fmt::format("http://127.0.0.1:{}", port);
@@ -165,8 +166,6 @@ Exports shell_exports(const store::Store& st, unsigned port, const std::string& 
   }
   return out;
 }
-
-}  // namespace
 
 int run_env(const CommandOptions& o) {
   auto st = open_store();

@@ -44,6 +44,7 @@ int run_foreground(const CommandOptions& o, store::Store& st, std::uintmax_t log
   p.legacy_router = o.router == "legacy";
   p.router_threads = o.router_threads;
   p.log_max_bytes = log_limit;
+  p.metrics = !o.no_metrics;
   const char* term = std::getenv("TERM");
   p.colour =
       o.colour == "always" || (o.colour == "auto" && ::isatty(1) == 1 && !std::getenv("NO_COLOR") &&

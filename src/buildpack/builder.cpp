@@ -1,5 +1,6 @@
 #include "buildpack/builder.hpp"
 
+#include "buildpack/build_record.hpp"
 #include "buildpack/slugignore.hpp"
 #include "buildpack/source.hpp"
 #include "common/child_process.hpp"
@@ -187,24 +188,6 @@ Env source_export(const fs::path& file, const Env& env) {
   return next;
 }
 
-void write_build_record(const fs::path& dir, const std::string& id, const std::string& status,
-                        const std::string& slug_id, const std::string& source_version,
-                        const std::vector<std::string>& buildpacks) {
-  YAML::Emitter y;
-  y << YAML::BeginMap;
-  y << YAML::Key << "id" << YAML::Value << id;
-  y << YAML::Key << "status" << YAML::Value << status;
-  y << YAML::Key << "created_at" << YAML::Value << common::iso8601_now();
-  y << YAML::Key << "slug" << YAML::Value << slug_id;
-  y << YAML::Key << "source_version" << YAML::Value << source_version;
-  y << YAML::Key << "buildpacks" << YAML::Value << YAML::BeginSeq;
-  for (const auto& b : buildpacks) {
-    y << b;
-  }
-  y << YAML::EndSeq << YAML::EndMap;
-  store::write_file_atomic(dir / (id + ".yaml"), std::string(y.c_str()) + "\n");
-}
-
 /// BP-10 steps 3 and 4: `scripts.test-setup`, then `scripts.test` or each buildpack's
 /// `bin/test`, with `.profile.d` and the config vars loaded. Returns the run's status.
 std::string run_tests(const fs::path& app_json, const fs::path& build_dir, const fs::path& env_dir,
@@ -282,7 +265,7 @@ std::string run_tests(const fs::path& app_json, const fs::path& build_dir, const
 
 void mark_build_failed(store::Store& store, const std::string& app, const std::string& build_id,
                        const std::string& why) {
-  fs::path dir = store.app_dir(app) / "builds";
+  fs::path dir = builds_dir(store, app);
   fs::create_directories(dir);
   int fd =
       ::open((dir / (build_id + ".log")).c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -291,7 +274,7 @@ void mark_build_failed(store::Store& store, const std::string& app, const std::s
     [[maybe_unused]] auto n = ::write(fd, line.data(), line.size());
     ::close(fd);
   }
-  write_build_record(dir, build_id, "failed", "", "", {});
+  write_build_record(dir, BuildRecord{build_id, "failed"});
 }
 
 std::string step(std::string_view text) {
@@ -313,9 +296,9 @@ BuildResult build(store::Store& store, const BuildOptions& o) {
 
   // BP-9: the build is recorded with its output, which is written as it is produced (the
   // API's output stream follows the file).
-  fs::path builds_dir = store.app_dir(o.app) / "builds";
+  fs::path builds_dir = buildpack::builds_dir(store, o.app);
   fs::create_directories(builds_dir);
-  write_build_record(builds_dir, result.build_id, "pending", "", "", {});
+  write_build_record(builds_dir, BuildRecord{result.build_id, "pending"});
   int log_fd = ::open((builds_dir / (result.build_id + ".log")).c_str(),
                       O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   struct CloseFd {
@@ -340,8 +323,11 @@ BuildResult build(store::Store& store, const BuildOptions& o) {
     }
   };
   auto finish_log = [&](const std::string& status, const std::string& slug_id) {
-    write_build_record(builds_dir, result.build_id, status, slug_id, result.source_version,
-                       result.buildpacks);
+    BuildRecord r{result.build_id, status};
+    r.slug = slug_id;
+    r.source_version = result.source_version;
+    r.buildpacks = result.buildpacks;
+    write_build_record(builds_dir, r);
   };
 
   fs::path tmp_root = store.home() / "tmp";

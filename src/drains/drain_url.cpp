@@ -40,6 +40,8 @@ DrainUrl parse_drain_url(std::string_view text) {
     d.kind = DrainUrl::Kind::syslog;
     d.tls = true;
   } else if (scheme == "syslog+udp" || scheme == "udpsyslog") {
+    // Divergence (DWM-2.2): syslog over UDP is refused rather than taken and lost, as a
+    // datagram drain on a loaded laptop would lose lines without anyone seeing it.
     refuse(text, "UDP syslog drains are not supported by lokku (use syslog:// or syslog+tls://)");
   } else {
     refuse(text, fmt::format("the scheme '{}' is not a drain's (http, https, syslog, syslog+tls)",

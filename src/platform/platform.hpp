@@ -69,6 +69,8 @@ struct PlatformOptions {
   bool colour = false;
   std::string init_path;
   std::chrono::milliseconds poll{200};
+  /// Measure requests and dynos (the metrics store, alerts, autoscaling); off: `up --no-metrics`.
+  bool metrics = true;
   unsigned api_port = 0;   ///< recorded in platform.json (0: no API)
   ServiceFactory service;  ///< the API server, when set
 };
