@@ -28,6 +28,7 @@ Routes make_routes() {
   add_webhook_routes(t);
   add_alert_routes(t);
   add_formation_monitor_routes(t);
+  add_clock_routes(t);
   return t;
 }
 

@@ -529,6 +529,23 @@ Action parse(int argc, char** argv, int& exit_code, std::optional<std::string>& 
   wait->add_option("--timeout", o.timeout,
                    "Give up after this long, exit 1 with what is pending (default 120s)");
   wait->add_flag("--json", o.json, "Print the readiness as GET /lokku/health answers it");
+  auto* clock = app.add("clock",
+                        "Show, freeze, resume or advance the running platform's clock: "
+                        "lokku clock [freeze | resume | advance DURATION]");
+  clock->add_option("action", o.args, "freeze, resume, or advance DURATION (10m, 1h, 24h)");
+  clock->add_flag("--json", o.json, "Output as JSON");
+  clock->allow_extras();  // `advance -5m` reaches the command, which refuses it clearly
+  clock->callback([&action, &o, clock] {
+    auto args = o.args;
+    for (const auto& extra : clock->remaining()) {
+      args.push_back(extra);
+    }
+    action = [o, args] {
+      auto with = o;
+      with.args = args;
+      return run_clock(with);
+    };
+  });
   auto* exec = add_command(app, action, o, "exec",
                            "Start a private platform, deploy the app, wait until it is ready, "
                            "run COMMAND against it, tear it all down; exit with COMMAND's status",

@@ -131,6 +131,7 @@ int run_drains(const CommandOptions& o);
 int run_metrics(const CommandOptions& o);
 int run_wait(const CommandOptions& o);
 int run_exec(const CommandOptions& o);
+int run_clock(const CommandOptions& o);
 int run_alerts(const CommandOptions& o);
 int run_ps_autoscale_enable(const CommandOptions& o);
 int run_ps_autoscale_disable(const CommandOptions& o);

@@ -176,9 +176,19 @@ net::awaitable<void> Dyno::lives() {
     auto wait = policy_.on_crash(Clock::now(), up_since_);
     up_since_ = {};
     if (wait.count() > 0) {
-      restart_timer_.expires_after(wait);
-      boost::system::error_code ec;
-      co_await restart_timer_.async_wait(net::redirect_error(net::use_awaitable, ec));
+      // On the platform's clock when there is one: the cool-off ends when that clock says
+      // so, however it was advanced meanwhile (`lokku clock advance 20m`).
+      const auto& clock = settings_.clock;
+      const auto due =
+          clock ? clock->now() + std::chrono::duration_cast<common::VirtualClock::Time::duration>(
+                                     clock->virtual_duration(wait))
+                : common::VirtualClock::Time{};
+      for (auto left = wait; !stopping_ && left.count() > 0;
+           left = clock ? clock->real_until(due) : std::chrono::nanoseconds(0)) {
+        restart_timer_.expires_after(left);
+        boost::system::error_code ec;
+        co_await restart_timer_.async_wait(net::redirect_error(net::use_awaitable, ec));
+      }
     }
     if (stopping_) {
       break;

@@ -3,6 +3,7 @@
 #include "common/app_log.hpp"
 #include "common/asio.hpp"
 #include "common/time_scale.hpp"
+#include "common/virtual_clock.hpp"
 #include "dyno/memory.hpp"
 #include "dyno/restart_policy.hpp"
 #include "release/dotenv.hpp"
@@ -62,7 +63,9 @@ struct DynoSettings {
   bool crash_jitter = false;                                ///< CRASH-3: waits drawn in (0, bound]
   bool runtime_metrics = false;                             ///< MEM-5 lines
   std::shared_ptr<DynoObserver> observer;                   ///< none: nobody measures
-  std::string init_path;                                    ///< lokku-init
+  /// The platform's clock (`lokku clock`): crash cool-offs end on it. None: real time.
+  std::shared_ptr<common::VirtualClock> clock;
+  std::string init_path;  ///< lokku-init
   std::string bash_path = "/bin/bash";
   std::string app_dir;      ///< HOME and start directory of every dyno
   unsigned app_number = 0;  ///< MEM-5 `dyno=heroku.<app-num>.<uuid>`
@@ -127,6 +130,9 @@ class Dyno : public std::enable_shared_from_this<Dyno> {
   void stop_for_restart(std::function<void()> done, std::string_view note);
   /// Immediate SIGKILL of every process (a second Ctrl-C).
   void kill();
+  /// The platform's clock jumped, froze or resumed: a cool-off being waited out is measured
+  /// again (it may be over).
+  void clock_changed() { restart_timer_.cancel(); }
 
   const std::string& name() const { return spec_.name; }
   const std::string& type() const { return spec_.type; }

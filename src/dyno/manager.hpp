@@ -56,6 +56,12 @@ class Manager {
   void stop_for_restart(std::function<void(bool clean)> done, std::string_view note = {});
   /// Immediate SIGKILL of every dyno (second signal).
   void kill();
+  /// The platform's clock changed (`lokku clock`): cool-offs are measured again.
+  void clock_changed() {
+    for (auto& d : dynos_) {
+      d->clock_changed();
+    }
+  }
 
   const std::vector<std::shared_ptr<Dyno>>& dynos() const { return dynos_; }
   const DynoSettings& settings() const { return settings_; }

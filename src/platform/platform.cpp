@@ -260,6 +260,9 @@ class Platform : public PlatformControl {
   void stop_addons_and_exit();
   /// Heroku Scheduler (SCHED-1..4): due jobs start as `scheduler.N` one-off dynos.
   void schedule_tick();
+  /// Every scheduler job of every app, with its parsed frequency.
+  void for_each_job(const std::function<void(AppRuntime&, const store::SchedulerJob&,
+                                             const release::Frequency&)>& f);
   void run_scheduled(AppRuntime& rt, const store::SchedulerJob& job,
                      std::chrono::nanoseconds interval);
   /// Starts a one-off dyno of the app, listed until it has exited.
@@ -267,6 +270,10 @@ class Platform : public PlatformControl {
   /// The time the scheduler goes by: UTC, running `--time-scale` times as fast from the
   /// platform's start (so "every 10 minutes" runs every second at scale 600).
   std::chrono::system_clock::time_point scaled_now() const;
+  ClockState clock(const ClockRequest& request) override;
+  ClockState clock_now(std::vector<std::string> fired = {}) const;
+  /// Fires, in order, the scheduler runs due up to `by` from now, and moves the clock.
+  std::vector<std::string> advance_clock(std::chrono::nanoseconds by);
   void schedule_observe(const std::string& name);
   void write_observed_now(AppRuntime& rt);
   void shutdown();
@@ -302,7 +309,9 @@ class Platform : public PlatformControl {
   /// Feeds the drains more often than the poll (bench/drains.py: at 50 000 lines/s, a
   /// 200 ms poll's worth overflowed a drain's buffer now and then).
   net::steady_timer drain_feed_{ioc_};
-  std::chrono::system_clock::time_point started_ = std::chrono::system_clock::now();
+  /// The platform's clock (`lokku clock`): the scheduler, crash cool-offs, alerts and
+  /// autoscaling run on it.
+  std::shared_ptr<common::VirtualClock> clock_ = std::make_shared<common::VirtualClock>(o_.scale);
   int signals_seen_ = 0;
 };
 
@@ -554,6 +563,7 @@ void Platform::reconcile(AppRuntime& rt) {
     Runtime runtime{o_.init_path, o_.scale};
     auto settings = release_settings(store_, *app, *cur, runtime);
     settings.observer = rt.metrics;
+    settings.clock = clock_;
     rt.manager = std::make_unique<dyno::Manager>(ioc_.get_executor(), *rt.sink, std::move(settings),
                                                  items(*app, *cur), rt.route->feed);
     std::string name = rt.name;
@@ -707,9 +717,107 @@ void Platform::remove_app(const std::string& name) {
 }
 
 std::chrono::system_clock::time_point Platform::scaled_now() const {
-  auto real = std::chrono::system_clock::now() - started_;
-  return started_ +
-         std::chrono::duration_cast<std::chrono::system_clock::duration>(real * o_.scale.factor());
+  return clock_->now();
+}
+
+ClockState Platform::clock_now(std::vector<std::string> fired) const {
+  ClockState c;
+  c.now = common::iso8601(clock_->now());
+  c.frozen = clock_->frozen();
+  c.rate = clock_->rate();
+  c.advanced_s = std::chrono::duration_cast<std::chrono::seconds>(clock_->advanced()).count();
+  c.fired = std::move(fired);
+  return c;
+}
+
+ClockState Platform::clock(const ClockRequest& r) {
+  if (r.by < std::chrono::nanoseconds(0)) {
+    throw release::InputError("the clock only goes forward: give a positive duration");
+  }
+  auto done = std::make_shared<std::promise<ClockState>>();
+  auto answer = done->get_future();
+  net::post(ioc_, [this, r, done] {
+    try {
+      std::vector<std::string> fired;
+      switch (r.action) {
+        case ClockRequest::Action::show:
+          break;
+        case ClockRequest::Action::freeze:
+          clock_->freeze();
+          break;
+        case ClockRequest::Action::resume:
+          clock_->resume();
+          break;
+        case ClockRequest::Action::advance:
+          fired = advance_clock(r.by);
+          break;
+      }
+      for (auto& [name, rt] : apps_) {
+        if (rt->manager) {
+          rt->manager->clock_changed();  // a cool-off may be over, or wait for the resume
+        }
+      }
+      done->set_value(clock_now(std::move(fired)));
+    } catch (...) {
+      done->set_exception(std::current_exception());
+    }
+  });
+  if (answer.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+    throw std::runtime_error("the platform did not answer about its clock within 30 s");
+  }
+  return answer.get();
+}
+
+std::vector<std::string> Platform::advance_clock(std::chrono::nanoseconds by) {
+  // What the store says now counts (a job added just before the advance is seen), from the
+  // time the clock reads before it moves.
+  scan();
+  const auto from = clock_->now();
+  const auto to = from + std::chrono::duration_cast<std::chrono::system_clock::duration>(by);
+  struct Due {
+    std::chrono::system_clock::time_point at;
+    AppRuntime* rt;
+    store::SchedulerJob job;
+    std::chrono::nanoseconds interval;
+  };
+  std::vector<Due> due;
+  for_each_job([&](AppRuntime& rt, const store::SchedulerJob& job, const release::Frequency& f) {
+    auto [it, added] = rt.job_due.try_emplace(job.id, release::next_run(f, from));
+    for (; it->second <= to; it->second = release::next_run(f, it->second)) {
+      due.push_back({it->second, &rt, job, f.interval()});
+    }
+  });
+  std::stable_sort(due.begin(), due.end(), [](const Due& a, const Due& b) { return a.at < b.at; });
+  clock_->advance(by);
+  std::vector<std::string> fired;
+  for (const auto& d : due) {
+    const auto what = fmt::format("{}: scheduler job {} ({}) due at {}", d.rt->name, d.job.id,
+                                  d.job.frequency, common::iso8601(d.at));
+    d.rt->sink->line("heroku", "scheduler",
+                     fmt::format("Job {} ({}) due at {} on the platform's clock: `{}`", d.job.id,
+                                 d.job.frequency, common::iso8601(d.at), d.job.command));
+    run_scheduled(*d.rt, d.job, d.interval);
+    fired.push_back(what);
+  }
+  log::platform().info("clock advanced by {} s to {}: {} scheduled run(s) fired",
+                       std::chrono::duration_cast<std::chrono::seconds>(by).count(),
+                       common::iso8601(clock_->now()), fired.size());
+  return fired;
+}
+
+void Platform::for_each_job(const std::function<void(AppRuntime&, const store::SchedulerJob&,
+                                                     const release::Frequency&)>& f) {
+  for (auto& [name, rt] : apps_) {
+    for (const auto& job : rt->jobs) {
+      release::Frequency freq;
+      try {
+        freq = release::parse_frequency(job.frequency);
+      } catch (const release::InputError&) {
+        continue;  // scheduler:add only stores valid frequencies
+      }
+      f(*rt, job, freq);
+    }
+  }
 }
 
 void Platform::schedule_tick() {
@@ -717,23 +825,15 @@ void Platform::schedule_tick() {
     return;
   }
   const auto now = scaled_now();
-  for (auto& [name, rt] : apps_) {
-    for (const auto& job : rt->jobs) {
-      release::Frequency f;
-      try {
-        f = release::parse_frequency(job.frequency);
-      } catch (const std::exception&) {
-        continue;  // scheduler:add only stores valid ones
-      }
-      auto due = rt->job_due.find(job.id);
-      if (due == rt->job_due.end()) {
-        rt->job_due[job.id] = release::next_run(f, now);
-      } else if (now >= due->second) {
-        due->second = release::next_run(f, now);
-        run_scheduled(*rt, job, f.interval());
-      }
+  for_each_job([&](AppRuntime& rt, const store::SchedulerJob& job, const release::Frequency& f) {
+    auto due = rt.job_due.find(job.id);
+    if (due == rt.job_due.end()) {
+      rt.job_due[job.id] = release::next_run(f, now);
+    } else if (now >= due->second) {
+      due->second = release::next_run(f, now);
+      run_scheduled(rt, job, f.interval());
     }
-  }
+  });
   // Often enough that a job starts within a scaled minute of its time.
   auto period = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::seconds(60) / std::max(o_.scale.factor(), 1.0));

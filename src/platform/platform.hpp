@@ -36,6 +36,20 @@ struct OneOffStarted {
   std::string attach_url;  ///< attached: `rendezvous://127.0.0.1:PORT/SECRET`
 };
 
+/// `lokku clock` / `POST /lokku/clock` (issue #27 point 3).
+struct ClockRequest {
+  enum class Action { show, freeze, resume, advance } action = Action::show;
+  std::chrono::nanoseconds by{0};  ///< advance: how far (Heroku's time)
+};
+
+struct ClockState {
+  std::string now;  ///< the platform's time, ISO 8601
+  bool frozen = false;
+  double rate = 1;                 ///< its seconds per real second (the time scale)
+  std::int64_t advanced_s = 0;     ///< advanced in all, seconds
+  std::vector<std::string> fired;  ///< advance: what fired on the way, in order
+};
+
 /// What the running platform offers the Platform API. Thread-safe: the API serves on its
 /// own threads.
 class PlatformControl {
@@ -53,6 +67,10 @@ class PlatformControl {
   /// Starts a one-off dyno (RUN-1..4) from the app's current release. Throws InputError
   /// when the app has no release or the size is unknown.
   virtual OneOffStarted run_one_off(const OneOffRequest& request) = 0;
+  /// Shows, freezes, resumes or advances the platform's clock. Advancing reads the store
+  /// first, then fires in order what falls due on the way (scheduler runs) and ends the
+  /// cool-offs that are over. Throws InputError for a negative advance.
+  virtual ClockState clock(const ClockRequest& request) = 0;
 };
 
 /// Starts a service beside the router (the Platform API) once the router is up; what it

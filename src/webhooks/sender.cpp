@@ -62,16 +62,18 @@ SendResult exchange(Stream& stream, beast::tcp_stream& lowest, const SendTiming&
   lowest.expires_after(timing.request);
   http::write(stream, req, ec);
   if (ec) {
-    return {std::nullopt, error_class_of(ec)};
+    return {std::nullopt, error_class_of(ec), {}};
   }
   beast::flat_buffer buf;
   http::response_parser<http::string_body> res;
-  res.body_limit(1 << 20);  // the body is ignored; a huge one is not read
+  res.body_limit(1 << 20);  // a huge body is not read
   http::read(stream, buf, res, ec);
   if (ec && ec != http::error::body_limit) {
-    return {std::nullopt, error_class_of(ec)};
+    return {std::nullopt, error_class_of(ec), {}};
   }
-  return {static_cast<int>(res.get().result_int()), {}};
+  return {static_cast<int>(res.get().result_int()),
+          {},
+          ec ? std::string() : std::move(res.get().body())};
 }
 
 }  // namespace
@@ -84,9 +86,15 @@ Sender::~Sender() = default;
 SendResult Sender::post(const std::string& url,
                         const std::vector<std::pair<std::string, std::string>>& headers,
                         const std::string& body) {
+  return send("POST", url, headers, body);
+}
+
+SendResult Sender::send(const std::string& method, const std::string& url,
+                        const std::vector<std::pair<std::string, std::string>>& headers,
+                        const std::string& body) {
   auto parsed = boost::urls::parse_absolute_uri(url);
   if (!parsed) {
-    return {std::nullopt, "InvalidUrl"};
+    return {std::nullopt, "InvalidUrl", {}};
   }
   const bool secure = parsed->scheme() == "https";
   const std::string host = parsed->host();
@@ -101,16 +109,16 @@ SendResult Sender::post(const std::string& url,
   tcp::resolver resolver(ioc);
   auto endpoints = resolver.resolve(host, port, ec);
   if (ec) {
-    return {std::nullopt, error_class_of(ec)};
+    return {std::nullopt, error_class_of(ec), {}};
   }
   beast::tcp_stream stream(ioc);
   stream.expires_after(impl_->timing.connect);
   stream.connect(endpoints, ec);
   if (ec) {
-    return {std::nullopt, error_class_of(ec)};
+    return {std::nullopt, error_class_of(ec), {}};
   }
   stream.socket().set_option(tcp::no_delay(true), ec);
-  http::request<http::string_body> req{http::verb::post, target, 11};
+  http::request<http::string_body> req{http::string_to_verb(method), target, 11};
   req.set(http::field::host, parsed->encoded_host_and_port());
   req.set(http::field::user_agent, "lokku-webhooks");
   req.set(http::field::content_type, "application/json");
@@ -128,13 +136,13 @@ SendResult Sender::post(const std::string& url,
   net::ip::make_address(host, not_ip);
   if (not_ip && SSL_ctrl(tls.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME,
                          TLSEXT_NAMETYPE_host_name, const_cast<char*>(host.c_str())) != 1) {
-    return {std::nullopt, "TlsError"};
+    return {std::nullopt, "TlsError", {}};
   }
   tls.set_verify_callback(net::ssl::host_name_verification(host));
   beast::get_lowest_layer(tls).expires_after(impl_->timing.connect);
   tls.handshake(net::ssl::stream_base::client, ec);
   if (ec) {
-    return {std::nullopt, error_class_of(ec)};
+    return {std::nullopt, error_class_of(ec), {}};
   }
   return exchange(tls, beast::get_lowest_layer(tls), impl_->timing, req);
 }

@@ -14,6 +14,7 @@ namespace lokku::webhooks {
 struct SendResult {
   std::optional<int> code;  ///< the receiver's status, when it answered
   std::string error_class;  ///< else why not: Timeout, ConnectionRefused, TlsError, ...
+  std::string body;         ///< the answer's body (up to 1 MiB)
 };
 
 struct SendTiming {
@@ -31,6 +32,10 @@ class Sender {
 
   /// POSTs `body` (application/json) with `headers`; never throws.
   SendResult post(const std::string& url,
+                  const std::vector<std::pair<std::string, std::string>>& headers,
+                  const std::string& body);
+  /// The same with another method (GET: `body` empty).
+  SendResult send(const std::string& method, const std::string& url,
                   const std::vector<std::pair<std::string, std::string>>& headers,
                   const std::string& body);
 

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <mutex>
@@ -445,14 +446,19 @@ struct Cli {
     int code;
     std::string out;
   };
+  /// The pinned CLI, or scripts/cli-drift's stand-in ($LOKKU_TEST_HEROKU_DIR/heroku).
+  static std::string program() {
+    const char* other = std::getenv("LOKKU_TEST_HEROKU_DIR");
+    return other && *other ? (fs::path(other) / "heroku").string() : LOKKU_HEROKU_CLI;
+  }
   std::string command(const std::string& args, const std::string& input = "/dev/null") const {
     return "HEROKU_HOST=http://127.0.0.1:" + std::to_string(port) + " HEROKU_API_KEY=" + token +
            " HEROKU_PARTICLEBOARD_URL=http://127.0.0.1:" + std::to_string(port) +
            " NODE_EXTRA_CA_CERTS=" + (home / "tls/ca.crt").string() +
            " DISABLE_TELEMETRY=true HEROKU_SKIP_NEW_VERSION_CHECK=true"
            " HOME=" +
-           fs::temp_directory_path().string() + " timeout 120 " + LOKKU_HEROKU_CLI + " " + args +
-           " <" + input + " 2>&1";
+           fs::temp_directory_path().string() + " timeout 120 " + program() + " " + args + " <" +
+           input + " 2>&1";
   }
   /// `input`: a file for the CLI's stdin.
   Result run(const std::string& args, const std::string& input = "/dev/null") const {

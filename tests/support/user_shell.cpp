@@ -1,6 +1,7 @@
 #include "support/user_shell.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 #include <sys/wait.h>
 
 namespace lokku::test {
@@ -20,12 +21,32 @@ UserShell::UserShell(const LokkuHome& h, unsigned api_port, fs::path user_home)
   fs::create_directories(user_home_);
 }
 
+namespace {
+
+/// Where `heroku` is: the pinned CLI, or the stand-in scripts/cli-drift puts there
+/// ($LOKKU_TEST_HEROKU_DIR), which records each call (its $LOKKU_CLI_DRIFT_* passed on).
+std::string cli_dir() {
+  const char* other = std::getenv("LOKKU_TEST_HEROKU_DIR");
+  return other && *other ? other : fs::path(LOKKU_HEROKU_CLI).parent_path().string();
+}
+
+std::string drift_recording() {
+  std::string out;
+  for (const char* name : {"LOKKU_CLI_DRIFT_DIR", "LOKKU_CLI_DRIFT_REAL"}) {
+    if (const char* v = std::getenv(name)) {
+      out += std::string(" ") + name + "=" + shell_quote(v);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string UserShell::environment(bool with_token) const {
   const std::string ca = (h_.home() / "tls/ca.crt").string();
   return "env -u GIT_DIR HOME=" + shell_quote(user_home_.string()) +
-         " LOKKU_HOME=" + shell_quote(h_.home().string()) + " PATH=" +
-         shell_quote(fs::path(LOKKU_HEROKU_CLI).parent_path().string() +
-                     ":/usr/local/bin:/usr/bin:/bin") +
+         " LOKKU_HOME=" + shell_quote(h_.home().string()) +
+         " PATH=" + shell_quote(cli_dir() + ":/usr/local/bin:/usr/bin:/bin") + drift_recording() +
          " HEROKU_HOST=http://127.0.0.1:" + std::to_string(port_) +
          (with_token ? " HEROKU_API_KEY=" + token_ : std::string()) +
          " NODE_EXTRA_CA_CERTS=" + shell_quote(ca) + " GIT_SSL_CAINFO=" + shell_quote(ca) +
@@ -65,7 +86,10 @@ ShellResult UserShell::run(const std::string& command, const fs::path& cwd, bool
 ShellResult UserShell::run_fresh(const std::string& script, const fs::path& cwd) const {
   return collect(
       "cd " + shell_quote(cwd.string()) + " && env -i HOME=" + shell_quote(user_home_.string()) +
-      " PATH=/usr/bin:/bin LOKKU_HOME=" + shell_quote(h_.home().string()) +
+      " PATH=" +
+      shell_quote(std::getenv("LOKKU_TEST_HEROKU_DIR") ? cli_dir() + ":/usr/bin:/bin"
+                                                       : std::string("/usr/bin:/bin")) +
+      drift_recording() + " LOKKU_HOME=" + shell_quote(h_.home().string()) +
       " timeout 170 bash -c " +
       shell_quote("eval \"$(" + shell_quote(LOKKU_BIN) + " env)\" || exit 99\n" + script) +
       " </dev/null 2>&1");

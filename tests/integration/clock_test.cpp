@@ -1,0 +1,104 @@
+// The platform's clock (#27 point 3): frozen, a scheduler job waits; `lokku clock advance 1h`
+// fires an hourly job exactly once (SCHED-2) and ends a crashed dyno's 20-minute cool-off
+// (CRASH-3) at once; the clock never goes back.
+#include "support/platform.hpp"
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+namespace lokku::test {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+class Clock : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto r = h.deploy("web");
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    router = free_port();
+    up = h.up(router);  // real time: only the clock's own moves make an hour pass
+    ASSERT_TRUE(up->wait_for_diagnostic("Platform API on http://127.0.0.1:"));
+    ASSERT_TRUE(up->wait_for(R"(heroku\[web\.1\]: State changed from starting to up$)"));
+  }
+
+  json::object clock(const std::vector<std::string>& args) {
+    std::vector<std::string> all = {"clock"};
+    all.insert(all.end(), args.begin(), args.end());
+    all.push_back("--json");
+    auto r = h.run(all);
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    return r.exit_code == 0 ? json::parse(r.out).as_object() : json::object{};
+  }
+
+  LokkuHome h;
+  unsigned router = 0;
+  std::unique_ptr<LokkuProcess> up;
+};
+
+TEST_F(Clock, AdvancingAnHourFiresAnHourlyJobOnceInOrderWithItsTime) {
+  auto frozen = clock({"freeze"});
+  EXPECT_EQ(frozen.at("frozen"), true);
+  // Added just before the advance, it is seen by it (the store is read first).
+  auto add = h.run({"scheduler:add", "every hour at :00", "-a", "web", "--", "echo hourly tick"});
+  ASSERT_EQ(add.exit_code, 0) << add.out << add.err;
+  const auto before = std::string(frozen.at("now").as_string());
+
+  auto moved = clock({"advance", "1h"});
+  EXPECT_EQ(moved.at("advanced_seconds"), 3600);
+  ASSERT_EQ(moved.at("fired").as_array().size(), 1u) << json::serialize(moved);
+  const auto fired = std::string(moved.at("fired").as_array()[0].as_string());
+  EXPECT_NE(fired.find("web: scheduler job 1 (every hour at :00) due at "), std::string::npos);
+  EXPECT_GT(std::string(moved.at("now").as_string()), before);
+  ASSERT_TRUE(up->wait_for(
+      R"(heroku\[scheduler\]: Job 1 \(every hour at :00\) due at \S+:00:00Z on the platform's clock)"));
+  ASSERT_TRUE(up->wait_for(R"(app\[scheduler\.\d{4}\]: hourly tick$)"));
+  // Frozen, nothing more fires by itself, and three hours more fire three runs.
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(up->count(R"(app\[scheduler\.\d{4}\]: hourly tick$)"), 1u);
+  auto three = clock({"advance", "3h"});
+  EXPECT_EQ(three.at("fired").as_array().size(), 3u) << json::serialize(three);
+  EXPECT_TRUE(up->wait_for_count(R"(app\[scheduler\.\d{4}\]: hourly tick$)", 4, 30s));
+
+  // The human form, and resuming.
+  auto shown = h.run({"clock", "resume"});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_NE(shown.out.find("Platform clock: "), std::string::npos) << shown.out;
+  EXPECT_EQ(shown.out.find("(frozen)"), std::string::npos) << shown.out;
+  EXPECT_NE(shown.out.find("advanced 14400 s in all"), std::string::npos) << shown.out;
+}
+
+TEST_F(Clock, AdvancingPastACoolOffRestartsTheCrashedDynoAndTheClockNeverGoesBack) {
+  clock({"freeze"});
+  // CRASH-3: the first crash restarts at once, the second waits up to 20 minutes.
+  get_by_host(router, "web.localhost", "/exit");
+  ASSERT_TRUE(up->wait_for(R"(heroku\[web\.1\]: State changed from crashed to starting$)"));
+  ASSERT_TRUE(up->wait_for_count(R"(heroku\[web\.1\]: State changed from starting to up$)", 2));
+  get_by_host(router, "web.localhost", "/exit");
+  ASSERT_TRUE(up->wait_for_count(R"(heroku\[web\.1\]: State changed from up to crashed$)", 2));
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(up->count(R"(heroku\[web\.1\]: State changed from crashed to starting$)"), 1u)
+      << "the cool-off ended without the clock";
+  clock({"advance", "20m"});
+  EXPECT_TRUE(
+      up->wait_for_count(R"(heroku\[web\.1\]: State changed from crashed to starting$)", 2, 10s));
+  EXPECT_TRUE(up->wait_for_count(R"(heroku\[web\.1\]: State changed from starting to up$)", 3));
+
+  auto back = h.run({"clock", "advance", "-5m"});
+  EXPECT_EQ(back.exit_code, 1);
+  EXPECT_NE(back.err.find("the clock only goes forward"), std::string::npos) << back.err;
+  auto junk = h.run({"clock", "advance", "soon"});
+  EXPECT_EQ(junk.exit_code, 1);
+  EXPECT_NE(junk.err.find("'soon' is not a duration"), std::string::npos) << junk.err;
+}
+
+TEST(ClockWithoutPlatform, SaysNoPlatformRuns) {
+  LokkuHome h;
+  auto r = h.run({"clock"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("no platform is running here"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace lokku::test
