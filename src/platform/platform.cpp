@@ -36,6 +36,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <random>
 #include <set>
 #include <unistd.h>
 
@@ -92,6 +93,12 @@ struct AppRuntime {
   std::shared_ptr<metrics::AlertMonitor> alerts;
   store::Autoscale autoscale;         ///< as the store last had it
   std::size_t autoscale_minutes = 0;  ///< the alert monitor's minutes_closed() last decided on
+  /// CYC-1: when each formation dyno is cycled, on the platform's clock, from its last start.
+  struct Cycle {
+    std::chrono::system_clock::time_point started;  ///< the dyno's since() at that start
+    std::chrono::system_clock::time_point due;
+  };
+  std::map<const dyno::Dyno*, Cycle> cycles;
   std::optional<std::chrono::system_clock::time_point> max_told;  ///< scaled; daily at most
   std::shared_ptr<common::AppRoute> route;
   std::unique_ptr<dyno::Manager> manager;
@@ -260,6 +267,9 @@ class Platform : public PlatformControl {
   void stop_addons_and_exit();
   /// Heroku Scheduler (SCHED-1..4): due jobs start as `scheduler.N` one-off dynos.
   void schedule_tick();
+  /// CYC-1: restarts ("Cycling") the app's dynos that have run 24 h and their jitter;
+  /// returns their names.
+  std::vector<std::string> cycle(AppRuntime& rt);
   /// Every scheduler job of every app, with its parsed frequency.
   void for_each_job(const std::function<void(AppRuntime&, const store::SchedulerJob&,
                                              const release::Frequency&)>& f);
@@ -750,6 +760,11 @@ ClockState Platform::clock(const ClockRequest& r) {
           break;
         case ClockRequest::Action::advance:
           fired = advance_clock(r.by);
+          for (auto& [name, rt] : apps_) {
+            for (const auto& d : cycle(*rt)) {
+              fired.push_back(fmt::format("{}: {} cycled (24 h since its start)", name, d));
+            }
+          }
           break;
       }
       for (auto& [name, rt] : apps_) {
@@ -818,6 +833,40 @@ void Platform::for_each_job(const std::function<void(AppRuntime&, const store::S
       f(*rt, job, freq);
     }
   }
+}
+
+std::vector<std::string> Platform::cycle(AppRuntime& rt) {
+  if (!rt.manager) {
+    rt.cycles.clear();
+    return {};
+  }
+  static thread_local std::mt19937_64 random{std::random_device{}()};
+  std::uniform_int_distribution<int> jitter(0, 216 * 60);  // CYC-1: up to 216 minutes
+  const auto now = clock_->now();
+  std::map<const dyno::Dyno*, AppRuntime::Cycle> kept;
+  std::set<std::string> due;
+  for (const auto& d : rt.manager->dynos()) {
+    auto it = rt.cycles.find(d.get());
+    AppRuntime::Cycle c;
+    if (it == rt.cycles.end() ||
+        (d->state() == dyno::DynoState::starting && it->second.started != d->since())) {
+      // A start (the first, or a crash restart): 24 h and this dyno's own draw from now.
+      c = {d->since(), now + std::chrono::hours(24) + std::chrono::seconds(jitter(random))};
+    } else {
+      c = it->second;
+    }
+    if (d->state() == dyno::DynoState::up && now >= c.due) {
+      due.insert(d->name());
+    } else {
+      kept.emplace(d.get(), c);
+    }
+  }
+  rt.cycles = std::move(kept);
+  if (!due.empty()) {
+    // A normal stop and start (STOP-5): the replacement's own 24 h start then.
+    rt.manager->restart([&](const dyno::Dyno& d) { return due.contains(d.name()); }, "Cycling");
+  }
+  return {due.begin(), due.end()};
 }
 
 void Platform::schedule_tick() {
@@ -1004,6 +1053,7 @@ void Platform::poll() {
     }
     tell_alerts(*rt);
     autoscale(*rt);
+    cycle(*rt);
   }
   scan();
   poll_.expires_after(o_.poll);

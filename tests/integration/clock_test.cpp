@@ -1,6 +1,6 @@
 // The platform's clock (#27 point 3): frozen, a scheduler job waits; `lokku clock advance 1h`
 // fires an hourly job exactly once (SCHED-2) and ends a crashed dyno's 20-minute cool-off
-// (CRASH-3) at once; the clock never goes back.
+// (CRASH-3) at once, and past a day cycles every dyno (CYC-1); the clock never goes back.
 #include "support/platform.hpp"
 
 #include <boost/json.hpp>
@@ -91,6 +91,21 @@ TEST_F(Clock, AdvancingPastACoolOffRestartsTheCrashedDynoAndTheClockNeverGoesBac
   auto junk = h.run({"clock", "advance", "soon"});
   EXPECT_EQ(junk.exit_code, 1);
   EXPECT_NE(junk.err.find("'soon' is not a duration"), std::string::npos) << junk.err;
+}
+
+TEST_F(Clock, CYC1AdvancingPastADayCyclesEveryDynoOnce) {
+  clock({"freeze"});
+  auto day = clock({"advance", "23h"});
+  EXPECT_TRUE(day.at("fired").as_array().empty()) << json::serialize(day);
+  // 24 h and at most 216 minutes after its start, each dyno is cycled: a normal restart.
+  auto more = clock({"advance", "5h"});
+  ASSERT_EQ(more.at("fired").as_array().size(), 1u) << json::serialize(more);
+  EXPECT_EQ(more.at("fired").as_array()[0], "web: web.1 cycled (24 h since its start)");
+  ASSERT_TRUE(up->wait_for(R"(heroku\[web\.1\]: Cycling$)"));
+  EXPECT_TRUE(up->wait_for_count(R"(heroku\[web\.1\]: State changed from starting to up$)", 2));
+  // Its replacement's day starts now: nothing more cycles at once.
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(up->count(R"(heroku\[web\.1\]: Cycling$)"), 1u);
 }
 
 TEST(ClockWithoutPlatform, SaysNoPlatformRuns) {
