@@ -457,6 +457,13 @@ net::awaitable<void> Dyno::monitor(std::shared_ptr<Life> life) {
   if (spec_.type == "web") {
     // BOOT-3/5: up once a process of this dyno listens on $PORT.
     const auto deadline = life->launched + settings_.scale(settings_.boot_timeout);
+    // On the platform's clock when there is one: frozen, a boot never times out; advanced
+    // past the limit, it does at once (`lokku clock advance 61s`).
+    const auto& clock = settings_.clock;
+    const auto due =
+        clock ? clock->now() + std::chrono::duration_cast<common::VirtualClock::Time::duration>(
+                                   settings_.boot_timeout)
+              : common::VirtualClock::Time{};
     for (;;) {
       if (life->exited) {
         co_return;
@@ -467,7 +474,7 @@ net::awaitable<void> Dyno::monitor(std::shared_ptr<Life> life) {
         up_since_ = Clock::now();
         break;
       }
-      if (Clock::now() >= deadline) {
+      if (clock ? clock->now() >= due : Clock::now() >= deadline) {
         // BOOT-4: no SIGTERM grace.
         log("Error R10 (Boot timeout) -> Web process failed to bind to $PORT within 60 seconds "
             "of launch");

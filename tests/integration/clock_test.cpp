@@ -108,6 +108,21 @@ TEST_F(Clock, CYC1AdvancingPastADayCyclesEveryDynoOnce) {
   EXPECT_EQ(up->count(R"(heroku\[web\.1\]: Cycling$)"), 1u);
 }
 
+TEST_F(Clock, BOOT4FrozenABootNeverTimesOutAdvancedPastTheMinuteItDoes) {
+  clock({"freeze"});
+  h.write("sleepy/requirements.txt", "");
+  h.write("sleepy/Procfile", "web: sleep 600\n");  // never binds $PORT
+  auto d = h.deploy("sleepy");
+  ASSERT_EQ(d.exit_code, 0) << d.out << d.err;
+  ASSERT_TRUE(up->wait_for(R"(sleepy \| \S+ heroku\[web\.1\]: Starting process with command)"));
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(up->count("Error R10"), 0u);
+  clock({"advance", "61s"});
+  EXPECT_TRUE(up->wait_for(
+      R"(sleepy \| \S+ heroku\[web\.1\]: Error R10 \(Boot timeout\) -> Web process failed to bind to \$PORT within 60 seconds of launch$)",
+      10s));
+}
+
 TEST(ClockWithoutPlatform, SaysNoPlatformRuns) {
   LokkuHome h;
   auto r = h.run({"clock"});
