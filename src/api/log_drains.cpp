@@ -70,10 +70,8 @@ Response create(Context& c) {
   if (!url || url->empty()) {
     invalid("url is required.");
   }
-  try {
-    drains::parse_drain_url(*url);
-  } catch (const std::invalid_argument& e) {
-    invalid(std::string("Url is invalid: ") + e.what());
+  if (auto problem = drains::drain_url_problem(*url)) {
+    invalid(*problem);
   }
   store::LogDrain made;
   try {

@@ -54,10 +54,8 @@ int run_drains(const CommandOptions& o) {
 
 int run_drains_add(const CommandOptions& o) {
   const auto& url = url_arg(o, "drains:add");
-  try {
-    drains::parse_drain_url(url);
-  } catch (const std::invalid_argument& e) {
-    throw release::InputError(std::string("Url is invalid: ") + e.what());
+  if (auto problem = drains::drain_url_problem(url)) {
+    throw release::InputError(*problem);
   }
   auto st = open_store();
   auto d = store::add_log_drain(st, app_of(o), url);

@@ -74,4 +74,13 @@ DrainUrl parse_drain_url(std::string_view text) {
   return d;
 }
 
+std::optional<std::string> drain_url_problem(std::string_view text) {
+  try {
+    parse_drain_url(text);
+    return std::nullopt;
+  } catch (const std::invalid_argument& e) {
+    return std::string("Url is invalid: ") + e.what();
+  }
+}
+
 }  // namespace lokku::drains

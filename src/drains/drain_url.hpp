@@ -1,6 +1,7 @@
 #pragma once
 // A log drain's URL (drains-webhooks-metrics.md §2.1): where its lines go and how.
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,5 +23,9 @@ struct DrainUrl {
 /// saying what is wrong (Logplex also knows UDP syslog, which lokku does not deliver, so it
 /// refuses it rather than take lines it would lose).
 DrainUrl parse_drain_url(std::string_view text);
+
+/// Why `text` cannot be a drain, in Heroku's words (`Url is invalid: ...`), for `drains:add`
+/// and `POST /apps/{app}/log-drains` alike; nullopt when it can.
+std::optional<std::string> drain_url_problem(std::string_view text);
 
 }  // namespace lokku::drains

@@ -54,5 +54,11 @@ TEST(DrainUrl, BadUrlsAreRefusedSayingWhy) {
   EXPECT_NE(refusal("https:///path").find("no host"), std::string::npos);
 }
 
+TEST(DrainUrl, TheProblemIsSaidInHerokusWordsForTheCliAndTheApiAlike) {
+  EXPECT_EQ(drain_url_problem("syslog://logs.example.com"),
+            "Url is invalid: syslog://logs.example.com: a syslog drain needs a port");
+  EXPECT_EQ(drain_url_problem("https://logs.example.com/x"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace lokku::drains
