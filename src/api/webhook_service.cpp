@@ -31,12 +31,6 @@ namespace {
 
 constexpr auto kLook = std::chrono::milliseconds(100);
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string iso_ms(std::int64_t ms) {
   return common::iso8601(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
 }
@@ -64,9 +58,8 @@ std::vector<platform::ObservedDyno> observed_dynos(const store::Store& store,
 
 }  // namespace
 
-WebhookService::WebhookService(Api& api, store::Store& store, common::TimeScale scale,
-                               std::string ca_file)
-    : api_(api), store_(store), scale_(scale), ca_file_(std::move(ca_file)) {
+WebhookService::WebhookService(Api& api, store::Store& store, Clock clock, std::string ca_file)
+    : api_(api), store_(store), clock_(std::move(clock)), ca_file_(std::move(ca_file)) {
   look(true);
   watcher_ = std::thread([this] {
     ::pthread_setname_np(::pthread_self(), "lokku-webhooks");
@@ -214,6 +207,10 @@ void WebhookService::deliver() {
   }
 }
 
+std::int64_t WebhookService::now_ms() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(clock_().time_since_epoch()).count();
+}
+
 void WebhookService::deliver_due(webhooks::Sender& sender) {
   std::map<std::string, std::vector<store::Webhook>> hooks;
   {
@@ -266,10 +263,11 @@ void WebhookService::deliver_due(webhooks::Sender& sender) {
       std::optional<std::int64_t> next;
       std::string status = attempt.status;
       if (!ok && d.level == "sync") {
+        // Heroku's delays on the platform's clock (which runs at the time scale's rate, and
+        // which `lokku clock advance` moves: a retry due in an hour is due after `advance 1h`).
         auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
-            scale_(webhooks::retry_delay(d.num_attempts + 1)));
-        auto limit =
-            std::chrono::duration_cast<std::chrono::milliseconds>(scale_(webhooks::kRetryFor));
+            webhooks::retry_delay(d.num_attempts + 1));
+        auto limit = std::chrono::duration_cast<std::chrono::milliseconds>(webhooks::kRetryFor);
         if (now + wait.count() <= d.created_ms + limit.count()) {
           next = now + wait.count();
           status = "retrying";

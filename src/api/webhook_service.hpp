@@ -10,11 +10,13 @@
 // Dyno states are looked at every 100 ms: one shorter than that may not be told.
 
 #include "api/api.hpp"
-#include "common/time_scale.hpp"
 #include "store/store.hpp"
 #include "webhooks/sender.hpp"
 
+#include <chrono>
 #include <condition_variable>
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -26,8 +28,10 @@ namespace lokku::api {
 
 class WebhookService {
  public:
+  /// The platform's time (`lokku clock`): deliveries are dated and retried on it.
+  using Clock = std::function<std::chrono::system_clock::time_point()>;
   /// `ca_file`: lokku's local CA, trusted for HTTPS receivers beside the system's ones.
-  WebhookService(Api& api, store::Store& store, common::TimeScale scale, std::string ca_file);
+  WebhookService(Api& api, store::Store& store, Clock clock, std::string ca_file);
   ~WebhookService();
   WebhookService(const WebhookService&) = delete;
   WebhookService& operator=(const WebhookService&) = delete;
@@ -44,7 +48,10 @@ class WebhookService {
 
   Api& api_;
   store::Store& store_;
-  common::TimeScale scale_;
+  /// Milliseconds since the epoch on the platform's clock.
+  std::int64_t now_ms() const;
+
+  Clock clock_;
   std::string ca_file_;
   std::map<std::string, std::unique_ptr<Watched>> watched_;  ///< the watcher's own
 

@@ -72,11 +72,13 @@ int run_foreground(const CommandOptions& o, store::Store& st, std::uintmax_t log
     s->server->start();
     bound = s->server->port();
     s->api->set_port(bound);
-    // App webhooks (drains-webhooks-metrics.md §3): the store's changes, POSTed.
+    // App webhooks (drains-webhooks-metrics.md §3): the store's changes, POSTed, dated and
+    // retried on the platform's clock.
     std::error_code ec;
     const auto ca = st.home() / "tls" / "ca.crt";
     s->webhooks = std::make_unique<api::WebhookService>(
-        *s->api, st, rt.scale, std::filesystem::exists(ca, ec) ? ca.string() : std::string());
+        *s->api, st, [&control] { return control.now(); },
+        std::filesystem::exists(ca, ec) ? ca.string() : std::string());
     // Automatic deploys: new commits of the branches apps follow (checked every 2 s, scaled).
     s->autodeploy = std::make_unique<platform::AutoDeployer>(
         st, std::filesystem::read_symlink("/proc/self/exe"),

@@ -281,6 +281,7 @@ class Platform : public PlatformControl {
   /// platform's start (so "every 10 minutes" runs every second at scale 600).
   std::chrono::system_clock::time_point scaled_now() const;
   ClockState clock(const ClockRequest& request) override;
+  std::chrono::system_clock::time_point now() const override { return clock_->now(); }
   ClockState clock_now(std::vector<std::string> fired = {}) const;
   /// Fires, in order, the scheduler runs due up to `by` from now, and moves the clock.
   std::vector<std::string> advance_clock(std::chrono::nanoseconds by);

@@ -71,6 +71,8 @@ class PlatformControl {
   /// first, then fires in order what falls due on the way (scheduler runs) and ends the
   /// cool-offs that are over. Throws InputError for a negative advance.
   virtual ClockState clock(const ClockRequest& request) = 0;
+  /// The platform's clock now (Heroku's time at the time scale's rate, as advanced).
+  virtual std::chrono::system_clock::time_point now() const = 0;
 };
 
 /// Starts a service beside the router (the Platform API) once the router is up; what it

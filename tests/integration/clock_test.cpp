@@ -1,9 +1,11 @@
 // The platform's clock (#27 point 3): frozen, a scheduler job waits; `lokku clock advance 1h`
 // fires an hourly job exactly once (SCHED-2) and ends a crashed dyno's 20-minute cool-off
 // (CRASH-3) at once, and past a day cycles every dyno (CYC-1); the clock never goes back.
+#include "support/drain_receiver.hpp"
 #include "support/platform.hpp"
 
 #include <boost/json.hpp>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 namespace lokku::test {
@@ -121,6 +123,26 @@ TEST_F(Clock, BOOT4FrozenABootNeverTimesOutAdvancedPastTheMinuteItDoes) {
   EXPECT_TRUE(up->wait_for(
       R"(sleepy \| \S+ heroku\[web\.1\]: Error R10 \(Boot timeout\) -> Web process failed to bind to \$PORT within 60 seconds of launch$)",
       10s));
+}
+
+// drains-webhooks-metrics.md §3.4: a sync delivery that fails is retried 1 s, 2 s, 4 s... later
+// on the platform's clock: frozen, the retry waits; advanced, it is made at once.
+TEST_F(Clock, AWebhooksRetryWaitsForTheClock) {
+  DrainReceiver refusing(DrainReceiver::Protocol::http);
+  refusing.answer({}, 500);
+  const auto port = h.api_port();
+  auto hook = api_request(
+      port, "POST", "/apps/web/webhooks", h.token(),
+      fmt::format(R"({{"include":["api:formation"],"level":"sync","url":"http://127.0.0.1:{}/"}})",
+                  refusing.port()));
+  ASSERT_TRUE(hook && hook->status == 201) << (hook ? hook->body : "no answer");
+  clock({"freeze"});
+  ASSERT_EQ(h.run({"ps:scale", "worker=1", "-a", "web"}).exit_code, 0);
+  ASSERT_TRUE(refusing.wait_for_posts(1));
+  std::this_thread::sleep_for(2500ms);
+  EXPECT_EQ(refusing.posts().size(), 1u) << "retried although the clock stood";
+  clock({"advance", "2s"});
+  EXPECT_TRUE(refusing.wait_for_posts(2)) << "the retry after the advance";
 }
 
 TEST(ClockWithoutPlatform, SaysNoPlatformRuns) {
