@@ -285,6 +285,7 @@ net::awaitable<int> Dyno::run_life() {
   opts.env = to_envp(env);
   opts.cwd = dir;
   life->launched = Clock::now();
+  ++starts_;
   int status = 127;
   std::string failure;
   try {

@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -135,6 +136,9 @@ class Dyno : public std::enable_shared_from_this<Dyno> {
   void clock_changed() { restart_timer_.cancel(); }
 
   const std::string& name() const { return spec_.name; }
+  /// How many lives it has launched (its start, then each crash restart): CYC-1 counts a
+  /// dyno's day from its last one.
+  std::uint64_t starts() const { return starts_; }
   const std::string& type() const { return spec_.type; }
   /// $PORT of the running process; 0 when none runs.
   std::uint16_t port() const;
@@ -174,6 +178,7 @@ class Dyno : public std::enable_shared_from_this<Dyno> {
   DynoState reported_ = DynoState::down;
   std::chrono::system_clock::time_point since_ = std::chrono::system_clock::now();
   Clock::time_point up_since_{};
+  std::uint64_t starts_ = 0;  ///< lives launched (the first, then each crash restart)
   bool stopping_ = false;
   bool needed_sigkill_ = false;
   bool restarting_ = false;  ///< the stop in progress is a restart

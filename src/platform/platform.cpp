@@ -95,7 +95,7 @@ struct AppRuntime {
   std::size_t autoscale_minutes = 0;  ///< the alert monitor's minutes_closed() last decided on
   /// CYC-1: when each formation dyno is cycled, on the platform's clock, from its last start.
   struct Cycle {
-    std::chrono::system_clock::time_point started;  ///< the dyno's since() at that start
+    std::uint64_t starts = 0;  ///< the dyno's starts() when its day began
     std::chrono::system_clock::time_point due;
   };
   std::map<const dyno::Dyno*, Cycle> cycles;
@@ -849,10 +849,9 @@ std::vector<std::string> Platform::cycle(AppRuntime& rt) {
   for (const auto& d : rt.manager->dynos()) {
     auto it = rt.cycles.find(d.get());
     AppRuntime::Cycle c;
-    if (it == rt.cycles.end() ||
-        (d->state() == dyno::DynoState::starting && it->second.started != d->since())) {
+    if (it == rt.cycles.end() || it->second.starts != d->starts()) {
       // A start (the first, or a crash restart): 24 h and this dyno's own draw from now.
-      c = {d->since(), now + std::chrono::hours(24) + std::chrono::seconds(jitter(random))};
+      c = {d->starts(), now + std::chrono::hours(24) + std::chrono::seconds(jitter(random))};
     } else {
       c = it->second;
     }
