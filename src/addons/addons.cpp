@@ -109,23 +109,29 @@ std::string tail_of(const fs::path& file, std::size_t lines) {
   return out;
 }
 
+/// The add-on's directory under `home`, created (mode 0700) where it did not exist.
+fs::path make_dir(const fs::path& home, const store::Addon& a) {
+  const fs::path dir = addon_dir(home, a.name);
+  if (!fs::create_directories(dir)) {
+    throw release::InputError(fmt::format("{} exists already", dir.string()));
+  }
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);
+  return dir;
+}
+
 /// A new add-on's name (`<prefix>-<word>-<digits>`, unused), its port, and its directory
 /// (created, mode 0700), which it returns.
 fs::path place(const fs::path& home, const Service& service, store::Addon& a) {
-  fs::path dir;
   do {
     a.name = fmt::format("{}-{}-{}", service.name_prefix, kWords[random_below(kWords.size())],
                          10000 + random_below(90000));
-    dir = addon_dir(home, a.name);
-  } while (fs::exists(dir));
+  } while (fs::exists(addon_dir(home, a.name)));
   auto port = common::pick_free_port();
   if (!port) {
     throw release::InputError("no free TCP port for the add-on's server");
   }
   a.port = *port;
-  fs::create_directories(dir);
-  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);
-  return dir;
+  return make_dir(home, a);
 }
 
 void provision_postgres(const fs::path& home, const fs::path& dir, const store::Addon& a,
@@ -195,19 +201,71 @@ std::vector<std::string> connection(const store::Addon& a, const std::string& us
   return {"-h", "127.0.0.1", "-p", std::to_string(a.port), "-U", user, "-d", a.database};
 }
 
+/// A follower's data: a base backup of the running `leader` that starts as its streaming
+/// replica; checked by starting it once. Removes `dir` when it fails.
+void copy_leader(const fs::path& home, const fs::path& dir, const store::Addon& a,
+                 const store::Addon& leader, const std::string& init_path) {
+  try {
+    // -R: standby.signal and the leader's connection, so it starts as a streaming replica.
+    client(leader,
+           as_server_user({postgres_program("pg_basebackup"), "-h", "127.0.0.1", "-p",
+                           std::to_string(leader.port), "-U", "postgres", "-D",
+                           (dir / "data").string(), "-R", "-X", "stream", "--checkpoint=fast"}),
+           leader.admin_password, std::chrono::hours(1));
+    TemporaryServer server(home, a, init_path);
+    server.wait_ready(std::chrono::seconds(60));
+  } catch (...) {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+    throw;
+  }
+}
+
+/// redis-cli with the add-on's password; its output.
+std::string redis_cli(const store::Addon& a, const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {
+      redis_program("redis-cli"), "-h", "127.0.0.1", "-p", std::to_string(a.port),
+      "--no-auth-warning",        "-a", a.password};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return client(a, argv, a.password, std::chrono::minutes(10));
+}
+
+/// Waits until Redis has written its append-only file (after appendonly was turned on).
+void wait_for_aof(const store::Addon& a) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(10);
+  for (;;) {
+    auto info = redis_cli(a, {"INFO", "persistence"});
+    bool busy = info.find("aof_rewrite_in_progress:1") != std::string::npos ||
+                info.find("aof_rewrite_scheduled:1") != std::string::npos ||
+                info.find("aof_enabled:0") != std::string::npos;
+    if (!busy) {
+      if (info.find("aof_last_bgrewrite_status:ok") == std::string::npos) {
+        throw release::InputError(
+            fmt::format("{}: Redis could not write its append-only file", a.name));
+      }
+      return;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      throw release::InputError(
+          fmt::format("{}: Redis did not finish its append-only file in time", a.name));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
 void provision_redis(const fs::path& dir, const store::Addon& a) {
   fs::create_directories(dir / "data");
+  // No `dir`: server_command names the data's folder, wherever the add-on's directory is.
   store::write_file_atomic(dir / "redis.conf",
                            fmt::format("# lokku: the add-on {} (heroku-redis)\n"
                                        "bind 127.0.0.1\n"
                                        "port {}\n"
                                        "protected-mode yes\n"
                                        "requirepass {}\n"
-                                       "dir {}\n"
                                        "appendonly yes\n"
                                        "daemonize no\n"
                                        "logfile \"\"\n",
-                                       a.name, a.port, a.password, (dir / "data").string()),
+                                       a.name, a.port, a.password),
                            0600);
 }
 
@@ -391,20 +449,51 @@ store::Addon provision_follower(const fs::path& home, const store::App& app,
   }
   const fs::path dir = place(home, service, a);
   a.created_at = common::iso8601_now();
+  copy_leader(home, dir, a, leader, init_path);
+  return a;
+}
+
+store::Addon recreate(const fs::path& home, store::Addon a, unsigned port, const fs::path& dump,
+                      const std::string& init_path) {
+  a.port = port;
+  a.follows.clear();
+  const fs::path dir = make_dir(home, a);
   try {
-    // -R: standby.signal and the leader's connection, so it starts as a streaming replica.
-    client(leader,
-           as_server_user({postgres_program("pg_basebackup"), "-h", "127.0.0.1", "-p",
-                           std::to_string(leader.port), "-U", "postgres", "-D",
-                           (dir / "data").string(), "-R", "-X", "stream", "--checkpoint=fast"}),
-           leader.admin_password, std::chrono::hours(1));
-    TemporaryServer server(home, a, init_path);
-    server.wait_ready(std::chrono::seconds(60));
+    if (is_postgres(a)) {
+      provision_postgres(home, dir, a, init_path);
+      if (!dump.empty()) {
+        TemporaryServer server(home, a, init_path);
+        server.wait_ready(std::chrono::seconds(60));
+        restore_backup(a, dump);
+      }
+    } else {
+      provision_redis(dir, a);
+      if (!dump.empty()) {
+        // Redis loads an RDB file only while it keeps no append-only file: it starts from
+        // the file without one, then turning appendonly on writes the dataset into one.
+        fs::copy_file(dump, dir / "data" / "dump.rdb");
+        TemporaryServer server(home, a, init_path, {"--appendonly", "no"});
+        server.wait_ready(std::chrono::seconds(60));
+        redis_cli(a, {"CONFIG", "SET", "appendonly", "yes"});
+        wait_for_aof(a);
+      }
+    }
   } catch (...) {
     std::error_code ec;
     fs::remove_all(dir, ec);
     throw;
   }
+  return a;
+}
+
+store::Addon recreate_follower(const fs::path& home, store::Addon a, unsigned port,
+                               const store::Addon& leader, const std::string& init_path) {
+  a.port = port;
+  a.follows = leader.name;
+  const fs::path dir = make_dir(home, a);
+  TemporaryServer server(home, leader, init_path);
+  server.wait_ready(std::chrono::seconds(60));
+  copy_leader(home, dir, a, leader, init_path);
   return a;
 }
 
@@ -441,6 +530,10 @@ void capture_backup(const store::Addon& a, const fs::path& file) {
   auto conn = connection(a, a.user);
   argv.insert(argv.end(), conn.begin(), conn.end());
   client(a, argv, a.password, std::chrono::hours(1));
+}
+
+void capture_redis(const store::Addon& a, const fs::path& file) {
+  redis_cli(a, {"--rdb", file.string()});
 }
 
 void restore_backup(const store::Addon& a, const fs::path& file) {
@@ -497,7 +590,10 @@ std::string server_command(const fs::path& home, const store::Addon& a) {
                            std::to_string(a.port), "-c", "listen_addresses=127.0.0.1", "-c",
                            "unix_socket_directories=", "-c", "logging_collector=off"});
   } else {
-    argv = {redis_program("redis-server"), (dir / "redis.conf").string()};
+    // The data's folder on the command line (it wins over the configuration's), so that
+    // the add-on's directory can move (state:import prepares it elsewhere).
+    argv = {redis_program("redis-server"), (dir / "redis.conf").string(), "--dir",
+            (dir / "data").string()};
   }
   std::string cmd = "exec";
   for (const auto& w : argv) {
@@ -560,7 +656,8 @@ struct TemporaryServer::Child {
 };
 
 TemporaryServer::TemporaryServer(const fs::path& home, const store::Addon& addon,
-                                 const std::string& init_path)
+                                 const std::string& init_path,
+                                 const std::vector<std::string>& extra_args)
     : log_(addon_dir(home, addon.name) / "server.log")
     , addon_(addon)
     , child_(std::make_unique<Child>()) {
@@ -568,9 +665,12 @@ TemporaryServer::TemporaryServer(const fs::path& home, const store::Addon& addon
   if (log_fd < 0) {
     throw release::InputError(fmt::format("cannot write {}", log_.string()));
   }
+  std::string command = server_command(home, addon);
+  for (const auto& arg : extra_args) {
+    command += " " + quoted(arg);
+  }
   common::ChildSpec spec;
-  spec.argv = {init_path, std::to_string(::getpid()), "--", "/bin/bash",
-               "-c",      server_command(home, addon)};
+  spec.argv = {init_path, std::to_string(::getpid()), "--", "/bin/bash", "-c", command};
   spec.env = server_env(addon_dir(home, addon.name));
   spec.cwd = addon_dir(home, addon.name).string();
   spec.group = common::ChildGroup::terminal;  // lokku-init makes the server's own

@@ -70,6 +70,21 @@ long long follower_lag_bytes(const store::Addon& follower, const store::Addon& l
 void capture_backup(const store::Addon& addon, const fs::path& file);
 void restore_backup(const store::Addon& addon, const fs::path& file);
 
+/// state:export: the Redis add-on's dataset as an RDB file (`redis-cli --rdb`, a consistent
+/// copy while it serves). Throws InputError with the tool's message.
+void capture_redis(const store::Addon& addon, const fs::path& file);
+
+/// state:import: the add-on `like` (a snapshot's: its name, credentials and attachment) made
+/// anew under `home` on `port`, its data restored from `dump` (Postgres: a pg_dump custom
+/// file; Redis: an RDB file). Its directory must not exist; nothing is left behind when it
+/// fails. Throws InputError.
+store::Addon recreate(const fs::path& home, store::Addon like, unsigned port, const fs::path& dump,
+                      const std::string& init_path);
+/// The same for a Postgres follower: a new replica of `leader` (recreated under `home`
+/// already), which is started for the copy.
+store::Addon recreate_follower(const fs::path& home, store::Addon like, unsigned port,
+                               const store::Addon& leader, const std::string& init_path);
+
 enum class QueryFormat { table, csv, json };
 /// pg:query: runs `sql` as the add-on's read-only role; its output in `format`.
 std::string readonly_query(const store::Addon& addon, const std::string& sql, QueryFormat format);
@@ -101,7 +116,9 @@ std::string admin_sql(const store::Addon& addon, const std::string& sql,
 /// kill-tree signal after 15 s) when destroyed.
 class TemporaryServer {
  public:
-  TemporaryServer(const fs::path& home, const store::Addon& addon, const std::string& init_path);
+  /// `extra_args` go to the server's command line after lokku's own.
+  TemporaryServer(const fs::path& home, const store::Addon& addon, const std::string& init_path,
+                  const std::vector<std::string>& extra_args = {});
   ~TemporaryServer();
   TemporaryServer(const TemporaryServer&) = delete;
   TemporaryServer& operator=(const TemporaryServer&) = delete;

@@ -2,9 +2,11 @@
 #include "api/server.hpp"
 
 #include "api/local_proxy.hpp"
+#include "buildpack/build_record.hpp"
 #include "common/child_process.hpp"
 #include "common/log.hpp"
 #include "common/log_line.hpp"
+#include "common/procfs.hpp"
 #include "platform/local_ca.hpp"
 #include "platform/runtime.hpp"
 #include "store/files.hpp"
@@ -433,14 +435,15 @@ net::awaitable<void> Server::State::follow_text(Stream& client, std::function<bo
 
 template <class Stream>
 net::awaitable<void> Server::State::build_output(Stream& client, const LogSession& s) {
-  // A build's output, until the build has ended (BP-8).
-  auto dir = store.app_dir(s.app) / "builds";
+  // A build's output, until the build has ended (BP-8), or its building process is gone.
+  auto dir = buildpack::builds_dir(store, s.app);
   int fd = -1;
   co_await follow_text(
       client,
       [&] {
-        auto text = store::read_file(dir / (s.build_id + ".yaml")).value_or("");
-        return text.find("status: pending") == std::string::npos;
+        auto record = buildpack::read_build_record(dir, s.build_id);
+        return !record || record->status != "pending" ||
+               (record->pid != 0 && !common::procfs::alive(record->pid));
       },
       [&] {
         if (fd < 0) {

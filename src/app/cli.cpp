@@ -554,6 +554,26 @@ Action parse(int argc, char** argv, int& exit_code, std::optional<std::string>& 
   exec->add_option("-d,--app-dir", o.dir, "The app to deploy (default: the current directory)");
   exec->add_option("--timeout", o.timeout, "How long the app may take to be ready (default 120s)");
   exec->add_option("--time-scale", o.time_scale, "The private platform's time scale");
+  exec->add_option("--snapshot", o.snapshot,
+                   "Load this state:export file into the private platform instead of "
+                   "deploying a directory");
+  add_command(app, action, o, "state:export",
+              "Save every app (releases, slugs, config, formation, add-on data) and pipeline "
+              "to FILE",
+              run_state_export, false)
+      ->add_option("file", o.args, "The file to write (a gzip'd tar, mode 0600)")
+      ->required();
+  auto* import = add_command(app, action, o, "state:import",
+                             "Replace every app and pipeline with those of a state:export FILE "
+                             "(checked whole first: a damaged file changes nothing)",
+                             run_state_import, false);
+  import->add_option("file", o.args, "The file state:export wrote")->required();
+  import->add_flag("--confirm", o.confirmed, "Destroy the apps this lokku home has");
+  import->add_flag("--fresh-ports", o.fresh_ports,
+                   "Give every add-on a new port (default: the file's, where it is free)");
+  add_command(app, action, o, "state:reset",
+              "Destroy every app (with its add-ons' data) and pipeline", run_state_reset, false)
+      ->add_flag("--confirm", o.confirmed, "Do it (without, nothing is destroyed)");
   exec->prefix_command(false);
   add_command(app, action, o, "down", "Stop the background platform gracefully", run_down, false)
       ->add_option("--time-scale", o.time_scale, "The platform's time scale (for the wait)");

@@ -1,7 +1,9 @@
 #include "app/command_support.hpp"
 
+#include "metrics/report.hpp"
 #include "platform/platform_file.hpp"
 #include "release/dyno_size.hpp"
+#include "release/error.hpp"
 #include "store/app_name.hpp"
 
 #include <fmt/format.h>
@@ -52,6 +54,15 @@ void print_release_outcome(const store::Release& r, const char* doing, const std
   } else {
     std::cout << doing << " ⬢ " << app << "... done, v" << r.version << '\n';
   }
+}
+
+std::chrono::seconds timeout_option(const std::string& text) {
+  const auto limit = metrics::parse_period(text);
+  if (!limit) {
+    throw release::InputError(
+        fmt::format("--timeout {}: not a duration (a whole number and s, m or h: 90s, 2m)", text));
+  }
+  return *limit;
 }
 
 }  // namespace lokku::app

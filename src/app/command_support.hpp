@@ -8,6 +8,7 @@
 #include "release/app_manifest.hpp"
 #include "store/store.hpp"
 
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -20,6 +21,8 @@ store::Store open_store();
 /// -a, $LOKKU_APP, else the current directory's name (CONVENTIONS.md).
 std::string app_of(const CommandOptions& o);
 std::string size_display(const std::string& size);
+/// A `--timeout` value (`90s`, `2m`, `1h`); throws InputError naming the option otherwise.
+std::chrono::seconds timeout_option(const std::string& text);
 
 using platform::ApiLog;
 

@@ -55,12 +55,15 @@ struct CommandOptions {
   std::string since = "1h";         ///< metrics --since
   std::string resolution;        ///< metrics --resolution (default 1m; on a terminal, ~60 points)
   std::optional<double> p95_ms;  ///< alerts:add --p95
-  std::optional<double> error_rate;  ///< alerts:add --error-rate
-  int sensitivity = 1;               ///< alerts:add --sensitivity
-  std::optional<int> autoscale_min;  ///< ps:autoscale:enable --min
-  std::optional<int> autoscale_max;  ///< ps:autoscale:enable --max
-  bool notifications = false;        ///< ps:autoscale:enable --notifications
-  std::string timeout = "120s";      ///< wait --timeout
+  std::optional<double> error_rate;     ///< alerts:add --error-rate
+  int sensitivity = 1;                  ///< alerts:add --sensitivity
+  std::optional<int> autoscale_min;     ///< ps:autoscale:enable --min
+  std::optional<int> autoscale_max;     ///< ps:autoscale:enable --max
+  bool notifications = false;           ///< ps:autoscale:enable --notifications
+  std::string timeout = "120s";         ///< wait --timeout
+  bool confirmed = false;               ///< state:import / state:reset --confirm
+  bool fresh_ports = false;             ///< state:import --fresh-ports
+  std::optional<std::string> snapshot;  ///< exec --snapshot
   /// deploy: the app.json to set a new app up from, instead of the directory's (review apps)
   std::optional<release::AppManifest> manifest;
 };
@@ -132,6 +135,9 @@ int run_metrics(const CommandOptions& o);
 int run_wait(const CommandOptions& o);
 int run_exec(const CommandOptions& o);
 int run_clock(const CommandOptions& o);
+int run_state_export(const CommandOptions& o);
+int run_state_import(const CommandOptions& o);
+int run_state_reset(const CommandOptions& o);
 int run_alerts(const CommandOptions& o);
 int run_ps_autoscale_enable(const CommandOptions& o);
 int run_ps_autoscale_disable(const CommandOptions& o);

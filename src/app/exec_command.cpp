@@ -9,6 +9,7 @@
 // own. Ctrl-C reaches the command (it runs on this terminal); the platform is stopped after
 // it, whatever happened, and the folder removed.
 #include "api/api.hpp"
+#include "app/command_support.hpp"
 #include "app/commands.hpp"
 #include "app/shell_exports.hpp"
 #include "common/child_process.hpp"
@@ -275,52 +276,54 @@ std::vector<std::string> command_env(const PrivatePlatform& p, const platform::P
   return out;
 }
 
-int exec_in(PrivatePlatform& p, const CommandOptions& o, std::chrono::seconds limit) {
+int exec_in(PrivatePlatform& p, const CommandOptions& o) {
   std::vector<std::string> up_args;
   if (o.time_scale) {
     up_args = {"--time-scale", fmt::format("{:g}", *o.time_scale)};
+  }
+  const auto dir = fs::absolute(o.dir).lexically_normal();
+  if (o.snapshot) {
+    // Loaded before the platform starts: it then starts the snapshot's add-ons and dynos.
+    const auto snapshot = fs::absolute(*o.snapshot).lexically_normal();
+    std::cerr << fmt::format("-----> Loading the snapshot {}\n", snapshot.string());
+    auto loaded = run_lokku(p, {"state:import", "--fresh-ports", snapshot.string()}, dir.string());
+    if (!loaded) {
+      return signalled_status();
+    }
+    if (*loaded != 0) {
+      std::cerr << fmt::format("lokku exec: the snapshot {} was not loaded (exit {})\n",
+                               snapshot.string(), *loaded);
+      return 1;
+    }
   }
   std::cerr << fmt::format("-----> Starting a private lokku platform\n");
   const auto info = p.start(up_args);
   std::cerr << fmt::format("       router on port {}, Platform API on port {}\n", info.router_port,
                            info.api_port);
 
-  const auto dir = fs::absolute(o.dir).lexically_normal();
-  auto deployed = run_lokku(p, {"deploy"}, dir.string());
-  if (!deployed) {
-    return signalled_status();
-  }
-  if (*deployed != 0) {
-    std::cerr << fmt::format("lokku exec: the app in {} did not deploy (exit {})\n", dir.string(),
-                             *deployed);
-    return 1;
-  }
-
-  std::cerr << "-----> Waiting until the platform is ready\n";
-  const auto started = std::chrono::steady_clock::now();
-  for (;;) {
-    auto r = platform::readiness(p.store());
-    if (r.ready()) {
-      break;
-    }
-    if (g_signal != 0) {
+  if (!o.snapshot) {
+    auto deployed = run_lokku(p, {"deploy"}, dir.string());
+    if (!deployed) {
       return signalled_status();
     }
-    if (!r.failed.empty() || std::chrono::steady_clock::now() - started >= limit) {
-      std::cerr << fmt::format("lokku exec: {}:\n",
-                               r.failed.empty() ? "not ready after " + metrics::format_period(limit)
-                                                : std::string("the app failed"));
-      for (const auto* m : {&r.failed, &r.pending}) {
-        for (const auto& [app, parts] : *m) {
-          for (const auto& [part, why] : parts) {
-            std::cerr << fmt::format("  {} {}: {}\n", app, part, why);
-          }
-        }
-      }
-      std::cerr << "The platform's output ended with:\n" << tail_of(p.log(), 20);
+    if (*deployed != 0) {
+      std::cerr << fmt::format("lokku exec: the app in {} did not deploy (exit {})\n", dir.string(),
+                               *deployed);
       return 1;
     }
-    std::this_thread::sleep_for(250ms);
+  }
+
+  // `lokku wait` judges readiness, prints its progress and, when it gives up, what is
+  // pending or failed.
+  std::cerr << "-----> Waiting until the platform is ready\n";
+  auto ready = run_lokku(p, {"wait", "--timeout", o.timeout}, dir.string());
+  if (!ready) {
+    return signalled_status();
+  }
+  if (*ready != 0) {
+    std::cerr << "lokku exec: the platform did not become ready; its output ended with:\n"
+              << tail_of(p.log(), 20);
+    return 1;
   }
 
   std::vector<store::App> apps;
@@ -364,10 +367,9 @@ int run_exec(const CommandOptions& o) {
   if (o.args.empty()) {
     throw release::InputError("lokku exec: give the command to run after --: lokku exec -- CMD");
   }
-  const auto limit = metrics::parse_period(o.timeout);
-  if (!limit) {
-    throw release::InputError(fmt::format(
-        "--timeout {}: not a duration (a whole number and s, m or h: 90s, 2m)", o.timeout));
+  timeout_option(o.timeout);  // a bad value is refused before anything starts
+  if (o.snapshot && !fs::is_regular_file(*o.snapshot)) {
+    throw release::InputError(fmt::format("--snapshot {}: no such file", *o.snapshot));
   }
   if (!fs::is_directory(o.dir)) {
     throw release::InputError(fmt::format("-d {}: no such directory", o.dir));
@@ -378,7 +380,7 @@ int run_exec(const CommandOptions& o) {
   {
     PrivatePlatform p;
     try {
-      status = exec_in(p, o, *limit);
+      status = exec_in(p, o);
     } catch (const PrivatePlatform::Interrupted&) {
       status = signalled_status();
     }

@@ -6,6 +6,7 @@
 #include "app/cli.hpp"
 #include "app/commands.hpp"
 #include "common/child_process.hpp"
+#include "common/procfs.hpp"
 #include "platform/autodeploy.hpp"
 #include "platform/platform.hpp"
 #include "platform/platform_file.hpp"
@@ -32,10 +33,6 @@
 namespace lokku::app {
 
 namespace {
-
-bool alive(pid_t pid) {
-  return ::kill(pid, 0) == 0 || errno == EPERM;
-}
 
 int run_foreground(const CommandOptions& o, store::Store& st, std::uintmax_t log_limit) {
   platform::PlatformOptions p;
@@ -151,10 +148,10 @@ int run_down(const CommandOptions& o) {
   auto grace = platform::resolve_time_scale(o.time_scale)(std::chrono::seconds(30)) +
                std::chrono::seconds(10);
   auto deadline = std::chrono::steady_clock::now() + grace;
-  while (alive(info->pid) && std::chrono::steady_clock::now() < deadline) {
+  while (common::procfs::alive(info->pid) && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  if (alive(info->pid)) {
+  if (common::procfs::alive(info->pid)) {
     std::cerr << "lokku: error: the platform (pid " << info->pid << ") is still stopping\n";
     return 1;
   }

@@ -3,6 +3,7 @@
 // postdeploy ran, its add-ons answer, its formation is up on the current release. Exits 0
 // then; 1 at once when something failed that waiting will not mend, or at the timeout, with
 // the list of what is still pending.
+#include "app/command_support.hpp"
 #include "app/commands.hpp"
 #include "metrics/report.hpp"
 #include "platform/readiness.hpp"
@@ -46,11 +47,7 @@ std::string summary(const platform::Readiness& r) {
 }  // namespace
 
 int run_wait(const CommandOptions& o) {
-  const auto limit = metrics::parse_period(o.timeout);
-  if (!limit) {
-    throw release::InputError(fmt::format(
-        "--timeout {}: not a duration (a whole number and s, m or h: 90s, 2m)", o.timeout));
-  }
+  const auto limit = timeout_option(o.timeout);
   store::Store st(store::Store::default_home());
   const auto started = std::chrono::steady_clock::now();
   std::string told;
@@ -67,7 +64,7 @@ int run_wait(const CommandOptions& o) {
       }
       return 0;
     }
-    if (!r.failed.empty() || waited >= *limit) {
+    if (!r.failed.empty() || waited >= limit) {
       if (o.json) {
         std::cout << boost::json::serialize(r.to_json()) << "\n";
       }
@@ -75,7 +72,7 @@ int run_wait(const CommandOptions& o) {
         std::cerr << "lokku wait: failed (waiting will not mend it):\n" << listing(r.failed);
       } else {
         std::cerr << fmt::format(
-            "lokku wait: not ready after {}; still pending:\n{}", metrics::format_period(*limit),
+            "lokku wait: not ready after {}; still pending:\n{}", metrics::format_period(limit),
             r.platform_running ? listing(r.pending) : "  the platform: not running\n");
       }
       return 1;

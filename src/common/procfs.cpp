@@ -1,6 +1,8 @@
 #include "common/procfs.hpp"
 
+#include <cerrno>
 #include <charconv>
+#include <csignal>
 #include <dirent.h>
 #include <fcntl.h>
 #include <map>
@@ -240,6 +242,10 @@ bool listens_on(const std::vector<pid_t>& pids, std::uint16_t port) {
     }
   }
   return false;
+}
+
+bool alive(pid_t pid) {
+  return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
 }
 
 }  // namespace lokku::common::procfs

@@ -45,6 +45,9 @@ std::set<std::uint64_t> socket_inodes_of(pid_t pid);
 /// address: dynos.md BOOT-5, lenient form).
 bool listens_on(const std::vector<pid_t>& pids, std::uint16_t port);
 
+/// Whether process `pid` exists (a zombie counts; one of another user too).
+bool alive(pid_t pid);
+
 /// Reads a whole small file (/proc files report size 0); nullopt when it cannot be opened.
 std::optional<std::string> read_file(const std::string& path);
 

@@ -82,7 +82,7 @@ struct AppRuntime {
   std::map<std::string, std::unique_ptr<AddonRun>> addons;           ///< by add-on name
   std::optional<std::chrono::steady_clock::time_point> addons_wait;  ///< since when
   std::vector<store::SchedulerJob> jobs;
-  /// When each job runs next, on the platform's scaled clock (see Platform::scaled_now).
+  /// When each job runs next, on the platform's scaled clock (see Platform::now).
   std::map<int, std::chrono::system_clock::time_point> job_due;
   std::list<std::unique_ptr<OneOff>> one_offs;
   int log_fd = -1;
@@ -279,7 +279,6 @@ class Platform : public PlatformControl {
   void start_one_off(AppRuntime& rt, std::unique_ptr<OneOff> one);
   /// The time the scheduler goes by: UTC, running `--time-scale` times as fast from the
   /// platform's start (so "every 10 minutes" runs every second at scale 600).
-  std::chrono::system_clock::time_point scaled_now() const;
   ClockState clock(const ClockRequest& request) override;
   std::chrono::system_clock::time_point now() const override { return clock_->now(); }
   ClockState clock_now(std::vector<std::string> fired = {}) const;
@@ -368,7 +367,7 @@ AppRuntime& Platform::runtime_for(const std::string& name) {
       } catch (const metrics::MetricsError& e) {
         log::platform().error("{}: no metrics (the app keeps serving): {}", name, e.what());
       }
-      slot->alerts = std::make_shared<metrics::AlertMonitor>([this] { return scaled_now(); });
+      slot->alerts = std::make_shared<metrics::AlertMonitor>([this] { return now(); });
       observers.push_back(slot->alerts);
     }
     slot->route = std::make_shared<common::AppRoute>(
@@ -727,10 +726,6 @@ void Platform::remove_app(const std::string& name) {
   apps_.erase(it);
 }
 
-std::chrono::system_clock::time_point Platform::scaled_now() const {
-  return clock_->now();
-}
-
 ClockState Platform::clock_now(std::vector<std::string> fired) const {
   ClockState c;
   c.now = common::iso8601(clock_->now());
@@ -873,7 +868,7 @@ void Platform::schedule_tick() {
   if (stopping_) {
     return;
   }
-  const auto now = scaled_now();
+  const auto now = this->now();
   for_each_job([&](AppRuntime& rt, const store::SchedulerJob& job, const release::Frequency& f) {
     auto due = rt.job_due.find(job.id);
     if (due == rt.job_due.end()) {
@@ -1034,7 +1029,7 @@ void Platform::autoscale(AppRuntime& rt) {
                             sz ? sz->display : size,
                             p95 ? fmt::format("{:.0f} ms", *p95) : std::string("without requests"),
                             x.p95_ms));
-  const auto now = scaled_now();
+  const auto now = this->now();
   if (to == x.max && to > from && x.notify &&
       (!rt.max_told || now - *rt.max_told >= std::chrono::hours(24))) {
     rt.max_told = now;

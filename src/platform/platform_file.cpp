@@ -1,5 +1,6 @@
 #include "platform/platform_file.hpp"
 
+#include "common/procfs.hpp"
 #include "store/files.hpp"
 
 #include <boost/json.hpp>
@@ -12,14 +13,6 @@
 namespace lokku::platform {
 
 namespace json = boost::json;
-
-namespace {
-
-bool alive(int pid) {
-  return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
-}
-
-}  // namespace
 
 void write_platform_info(const store::Store& store, const PlatformInfo& info) {
   json::object o;
@@ -54,7 +47,7 @@ std::optional<PlatformInfo> running_platform(const store::Store& store) {
   if (auto it = o.find("started_at"); it != o.end() && it->value().is_string()) {
     info.started_at = std::string(it->value().as_string());
   }
-  if (!alive(info.pid)) {
+  if (!common::procfs::alive(info.pid)) {
     return std::nullopt;
   }
   return info;

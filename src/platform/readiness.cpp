@@ -1,6 +1,7 @@
 #include "platform/readiness.hpp"
 
 #include "addons/addons.hpp"
+#include "common/procfs.hpp"
 #include "release/error.hpp"
 #include "store/files.hpp"
 
@@ -27,10 +28,6 @@ json::object by_app(const std::map<std::string, std::map<std::string, std::strin
     out[app] = std::move(o);
   }
   return out;
-}
-
-bool process_alive(int pid) {
-  return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
 }
 
 const store::Release* newest(const store::App& app) {
@@ -192,7 +189,8 @@ Readiness readiness(const store::Store& store, const std::optional<std::string>&
         }
       }
     }
-    judge_app(f, pid, process_alive, r);
+    judge_app(
+        f, pid, [](int p) { return common::procfs::alive(p); }, r);
   }
   return r;
 }

@@ -99,8 +99,8 @@ void check(archive* a, int rc, const std::string& what) {
   }
 }
 
-void add_tree(archive* a, const fs::path& root, const fs::path& rel, PackResult& result,
-              std::vector<char>& buf) {
+void add_tree(archive* a, const fs::path& root, const fs::path& rel, const std::string& prefix,
+              PackResult& result, std::vector<char>& buf) {
   std::vector<std::string> names;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(root / rel, ec)) {
@@ -118,7 +118,7 @@ void add_tree(archive* a, const fs::path& root, const fs::path& rel, PackResult&
     if (::lstat(full.c_str(), &st) != 0) {
       continue;  // vanished while packing
     }
-    std::string apath = "./app/" + rpath.string();
+    std::string apath = prefix + rpath.string();
     archive_entry_clear(entry.get());
     archive_entry_copy_stat(entry.get(), &st);
     archive_entry_set_uid(entry.get(), 0);
@@ -127,7 +127,7 @@ void add_tree(archive* a, const fs::path& root, const fs::path& rel, PackResult&
     if (S_ISDIR(st.st_mode)) {
       archive_entry_set_pathname(entry.get(), (apath + "/").c_str());
       check(a, archive_write_header(a, entry.get()), apath);
-      add_tree(a, root, rpath, result, buf);
+      add_tree(a, root, rpath, prefix, result, buf);
     } else if (S_ISLNK(st.st_mode)) {
       std::string target(static_cast<std::size_t>(st.st_size) + 256, '\0');
       ssize_t n = ::readlink(full.c_str(), target.data(), target.size());
@@ -333,12 +333,19 @@ std::unique_ptr<archive, ArchiveReadDeleter> reader() {
 }  // namespace
 
 PackResult pack(const fs::path& dir, const fs::path& out, unsigned threads) {
+  PackOptions options;
+  options.threads = threads;
+  return pack(dir, out, options);
+}
+
+PackResult pack(const fs::path& dir, const fs::path& out, const PackOptions& options) {
+  const unsigned threads = options.threads;
   PackResult result;
   PackSink sink;
   sink.path = out;
   fs::path tmp = out;
   tmp += ".tmp-" + common::random_hex(6);
-  sink.fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  sink.fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, options.mode);
   if (sink.fd < 0) {
     throw std::system_error(errno, std::generic_category(), "cannot create " + tmp.string());
   }
@@ -359,10 +366,10 @@ PackResult pack(const fs::path& dir, const fs::path& out, unsigned threads) {
     archive_entry_copy_stat(root.get(), &st);
     archive_entry_set_uid(root.get(), 0);
     archive_entry_set_gid(root.get(), 0);
-    archive_entry_set_pathname(root.get(), "./app/");
+    archive_entry_set_pathname(root.get(), options.root.c_str());
     check(a.get(), archive_write_header(a.get(), root.get()), out.string());
     std::vector<char> buf(256 * 1024);
-    add_tree(a.get(), dir, "", result, buf);
+    add_tree(a.get(), dir, "", options.root, result, buf);
     check(a.get(), archive_write_close(a.get()), out.string());
     sink.gzip->finish();
     if (::fsync(sink.fd) != 0) {

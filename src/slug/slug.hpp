@@ -23,6 +23,14 @@ struct PackResult {
 /// `threads` 0: as many as cores.
 PackResult pack(const fs::path& dir, const fs::path& out, unsigned threads = 0);
 
+struct PackOptions {
+  unsigned threads = 0;
+  std::string root = "./app/";  ///< the first entry, a folder, and every other entry's prefix
+  unsigned mode = 0644;         ///< the archive file's
+};
+/// The same, with another root folder (`./`) or file mode.
+PackResult pack(const fs::path& dir, const fs::path& out, const PackOptions& options);
+
 struct ExtractOptions {
   /// SLUG-3: take the entries under `./app/` (and ignore the rest) when the archive has
   /// them, else every entry as a path relative to the destination.

@@ -1,6 +1,7 @@
 #include "store/store.hpp"
 
 #include "common/ids.hpp"
+#include "common/procfs.hpp"
 #include "release/error.hpp"
 #include "store/app_name.hpp"
 
@@ -47,10 +48,6 @@ template <class T>
 T get(const YAML::Node& n, const char* key, T fallback) {
   auto v = n[key];
   return v && !v.IsNull() ? v.as<T>() : fallback;
-}
-
-bool process_alive(int pid) {
-  return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
 }
 
 }  // namespace
@@ -513,7 +510,7 @@ std::vector<std::string> Store::apps() const {
 
 void Store::settle_pending(App& app) {
   for (auto& r : app.releases) {
-    if (r.status == "pending" && !process_alive(r.runner_pid)) {
+    if (r.status == "pending" && !common::procfs::alive(r.runner_pid)) {
       r.status = "failed";
       r.runner_pid = 0;
     }
