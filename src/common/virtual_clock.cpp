@@ -44,6 +44,15 @@ std::chrono::nanoseconds VirtualClock::virtual_duration(std::chrono::nanoseconds
       static_cast<double>(real.count()) * scale_.factor()));
 }
 
+std::chrono::nanoseconds VirtualClock::real_duration(std::chrono::nanoseconds on_clock) const {
+  return std::chrono::nanoseconds(static_cast<std::chrono::nanoseconds::rep>(
+      static_cast<double>(on_clock.count()) / scale_.factor()));
+}
+
+VirtualClock::Time VirtualClock::after(std::chrono::nanoseconds real) const {
+  return now() + std::chrono::duration_cast<Time::duration>(virtual_duration(real));
+}
+
 void VirtualClock::freeze() {
   std::lock_guard lock(mu_);
   if (!frozen_at_) {

@@ -27,6 +27,10 @@ class VirtualClock {
   std::chrono::nanoseconds real_until(Time t) const;
   /// A nominal duration (a cool-off, in Heroku's time) as this clock's time runs.
   std::chrono::nanoseconds virtual_duration(std::chrono::nanoseconds real) const;
+  /// The inverse: a span of this clock's time as a duration of the platform's (scaled) time.
+  std::chrono::nanoseconds real_duration(std::chrono::nanoseconds on_clock) const;
+  /// The time `real` (a platform duration, scaled) from now on this clock.
+  Time after(std::chrono::nanoseconds real) const;
 
   void freeze();
   void resume();

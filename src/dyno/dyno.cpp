@@ -142,6 +142,24 @@ void Dyno::set_state(DynoState s) {
   }
 }
 
+void Dyno::became_up() {
+  set_state(DynoState::up);
+  up_since_ = Clock::now();
+  if (settings_.clock) {
+    up_since_on_clock_ = settings_.clock->now();
+  }
+}
+
+std::optional<std::chrono::nanoseconds> Dyno::up_for() const {
+  if (up_since_ == Clock::time_point{}) {
+    return std::nullopt;
+  }
+  if (const auto& clock = settings_.clock) {
+    return clock->real_duration(clock->now() - up_since_on_clock_);
+  }
+  return Clock::now() - up_since_;
+}
+
 void Dyno::start() {
   state_ = DynoState::starting;  // from now on, as the router sees it (LB-5: requests wait)
   net::co_spawn(ex_, lives(), [self = shared_from_this()](std::exception_ptr e) {
@@ -173,16 +191,13 @@ net::awaitable<void> Dyno::lives() {
     }
     // CRASH-1: any exit nobody asked for is a crash, status 0 included.
     set_state(DynoState::crashed);
-    auto wait = policy_.on_crash(Clock::now(), up_since_);
+    auto wait = policy_.on_crash(up_for());
     up_since_ = {};
     if (wait.count() > 0) {
       // On the platform's clock when there is one: the cool-off ends when that clock says
       // so, however it was advanced meanwhile (`lokku clock advance 20m`).
       const auto& clock = settings_.clock;
-      const auto due =
-          clock ? clock->now() + std::chrono::duration_cast<common::VirtualClock::Time::duration>(
-                                     clock->virtual_duration(wait))
-                : common::VirtualClock::Time{};
+      const auto due = clock ? clock->after(wait) : common::VirtualClock::Time{};
       for (auto left = wait; !stopping_ && left.count() > 0;
            left = clock ? clock->real_until(due) : std::chrono::nanoseconds(0)) {
         restart_timer_.expires_after(left);
@@ -254,8 +269,7 @@ net::awaitable<int> Dyno::run_life() {
   common::TerminalPair term;
   if (const auto& client = spec_.attachment) {
     // RUN-2: up, then the command waits for its client.
-    set_state(DynoState::up);
-    up_since_ = Clock::now();
+    became_up();
     log("Awaiting client");
     if (stopping_ || !co_await client->wait_for_client(settings_.scale(kAttachWait))) {
       if (!stopping_) {
@@ -318,8 +332,7 @@ net::awaitable<int> Dyno::run_life() {
     net::co_spawn(ex_, pump(life, true), net::detached);
   }
   if (spec_.type != "web") {
-    set_state(DynoState::up);  // STATE-3: non-web dynos are up at once
-    up_since_ = Clock::now();
+    became_up();  // STATE-3: non-web dynos are up at once
   }
   net::co_spawn(ex_, monitor(life), net::detached);
 
@@ -461,18 +474,15 @@ net::awaitable<void> Dyno::monitor(std::shared_ptr<Life> life) {
     // On the platform's clock when there is one: frozen, a boot never times out; advanced
     // past the limit, it does at once (`lokku clock advance 61s`).
     const auto& clock = settings_.clock;
-    const auto due =
-        clock ? clock->now() + std::chrono::duration_cast<common::VirtualClock::Time::duration>(
-                                   settings_.boot_timeout)
-              : common::VirtualClock::Time{};
+    const auto due = clock ? clock->after(settings_.scale(settings_.boot_timeout))
+                           : common::VirtualClock::Time{};
     for (;;) {
       if (life->exited) {
         co_return;
       }
       if (common::procfs::listens_on(common::procfs::descendants(init),
                                      static_cast<std::uint16_t>(life->port))) {
-        set_state(DynoState::up);
-        up_since_ = Clock::now();
+        became_up();
         break;
       }
       if (clock ? clock->now() >= due : Clock::now() >= deadline) {

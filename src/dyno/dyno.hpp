@@ -166,6 +166,11 @@ class Dyno : public std::enable_shared_from_this<Dyno> {
   net::awaitable<bool> sample_memory(std::shared_ptr<Life> life);
   void log(std::string_view message);
   void set_state(DynoState s);
+  /// Up now: the state, and when (in real time, and on the platform's clock when there is one).
+  void became_up();
+  /// How long it has been up (CRASH-4), on the platform's clock when there is one; nullopt
+  /// when it never got up.
+  std::optional<std::chrono::nanoseconds> up_for() const;
   void changed();
 
   net::any_io_executor ex_;
@@ -178,6 +183,7 @@ class Dyno : public std::enable_shared_from_this<Dyno> {
   DynoState reported_ = DynoState::down;
   std::chrono::system_clock::time_point since_ = std::chrono::system_clock::now();
   Clock::time_point up_since_{};
+  common::VirtualClock::Time up_since_on_clock_{};
   std::uint64_t starts_ = 0;  ///< lives launched (the first, then each crash restart)
   bool stopping_ = false;
   bool needed_sigkill_ = false;

@@ -56,7 +56,13 @@ RestartPolicy::RestartPolicy(RestartPolicyOptions options, std::function<double(
 
 std::chrono::nanoseconds RestartPolicy::on_crash(Clock::time_point now,
                                                  Clock::time_point up_since) {
-  if (up_since != Clock::time_point{} && now - up_since >= options_.reset_after) {
+  return on_crash(up_since == Clock::time_point{}
+                      ? std::nullopt
+                      : std::optional<std::chrono::nanoseconds>(now - up_since));
+}
+
+std::chrono::nanoseconds RestartPolicy::on_crash(std::optional<std::chrono::nanoseconds> up_for) {
+  if (up_for && *up_for >= options_.reset_after) {
     crashes_ = 0;
   }
   ++crashes_;

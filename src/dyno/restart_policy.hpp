@@ -40,6 +40,9 @@ class RestartPolicy {
   /// Records a crash of a dyno that was up since `up_since` (Clock::time_point{} when it
   /// never got up) and returns how long to wait before restarting it.
   std::chrono::nanoseconds on_crash(Clock::time_point now, Clock::time_point up_since);
+  /// The same, told how long the dyno was up (nullopt: it never got up), as the platform's
+  /// clock measured it.
+  std::chrono::nanoseconds on_crash(std::optional<std::chrono::nanoseconds> up_for);
   /// A new release, a restart by hand, scaling to 0 and back (CRASH-4).
   void reset() { crashes_ = 0; }
   int consecutive_crashes() const { return crashes_; }

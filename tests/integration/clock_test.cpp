@@ -1,6 +1,6 @@
 // The platform's clock (#27 point 3): frozen, a scheduler job waits; `lokku clock advance 1h`
 // fires an hourly job exactly once (SCHED-2) and ends a crashed dyno's 20-minute cool-off
-// (CRASH-3) at once, and past a day cycles every dyno (CYC-1); the clock never goes back.
+// (CRASH-3) at once, 10 minutes up on it resets the crash count (CRASH-4), and past a day cycles every dyno (CYC-1); the clock never goes back.
 #include "support/drain_receiver.hpp"
 #include "support/platform.hpp"
 
@@ -86,6 +86,12 @@ TEST_F(Clock, AdvancingPastACoolOffRestartsTheCrashedDynoAndTheClockNeverGoesBac
   EXPECT_TRUE(
       up->wait_for_count(R"(heroku\[web\.1\]: State changed from crashed to starting$)", 2, 10s));
   EXPECT_TRUE(up->wait_for_count(R"(heroku\[web\.1\]: State changed from starting to up$)", 3));
+  // CRASH-4: up 10 minutes on the clock (a real second), the count starts again: the next
+  // crash is a first one, restarted at once (not the third's 40-minute cool-off).
+  clock({"advance", "11m"});
+  get_by_host(router, "web.localhost", "/exit");
+  EXPECT_TRUE(
+      up->wait_for_count(R"(heroku\[web\.1\]: State changed from crashed to starting$)", 3, 10s));
 
   auto back = h.run({"clock", "advance", "-5m"});
   EXPECT_EQ(back.exit_code, 1);

@@ -28,6 +28,9 @@ TEST(VirtualClock, RunsAtTheTimeScalesRate) {
   EXPECT_EQ(c.real_until(c.now() + 20min), std::chrono::nanoseconds(20s));
   EXPECT_EQ(c.real_until(c.now() - 1min), std::chrono::nanoseconds(0));
   EXPECT_EQ(c.virtual_duration(2s), std::chrono::nanoseconds(2min));
+  // Ten minutes up on the clock (CRASH-4) are ten scaled seconds; a 2 s wait ends 2 min on.
+  EXPECT_EQ(c.real_duration(10min), std::chrono::nanoseconds(10s));
+  EXPECT_EQ(c.after(2s) - c.now(), std::chrono::minutes(2));
 }
 
 TEST(VirtualClock, FrozenItStandsAndResumesWhereItStopped) {

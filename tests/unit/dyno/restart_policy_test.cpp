@@ -38,6 +38,10 @@ TEST(RestartPolicy, ResetsAfterTenMinutesUp) {
   EXPECT_EQ(p.on_crash(t0() + 1min, t0() + 30s), 20min);    // up only 30 s
   EXPECT_EQ(p.on_crash(t0() + 30min, t0() + 19min), 0min);  // up 11 minutes
   EXPECT_EQ(p.consecutive_crashes(), 1);
+  // Told the time up (the platform's clock measures it): the same rule.
+  EXPECT_EQ(p.on_crash(std::optional<std::chrono::nanoseconds>(9min)), 20min);
+  EXPECT_EQ(p.on_crash(std::optional<std::chrono::nanoseconds>(10min)), 0min);
+  EXPECT_EQ(p.on_crash(std::nullopt), 20min);  // never up: counts on
   p.on_crash(t0() + 31min, {});
   p.reset();
   EXPECT_EQ(p.on_crash(t0() + 32min, {}), 0min);
