@@ -63,6 +63,7 @@ struct CommandOptions {
   std::string timeout = "120s";         ///< wait --timeout
   bool confirmed = false;               ///< state:import / state:reset --confirm
   bool fresh_ports = false;             ///< state:import --fresh-ports
+  int stale_days = 5;                   ///< review-apps:create --stale-days
   std::optional<std::string> snapshot;  ///< exec --snapshot
   /// deploy: the app.json to set a new app up from, instead of the directory's (review apps)
   std::optional<release::AppManifest> manifest;

@@ -85,6 +85,7 @@ int run_review_apps_create(const CommandOptions& o) {
     a.review_of = parent;
     a.review_branch = branch;
     a.pr_predestroy = manifest.pr_predestroy;
+    a.review_stale_days = o.stale_days;
   });
   CommandOptions deploy = o;
   deploy.app = name;

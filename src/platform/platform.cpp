@@ -6,6 +6,7 @@
 #include "common/ids.hpp"
 #include "common/log.hpp"
 #include "common/ports.hpp"
+#include "common/run_sync.hpp"
 #include "common/web_dyno_feed.hpp"
 #include "drains/drain.hpp"
 #include "dyno/manager.hpp"
@@ -15,6 +16,7 @@
 #include "platform/platform_file.hpp"
 #include "platform/rendezvous.hpp"
 #include "platform/runtime.hpp"
+#include "platform/stale_review_apps.hpp"
 #include "release/dyno_size.hpp"
 #include "release/error.hpp"
 #include "release/schedule.hpp"
@@ -30,6 +32,7 @@
 #include <algorithm>
 #include <atomic>
 #include <csignal>
+#include <fcntl.h>
 #include <future>
 #include <iostream>
 #include <list>
@@ -100,6 +103,16 @@ struct AppRuntime {
   };
   std::map<const dyno::Dyno*, Cycle> cycles;
   std::optional<std::chrono::system_clock::time_point> max_told;  ///< scaled; daily at most
+  /// A review app (PIPE-3.6): its parent, when it becomes stale (on the platform's clock),
+  /// the version of its last deploy as last seen and when the platform saw a newer one, and
+  /// whether its `lokku review-apps:destroy` runs (tried again an hour later if it fails).
+  std::string review_of;
+  int stale_days = 0;
+  std::optional<std::chrono::system_clock::time_point> stale_at;
+  std::optional<int> deploy_version;
+  std::optional<std::chrono::system_clock::time_point> deploy_seen;
+  bool retiring = false;
+  std::optional<std::chrono::system_clock::time_point> retry_at;
   std::shared_ptr<common::AppRoute> route;
   std::unique_ptr<dyno::Manager> manager;
   int version = 0;
@@ -270,6 +283,9 @@ class Platform : public PlatformControl {
   /// CYC-1: restarts ("Cycling") the app's dynos that have run 24 h and their jitter;
   /// returns their names.
   std::vector<std::string> cycle(AppRuntime& rt);
+  /// PIPE-3.6: notes when the review app becomes stale; retire_stale() destroys it then.
+  void note_review(AppRuntime& rt, const store::App& app);
+  std::vector<std::string> retire_stale(AppRuntime& rt);
   /// Every scheduler job of every app, with its parsed frequency.
   void for_each_job(const std::function<void(AppRuntime&, const store::SchedulerJob&,
                                              const release::Frequency&)>& f);
@@ -533,6 +549,7 @@ void Platform::reconcile(AppRuntime& rt) {
   // deploy's release phase needs them.
   sync_addons(rt, *app);
   rt.jobs = app->scheduler;
+  note_review(rt, *app);
   for (auto it = rt.job_due.begin(); it != rt.job_due.end();) {
     bool kept = std::any_of(rt.jobs.begin(), rt.jobs.end(),
                             [&](const store::SchedulerJob& j) { return j.id == it->first; });
@@ -760,6 +777,9 @@ ClockState Platform::clock(const ClockRequest& r) {
             for (const auto& d : cycle(*rt)) {
               fired.push_back(fmt::format("{}: {} cycled (24 h since its start)", name, d));
             }
+            for (auto& what : retire_stale(*rt)) {
+              fired.push_back(std::move(what));
+            }
           }
           break;
       }
@@ -862,6 +882,67 @@ std::vector<std::string> Platform::cycle(AppRuntime& rt) {
     rt.manager->restart([&](const dyno::Dyno& d) { return due.contains(d.name()); }, "Cycling");
   }
   return {due.begin(), due.end()};
+}
+
+void Platform::note_review(AppRuntime& rt, const store::App& app) {
+  const auto* deploy = last_deploy(app);
+  const int version = deploy ? deploy->version : 0;
+  if (rt.deploy_version && *rt.deploy_version != version) {
+    rt.deploy_seen = now();  // deployed while the platform runs: counted from now on its clock
+  }
+  rt.deploy_version = version;
+  rt.review_of = app.review_of;
+  rt.stale_days = app.review_stale_days;
+  rt.stale_at = stale_at(app, rt.deploy_seen);
+}
+
+std::vector<std::string> Platform::retire_stale(AppRuntime& rt) {
+  const auto t = now();
+  if (!rt.stale_at || t < *rt.stale_at || rt.retiring || (rt.retry_at && t < *rt.retry_at)) {
+    return {};
+  }
+  rt.retry_at = t + std::chrono::hours(1);
+  const auto why = fmt::format("stale: {} days without a deploy", rt.stale_days);
+  log::platform().info("{}: review app {}: destroying it", rt.name, why);
+  if (store_.exists(rt.review_of)) {
+    ApiLog log(store_, rt.review_of);  // the parent's log: the review app's goes with it
+    log.sink.line("app", "api", fmt::format("Review app ⬢ {} ({}): destroying it", rt.name, why));
+  }
+  // As `lokku review-apps:destroy` does it (pr-predestroy as a one-off, then the app and its
+  // add-ons go), in a process of its own; its output in the parent's review-apps.log.
+  const auto output = store_.app_dir(store_.exists(rt.review_of) ? rt.review_of : rt.name) /
+                      "review-apps.log";
+  const int fd = ::open(output.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  common::ChildSpec spec;
+  spec.argv = {std::filesystem::read_symlink("/proc/self/exe").string(), "review-apps:destroy",
+               "-a", rt.name};
+  for (auto& kv : common::own_environment()) {
+    if (kv.rfind("LOKKU_HOME=", 0) != 0) {
+      spec.env.push_back(std::move(kv));
+    }
+  }
+  spec.env.push_back("LOKKU_HOME=" + store_.home().string());
+  spec.group = common::ChildGroup::session;
+  try {
+    bp2::process_stdio stdio{nullptr, fd, fd};
+    auto child = std::make_shared<bp2::process>(common::start_child(ioc_.get_executor(), spec, stdio));
+    rt.retiring = true;
+    child->async_wait([this, child, name = rt.name](boost::system::error_code ec, int status) {
+      if (auto it = apps_.find(name); it != apps_.end()) {
+        it->second->retiring = false;
+      }
+      if (ec || status != 0) {
+        log::platform().error("{}: destroying the stale review app failed (exit {}); see {}",
+                              name, status, "review-apps.log");
+      }
+    });
+  } catch (const std::exception& e) {
+    log::platform().error("{}: cannot destroy the stale review app: {}", rt.name, e.what());
+  }
+  if (fd >= 0) {
+    ::close(fd);
+  }
+  return {fmt::format("{}: review app destroyed ({})", rt.name, why)};
 }
 
 void Platform::schedule_tick() {
@@ -1049,6 +1130,7 @@ void Platform::poll() {
     tell_alerts(*rt);
     autoscale(*rt);
     cycle(*rt);
+    retire_stale(*rt);
   }
   scan();
   poll_.expires_after(o_.poll);

@@ -163,6 +163,7 @@ std::string to_yaml(const App& app) {
     out << YAML::Key << "review_of" << YAML::Value << app.review_of;
     out << YAML::Key << "review_branch" << YAML::Value << app.review_branch;
     out << YAML::Key << "pr_predestroy" << YAML::Value << app.pr_predestroy;
+    out << YAML::Key << "review_stale_days" << YAML::Value << app.review_stale_days;
   }
   out << YAML::Key << "scheduler" << YAML::Value << YAML::BeginSeq;
   for (const auto& j : app.scheduler) {
@@ -321,6 +322,7 @@ App app_from_yaml(const std::string& text, const std::string& file) {
     app.review_of = get<std::string>(n, "review_of", "");
     app.review_branch = get<std::string>(n, "review_branch", "");
     app.pr_predestroy = get<std::string>(n, "pr_predestroy", "");
+    app.review_stale_days = get<int>(n, "review_stale_days", 0);
     if (auto js = n["scheduler"]; js && js.IsSequence()) {
       for (const auto& e : js) {
         SchedulerJob j;

@@ -155,6 +155,8 @@ struct App {
   std::string review_of;
   std::string review_branch;
   std::string pr_predestroy;
+  /// PIPE-3.6: a review app is destroyed this many days after its last deploy (0: never).
+  int review_stale_days = 0;
 
   const Addon* find_addon(const std::string& name_or_attachment) const;
 

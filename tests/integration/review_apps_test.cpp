@@ -11,6 +11,7 @@ namespace lokku::test {
 namespace {
 
 namespace fs = std::filesystem;
+using namespace std::chrono_literals;
 
 class ReviewApps : public ::testing::Test {
  protected:
@@ -90,6 +91,43 @@ TEST_F(ReviewApps, AMissingBranchOrAFailedReviewAppLeavesNothingBehind) {
       << broken.err;
   EXPECT_FALSE(fs::exists(h.home() / "apps" / "shop-broken"));
   EXPECT_TRUE(!fs::exists(h.home() / "addons") || fs::is_empty(h.home() / "addons"));
+}
+
+// PIPE-3.6: a review app goes, its pr-predestroy first, 5 days (its stale days) after its
+// last deploy, counted on the platform's clock; one kept with --stale-days 0 stays.
+TEST_F(ReviewApps, PIPE3AStaleReviewAppIsDestroyedOnThePlatformsClock) {
+  ASSERT_EQ(sh("git branch kept", repo), 0);
+  auto made = h.run({"review-apps:create", "feature/Login", "-a", "shop"}, repo);
+  ASSERT_EQ(made.exit_code, 0) << made.out << made.err;
+  auto kept = h.run({"review-apps:create", "kept", "-a", "shop", "--stale-days", "0"}, repo);
+  ASSERT_EQ(kept.exit_code, 0) << kept.out << kept.err;
+  const std::string app = "shop-feature-login";
+  auto up = h.up(free_port());
+  ASSERT_TRUE(up->wait_for_diagnostic("Platform API on http://127.0.0.1:"));
+  ASSERT_EQ(h.run({"clock", "freeze"}).exit_code, 0);
+  // A config change is no deploy: the days still count from the build.
+  ASSERT_EQ(h.run({"config:set", "X=1", "-a", app}).exit_code, 0);
+  auto four = h.run({"clock", "advance", "96h", "--json"});
+  ASSERT_EQ(four.exit_code, 0) << four.err;
+  EXPECT_EQ(four.out.find("review app"), std::string::npos) << four.out;
+  EXPECT_TRUE(fs::exists(h.home() / "apps" / app));
+
+  auto five = h.run({"clock", "advance", "25h"});
+  ASSERT_EQ(five.exit_code, 0) << five.err;
+  EXPECT_NE(five.out.find(app + ": review app destroyed (stale: 5 days without a deploy)"),
+            std::string::npos)
+      << five.out;
+  EXPECT_TRUE(wait_until([&] { return !fs::exists(h.home() / "apps" / app); }, 60s,
+                         "the stale review app to go"));
+  std::string output;
+  std::getline(std::ifstream(h.home() / "apps/shop/review-apps.log"), output, '\0');
+  EXPECT_TRUE(std::regex_search(output, std::regex(R"(app\[predestroy\.\d{4}\]: bye from feature/Login)")))
+      << output;
+  EXPECT_NE(h.run({"logs", "-a", "shop"}).out.find("Review app ⬢ " + app +
+                                                   " (stale: 5 days without a deploy): destroying it"),
+            std::string::npos);
+  EXPECT_TRUE(fs::exists(h.home() / "apps" / "shop-kept"));
+  EXPECT_TRUE(fs::exists(h.home() / "apps" / "shop"));
 }
 
 }  // namespace
