@@ -103,6 +103,7 @@ std::chrono::seconds period_param(const Context& c, const char* name,
 Response app_metrics(Context& c) {
   const auto app = c.app();
   metrics::ReportQuery q;
+  q.now = c.platform.now();  // the platform dates what it measures on its clock
   q.type = c.query("type").value_or("");
   q.since = period_param(c, "since", q.since);
   q.step = period_param(c, "resolution", q.step);

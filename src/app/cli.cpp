@@ -481,9 +481,10 @@ Action parse(int argc, char** argv, int& exit_code, std::optional<std::string>& 
   rcreate->add_option("branch", o.args, "Branch")->required();
   rcreate->add_option("-d,--app-dir", o.dir, "The repository (default: the current directory)");
   rcreate->add_option("--time-scale", o.time_scale, "Divide the build and release limits by N");
-  rcreate->add_option("--stale-days", o.stale_days,
-                      "Destroy it this many days after its last deploy, as Heroku destroys "
-                      "stale review apps (default 5; 0: never)")
+  rcreate
+      ->add_option("--stale-days", o.stale_days,
+                   "Destroy it this many days after its last deploy, as Heroku destroys "
+                   "stale review apps (default 5; 0: never)")
       ->check(CLI::Range(0, 30));
   add_command(app, action, o, "review-apps:destroy",
               "Run the review app's pr-predestroy, then remove it with its add-ons",

@@ -1,12 +1,10 @@
 // lokku clock (issue #27 point 3): shows, freezes, resumes or advances the running platform's
 // clock through its API (`/lokku/clock`): `lokku clock advance 24h` fires, in order, the
 // scheduler runs that fall due on the way and ends the crash cool-offs that are over.
-#include "api/api.hpp"
 #include "app/command_support.hpp"
 #include "app/commands.hpp"
-#include "platform/platform_file.hpp"
+#include "app/platform_clock.hpp"
 #include "release/error.hpp"
-#include "webhooks/sender.hpp"
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
@@ -34,30 +32,7 @@ int run_clock(const CommandOptions& o) {
     }
   }
   auto st = open_store();
-  auto running = platform::running_platform(st);
-  if (!running || running->api_port == 0) {
-    throw release::InputError("no platform is running here: the clock is lokku up's (start it)");
-  }
-  webhooks::Sender sender("");
-  auto r = sender.send(method, fmt::format("http://127.0.0.1:{}/lokku/clock", running->api_port),
-                       {{"Authorization", "Bearer " + api::load_or_create_token(st)},
-                        {"Accept", "application/vnd.heroku+json; version=3"}},
-                       body.empty() ? std::string() : json::serialize(body));
-  if (!r.code) {
-    throw std::runtime_error("the platform's API did not answer: " + r.error_class);
-  }
-  boost::system::error_code ec;
-  auto answer = json::parse(r.body, ec);
-  if (ec || !answer.is_object()) {
-    throw std::runtime_error(fmt::format("the platform answered {} without JSON", *r.code));
-  }
-  const auto& j = answer.as_object();
-  if (*r.code != 200) {
-    const auto* message = j.if_contains("message");
-    throw release::InputError(message && message->is_string()
-                                  ? std::string(message->as_string())
-                                  : fmt::format("the platform answered {}", *r.code));
-  }
+  const auto j = platform_clock(st, method, body);
   if (o.json) {
     std::cout << json::serialize(j) << "\n";
     return 0;

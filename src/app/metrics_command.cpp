@@ -4,6 +4,7 @@
 // events. A table for scripts, sparklines on a terminal, the API's JSON with --json.
 #include "app/command_support.hpp"
 #include "app/commands.hpp"
+#include "app/platform_clock.hpp"
 #include "metrics/report.hpp"
 #include "release/error.hpp"
 
@@ -159,6 +160,7 @@ int run_metrics(const CommandOptions& o) {
   auto app = st.load(app_of(o));
   const bool tty = !o.json && ::isatty(STDOUT_FILENO) == 1;
   metrics::ReportQuery q;
+  q.now = platform_now(st);  // the platform dates what it measures on its clock
   q.type = o.process_type;
   q.since = period_arg(o.since, "--since");
   if (!o.resolution.empty()) {

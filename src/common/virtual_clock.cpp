@@ -1,14 +1,15 @@
 #include "common/virtual_clock.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace lokku::common {
 
-VirtualClock::VirtualClock(TimeScale scale, RealNow real)
+VirtualClock::VirtualClock(TimeScale scale, RealNow real, std::optional<Time> not_before)
     : scale_(scale)
     , real_(std::move(real))
     , real_start_(real_now())
-    , virtual_start_(std::chrono::system_clock::now()) {}
+    , virtual_start_(std::max(std::chrono::system_clock::now(), not_before.value_or(Time{}))) {}
 
 std::chrono::steady_clock::time_point VirtualClock::real_now() const {
   return real_ ? real_() : std::chrono::steady_clock::now();

@@ -18,8 +18,10 @@ class VirtualClock {
   using Time = std::chrono::system_clock::time_point;
   using RealNow = std::function<std::chrono::steady_clock::time_point()>;
 
-  /// Starts at the system's time now. `real`: the real clock (injectable for tests).
-  explicit VirtualClock(TimeScale scale, RealNow real = {});
+  /// Starts at the system's time now, or at `not_before` when that is later (where the clock
+  /// of a platform that ran before stood: it never goes back). `real`: the real clock
+  /// (injectable for tests).
+  explicit VirtualClock(TimeScale scale, RealNow real = {}, std::optional<Time> not_before = {});
 
   Time now() const;
   /// How long, in real time, until the clock reads `t`: zero when it already does; when

@@ -70,6 +70,9 @@ struct OneOff {
   std::shared_ptr<dyno::Dyno> dyno;
   int version = 0;
   std::unique_ptr<net::steady_timer> limit;  ///< a scheduler run's interval (SCHED-3)
+  /// CYC-1: one-offs are cycled too, on the platform's clock; being one-offs, they then end.
+  std::chrono::system_clock::time_point cycle_at{};
+  bool cycled = false;
 };
 
 /// An add-on's server, run as a dyno of its own (restarted when it crashes, stopped with
@@ -283,6 +286,8 @@ class Platform : public PlatformControl {
   /// CYC-1: restarts ("Cycling") the app's dynos that have run 24 h and their jitter;
   /// returns their names.
   std::vector<std::string> cycle(AppRuntime& rt);
+  /// CYC-1: how long after its start a dyno is cycled, 24 h and its own draw of 0-216 min.
+  static std::chrono::system_clock::duration cycle_after();
   /// PIPE-3.6: notes when the review app becomes stale; retire_stale() destroys it then.
   void note_review(AppRuntime& rt, const store::App& app);
   std::vector<std::string> retire_stale(AppRuntime& rt);
@@ -337,7 +342,11 @@ class Platform : public PlatformControl {
   net::steady_timer drain_feed_{ioc_};
   /// The platform's clock (`lokku clock`): the scheduler, crash cool-offs, alerts and
   /// autoscaling run on it.
-  std::shared_ptr<common::VirtualClock> clock_ = std::make_shared<common::VirtualClock>(o_.scale);
+  std::shared_ptr<common::VirtualClock> clock_ =
+      std::make_shared<common::VirtualClock>(o_.scale, nullptr, read_platform_clock(store_));
+  std::chrono::steady_clock::time_point clock_saved_{};
+  /// Keeps where the clock stands (every few seconds, at each change of it, at the end).
+  void save_clock(bool now_or_never = false);
   int signals_seen_ = 0;
 };
 
@@ -378,7 +387,8 @@ AppRuntime& Platform::runtime_for(const std::string& name) {
                                                     metrics::MetricsStore::Mode::write),
             [name](const std::string& error) {
               log::platform().error("{}: metrics stopped (the app keeps serving): {}", name, error);
-            });
+            },
+            [this] { return now(); });  // its windows on the platform's clock
         observers.push_back(slot->metrics);
       } catch (const metrics::MetricsError& e) {
         log::platform().error("{}: no metrics (the app keeps serving): {}", name, e.what());
@@ -788,6 +798,7 @@ ClockState Platform::clock(const ClockRequest& r) {
           rt->manager->clock_changed();  // a cool-off may be over, or wait for the resume
         }
       }
+      save_clock(true);
       done->set_value(clock_now(std::move(fired)));
     } catch (...) {
       done->set_exception(std::current_exception());
@@ -852,13 +863,21 @@ void Platform::for_each_job(const std::function<void(AppRuntime&, const store::S
 }
 
 std::vector<std::string> Platform::cycle(AppRuntime& rt) {
+  const auto now = clock_->now();
+  std::vector<std::string> one_offs;
+  for (auto& one : rt.one_offs) {
+    if (!one->cycled && now >= one->cycle_at && one->dyno->state() != dyno::DynoState::complete) {
+      // A one-off is never restarted (CRASH-8): cycled, it ends.
+      one->cycled = true;
+      rt.sink->line("heroku", one->dyno->name(), "Cycling");
+      one->dyno->stop({});
+      one_offs.push_back(one->dyno->name());
+    }
+  }
   if (!rt.manager) {
     rt.cycles.clear();
-    return {};
+    return one_offs;
   }
-  static thread_local std::mt19937_64 random{std::random_device{}()};
-  std::uniform_int_distribution<int> jitter(0, 216 * 60);  // CYC-1: up to 216 minutes
-  const auto now = clock_->now();
   std::map<const dyno::Dyno*, AppRuntime::Cycle> kept;
   std::set<std::string> due;
   for (const auto& d : rt.manager->dynos()) {
@@ -866,7 +885,7 @@ std::vector<std::string> Platform::cycle(AppRuntime& rt) {
     AppRuntime::Cycle c;
     if (it == rt.cycles.end() || it->second.starts != d->starts()) {
       // A start (the first, or a crash restart): 24 h and this dyno's own draw from now.
-      c = {d->starts(), now + std::chrono::hours(24) + std::chrono::seconds(jitter(random))};
+      c = {d->starts(), now + cycle_after()};
     } else {
       c = it->second;
     }
@@ -881,7 +900,14 @@ std::vector<std::string> Platform::cycle(AppRuntime& rt) {
     // A normal stop and start (STOP-5): the replacement's own 24 h start then.
     rt.manager->restart([&](const dyno::Dyno& d) { return due.contains(d.name()); }, "Cycling");
   }
-  return {due.begin(), due.end()};
+  one_offs.insert(one_offs.end(), due.begin(), due.end());
+  return one_offs;
+}
+
+std::chrono::system_clock::duration Platform::cycle_after() {
+  static thread_local std::mt19937_64 random{std::random_device{}()};
+  std::uniform_int_distribution<int> jitter(0, 216 * 60);  // CYC-1: up to 216 minutes
+  return std::chrono::hours(24) + std::chrono::seconds(jitter(random));
 }
 
 void Platform::note_review(AppRuntime& rt, const store::App& app) {
@@ -910,8 +936,8 @@ std::vector<std::string> Platform::retire_stale(AppRuntime& rt) {
   }
   // As `lokku review-apps:destroy` does it (pr-predestroy as a one-off, then the app and its
   // add-ons go), in a process of its own; its output in the parent's review-apps.log.
-  const auto output = store_.app_dir(store_.exists(rt.review_of) ? rt.review_of : rt.name) /
-                      "review-apps.log";
+  const auto output =
+      store_.app_dir(store_.exists(rt.review_of) ? rt.review_of : rt.name) / "review-apps.log";
   const int fd = ::open(output.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   common::ChildSpec spec;
   spec.argv = {std::filesystem::read_symlink("/proc/self/exe").string(), "review-apps:destroy",
@@ -925,15 +951,16 @@ std::vector<std::string> Platform::retire_stale(AppRuntime& rt) {
   spec.group = common::ChildGroup::session;
   try {
     bp2::process_stdio stdio{nullptr, fd, fd};
-    auto child = std::make_shared<bp2::process>(common::start_child(ioc_.get_executor(), spec, stdio));
+    auto child =
+        std::make_shared<bp2::process>(common::start_child(ioc_.get_executor(), spec, stdio));
     rt.retiring = true;
     child->async_wait([this, child, name = rt.name](boost::system::error_code ec, int status) {
       if (auto it = apps_.find(name); it != apps_.end()) {
         it->second->retiring = false;
       }
       if (ec || status != 0) {
-        log::platform().error("{}: destroying the stale review app failed (exit {}); see {}",
-                              name, status, "review-apps.log");
+        log::platform().error("{}: destroying the stale review app failed (exit {}); see {}", name,
+                              status, "review-apps.log");
       }
     });
   } catch (const std::exception& e) {
@@ -1022,6 +1049,7 @@ void Platform::start_one_off(AppRuntime& rt, std::unique_ptr<OneOff> one) {
       }
     });
   });
+  one->cycle_at = now() + cycle_after();
   rt.one_offs.push_back(std::move(one));
   raw->start();
 }
@@ -1132,6 +1160,7 @@ void Platform::poll() {
     cycle(*rt);
     retire_stale(*rt);
   }
+  save_clock();
   scan();
   poll_.expires_after(o_.poll);
   poll_.async_wait([this](boost::system::error_code ec) {
@@ -1213,7 +1242,21 @@ void Platform::write_observed_now(AppRuntime& rt) {
   }
 }
 
+void Platform::save_clock(bool now_or_never) {
+  const auto t = std::chrono::steady_clock::now();
+  if (!now_or_never && t - clock_saved_ < std::chrono::seconds(5)) {
+    return;
+  }
+  clock_saved_ = t;
+  try {
+    write_platform_clock(store_, clock_->now());
+  } catch (const std::exception& e) {
+    log::platform().warn("cannot keep the platform's clock: {}", e.what());
+  }
+}
+
 void Platform::shutdown() {
+  save_clock(true);
   stopping_ = true;
   poll_.cancel();
   drain_feed_.cancel();

@@ -1,5 +1,7 @@
 #include "platform/platform_file.hpp"
 
+#include "common/ids.hpp"
+#include "common/log_line.hpp"
 #include "common/procfs.hpp"
 #include "store/files.hpp"
 
@@ -13,6 +15,19 @@
 namespace lokku::platform {
 
 namespace json = boost::json;
+
+void write_platform_clock(const store::Store& store, std::chrono::system_clock::time_point now) {
+  store::write_file_atomic(store.home() / "clock", common::iso8601(now) + "\n");
+}
+
+std::optional<std::chrono::system_clock::time_point> read_platform_clock(
+    const store::Store& store) {
+  auto text = store::read_file(store.home() / "clock");
+  while (text && !text->empty() && text->back() == '\n') {
+    text->pop_back();
+  }
+  return text ? common::parse_timestamp(*text) : std::nullopt;
+}
 
 void write_platform_info(const store::Store& store, const PlatformInfo& info) {
   json::object o;

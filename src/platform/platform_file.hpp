@@ -42,6 +42,11 @@ struct Observed {
 void write_observed(const store::Store& store, const std::string& app, const Observed& obs);
 std::optional<Observed> read_observed(const store::Store& store, const std::string& app);
 
+/// Where the platform's clock stood (`clock` in the home), so that the next platform's
+/// clock goes on from there (a time-scaled or advanced clock runs ahead of the system's).
+void write_platform_clock(const store::Store& store, std::chrono::system_clock::time_point now);
+std::optional<std::chrono::system_clock::time_point> read_platform_clock(const store::Store& store);
+
 /// When a platform runs: waits (at most `timeout`) until it runs `version` of the app, so
 /// that a request made after `deploy` or `config:set` returns is routed to (or held for) the
 /// new release's dynos. Returns false on timeout or when no platform runs.

@@ -488,6 +488,11 @@ StateSummary reset_state(store::Store& store, bool platform_runs, const Runtime&
     pipelines.destroy(name);
     summary.pipelines.push_back(name);
   }
+  if (!platform_runs) {
+    // The next platform's clock starts at the system's time again (platform_file.hpp).
+    std::error_code ec;
+    fs::remove(store.home() / "clock", ec);
+  }
   return summary;
 }
 

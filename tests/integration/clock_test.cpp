@@ -1,6 +1,7 @@
 // The platform's clock (#27 point 3): frozen, a scheduler job waits; `lokku clock advance 1h`
 // fires an hourly job exactly once (SCHED-2) and ends a crashed dyno's 20-minute cool-off
-// (CRASH-3) at once, 10 minutes up on it resets the crash count (CRASH-4), and past a day cycles every dyno (CYC-1); the clock never goes back.
+// (CRASH-3) at once, 10 minutes up on it resets the crash count (CRASH-4), and past a day cycles
+// every dyno (CYC-1); the clock never goes back.
 #include "support/drain_receiver.hpp"
 #include "support/platform.hpp"
 
@@ -32,6 +33,24 @@ class Clock : public ::testing::Test {
     auto r = h.run(all);
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
     return r.exit_code == 0 ? json::parse(r.out).as_object() : json::object{};
+  }
+
+  /// Requests to web in `lokku metrics --since SINCE` (read on the platform's clock).
+  std::uint64_t requests(const std::string& since) {
+    auto r = h.run({"metrics", "-a", "web", "--json", "--since", since});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    if (r.exit_code != 0) {
+      return 0;
+    }
+    const auto m = json::parse(r.out).as_object();
+    const auto* web = m.at("types").as_object().if_contains("web");
+    std::uint64_t n = 0;
+    for (const auto& row : web ? web->as_array() : json::array{}) {
+      for (const auto& [cls, count] : row.at("requests").as_object()) {
+        n += count.to_number<std::uint64_t>();
+      }
+    }
+    return n;
   }
 
   LokkuHome h;
@@ -116,6 +135,24 @@ TEST_F(Clock, CYC1AdvancingPastADayCyclesEveryDynoOnce) {
   EXPECT_EQ(up->count(R"(heroku\[web\.1\]: Cycling$)"), 1u);
 }
 
+// CYC-1 counts one-off dynos too: never restarted (CRASH-8), a cycled one-off ends.
+TEST_F(Clock, CYC1AOneOffIsCycledTooAndEnds) {
+  clock({"freeze"});
+  auto made = api_request(h.api_port(), "POST", "/apps/web/dynos", h.token(),
+                          R"({"command":"echo long job; sleep 100000"})");
+  ASSERT_TRUE(made && made->status == 201) << (made ? made->body : "no answer");
+  ASSERT_TRUE(up->wait_for(R"(app\[run\.\d{4}\]: long job$)"));
+  auto day = clock({"advance", "28h"});
+  bool one_off = false;
+  for (const auto& f : day.at("fired").as_array()) {
+    one_off = one_off || std::string(f.as_string()).starts_with("web: run.");
+  }
+  EXPECT_TRUE(one_off) << json::serialize(day);
+  EXPECT_TRUE(up->wait_for(R"(heroku\[run\.\d{4}\]: Cycling$)"));
+  EXPECT_TRUE(up->wait_for(R"(heroku\[run\.\d{4}\]: State changed from up to complete$)", 40s));
+  EXPECT_EQ(up->count(R"(heroku\[run\.\d{4}\]: State changed from \w+ to starting$)"), 0u);
+}
+
 TEST_F(Clock, BOOT4FrozenABootNeverTimesOutAdvancedPastTheMinuteItDoes) {
   clock({"freeze"});
   h.write("sleepy/requirements.txt", "");
@@ -129,6 +166,23 @@ TEST_F(Clock, BOOT4FrozenABootNeverTimesOutAdvancedPastTheMinuteItDoes) {
   EXPECT_TRUE(up->wait_for(
       R"(sleepy \| \S+ heroku\[web\.1\]: Error R10 \(Boot timeout\) -> Web process failed to bind to \$PORT within 60 seconds of launch$)",
       10s));
+}
+
+// drains-webhooks-metrics.md §4.1: the metrics' windows are on the platform's clock too:
+// requests made two (clock) hours ago fall out of the last hour, those made since fall in.
+TEST_F(Clock, MetricsWindowsFollowTheClock) {
+  clock({"freeze"});
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(get_by_host(router, "web.localhost", "/"));
+  }
+  ASSERT_TRUE(wait_until([&] { return requests("10m") == 5; }, 10s, "5 requests measured"));
+  clock({"advance", "2h"});
+  EXPECT_EQ(requests("1h"), 0u);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(get_by_host(router, "web.localhost", "/"));
+  }
+  EXPECT_TRUE(wait_until([&] { return requests("1h") == 3; }, 10s, "3 requests in the last hour"));
+  EXPECT_EQ(requests("3h"), 8u);
 }
 
 // drains-webhooks-metrics.md §3.4: a sync delivery that fails is retried 1 s, 2 s, 4 s... later

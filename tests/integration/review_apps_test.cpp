@@ -121,11 +121,13 @@ TEST_F(ReviewApps, PIPE3AStaleReviewAppIsDestroyedOnThePlatformsClock) {
                          "the stale review app to go"));
   std::string output;
   std::getline(std::ifstream(h.home() / "apps/shop/review-apps.log"), output, '\0');
-  EXPECT_TRUE(std::regex_search(output, std::regex(R"(app\[predestroy\.\d{4}\]: bye from feature/Login)")))
+  EXPECT_TRUE(
+      std::regex_search(output, std::regex(R"(app\[predestroy\.\d{4}\]: bye from feature/Login)")))
       << output;
-  EXPECT_NE(h.run({"logs", "-a", "shop"}).out.find("Review app ⬢ " + app +
-                                                   " (stale: 5 days without a deploy): destroying it"),
-            std::string::npos);
+  EXPECT_NE(
+      h.run({"logs", "-a", "shop"})
+          .out.find("Review app ⬢ " + app + " (stale: 5 days without a deploy): destroying it"),
+      std::string::npos);
   EXPECT_TRUE(fs::exists(h.home() / "apps" / "shop-kept"));
   EXPECT_TRUE(fs::exists(h.home() / "apps" / "shop"));
 }

@@ -33,6 +33,16 @@ TEST(VirtualClock, RunsAtTheTimeScalesRate) {
   EXPECT_EQ(c.after(2s) - c.now(), std::chrono::minutes(2));
 }
 
+TEST(VirtualClock, GoesOnFromWhereAFormerPlatformsClockStoodNeverBack) {
+  FakeReal real;
+  const auto ahead = std::chrono::system_clock::now() + 48h;
+  VirtualClock later(TimeScale(1), real.fn(), ahead);
+  EXPECT_EQ(later.now(), ahead);
+  const auto before = std::chrono::system_clock::now();
+  VirtualClock behind(TimeScale(1), real.fn(), before - 48h);  // stale: the system's time wins
+  EXPECT_GE(behind.now(), before);
+}
+
 TEST(VirtualClock, FrozenItStandsAndResumesWhereItStopped) {
   FakeReal real;
   VirtualClock c(TimeScale(1), real.fn());

@@ -27,8 +27,11 @@ store::App review_app() {
   a.review_of = "shop";
   a.review_stale_days = 5;
   a.created_at = common::iso8601(t0);
-  a.releases = {release(1, "", t0), release(2, "", t0), release(3, "slug-a", t0 + 1h),
-                release(4, "slug-a", t0 + 2h), release(5, "slug-b", t0 + 3h),
+  a.releases = {release(1, "", t0),
+                release(2, "", t0),
+                release(3, "slug-a", t0 + 1h),
+                release(4, "slug-a", t0 + 2h),
+                release(5, "slug-b", t0 + 3h),
                 release(6, "slug-b", t0 + 30h)};  // v6: a config change, no deploy
   return a;
 }
