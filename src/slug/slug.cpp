@@ -93,9 +93,15 @@ la_ssize_t tar_write_cb(archive*, void* ctx, const void* buf, size_t len) {
   return static_cast<la_ssize_t>(len);
 }
 
+/// libarchive's message for the last error, which it may not have (NULL).
+std::string error_text(archive* a) {
+  const char* text = ::archive_error_string(a);
+  return text != nullptr ? text : "unknown error";
+}
+
 void check(archive* a, int rc, const std::string& what) {
   if (rc < ARCHIVE_WARN) {
-    throw std::runtime_error(fmt::format("{}: {}", what, archive_error_string(a)));
+    throw std::runtime_error(fmt::format("{}: {}", what, error_text(a)));
   }
 }
 
@@ -227,8 +233,7 @@ void extract_from(archive* in, const std::string& name, const fs::path& dest_in,
       break;
     }
     if (rc < ARCHIVE_WARN) {
-      throw release::InputError(
-          fmt::format("{}: not a valid archive: {}", name, archive_error_string(in)));
+      throw release::InputError(fmt::format("{}: not a valid archive: {}", name, error_text(in)));
     }
     const char* raw = archive_entry_pathname(entry);
     std::string original = raw ? raw : "";
@@ -291,7 +296,7 @@ void extract_from(archive* in, const std::string& name, const fs::path& dest_in,
     archive_entry_set_perm(entry, archive_entry_perm(entry) & 07777 & ~06000);
     rc = archive_write_header(out.get(), entry);
     if (rc < ARCHIVE_WARN) {
-      refuse(original, archive_error_string(out.get()));
+      refuse(original, error_text(out.get()));
     }
     if (archive_entry_size(entry) > 0 && type == AE_IFREG) {
       const void* block = nullptr;
@@ -304,19 +309,19 @@ void extract_from(archive* in, const std::string& name, const fs::path& dest_in,
         }
         if (rc < ARCHIVE_WARN) {
           throw release::InputError(
-              fmt::format("{}: entry '{}': {}", name, original, archive_error_string(in)));
+              fmt::format("{}: entry '{}': {}", name, original, error_text(in)));
         }
         if (archive_write_data_block(out.get(), block, size, offset) < ARCHIVE_WARN) {
-          refuse(original, archive_error_string(out.get()));
+          refuse(original, error_text(out.get()));
         }
       }
     }
     if (archive_write_finish_entry(out.get()) < ARCHIVE_WARN) {
-      refuse(original, archive_error_string(out.get()));
+      refuse(original, error_text(out.get()));
     }
   }
   if (archive_write_close(out.get()) < ARCHIVE_WARN) {
-    throw release::InputError(fmt::format("{}: {}", name, archive_error_string(out.get())));
+    throw release::InputError(fmt::format("{}: {}", name, error_text(out.get())));
   }
 }
 
@@ -393,8 +398,8 @@ PackResult pack(const fs::path& dir, const fs::path& out, const PackOptions& opt
 void extract(const fs::path& archive_path, const fs::path& dest, const ExtractOptions& options) {
   auto in = reader();
   if (archive_read_open_filename(in.get(), archive_path.c_str(), 256 * 1024) != ARCHIVE_OK) {
-    throw release::InputError(fmt::format("{}: cannot open archive: {}", archive_path.string(),
-                                          archive_error_string(in.get())));
+    throw release::InputError(
+        fmt::format("{}: cannot open archive: {}", archive_path.string(), error_text(in.get())));
   }
   extract_from(in.get(), archive_path.string(), dest, options);
 }
@@ -404,7 +409,7 @@ void extract_fd(int fd, const std::string& name, const fs::path& dest,
   auto in = reader();
   if (archive_read_open_fd(in.get(), fd, 256 * 1024) != ARCHIVE_OK) {
     throw release::InputError(
-        fmt::format("{}: cannot read archive: {}", name, archive_error_string(in.get())));
+        fmt::format("{}: cannot read archive: {}", name, error_text(in.get())));
   }
   extract_from(in.get(), name, dest, options);
 }
