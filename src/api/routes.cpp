@@ -29,6 +29,7 @@ Routes make_routes() {
   add_alert_routes(t);
   add_formation_monitor_routes(t);
   add_clock_routes(t);
+  add_chaos_routes(t);
   return t;
 }
 

@@ -31,6 +31,7 @@ void add_webhook_routes(Routes& t);
 void add_alert_routes(Routes& t);
 void add_formation_monitor_routes(Routes& t);
 void add_clock_routes(Routes& t);
+void add_chaos_routes(Routes& t);
 
 /// lokku's own endpoints, served without the token (`/lokku/health`, `/lokku/conformance`).
 void add_health_routes(Routes& t);

@@ -562,6 +562,29 @@ Action parse(int argc, char** argv, int& exit_code, std::optional<std::string>& 
   exec->add_option("--snapshot", o.snapshot,
                    "Load this state:export file into the private platform instead of "
                    "deploying a directory");
+  auto* chaos = add_command(app, action, o, "chaos:add",
+                            "Inject a fault into the running platform: KIND is crash (SIGKILL, "
+                            "once), cycle (once), memory (held over the quota: R14/R15), "
+                            "addon-stop or addon-pause",
+                            run_chaos_add);
+  chaos->add_option("kind", o.args, "crash, cycle, memory, addon-stop, addon-pause")->required();
+  chaos->add_option("--type", o.process_type, "Only the dynos of this process type");
+  chaos->add_option("--dyno", o.dyno, "Only this dyno (web.1)");
+  chaos->add_option("--addon", o.addon, "addon-*: only this add-on (name or DATABASE, REDIS)");
+  chaos->add_option("--for", o.for_duration,
+                    "How long it holds on the platform's clock (30s, 5m; default: until cleared)");
+  chaos->add_option("--rate", o.rate, "memory: the share of the quota held (default 1.5)");
+  chaos->add_flag("--json", o.json, "Output as JSON");
+  auto* clist =
+      add_command(app, action, o, "chaos:list", "List the faults in force (every app's unless -a)",
+                  run_chaos_list, false);
+  clist->add_option("-a,--app", o.app, "Only this app's");
+  clist->add_flag("--json", o.json, "Output as JSON");
+  auto* cclear = add_command(app, action, o, "chaos:clear",
+                             "End faults: ID, or every fault of -a APP, or every fault",
+                             run_chaos_clear, false);
+  cclear->add_option("id", o.args, "The fault's ID (see chaos:list)");
+  cclear->add_option("-a,--app", o.app, "Only this app's");
   add_command(app, action, o, "state:export",
               "Save every app (releases, slugs, config, formation, add-on data) and pipeline "
               "to FILE",

@@ -64,6 +64,9 @@ struct CommandOptions {
   bool confirmed = false;               ///< state:import / state:reset --confirm
   bool fresh_ports = false;             ///< state:import --fresh-ports
   int stale_days = 5;                   ///< review-apps:create --stale-days
+  std::string for_duration;             ///< chaos:add --for
+  std::optional<double> rate;           ///< chaos:add --rate
+  std::string addon;                    ///< chaos:add --addon
   std::optional<std::string> snapshot;  ///< exec --snapshot
   /// deploy: the app.json to set a new app up from, instead of the directory's (review apps)
   std::optional<release::AppManifest> manifest;
@@ -139,6 +142,9 @@ int run_clock(const CommandOptions& o);
 int run_state_export(const CommandOptions& o);
 int run_state_import(const CommandOptions& o);
 int run_state_reset(const CommandOptions& o);
+int run_chaos_add(const CommandOptions& o);
+int run_chaos_list(const CommandOptions& o);
+int run_chaos_clear(const CommandOptions& o);
 int run_alerts(const CommandOptions& o);
 int run_ps_autoscale_enable(const CommandOptions& o);
 int run_ps_autoscale_disable(const CommandOptions& o);

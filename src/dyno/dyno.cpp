@@ -513,8 +513,8 @@ net::awaitable<bool> Dyno::sample_memory(std::shared_ptr<Life> life) {
   // MEM-6 without cgroups: VmRSS + VmSwap summed over the dyno's processes (not lokku-init).
   auto pids = common::procfs::descendants(life->proc->pid());
   auto kb = common::procfs::memory_of(pids);
-  MemorySample sample{static_cast<double>(kb.rss) / 1024.0, static_cast<double>(kb.swap) / 1024.0,
-                      0.0};
+  MemorySample sample{static_cast<double>(kb.rss) / 1024.0 + held_mb_,
+                      static_cast<double>(kb.swap) / 1024.0, 0.0};
   if (settings_.runtime_metrics || settings_.observer) {
     std::size_t runnable = 0;
     for (pid_t pid : pids) {
@@ -619,6 +619,21 @@ void Dyno::stop_for_restart(std::function<void()> done, std::string_view note) {
     }
   }
   stop(std::move(done));
+}
+
+bool Dyno::crash_now() {
+  if (!life_ || life_->exited || stopping_) {
+    return false;
+  }
+  life_->proc->signal(kill_tree_signal());  // lokku-init kills the tree with SIGKILL
+  return true;
+}
+
+bool Dyno::signal_group(int sig) {
+  if (!life_ || life_->exited) {
+    return false;
+  }
+  return ::kill(-life_->proc->pid(), sig) == 0;
 }
 
 void Dyno::kill() {

@@ -131,6 +131,16 @@ class Dyno : public std::enable_shared_from_this<Dyno> {
   void stop_for_restart(std::function<void()> done, std::string_view note);
   /// Immediate SIGKILL of every process (a second Ctrl-C).
   void kill();
+  /// A crash on purpose (`lokku chaos:add crash`): every process killed with SIGKILL, as if
+  /// the dyno had died, so that it exits 137 and Heroku's crash back-off follows. False when
+  /// no life runs.
+  bool crash_now();
+  /// A signal to every process of the life (its process group): SIGSTOP, SIGCONT.
+  bool signal_group(int sig);
+  /// Memory held on purpose (`chaos:add memory`), counted in every sample on top of what the
+  /// processes use: over the quota, R14; at the R15 threshold, R15.
+  void hold_memory(double mb) { held_mb_ = mb; }
+  double held_memory() const { return held_mb_; }
   /// The platform's clock jumped, froze or resumed: a cool-off being waited out is measured
   /// again (it may be over).
   void clock_changed() { restart_timer_.cancel(); }
@@ -183,6 +193,7 @@ class Dyno : public std::enable_shared_from_this<Dyno> {
   DynoState reported_ = DynoState::down;
   std::chrono::system_clock::time_point since_ = std::chrono::system_clock::now();
   Clock::time_point up_since_{};
+  double held_mb_ = 0;
   common::VirtualClock::Time up_since_on_clock_{};
   std::uint64_t starts_ = 0;  ///< lives launched (the first, then each crash restart)
   bool stopping_ = false;

@@ -13,6 +13,7 @@
 #include "metrics/alert_monitor.hpp"
 #include "metrics/app_metrics.hpp"
 #include "metrics/autoscaler.hpp"
+#include "platform/chaos.hpp"
 #include "platform/platform_file.hpp"
 #include "platform/rendezvous.hpp"
 #include "platform/runtime.hpp"
@@ -85,7 +86,10 @@ struct AddonRun {
 
 struct AppRuntime {
   std::string name;
-  std::map<std::string, std::unique_ptr<AddonRun>> addons;           ///< by add-on name
+  std::map<std::string, std::unique_ptr<AddonRun>> addons;  ///< by add-on name
+  /// Add-on servers a fault holds stopped or paused (`lokku chaos:add addon-stop`).
+  std::set<std::string> addons_held;
+  std::set<std::string> addons_paused;
   std::optional<std::chrono::steady_clock::time_point> addons_wait;  ///< since when
   std::vector<store::SchedulerJob> jobs;
   /// When each job runs next, on the platform's scaled clock (see Platform::now).
@@ -288,6 +292,11 @@ class Platform : public PlatformControl {
   std::vector<std::string> cycle(AppRuntime& rt);
   /// CYC-1: how long after its start a dyno is cycled, 24 h and its own draw of 0-216 min.
   static std::chrono::system_clock::duration cycle_after();
+  /// Faults on purpose (platform/chaos.hpp): applies what `chaos.json` asks, takes back
+  /// what ended, removes what is done.
+  void apply_chaos();
+  std::vector<Fault> chaos_;
+  std::optional<store::FileVersion> chaos_seen_;
   /// PIPE-3.6: notes when the review app becomes stale; retire_stale() destroys it then.
   void note_review(AppRuntime& rt, const store::App& app);
   std::vector<std::string> retire_stale(AppRuntime& rt);
@@ -654,6 +663,9 @@ void Platform::reconcile(AppRuntime& rt) {
 
 void Platform::sync_addons(AppRuntime& rt, const store::App& app) {
   for (const auto& addon : app.addons) {
+    if (rt.addons_held.count(addon.name) != 0) {
+      continue;  // stopped by a fault until it ends
+    }
     if (addons_stopping_.count(addon.name) != 0 && rt.addons.count(addon.name) == 0) {
       rt.seen.reset();  // the old server still has its port and data: look again next poll
       continue;
@@ -910,6 +922,127 @@ std::chrono::system_clock::duration Platform::cycle_after() {
   return std::chrono::hours(24) + std::chrono::seconds(jitter(random));
 }
 
+void Platform::apply_chaos() {
+  const auto file = store_.home() / "chaos.json";
+  if (auto v = store::file_version(file); v != chaos_seen_) {
+    chaos_seen_ = v;
+    try {
+      chaos_ = read_faults(store_);
+    } catch (const std::exception& e) {
+      log::platform().error("chaos: {}", e.what());
+      chaos_.clear();
+    }
+  }
+  const auto t = now();
+  std::vector<int> done;
+  std::map<AppRuntime*, std::vector<const Fault*>> holding;
+  for (const auto& f : chaos_) {
+    auto it = apps_.find(f.app);
+    if (it == apps_.end()) {
+      continue;
+    }
+    auto& rt = *it->second;
+    if (auto until = common::parse_timestamp(f.until); until && t >= *until) {
+      log::platform().info("chaos: fault {} on {} ended: {}", f.id, f.app, describe(f));
+      done.push_back(f.id);
+      continue;
+    }
+    auto on = [&](const dyno::Dyno& d) {
+      return f.dyno.empty() ? (f.type.empty() || d.type() == f.type) : d.name() == f.dyno;
+    };
+    if (f.once()) {
+      std::vector<std::string> hit;
+      if (rt.manager) {
+        if (f.kind == "crash") {
+          for (const auto& d : rt.manager->dynos()) {
+            if (on(*d) && d->crash_now()) {
+              hit.push_back(d->name());
+            }
+          }
+        } else {
+          for (const auto& d : rt.manager->dynos()) {
+            if (on(*d)) {
+              hit.push_back(d->name());
+            }
+          }
+          rt.manager->restart(on, "Cycling");  // as CYC-1's daily cycling
+        }
+      }
+      log::platform().info(
+          "chaos: fault {} on {}: {} ({})", f.id, f.app, describe(f),
+          hit.empty() ? std::string("no dyno ran") : fmt::format("{}", fmt::join(hit, ", ")));
+      done.push_back(f.id);
+      continue;
+    }
+    holding[&rt].push_back(&f);
+  }
+  // What the faults that hold ask, made so (and undone where none asks it any more).
+  for (auto& [name, rt] : apps_) {
+    const auto& faults = holding[rt.get()];
+    if (rt->manager) {
+      for (const auto& d : rt->manager->dynos()) {
+        double held = 0;
+        for (const auto* f : faults) {
+          const bool mine =
+              f->dyno.empty() ? (f->type.empty() || d->type() == f->type) : d->name() == f->dyno;
+          if (f->kind == "memory" && mine) {
+            held = std::max(held, f->rate * d->spec().size.quota_mb);
+          }
+        }
+        d->hold_memory(held);
+      }
+    }
+    auto wants = [&](const char* kind, const std::string& addon) {
+      return std::any_of(faults.begin(), faults.end(), [&](const Fault* f) {
+        return f->kind == kind && (f->addon.empty() || f->addon == addon);
+      });
+    };
+    std::set<std::string> all_addons = rt->addons_held;
+    for (const auto& [addon, run] : rt->addons) {
+      all_addons.insert(addon);
+    }
+    for (const auto& addon : all_addons) {
+      const bool stop = wants("addon-stop", addon);
+      if (stop && !rt->addons_held.count(addon)) {
+        rt->addons_held.insert(addon);
+        rt->addons_paused.erase(addon);
+        if (auto it = rt->addons.find(addon); it != rt->addons.end()) {
+          it->second->dyno->signal_group(SIGCONT);
+          stop_addon(std::move(it->second), addon, [] {});
+          rt->addons.erase(it);
+        }
+        log::platform().info("chaos: {}: the server of {} stopped", name, addon);
+      } else if (!stop && rt->addons_held.erase(addon) != 0) {
+        rt->seen.reset();  // the next scan starts it again
+        log::platform().info("chaos: {}: the server of {} starts again", name, addon);
+      }
+      const bool pause = !stop && wants("addon-pause", addon);
+      auto run = rt->addons.find(addon);
+      if (pause && !rt->addons_paused.count(addon) && run != rt->addons.end() &&
+          run->second->dyno->signal_group(SIGSTOP)) {
+        rt->addons_paused.insert(addon);
+        log::platform().info("chaos: {}: the server of {} paused (SIGSTOP)", name, addon);
+      } else if (!pause && rt->addons_paused.erase(addon) != 0 && run != rt->addons.end()) {
+        run->second->dyno->signal_group(SIGCONT);
+        log::platform().info("chaos: {}: the server of {} resumed (SIGCONT)", name, addon);
+      }
+    }
+  }
+  if (!done.empty()) {
+    for (int id : done) {
+      try {
+        clear_faults(store_, "", id);
+      } catch (const std::exception&) {
+        // cleared meanwhile by a command
+      }
+    }
+    std::erase_if(chaos_, [&](const Fault& f) {
+      return std::find(done.begin(), done.end(), f.id) != done.end();
+    });
+    chaos_seen_ = store::file_version(file);
+  }
+}
+
 void Platform::note_review(AppRuntime& rt, const store::App& app) {
   const auto* deploy = last_deploy(app);
   const int version = deploy ? deploy->version : 0;
@@ -1160,6 +1293,7 @@ void Platform::poll() {
     cycle(*rt);
     retire_stale(*rt);
   }
+  apply_chaos();
   save_clock();
   scan();
   poll_.expires_after(o_.poll);

@@ -1,0 +1,231 @@
+#include "platform/chaos.hpp"
+
+#include "common/ids.hpp"
+#include "common/log_line.hpp"
+#include "metrics/report.hpp"
+#include "release/error.hpp"
+#include "store/files.hpp"
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace lokku::platform {
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path faults_file(const store::Store& store) {
+  return store.home() / "chaos.json";
+}
+
+Fault fault_from_json(const json::object& o) {
+  auto text = [&](const char* key) {
+    const auto* v = o.if_contains(key);
+    return v && v->is_string() ? std::string(v->as_string()) : std::string();
+  };
+  Fault f;
+  f.id = static_cast<int>(o.at("id").to_number<std::int64_t>());
+  f.kind = text("kind");
+  f.app = text("app");
+  f.type = text("type");
+  f.dyno = text("dyno");
+  f.addon = text("addon");
+  if (const auto* r = o.if_contains("rate"); r && r->is_number()) {
+    f.rate = r->to_number<double>();
+  }
+  f.until = text("until");
+  f.created_at = text("created_at");
+  return f;
+}
+
+std::vector<Fault> read_all(const store::Store& store) {
+  std::vector<Fault> out;
+  auto text = store::read_file(faults_file(store));
+  if (!text) {
+    return out;
+  }
+  try {
+    const auto parsed = json::parse(*text);
+    for (const auto& v : parsed.as_array()) {
+      out.push_back(fault_from_json(v.as_object()));
+    }
+  } catch (const std::exception& e) {
+    throw release::InputError(fmt::format("{}: not a list of faults ({}); remove it to start again",
+                                          faults_file(store).string(), e.what()));
+  }
+  return out;
+}
+
+void write_all(const store::Store& store, const std::vector<Fault>& faults) {
+  json::array a;
+  for (const auto& f : faults) {
+    a.push_back(to_json(f));
+  }
+  store::write_file_atomic(faults_file(store), json::serialize(a) + "\n", 0600);
+}
+
+store::FileLock lock(const store::Store& store) {
+  return store::FileLock(store.home() / "chaos.lock");
+}
+
+}  // namespace
+
+const std::vector<std::string>& fault_kinds() {
+  static const std::vector<std::string> kinds = {"crash", "cycle", "memory", "addon-stop",
+                                                 "addon-pause"};
+  return kinds;
+}
+
+Fault add_fault(const store::Store& store, const FaultRequest& r,
+                std::chrono::system_clock::time_point now) {
+  const auto& kinds = fault_kinds();
+  if (std::find(kinds.begin(), kinds.end(), r.kind) == kinds.end()) {
+    std::string list;
+    for (const auto& k : kinds) {
+      list += (list.empty() ? "" : ", ") + k;
+    }
+    throw release::InputError(fmt::format("kind '{}' is not one of: {}", r.kind, list));
+  }
+  const auto app = store.load(r.app);
+  const bool on_addons = r.kind.rfind("addon-", 0) == 0;
+  if (!r.type.empty() && !r.dyno.empty()) {
+    throw release::InputError("give --type or --dyno, not both");
+  }
+  if (on_addons && (!r.type.empty() || !r.dyno.empty())) {
+    throw release::InputError(fmt::format("{} acts on add-ons: name one with --addon", r.kind));
+  }
+  if (!on_addons && !r.addon.empty()) {
+    throw release::InputError(
+        fmt::format("--addon is for addon-stop and addon-pause, not {}", r.kind));
+  }
+  if (on_addons && app.addons.empty()) {
+    throw release::InputError(fmt::format("{} has no add-ons", r.app));
+  }
+  if (!r.addon.empty() && app.find_addon(r.addon) == nullptr) {
+    throw release::InputError(fmt::format("--addon {}: not an add-on of {}", r.addon, r.app));
+  }
+  const auto* cur = app.current();
+  auto has_type = [&](const std::string& type) {
+    return cur != nullptr && cur->process_types.count(type) > 0;
+  };
+  if (!r.type.empty() && !has_type(r.type)) {
+    throw release::InputError(fmt::format("--type {}: {} has no such process type", r.type, r.app));
+  }
+  if (!r.dyno.empty()) {
+    const auto dot = r.dyno.rfind('.');
+    if (dot == std::string::npos || !has_type(r.dyno.substr(0, dot)) ||
+        r.dyno.find_first_not_of("0123456789", dot + 1) != std::string::npos ||
+        dot + 1 == r.dyno.size()) {
+      throw release::InputError(
+          fmt::format("--dyno {}: not a dyno of {} (web.1, worker.2)", r.dyno, r.app));
+    }
+  }
+  Fault f;
+  f.kind = r.kind;
+  f.app = r.app;
+  f.type = r.type;
+  f.dyno = r.dyno;
+  f.addon = r.addon.empty() ? std::string() : app.find_addon(r.addon)->name;  // DATABASE → its name
+  if (r.kind == "memory") {
+    f.rate = r.rate.value_or(1.5);
+    if (f.rate <= 0 || f.rate > 100) {
+      throw release::InputError(fmt::format(
+          "--rate {}: the share of the quota held, such as 1.5 (R14) or 2.5 (R15)", f.rate));
+    }
+  } else if (r.rate) {
+    throw release::InputError(fmt::format("--rate is for memory, not {}", r.kind));
+  }
+  if (!r.duration.empty()) {
+    if (f.once()) {
+      throw release::InputError(fmt::format("{} happens once: --for does not apply", r.kind));
+    }
+    auto d = metrics::parse_period(r.duration);
+    if (!d) {
+      throw release::InputError(fmt::format(
+          "--for {}: not a duration (a whole number and s, m or h: 30s, 5m)", r.duration));
+    }
+    f.until = common::iso8601(now + *d);
+  }
+  f.created_at = common::iso8601(now);
+  auto held = lock(store);
+  auto all = read_all(store);
+  int last = 0;
+  for (const auto& x : all) {
+    last = std::max(last, x.id);
+  }
+  f.id = last + 1;
+  all.push_back(f);
+  write_all(store, all);
+  return f;
+}
+
+std::vector<Fault> read_faults(const store::Store& store, const std::string& app) {
+  auto all = read_all(store);
+  if (!app.empty()) {
+    std::erase_if(all, [&](const Fault& f) { return f.app != app; });
+  }
+  return all;
+}
+
+std::vector<Fault> clear_faults(const store::Store& store, const std::string& app,
+                                std::optional<int> id) {
+  auto held = lock(store);
+  auto all = read_all(store);
+  std::vector<Fault> kept, gone;
+  for (auto& f : all) {
+    const bool matches = (app.empty() || f.app == app) && (!id || f.id == *id);
+    (matches ? gone : kept).push_back(std::move(f));
+  }
+  if (id && gone.empty()) {
+    throw release::InputError(fmt::format("no fault {}{}; see lokku chaos:list", *id,
+                                          app.empty() ? std::string() : " on " + app));
+  }
+  if (!gone.empty()) {
+    write_all(store, kept);
+  }
+  return gone;
+}
+
+json::object to_json(const Fault& f) {
+  json::object o;
+  o["id"] = f.id;
+  o["kind"] = f.kind;
+  o["app"] = f.app;
+  o["type"] = f.type;
+  o["dyno"] = f.dyno;
+  o["addon"] = f.addon;
+  if (f.kind == "memory") {
+    o["rate"] = f.rate;
+  }
+  o["until"] = f.until.empty() ? json::value(nullptr) : json::value(f.until);
+  o["created_at"] = f.created_at;
+  return o;
+}
+
+std::string describe(const Fault& f) {
+  std::string what = f.kind;
+  if (!f.dyno.empty()) {
+    what += " " + f.dyno;
+  } else if (!f.type.empty()) {
+    what += " " + f.type + " (every dyno)";
+  } else if (!f.addon.empty()) {
+    what += " " + f.addon;
+  } else {
+    what += f.kind.rfind("addon-", 0) == 0 ? " (every add-on)" : " (every dyno)";
+  }
+  if (f.kind == "memory") {
+    what += fmt::format(" at {:.0f}% of its quota", f.rate * 100);
+  }
+  if (f.once()) {
+    what += ", once";
+  } else {
+    what += f.until.empty() ? ", until cleared" : ", until " + f.until;
+  }
+  return what;
+}
+
+}  // namespace lokku::platform
