@@ -85,7 +85,9 @@ void detach_everywhere(store::Store& store, const std::string& addon, const Runt
 store::AddonAttachment attach_addon(store::Store& store, const std::string& addon,
                                     const std::string& app, const std::string& as,
                                     const Runtime& rt, common::AppLog& sink) {
-  auto [owner, x] = find_owned(store, addon);
+  const auto found = find_owned(store, addon);
+  const auto& owner = found.first;  // named, not bound: lambdas below use them (C++20 and clang 14)
+  const auto& x = found.second;
   const auto* service = addons::find_service(x.service);
   store::AddonAttachment made;
   make_release(
