@@ -138,7 +138,9 @@ Response resolve(Context& c) {
   } else {
     // On an app: its own add-ons and those attached to it, by name, id or attachment name.
     auto record = c.app_named(app);
-    for (const auto& [a, x] : attached_addons(c, record)) {
+    for (const auto& pair : attached_addons(c, record)) {
+      const auto& a = pair.first;  // named, not bound: the lambda below uses `x` (clang 14)
+      const auto& x = pair.second;
       bool named =
           x.name == id || x.id == id || (a.name == record.name && x.attachment == id) ||
           std::any_of(record.attachments.begin(), record.attachments.end(),
