@@ -58,6 +58,7 @@ class Head {
     status_ = version_ = 0;
     first_at_ = first_size_ = second_at_ = second_size_ = 0;
     first_ = second_ = {};
+    complete_ = false;
   }
 
   // A request's start line.
@@ -103,6 +104,7 @@ class Head {
   }
   /// The head is complete: its text stays where it is until clear().
   void done() {
+    complete_ = true;
     const std::string_view text(text_);
     first_ = text.substr(first_at_, first_size_);
     second_ = text.substr(second_at_, second_size_);
@@ -114,6 +116,7 @@ class Head {
 
   std::string text_;
   std::vector<HeadField> fields_;
+  bool complete_ = false;  ///< done(): the fields' views point into text_, which stays put
   boost::beast::http::verb method_ = boost::beast::http::verb::unknown;
   unsigned status_ = 0;
   unsigned version_ = 0;
@@ -155,7 +158,12 @@ class HeadParser : public boost::beast::http::basic_parser<isRequest> {
   }
   void on_field_impl(boost::beast::http::field name, string_view name_string, string_view value,
                      error_code&) override {
-    head_.add(name, name_string, value);
+    // A chunked body's trailer fields come after the head is complete: they are dropped (the
+    // router de-chunks, RSP-5), and appending them would move the text the head's views
+    // point into (tests/fuzz/regressions/router_head/trailer-after-head).
+    if (!head_.complete_) {
+      head_.add(name, name_string, value);
+    }
   }
   void on_header_impl(error_code& ec) override {
     head_.done();
