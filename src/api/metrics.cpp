@@ -32,9 +32,14 @@ common::SystemTime time_param(const Context& c, const char* name, common::System
 
 platform::ErrorQuery query_of(const Context& c) {
   platform::ErrorQuery q;
-  const auto now = std::chrono::system_clock::now();
-  q.end = time_param(c, "end_time", now);
-  q.start = time_param(c, "start_time", q.end - std::chrono::hours(24));
+  // What the platform measured is dated on its clock, which runs ahead of the wall clock when
+  // time-scaled or advanced; a client's times (the CLI's `apps:errors` sends the last 24 hours
+  // of the wall clock) are read relative to now, on the platform's clock.
+  const auto wall = std::chrono::system_clock::now();
+  const auto ahead = c.platform.now() - wall;
+  const auto end = time_param(c, "end_time", wall);
+  q.start = time_param(c, "start_time", end - std::chrono::hours(24)) + ahead;
+  q.end = end + ahead;
   if (auto step = c.query("step")) {
     auto s = platform::parse_step(*step);
     if (!s) {

@@ -3,6 +3,7 @@
 // over the last hours.
 #include "app/command_support.hpp"
 #include "app/commands.hpp"
+#include "app/platform_clock.hpp"
 #include "platform/error_counts.hpp"
 #include "release/error.hpp"
 
@@ -43,7 +44,7 @@ int run_apps_errors(const CommandOptions& o) {
   auto st = open_store();
   auto app = st.load(app_of(o));
   platform::ErrorQuery q;
-  q.end = std::chrono::system_clock::now();
+  q.end = platform_now(st);  // the metrics store is dated on the platform's clock
   q.start = q.end - std::chrono::hours(o.hours);
   const bool show_router = o.router_only || !o.dyno_only;
   const bool show_dyno = o.dyno_only || !o.router_only;

@@ -3,6 +3,7 @@
 
 #include "app/command_support.hpp"
 #include "app/commands.hpp"
+#include "app/platform_clock.hpp"
 #include "common/ids.hpp"
 #include "release/error.hpp"
 #include "release/schedule.hpp"
@@ -48,7 +49,7 @@ int run_scheduler(const CommandOptions& o) {
     return 0;
   }
   std::cout << "=== ⬢ " << app.name << " Scheduler (UTC)\n";
-  const auto now = std::chrono::system_clock::now();
+  const auto now = platform_now(st);  // the platform runs its jobs on its clock
   for (const auto& j : app.scheduler) {
     auto next = release::next_run(release::parse_frequency(j.frequency), now);
     std::cout << fmt::format("{:<4} {:<21} next {}  {}\n", j.id, j.frequency, common::iso8601(next),

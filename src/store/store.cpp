@@ -297,6 +297,9 @@ App app_from_yaml(const std::string& text, const std::string& file) {
     }
     App app;
     app.name = get<std::string>(n, "name", "");
+    if (app.name.empty()) {
+      throw release::InputError(file + ": name: the record has none");  // (found by tests/fuzz)
+    }
     app.id = get<std::string>(n, "id", "");
     app.stack = get<std::string>(n, "stack", "heroku-24");
     app.build_stack = get<std::string>(n, "build_stack", "");

@@ -107,6 +107,18 @@ TEST(AppNames, FromDirectoriesAndValidation) {
   EXPECT_THROW(validate_app_name(std::string(31, 'a')), release::InputError);
 }
 
+TEST(Store, ARecordWithoutANameIsRefusedNamingTheFile) {
+  for (const char* text : {"releases: []\n", "name: \"\"\n"}) {
+    try {
+      app_from_yaml(text, "apps/x/app.yaml");
+      ADD_FAILURE() << text;
+    } catch (const release::InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("apps/x/app.yaml: name: "), std::string::npos)
+          << e.what();
+    }
+  }
+}
+
 TEST(Store, YamlRoundTripKeepsEveryByte) {
   App a = deployed();
   a.config["MULTI"] = "line\n  two \"q\" \\ \ttab\n";
