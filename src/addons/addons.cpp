@@ -62,10 +62,6 @@ constexpr std::array kColours = {
     "MAROON", "MAUVE",   "NAVY",  "OLIVE",  "ONYX",   "ORANGE", "PINK",     "PUCE",
     "PURPLE", "RED",     "ROSE",  "SILVER", "TEAL",   "WHITE",  "YELLOW"};
 
-bool is_postgres(const store::Addon& a) {
-  return a.service == "heroku-postgresql";
-}
-
 unsigned random_below(unsigned n) {
   return static_cast<unsigned>(std::stoul(common::random_hex(4), nullptr, 16) % n);
 }
@@ -345,6 +341,10 @@ std::pair<const Service*, std::string> find_plan(const std::string& service_plan
 
 std::string service_names() {
   return "heroku-postgresql, heroku-redis";
+}
+
+bool is_postgres(const store::Addon& a) {
+  return a.service == "heroku-postgresql";
 }
 
 fs::path addon_dir(const fs::path& home, const std::string& name) {

@@ -39,6 +39,8 @@ std::string service_names();
 std::pair<const Service*, std::string> find_plan(const std::string& service_plan);
 
 fs::path addon_dir(const fs::path& home, const std::string& name);
+/// heroku-postgresql (else heroku-redis).
+bool is_postgres(const store::Addon& addon);
 
 /// The name an add-on of `service` gets on `app`: `as` (upper-cased, without `_URL`), else the
 /// service's (DATABASE, REDIS) while free, else a colour alias. Throws InputError when `as`

@@ -8,8 +8,6 @@
 #include "api/request_body.hpp"
 #include "api/routes.hpp"
 
-#include <charconv>
-
 namespace lokku::api {
 
 namespace json = boost::json;
@@ -58,12 +56,11 @@ Response clear(Context& c) {
 
 Response clear_one(Context& c) {
   const auto& text = c.param("id");
-  int id = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (ec != std::errc() || end != text.data() + text.size()) {
+  const auto id = platform::parse_fault_id(text);
+  if (!id) {
     not_found("fault " + text);
   }
-  return listing(200, platform::clear_faults(c.store, "", id));
+  return listing(200, platform::clear_faults(c.store, "", *id));
 }
 
 }  // namespace

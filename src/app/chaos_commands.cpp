@@ -11,7 +11,6 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
-#include <charconv>
 #include <iostream>
 
 namespace lokku::app {
@@ -78,14 +77,11 @@ int run_chaos_clear(const CommandOptions& o) {
   auto st = open_store();
   std::optional<int> id;
   if (!o.args.empty()) {
-    int n = 0;
-    const auto& text = o.args[0];
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-    if (ec != std::errc() || end != text.data() + text.size() || o.args.size() > 1) {
+    id = platform::parse_fault_id(o.args[0]);
+    if (!id || o.args.size() > 1) {
       throw release::InputError(
-          fmt::format("'{}' is not a fault's ID (see lokku chaos:list)", text));
+          fmt::format("'{}' is not a fault's ID (see lokku chaos:list)", o.args[0]));
     }
-    id = n;
   }
   const auto gone = platform::clear_faults(st, o.app.value_or(""), id);
   if (gone.empty()) {

@@ -23,11 +23,7 @@ std::string counted(std::size_t n, const char* one, const char* many) {
 }
 
 std::string listed(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) {
-    out += (out.empty() ? "" : ", ") + n;
-  }
-  return out.empty() ? "none" : out;
+  return names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "));
 }
 
 /// `2 apps (api, web), 3 add-ons, 1 pipeline`

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 
 namespace lokku::platform {
 
@@ -84,11 +85,8 @@ Fault add_fault(const store::Store& store, const FaultRequest& r,
                 std::chrono::system_clock::time_point now) {
   const auto& kinds = fault_kinds();
   if (std::find(kinds.begin(), kinds.end(), r.kind) == kinds.end()) {
-    std::string list;
-    for (const auto& k : kinds) {
-      list += (list.empty() ? "" : ", ") + k;
-    }
-    throw release::InputError(fmt::format("kind '{}' is not one of: {}", r.kind, list));
+    throw release::InputError(
+        fmt::format("kind '{}' is not one of: {}", r.kind, fmt::join(kinds, ", ")));
   }
   const auto app = store.load(r.app);
   const bool on_addons = r.kind.rfind("addon-", 0) == 0;
@@ -161,6 +159,15 @@ Fault add_fault(const store::Store& store, const FaultRequest& r,
   all.push_back(f);
   write_all(store, all);
   return f;
+}
+
+std::optional<int> parse_fault_id(std::string_view text) {
+  int id = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc() || end != text.data() + text.size()) {
+    return std::nullopt;
+  }
+  return id;
 }
 
 std::vector<Fault> read_faults(const store::Store& store, const std::string& app) {

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace lokku::platform {
@@ -32,7 +33,16 @@ struct Fault {
 
   /// crash and cycle happen once; the others hold.
   bool once() const { return kind == "crash" || kind == "cycle"; }
+  /// Whether it is for the dyno `name` of process type `of_type` (--dyno, else --type, else
+  /// every dyno).
+  bool applies_to(const std::string& name, const std::string& of_type) const {
+    return dyno.empty() ? (type.empty() || of_type == type) : name == dyno;
+  }
 };
+
+/// A fault's ID as `chaos:clear ID` and `DELETE /lokku/chaos/{id}` take it; nullopt when
+/// `text` is not a whole number.
+std::optional<int> parse_fault_id(std::string_view text);
 
 /// The kinds, as `chaos:add --help` lists them.
 const std::vector<std::string>& fault_kinds();

@@ -947,9 +947,7 @@ void Platform::apply_chaos() {
       done.push_back(f.id);
       continue;
     }
-    auto on = [&](const dyno::Dyno& d) {
-      return f.dyno.empty() ? (f.type.empty() || d.type() == f.type) : d.name() == f.dyno;
-    };
+    auto on = [&](const dyno::Dyno& d) { return f.applies_to(d.name(), d.type()); };
     if (f.once()) {
       std::vector<std::string> hit;
       if (rt.manager) {

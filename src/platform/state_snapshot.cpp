@@ -48,13 +48,9 @@ class Staging {
   fs::path path_;
 };
 
-bool is_postgres(const store::Addon& a) {
-  return a.service == "heroku-postgresql";
-}
-
 /// Where a snapshot keeps an add-on's data (none for a follower: it copies its leader).
 std::string dump_path(const store::Addon& a) {
-  return fmt::format("addons/{}/{}", a.name, is_postgres(a) ? "data.pgdump" : "dump.rdb");
+  return fmt::format("addons/{}/{}", a.name, addons::is_postgres(a) ? "data.pgdump" : "dump.rdb");
 }
 
 /// The regular files of `from` (not below), into `to`: hard links where `link` (files never
@@ -336,7 +332,7 @@ StateSummary export_state(const store::Store& store, const fs::path& file,
         progress(fmt::format("Dumping {} ({} of {})", a.name, a.attachment, name));
         const fs::path out = root / dump_path(a);
         fs::create_directories(out.parent_path());
-        if (is_postgres(a)) {
+        if (addons::is_postgres(a)) {
           addons::capture_backup(a, out);
         } else {
           addons::capture_redis(a, out);
@@ -389,14 +385,10 @@ StateSummary import_state(store::Store& store, const fs::path& file, const Impor
     store.load(name);  // an unreadable record would stop the swap half-way: refused now
   }
   if (!here.empty() && !options.replace) {
-    std::string list;
-    for (const auto& n : here) {
-      list += (list.empty() ? "" : ", ") + n;
-    }
     throw release::InputError(fmt::format(
         "importing replaces every app of this lokku home, which has {}; pass --confirm to "
         "destroy them",
-        list));
+        fmt::join(here, ", ")));
   }
 
   // Everything is prepared beside the live state first: add-on servers' data restored (on
