@@ -1,7 +1,8 @@
 // `/lokku/chaos` (issue #25 point 1): faults on purpose, as `lokku chaos:*` makes them.
 // lokku's own, behind the token like the Platform API. `GET` lists them (`?app=`), `POST`
 // adds one (`{"kind": "crash", "app": "web", "type": "web"}`, with `dyno`, `addon`, `for`,
-// `rate`), `DELETE` clears an app's (`?app=`) or all, `DELETE /lokku/chaos/{id}` one.
+// `rate`, `delay`, `after_head`), `DELETE` clears an app's (`?app=`) or all, `DELETE
+// /lokku/chaos/{id}` one.
 #include "platform/chaos.hpp"
 
 #include "api/api_error.hpp"
@@ -45,6 +46,13 @@ Response add(Context& c) {
       invalid("rate: must be a number");
     }
     r.rate = rate->to_number<double>();
+  }
+  r.delay = string_field(o, "delay").value_or("");
+  if (const auto* a = o.if_contains("after_head"); a && !a->is_null()) {
+    if (!a->is_bool()) {
+      invalid("after_head: must be true or false");
+    }
+    r.after_head = a->as_bool();
   }
   auto f = platform::add_fault(c.store, r, c.platform.now());
   return json_response(201, platform::to_json(f));

@@ -29,9 +29,8 @@ void require_platform(const store::Store& st) {
 int run_chaos_add(const CommandOptions& o) {
   auto st = open_store();
   if (o.args.size() != 1) {
-    throw release::InputError(
-        "lokku chaos:add: give one KIND (crash, cycle, memory, "
-        "addon-stop, addon-pause)");
+    throw release::InputError(fmt::format("lokku chaos:add: give one KIND ({})",
+                                          fmt::join(platform::fault_kinds(), ", ")));
   }
   require_platform(st);
   platform::FaultRequest r;
@@ -42,6 +41,8 @@ int run_chaos_add(const CommandOptions& o) {
   r.addon = o.addon;
   r.duration = o.for_duration;
   r.rate = o.rate;
+  r.delay = o.delay;
+  r.after_head = o.after_head;
   const auto f = platform::add_fault(st, r, platform_now(st));
   if (o.json) {
     std::cout << boost::json::serialize(platform::to_json(f)) << "\n";

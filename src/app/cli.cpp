@@ -564,16 +564,28 @@ Action parse(int argc, char** argv, int& exit_code, std::optional<std::string>& 
                    "deploying a directory");
   auto* chaos = add_command(app, action, o, "chaos:add",
                             "Inject a fault into the running platform: KIND is crash (SIGKILL, "
-                            "once), cycle (once), memory (held over the quota: R14/R15), "
-                            "addon-stop or addon-pause",
+                            "once), slow (H12; H15 --after-head), refuse (H19), reset (H13; H18 "
+                            "--after-head), garbage (H17), drop (H12, the dyno never sees it), "
+                            "memory (held over the quota: R14/R15), addon-stop, addon-pause or "
+                            "cycle (once)",
                             run_chaos_add);
-  chaos->add_option("kind", o.args, "crash, cycle, memory, addon-stop, addon-pause")->required();
+  chaos
+      ->add_option("kind", o.args,
+                   "crash, slow, refuse, reset, garbage, drop, memory, addon-stop, addon-pause, "
+                   "cycle")
+      ->required();
   chaos->add_option("--type", o.process_type, "Only the dynos of this process type");
   chaos->add_option("--dyno", o.dyno, "Only this dyno (web.1)");
   chaos->add_option("--addon", o.addon, "addon-*: only this add-on (name or DATABASE, REDIS)");
   chaos->add_option("--for", o.for_duration,
                     "How long it holds on the platform's clock (30s, 5m; default: until cleared)");
-  chaos->add_option("--rate", o.rate, "memory: the share of the quota held (default 1.5)");
+  chaos->add_option("--rate", o.rate,
+                    "memory: the share of the quota held (default 1.5); slow, refuse, reset, "
+                    "garbage, drop: the share of requests met (default 1)");
+  chaos->add_option("--delay", o.delay,
+                    "slow: how late the dyno answers (500ms, 2s; default: never in time)");
+  chaos->add_flag("--after-head", o.after_head,
+                  "slow, reset: once the client has the response's head (H15, H18)");
   chaos->add_flag("--json", o.json, "Output as JSON");
   auto* clist =
       add_command(app, action, o, "chaos:list", "List the faults in force (every app's unless -a)",

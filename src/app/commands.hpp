@@ -66,6 +66,8 @@ struct CommandOptions {
   int stale_days = 5;                   ///< review-apps:create --stale-days
   std::string for_duration;             ///< chaos:add --for
   std::optional<double> rate;           ///< chaos:add --rate
+  std::string delay;                    ///< chaos:add --delay
+  bool after_head = false;              ///< chaos:add --after-head
   std::string addon;                    ///< chaos:add --addon
   std::optional<std::string> snapshot;  ///< exec --snapshot
   /// deploy: the app.json to set a new app up from, instead of the directory's (review apps)

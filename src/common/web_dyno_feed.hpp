@@ -3,6 +3,7 @@
 // immutable table of web dynos; the router takes one snapshot per request and keeps it.
 
 #include "common/asio.hpp"
+#include "common/router_faults.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -89,13 +90,15 @@ class RequestObservers final : public RequestObserver {
 };
 
 /// One app as the router sees it: the web dynos its manager publishes, the log stream its
-/// `heroku[router]` lines go to, and who measures its requests (none with `lokku start`).
+/// `heroku[router]` lines go to, who measures its requests (none with `lokku start`), and the
+/// faults a test asked the router to meet (`lokku chaos:add slow`).
 struct AppRoute {
   AppRoute(std::string app_name, AppLog& log_sink,
            std::shared_ptr<RequestObserver> request_observer = {})
       : name(std::move(app_name)), sink(log_sink), observer(std::move(request_observer)) {}
   std::string name;
   WebDynoFeed feed;
+  RouterFaults faults;
   AppLog& sink;
   const std::shared_ptr<RequestObserver> observer;
 };

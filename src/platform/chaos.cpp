@@ -38,6 +38,12 @@ Fault fault_from_json(const json::object& o) {
   if (const auto* r = o.if_contains("rate"); r && r->is_number()) {
     f.rate = r->to_number<double>();
   }
+  if (const auto* d = o.if_contains("delay_ms"); d && d->is_number()) {
+    f.delay_ms = static_cast<long>(d->to_number<std::int64_t>());
+  }
+  if (const auto* a = o.if_contains("after_head"); a && a->is_bool()) {
+    f.after_head = a->as_bool();
+  }
   f.until = text("until");
   f.created_at = text("created_at");
   return f;
@@ -76,9 +82,30 @@ store::FileLock lock(const store::Store& store) {
 }  // namespace
 
 const std::vector<std::string>& fault_kinds() {
-  static const std::vector<std::string> kinds = {"crash", "cycle", "memory", "addon-stop",
-                                                 "addon-pause"};
+  static const std::vector<std::string> kinds = {"crash",       "slow", "refuse", "reset",
+                                                 "garbage",     "drop", "memory", "addon-stop",
+                                                 "addon-pause", "cycle"};
   return kinds;
+}
+
+bool Fault::in_router() const {
+  return kind == "slow" || kind == "refuse" || kind == "reset" || kind == "garbage" ||
+         kind == "drop";
+}
+
+common::RouterFault Fault::router_fault() const {
+  using K = common::RouterFaultKind;
+  common::RouterFault r;
+  r.kind = kind == "slow"      ? K::slow
+           : kind == "refuse"  ? K::refuse
+           : kind == "reset"   ? K::reset
+           : kind == "garbage" ? K::garbage
+                               : K::drop;
+  r.dyno = dyno;
+  r.rate = rate > 0 ? rate : 1;
+  r.delay = std::chrono::milliseconds(delay_ms);
+  r.after_head = after_head;
+  return r;
 }
 
 Fault add_fault(const store::Store& store, const FaultRequest& r,
@@ -124,6 +151,18 @@ Fault add_fault(const store::Store& store, const FaultRequest& r,
   }
   Fault f;
   f.kind = r.kind;
+  if (f.in_router()) {
+    // The router meets web dynos only.
+    if (!r.type.empty() && r.type != "web") {
+      throw release::InputError(
+          fmt::format("--type {}: {} acts in the router, on web dynos (--type web or --dyno web.N)",
+                      r.type, r.kind));
+    }
+    if (!r.dyno.empty() && r.dyno.rfind("web.", 0) != 0) {
+      throw release::InputError(fmt::format(
+          "--dyno {}: {} acts in the router, on web dynos (--dyno web.N)", r.dyno, r.kind));
+    }
+  }
   f.app = r.app;
   f.type = r.type;
   f.dyno = r.dyno;
@@ -134,8 +173,42 @@ Fault add_fault(const store::Store& store, const FaultRequest& r,
       throw release::InputError(fmt::format(
           "--rate {}: the share of the quota held, such as 1.5 (R14) or 2.5 (R15)", f.rate));
     }
+  } else if (f.in_router()) {
+    f.rate = r.rate.value_or(1);
+    if (!(f.rate > 0 && f.rate <= 1)) {
+      throw release::InputError(fmt::format(
+          "--rate {}: the share of requests the fault meets, above 0 and at most 1 (0.25)",
+          f.rate));
+    }
   } else if (r.rate) {
-    throw release::InputError(fmt::format("--rate is for memory, not {}", r.kind));
+    throw release::InputError(
+        fmt::format("--rate is for memory and the router's faults, not {}", r.kind));
+  }
+  if (!r.delay.empty()) {
+    if (r.kind != "slow") {
+      throw release::InputError(fmt::format("--delay is for slow, not {}", r.kind));
+    }
+    std::optional<std::chrono::milliseconds> d;
+    if (std::string_view t = r.delay; t.ends_with("ms")) {
+      long ms = 0;
+      auto [end, ec] = std::from_chars(t.data(), t.data() + t.size() - 2, ms);
+      if (ec == std::errc() && end == t.data() + t.size() - 2 && ms > 0) {
+        d = std::chrono::milliseconds(ms);
+      }
+    } else if (auto p = metrics::parse_period(t)) {
+      d = *p;
+    }
+    if (!d) {
+      throw release::InputError(fmt::format(
+          "--delay {}: not a duration (a whole number and ms, s, m or h: 500ms, 40s)", r.delay));
+    }
+    f.delay_ms = static_cast<long>(d->count());
+  }
+  if (r.after_head) {
+    if (r.kind != "slow" && r.kind != "reset") {
+      throw release::InputError(fmt::format("--after-head is for slow and reset, not {}", r.kind));
+    }
+    f.after_head = true;
   }
   if (!r.duration.empty()) {
     if (f.once()) {
@@ -205,8 +278,14 @@ json::object to_json(const Fault& f) {
   o["type"] = f.type;
   o["dyno"] = f.dyno;
   o["addon"] = f.addon;
-  if (f.kind == "memory") {
+  if (f.kind == "memory" || f.in_router()) {
     o["rate"] = f.rate;
+  }
+  if (f.kind == "slow") {
+    o["delay_ms"] = f.delay_ms;
+  }
+  if (f.kind == "slow" || f.kind == "reset") {
+    o["after_head"] = f.after_head;
   }
   o["until"] = f.until.empty() ? json::value(nullptr) : json::value(f.until);
   o["created_at"] = f.created_at;
@@ -226,6 +305,16 @@ std::string describe(const Fault& f) {
   }
   if (f.kind == "memory") {
     what += fmt::format(" at {:.0f}% of its quota", f.rate * 100);
+  }
+  if (f.kind == "slow") {
+    what += f.delay_ms > 0 ? fmt::format(" by {}s", f.delay_ms / 1000.0)
+                           : std::string(" (never answers in time)");
+  }
+  if (f.after_head) {
+    what += " after the head";
+  }
+  if (f.in_router() && f.rate < 1) {
+    what += fmt::format(" on {:.0f}% of requests", f.rate * 100);
   }
   if (f.once()) {
     what += ", once";

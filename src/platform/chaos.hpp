@@ -4,8 +4,10 @@
 // dynos and add-on servers, and takes them back when they end (`--for`, on the platform's
 // clock) or are cleared. What a fault does shows as Heroku would log it: a crash is a
 // `Process exited with status 137` and Heroku's back-off, held memory is R14 (R15 when it is
-// twice the quota), a stopped database refuses its connections.
+// twice the quota), a stopped database refuses its connections, and what the router meets
+// (slow, refuse, reset, garbage, drop) is its H-code: H12, H15, H19, H13, H18, H17.
 
+#include "common/router_faults.hpp"
 #include "store/store.hpp"
 
 #include <boost/json/object.hpp>
@@ -20,12 +22,16 @@ namespace lokku::platform {
 
 struct Fault {
   int id = 0;
-  std::string kind;  ///< crash | cycle | memory | addon-stop | addon-pause
+  std::string kind;  ///< one of fault_kinds()
   std::string app;
   std::string type;   ///< a process type (the dynos it applies to), or empty
   std::string dyno;   ///< one dyno (`web.1`), or empty
   std::string addon;  ///< addon-*: the add-on (name or attachment); empty: every one
-  double rate = 0;    ///< memory: how much of the quota is held (default 1.5: R14)
+  /// memory: how much of the quota is held (default 1.5: R14); the router's kinds: the share
+  /// of requests met (default 1: every one).
+  double rate = 0;
+  long delay_ms = 0;        ///< slow: how late the answer comes (0: never, the router times out)
+  bool after_head = false;  ///< slow, reset: once the client has the head (H15, H18)
   /// When it ends on the platform's clock; empty: until cleared (or, for crash and cycle,
   /// once done).
   std::string until;
@@ -33,6 +39,10 @@ struct Fault {
 
   /// crash and cycle happen once; the others hold.
   bool once() const { return kind == "crash" || kind == "cycle"; }
+  /// slow, refuse, reset, garbage and drop act in the router, on web dynos.
+  bool in_router() const;
+  /// What the router is to meet, for one of the router's kinds.
+  common::RouterFault router_fault() const;
   /// Whether it is for the dyno `name` of process type `of_type` (--dyno, else --type, else
   /// every dyno).
   bool applies_to(const std::string& name, const std::string& of_type) const {
@@ -56,6 +66,8 @@ struct FaultRequest {
   std::string addon;
   std::string duration;  ///< `--for`: 30s, 5m, 1h; empty: until cleared
   std::optional<double> rate;
+  std::string delay;  ///< slow: `--delay` (2s, 40s); empty: never answers in time
+  bool after_head = false;
 };
 
 /// Checks the request against the app (it exists; the type, dyno or add-on is its) and

@@ -990,6 +990,19 @@ void Platform::apply_chaos() {
         d->hold_memory(held);
       }
     }
+    if (rt->route) {
+      std::vector<common::RouterFault> in_router;
+      for (const auto* f : faults) {
+        if (f->in_router()) {
+          in_router.push_back(f->router_fault());
+        }
+      }
+      const auto n = in_router.size();
+      if (rt->route->faults.set(std::move(in_router))) {
+        log::platform().info("chaos: {}: the router meets {} fault{} on its web dynos", name, n,
+                             n == 1 ? "" : "s");
+      }
+    }
     auto wants = [&](const char* kind, const std::string& addon) {
       return std::any_of(faults.begin(), faults.end(), [&](const Fault* f) {
         return f->kind == kind && (f->addon.empty() || f->addon == addon);

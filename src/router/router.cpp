@@ -844,7 +844,8 @@ Task<> Router::State::serve(Socket socket, Sweeper& sweeper) {
     std::unique_ptr<Stream> upstream;
     bool pooled = false;
     common::WebDyno chosen;
-    std::optional<AffinityCookie> affinity;  // AFF-1: when the app has the feature
+    std::optional<common::RouterFault> fault;  // one a test asked for (lokku chaos:add)
+    std::optional<AffinityCookie> affinity;    // AFF-1: when the app has the feature
     if (table->maintenance) {
       failure = Code::H80;
     } else if (!table->has_release) {
@@ -909,6 +910,21 @@ Task<> Router::State::serve(Socket socket, Sweeper& sweeper) {
         }
         chosen = table->dynos[*pick];
         tried.push_back(chosen.name);
+        fault = route->faults.draw(chosen.name);
+        if (fault && fault->kind == common::RouterFaultKind::refuse) {
+          // The dyno takes no connection (its backlog full): the attempt times out (T-1).
+          ++attempts;
+          Timer t(context);
+          t.expires_after(d(opts.connect_timeout));
+          co_await t.async_wait(use_ec(ec));
+          last_connect_failure = Code::H19;
+          quarantine_dyno(chosen);
+          if (attempts >= opts.max_attempts) {
+            failure = last_connect_failure;
+            break;
+          }
+          continue;
+        }
         // For a request without a body, the client's own dyno connection used within the
         // last second goes without the check for a close: few dyno servers close a kept-alive
         // connection that soon (Node's default is 5 s), and the check is a system call per
@@ -1032,7 +1048,9 @@ Task<> Router::State::serve(Socket socket, Sweeper& sweeper) {
     }
     bool upstream_broken = false;
     bool head_sent = false;
-    if (!req_p.is_done() && buffer.size() == 0) {
+    // A request a fault loses on its way never reaches the dyno (H12 below).
+    const bool dropped = fault && fault->kind == common::RouterFaultKind::drop;
+    if (!dropped && !req_p.is_done() && buffer.size() == 0) {
       // None of the body is here yet: the dyno gets the head now.
       if (std::size_t sent = 0; !send_now(*upstream, net::buffer(head), sent, ec)) {
         co_await send_rest(*upstream, net::buffer(head), sent, d(opts.idle), ec);
@@ -1041,7 +1059,7 @@ Task<> Router::State::serve(Socket socket, Sweeper& sweeper) {
       upstream_broken = static_cast<bool>(ec);
     }
     const bool chunked_request = req_p.chunked();
-    while (!upstream_broken) {
+    while (!upstream_broken && !dropped) {
       std::size_t got = 0;
       if (!req_p.is_done()) {
         req_p.body().data = relay.data();
@@ -1105,8 +1123,32 @@ Task<> Router::State::serve(Socket socket, Sweeper& sweeper) {
       }
     };
     fresh_parser();
-    if (!upstream_broken) {
-      upstream->expires_after(d(opts.first_byte));
+    // A fault met before the answer's head: the dyno is late (slow; drop: never answers), it
+    // closed the connection (reset) or its answer is not HTTP (garbage).
+    bool injected = false;
+    auto first_byte = d(opts.first_byte);
+    if (fault && !upstream_broken && !fault->after_head) {
+      injected = true;
+      if (fault->kind == common::RouterFaultKind::slow || dropped) {
+        const auto late = !dropped && fault->delay.count() > 0 ? d(fault->delay) : first_byte;
+        Timer t(context);
+        t.expires_after(std::min(late, first_byte));
+        co_await t.async_wait(use_ec(ec));
+        ec = {};
+        if (late >= first_byte) {
+          ec = net::error::timed_out;  // T-2
+        } else {
+          first_byte -= late;
+          injected = false;  // the answer, late, is read as it comes
+        }
+      } else if (fault->kind == common::RouterFaultKind::reset) {
+        ec = net::error::connection_reset;
+      } else {
+        ec = http::error::bad_status;
+      }
+    }
+    if (!upstream_broken && !injected) {
+      upstream->expires_after(first_byte);
       // The dyno has only just been sent the request: the other connections of this thread
       // go first, and by the time this one reads, the answer is often there (reading at once
       // would mostly find nothing, and pay a system call to learn it).
@@ -1162,7 +1204,7 @@ Task<> Router::State::serve(Socket socket, Sweeper& sweeper) {
                             (ec == http::error::end_of_stream || ec == net::error::eof ||
                              ec == net::error::connection_reset) &&
                             up_buffer.size() == 0 && !res_p.got_some());
-    if (closed_unanswered && !has_body && !is_upgrade && resends == 0) {
+    if (closed_unanswered && !injected && !has_body && !is_upgrade && resends == 0) {
       const auto now_table = feed.current();
       const bool departed = std::none_of(now_table->dynos.begin(), now_table->dynos.end(),
                                          [&](const common::WebDyno& d) {
@@ -1292,7 +1334,12 @@ Task<> Router::State::serve(Socket socket, Sweeper& sweeper) {
     // A chunked body goes to an HTTP/1.1 client chunked again, piece by piece as it comes.
     const bool chunked_response = res_p.chunked() && req.version() != 10;
     bool response_head_sent = false;
-    if (!res_p.is_done() && up_buffer.size() == 0) {
+    // A fault met once the client has the head: the dyno goes silent (slow, H15) or its
+    // connection dies (reset, H18).
+    const bool fault_after_head = fault && fault->after_head &&
+                                  (fault->kind == common::RouterFaultKind::slow ||
+                                   fault->kind == common::RouterFaultKind::reset);
+    if (fault_after_head || (!res_p.is_done() && up_buffer.size() == 0)) {
       // Nothing of the body is here yet: the client gets the head now (a dyno that then
       // stalls or dies is H15/H18 to a client that has the head, T-3). Otherwise head and
       // body leave together in one write.
@@ -1302,6 +1349,21 @@ Task<> Router::State::serve(Socket socket, Sweeper& sweeper) {
       response_head_sent = true;
       if (ec) {
         mid_failure = Code::H27;
+      }
+    }
+    if (fault_after_head && !mid_failure) {
+      if (fault->kind == common::RouterFaultKind::reset) {
+        mid_failure = Code::H18;
+      } else {
+        const auto idle = d(opts.idle);
+        const auto late = fault->delay.count() > 0 ? d(fault->delay) : idle;
+        Timer t(context);
+        t.expires_after(std::min(late, idle));
+        co_await t.async_wait(use_ec(ec));
+        ec = {};
+        if (late >= idle) {
+          mid_failure = Code::H15;  // T-3
+        }
       }
     }
     while (!mid_failure) {

@@ -2,8 +2,10 @@
 // kind shows as Heroku would log it: a crash is `Process exited with status 137` and the crash
 // back-off (CRASH-2/3), a cycle is CYC-1's `Cycling`, held memory is R14 (MEM-3) and at the
 // R15 threshold R15 and a SIGKILL (MEM-4); a stopped add-on server refuses connections, a
-// paused one answers nothing; each ends when cleared or at the end of `--for` on the
-// platform's clock.
+// paused one answers nothing; what the router meets (slow, refuse, reset, garbage, drop) is
+// the H-code its line shows (router.md §6: H12, H15, H19, H13, H18, H17); each ends when
+// cleared or at the end of `--for` on the platform's clock.
+#include "support/http_client.hpp"
 #include "support/platform.hpp"
 
 #include <boost/json.hpp>
@@ -58,7 +60,7 @@ class Chaos : public ::testing::Test {
   void SetUp() override {
     auto r = h.deploy("web");
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-    up = h.up(free_port(), {"--time-scale", "10"});  // memory sampled every 2 s
+    up = h.up(router, {"--time-scale", "10"});  // memory sampled every 2 s; H12 after 3 s
     ASSERT_TRUE(up->wait_for_diagnostic("Platform API on http://127.0.0.1:"));
     ASSERT_TRUE(up->wait_for(R"(heroku\[web\.1\]: State changed from starting to up$)"));
   }
@@ -66,7 +68,34 @@ class Chaos : public ::testing::Test {
     args.insert(args.begin() + 1, {"-a", "web"});
     return h.run(args);
   }
+  /// Adds a router fault (or clears them: `{"chaos:clear"}`) and waits until the router has it.
+  void router_fault(const std::vector<std::string>& args) {
+    const auto before = applied();
+    auto r = args[0] == "chaos:clear" ? h.run(args) : chaos(args);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    ASSERT_TRUE(wait_until([&] { return applied() > before; }, 10s, "the router to have it"));
+  }
+  std::size_t applied() const {
+    const auto text = up->stderr_text();
+    std::size_t n = 0;
+    for (auto at = text.find("chaos: web: the router meets"); at != std::string::npos;
+         at = text.find("chaos: web: the router meets", at + 1)) {
+      ++n;
+    }
+    return n;
+  }
+  std::optional<Response> get(const std::string& path) const {
+    return get_by_host(router, "web.localhost", path);
+  }
+  /// The head of the answer to GET `path`, and whether its body came: on a connection the
+  /// router closes after the head (H15, H18).
+  std::string head_then_close(const std::string& path) const {
+    Connection c(router);
+    c.send("GET " + path + " HTTP/1.1\r\nHost: web.localhost\r\n\r\n");
+    return c.read_bytes(1 << 16);
+  }
 
+  const unsigned router = free_port();
   LokkuHome h;
   std::unique_ptr<LokkuProcess> up;
 };
@@ -172,18 +201,109 @@ TEST_F(Chaos, AStoppedAddonRefusesAPausedOneSaysNothingBothComeBack) {
       wait_until([&] { return redis_ping(port, password, 1s) == 1; }, 10s, "the server resumed"));
 }
 
+TEST_F(Chaos, RouterFaultsAreTheHCodesHerokusRouterLogs) {
+  auto line = [&](const std::string& code, const std::string& path) {
+    return R"(heroku\[router\]: (sock=backend )?at=error code=)" + code +
+           R"( desc="[^"]+" method=GET path=")" + path +
+           R"(" host=web\.localhost .* dyno=web\.1 connect=\d+ms service=\d+ms status=503 )";
+  };
+  // slow, never in time: H12 at T-2's 30 s (3 s at 10x); the dyno had the request.
+  router_fault({"chaos:add", "slow", "--type", "web"});
+  auto r = get("/h12");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  EXPECT_TRUE(up->wait_for(line("H12", "/h12")));
+  EXPECT_TRUE(up->wait_for(R"(app\[web\.1\]: "GET /h12 HTTP/1\.1" 200)"));
+  // slow by 2 s (0.2 s at 10x): answered, late, and the line's service time shows it.
+  router_fault({"chaos:clear", "-a", "web"});
+  router_fault({"chaos:add", "slow", "--delay", "2s"});
+  r = get("/late");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  ASSERT_TRUE(up->wait_for(R"(heroku\[router\]: at=info method=GET path="/late" .* status=200 )"));
+  const auto late = up->matching(R"(path="/late")").back();
+  EXPECT_GE(std::stoi(late.substr(late.find("service=") + 8)), 200) << late;
+  // slow after the head: the client has the head, then nothing; H15 at T-3's 55 s (5.5 s).
+  router_fault({"chaos:clear", "-a", "web"});
+  router_fault({"chaos:add", "slow", "--after-head"});
+  auto got = head_then_close("/h15");
+  EXPECT_EQ(got.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << got;
+  EXPECT_EQ(got.find("hello from"), std::string::npos) << got;
+  EXPECT_TRUE(up->wait_for(line("H15", "/h15")));
+
+  // reset: closed before a byte of the answer, H13; after the head, H18.
+  router_fault({"chaos:clear", "-a", "web"});
+  router_fault({"chaos:add", "reset", "--dyno", "web.1"});
+  r = get("/h13");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  EXPECT_TRUE(up->wait_for(line("H13", "/h13")));
+  router_fault({"chaos:clear", "-a", "web"});
+  router_fault({"chaos:add", "reset", "--after-head"});
+  got = head_then_close("/h18");
+  EXPECT_EQ(got.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << got;
+  EXPECT_EQ(got.find("hello from"), std::string::npos) << got;
+  EXPECT_TRUE(up->wait_for(line("H18", "/h18")));
+
+  // refuse: the dyno takes no connection; the attempt times out (T-1's 5 s): H19.
+  router_fault({"chaos:clear", "-a", "web"});
+  router_fault({"chaos:add", "refuse"});
+  r = get("/h19");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  EXPECT_TRUE(up->wait_for(
+      R"(heroku\[router\]: at=error code=H19 desc="Backend connection timeout" method=GET path="/h19" .* dyno=web\.1 connect=500ms )"));
+
+  // garbage: H17; at --rate 0.5 about half the requests.
+  router_fault({"chaos:clear", "-a", "web"});
+  router_fault({"chaos:add", "garbage", "--rate", "0.5"});
+  int ok = 0, bad = 0;
+  for (int i = 0; i < 40; ++i) {
+    auto x = get("/g" + std::to_string(i));
+    ASSERT_TRUE(x);
+    (x->status == 200 ? ok : bad) += 1;
+  }
+  EXPECT_GE(ok, 8);
+  EXPECT_GE(bad, 8);
+  EXPECT_TRUE(up->wait_for_count(R"(at=error code=H17 desc="Poorly formatted HTTP response" )",
+                                 static_cast<std::size_t>(bad)));
+
+  // drop: the request never reaches the dyno; the router waits its 30 s (3 s): H12.
+  router_fault({"chaos:clear", "-a", "web"});
+  router_fault({"chaos:add", "drop", "--for", "10m"});
+  r = get("/dropped");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  EXPECT_TRUE(up->wait_for(line("H12", "/dropped")));
+  EXPECT_EQ(up->count(R"(app\[web\.1\]: "GET /dropped )"), 0u);
+  // Its 10 minutes over on the platform's clock, the dyno answers again.
+  const auto before = applied();
+  ASSERT_EQ(h.run({"clock", "advance", "11m"}).exit_code, 0);
+  ASSERT_TRUE(wait_until([&] { return applied() > before; }, 10s, "the fault to end"));
+  r = get("/back");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "hello from web.1");
+}
+
 TEST_F(Chaos, BadFaultsAreRefusedNamingTheFieldAndTheApiNeedsTheToken) {
   struct Case {
     std::vector<std::string> args;
     std::string error;
   };
   for (const auto& c : std::vector<Case>{
-           {{"chaos:add", "meteor"}, "kind 'meteor' is not one of: crash, cycle, memory"},
+           {{"chaos:add", "meteor"}, "kind 'meteor' is not one of: crash, slow, refuse, reset"},
            {{"chaos:add", "crash", "--type", "nope"}, "--type nope: web has no such process type"},
            {{"chaos:add", "crash", "--dyno", "web.x"}, "--dyno web.x: not a dyno of web"},
            {{"chaos:add", "crash", "--for", "5m"}, "crash happens once: --for does not apply"},
            {{"chaos:add", "memory", "--for", "soon"}, "--for soon: not a duration"},
-           {{"chaos:add", "cycle", "--rate", "0.5"}, "--rate is for memory, not cycle"},
+           {{"chaos:add", "cycle", "--rate", "0.5"},
+            "--rate is for memory and the router's faults, not cycle"},
+           {{"chaos:add", "drop", "--rate", "1.5"}, "--rate 1.5: the share of requests"},
+           {{"chaos:add", "slow", "--type", "worker"}, "--type worker: slow acts in the router"},
+           {{"chaos:add", "reset", "--delay", "2s"}, "--delay is for slow, not reset"},
+           {{"chaos:add", "slow", "--delay", "fast"}, "--delay fast: not a duration"},
+           {{"chaos:add", "garbage", "--after-head"}, "--after-head is for slow and reset"},
            {{"chaos:add", "addon-stop"}, "web has no add-ons"},
            {{"chaos:add", "memory", "--addon", "REDIS"}, "--addon is for addon-stop"},
        }) {
