@@ -597,6 +597,14 @@ Action parse(int argc, char** argv, int& exit_code, std::optional<std::string>& 
                              run_chaos_clear, false);
   cclear->add_option("id", o.args, "The fault's ID (see chaos:list)");
   cclear->add_option("-a,--app", o.app, "Only this app's");
+  auto* crun = add_command(
+      app, action, o, "chaos:run",
+      "Play a scenario file's timed steps (faults added and cleared, on the platform's clock), "
+      "then exit 0 if the app recovered within the bound the file states, 1 if not",
+      run_chaos_run, false);
+  crun->add_option("scenario", o.args, "SCENARIO.yaml (see the README: Faults on purpose)")
+      ->required();
+  crun->add_option("-a,--app", o.app, "The app (default: the file's `app:`)");
   add_command(app, action, o, "state:export",
               "Save every app (releases, slugs, config, formation, add-on data) and pipeline "
               "to FILE",

@@ -147,6 +147,7 @@ int run_state_reset(const CommandOptions& o);
 int run_chaos_add(const CommandOptions& o);
 int run_chaos_list(const CommandOptions& o);
 int run_chaos_clear(const CommandOptions& o);
+int run_chaos_run(const CommandOptions& o);
 int run_alerts(const CommandOptions& o);
 int run_ps_autoscale_enable(const CommandOptions& o);
 int run_ps_autoscale_disable(const CommandOptions& o);

@@ -49,30 +49,49 @@ Fault fault_from_json(const json::object& o) {
   return f;
 }
 
-std::vector<Fault> read_all(const store::Store& store) {
-  std::vector<Fault> out;
+/// The faults in force, and the last ID given (IDs are never given twice, even once the
+/// faults that had them are over).
+struct Recorded {
+  std::vector<Fault> faults;
+  int last_id = 0;
+};
+
+Recorded read_recorded(const store::Store& store) {
+  Recorded out;
   auto text = store::read_file(faults_file(store));
   if (!text) {
     return out;
   }
   try {
     const auto parsed = json::parse(*text);
-    for (const auto& v : parsed.as_array()) {
-      out.push_back(fault_from_json(v.as_object()));
+    const auto& o = parsed.as_object();
+    out.last_id = static_cast<int>(o.at("last_id").to_number<std::int64_t>());
+    for (const auto& v : o.at("faults").as_array()) {
+      out.faults.push_back(fault_from_json(v.as_object()));
+      out.last_id = std::max(out.last_id, out.faults.back().id);
     }
   } catch (const std::exception& e) {
-    throw release::InputError(fmt::format("{}: not a list of faults ({}); remove it to start again",
-                                          faults_file(store).string(), e.what()));
+    throw release::InputError(
+        fmt::format("{}: not lokku's list of faults ({}); remove it to "
+                    "start again",
+                    faults_file(store).string(), e.what()));
   }
   return out;
 }
 
-void write_all(const store::Store& store, const std::vector<Fault>& faults) {
+std::vector<Fault> read_all(const store::Store& store) {
+  return read_recorded(store).faults;
+}
+
+void write_recorded(const store::Store& store, const Recorded& r) {
   json::array a;
-  for (const auto& f : faults) {
+  for (const auto& f : r.faults) {
     a.push_back(to_json(f));
   }
-  store::write_file_atomic(faults_file(store), json::serialize(a) + "\n", 0600);
+  json::object o;
+  o["last_id"] = r.last_id;
+  o["faults"] = std::move(a);
+  store::write_file_atomic(faults_file(store), json::serialize(o) + "\n", 0600);
 }
 
 store::FileLock lock(const store::Store& store) {
@@ -188,16 +207,7 @@ Fault add_fault(const store::Store& store, const FaultRequest& r,
     if (r.kind != "slow") {
       throw release::InputError(fmt::format("--delay is for slow, not {}", r.kind));
     }
-    std::optional<std::chrono::milliseconds> d;
-    if (std::string_view t = r.delay; t.ends_with("ms")) {
-      long ms = 0;
-      auto [end, ec] = std::from_chars(t.data(), t.data() + t.size() - 2, ms);
-      if (ec == std::errc() && end == t.data() + t.size() - 2 && ms > 0) {
-        d = std::chrono::milliseconds(ms);
-      }
-    } else if (auto p = metrics::parse_period(t)) {
-      d = *p;
-    }
+    const auto d = parse_duration(r.delay);
     if (!d) {
       throw release::InputError(fmt::format(
           "--delay {}: not a duration (a whole number and ms, s, m or h: 500ms, 40s)", r.delay));
@@ -214,24 +224,36 @@ Fault add_fault(const store::Store& store, const FaultRequest& r,
     if (f.once()) {
       throw release::InputError(fmt::format("{} happens once: --for does not apply", r.kind));
     }
-    auto d = metrics::parse_period(r.duration);
+    auto d = parse_duration(r.duration);
     if (!d) {
       throw release::InputError(fmt::format(
-          "--for {}: not a duration (a whole number and s, m or h: 30s, 5m)", r.duration));
+          "--for {}: not a duration (a whole number and ms, s, m or h: 30s, 5m)", r.duration));
     }
     f.until = common::iso8601(now + *d);
   }
   f.created_at = common::iso8601(now);
   auto held = lock(store);
-  auto all = read_all(store);
-  int last = 0;
-  for (const auto& x : all) {
-    last = std::max(last, x.id);
-  }
-  f.id = last + 1;
-  all.push_back(f);
-  write_all(store, all);
+  auto recorded = read_recorded(store);
+  f.id = ++recorded.last_id;
+  recorded.faults.push_back(f);
+  write_recorded(store, recorded);
   return f;
+}
+
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
+  if (text.ends_with("ms")) {
+    long ms = 0;
+    const char* end = text.data() + text.size() - 2;
+    auto [stop, ec] = std::from_chars(text.data(), end, ms);
+    if (ec == std::errc() && stop == end && ms > 0) {
+      return std::chrono::milliseconds(ms);
+    }
+    return std::nullopt;
+  }
+  if (auto p = metrics::parse_period(text)) {
+    return std::chrono::milliseconds(*p);
+  }
+  return std::nullopt;
 }
 
 std::optional<int> parse_fault_id(std::string_view text) {
@@ -254,9 +276,9 @@ std::vector<Fault> read_faults(const store::Store& store, const std::string& app
 std::vector<Fault> clear_faults(const store::Store& store, const std::string& app,
                                 std::optional<int> id) {
   auto held = lock(store);
-  auto all = read_all(store);
+  auto recorded = read_recorded(store);
   std::vector<Fault> kept, gone;
-  for (auto& f : all) {
+  for (auto& f : recorded.faults) {
     const bool matches = (app.empty() || f.app == app) && (!id || f.id == *id);
     (matches ? gone : kept).push_back(std::move(f));
   }
@@ -265,7 +287,8 @@ std::vector<Fault> clear_faults(const store::Store& store, const std::string& ap
                                           app.empty() ? std::string() : " on " + app));
   }
   if (!gone.empty()) {
-    write_all(store, kept);
+    recorded.faults = std::move(kept);
+    write_recorded(store, recorded);
   }
   return gone;
 }

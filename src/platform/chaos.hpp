@@ -50,6 +50,9 @@ struct Fault {
   }
 };
 
+/// A duration as `--delay` and scenario files give them: a whole number and ms, s, m or h.
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
+
 /// A fault's ID as `chaos:clear ID` and `DELETE /lokku/chaos/{id}` take it; nullopt when
 /// `text` is not a whole number.
 std::optional<int> parse_fault_id(std::string_view text);

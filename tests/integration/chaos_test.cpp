@@ -286,6 +286,60 @@ TEST_F(Chaos, RouterFaultsAreTheHCodesHerokusRouterLogs) {
   EXPECT_EQ(r->body, "hello from web.1");
 }
 
+TEST_F(Chaos, AScenarioTheAppCannotRecoverFromExitsNonZeroAndClearsItsFaults) {
+  // A second crash within ten minutes waits out CRASH-3's cool-off (20 minutes): longer than
+  // the bound.
+  TempDir files;
+  files.write("twice.yaml", R"(app: web
+recover_within: 30s
+steps:
+  - at: 0s
+    fault: crash
+  - at: 5s
+    fault: crash
+  - at: 5s
+    fault: garbage
+    for: 1h
+)");
+  auto r = h.run({"chaos:run", (files.path() / "twice.yaml").string()}, {}, 60s);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("  +5s     fault 3: garbage (every dyno), until "), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.err.find("lokku chaos:run: ⬢ web did not recover within 30s:\n"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("  fault 3 still holds (garbage"), std::string::npos) << r.err;
+  EXPECT_TRUE(std::regex_search(r.err, std::regex(R"(\n  web\.1: [^\n]*crashed)"))) << r.err;
+  EXPECT_NE(r.err.find("  GET / answered 503\n"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("(cleared the scenario's fault still in force: 3)"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(h.run({"chaos:list"}).out, "No faults.\n");
+
+  // A bad file is refused before anything starts, naming the file, the line and the key.
+  struct Case {
+    std::string yaml;
+    std::string error;
+  };
+  for (const auto& c : std::vector<Case>{
+           {"steps:\n  - at: 0s\n    fault: crash\n", "bad.yaml:1: recover_within: missing"},
+           {"recover_within: soon\nsteps: []\n", "bad.yaml:1: recover_within: 'soon' is not"},
+           {"recover_within: 1m\nsteps:\n  - fault: crash\n", "bad.yaml:3: at: missing"},
+           {"recover_within: 1m\nsteps:\n  - at: 0s\n    fault: meteor\n",
+            "bad.yaml:4: fault: 'meteor' is not one of"},
+           {"recover_within: 1m\nsteps:\n  - at: 0s\n    fault: slow\n    colour: red\n",
+            "bad.yaml:5: colour: not a key of a fault step"},
+           {"recover_within: 1m\nsteps:\n  - at: 0s\n    fault: slow\n",
+            "bad.yaml:3: slow holds until cleared: give it `for: 30s`"},
+           {"recover_within: 1m\nsteps:\n  - at: 0s\n    fault: crash\n    type: nope\n",
+            "bad.yaml:3: --type nope: web has no such process type"},
+       }) {
+    files.write("bad.yaml", c.yaml);
+    auto bad = h.run({"chaos:run", "-a", "web", (files.path() / "bad.yaml").string()});
+    EXPECT_EQ(bad.exit_code, 1) << c.yaml;
+    EXPECT_NE(bad.err.find(c.error), std::string::npos) << c.yaml << bad.err;
+  }
+  EXPECT_EQ(h.run({"chaos:list"}).out, "No faults.\n");
+}
+
 TEST_F(Chaos, BadFaultsAreRefusedNamingTheFieldAndTheApiNeedsTheToken) {
   struct Case {
     std::vector<std::string> args;

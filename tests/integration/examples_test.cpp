@@ -326,5 +326,31 @@ TEST(Examples, TaskboardGoesFromReviewAppToStagingToProduction) {
       << digests->body;
 }
 
+// #25: the chaos scenario of examples/testing, played as its comment says, on python-web in a
+// private platform: killed, slowed, requests dropped, a worker over its memory, and back.
+TEST(Examples, TheChaosScenarioPlaysOnPythonWebAndItRecovers) {
+  LokkuHome h;
+  const auto dir = h.root() / "python-web";
+  fs::copy(fs::path(LOKKU_EXAMPLES_DIR) / "python-web", dir, fs::copy_options::recursive);
+  const auto scenario =
+      fs::path(LOKKU_EXAMPLES_DIR).parent_path() / "testing" / "python-web-faults.yaml";
+  LokkuProcess run({"exec", "-d", dir.string(), "--time-scale", "10", "--", LOKKU_BIN, "chaos:run",
+                    scenario.string()},
+                   h.root(), h.env());
+  ASSERT_EQ(run.wait_exit(240s), 0) << run.stderr_text();
+  for (
+      const auto* line : {
+          R"(^Scenario .*python-web-faults\.yaml on ⬢ python-web: 5 steps, then recovery within 1m$)",
+          R"(^  \+0s +fault 1: crash web \(every dyno\), once$)",
+          R"(^  \+10s +fault 2: slow \(every dyno\) by 2s, until \S+$)",
+          R"(^  \+20s +fault 3: drop \(every dyno\) on 20% of requests, until cleared$)",
+          R"(^  \+25s +fault 4: memory worker \(every dyno\) at 150% of its quota, until \S+$)",
+          R"(^  \+45s +cleared fault 3$)",
+          R"(^Recovered \S+ after the last step on the platform's clock: every dyno up, GET / answered below 500$)",
+      }) {
+    EXPECT_EQ(run.count(line), 1u) << line;
+  }
+}
+
 }  // namespace
 }  // namespace lokku::test
