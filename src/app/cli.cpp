@@ -562,6 +562,23 @@ Action parse(int argc, char** argv, int& exit_code, std::optional<std::string>& 
   exec->add_option("--snapshot", o.snapshot,
                    "Load this state:export file into the private platform instead of "
                    "deploying a directory");
+  auto* ex =
+      add_command(app, action, o, "export",
+                  "Write an app's release and formation for another engine: TARGET is kubernetes "
+                  "(manifests and a kustomization), systemd (units) or compose (compose.yaml)",
+                  run_export);
+  ex->add_option("target", o.args, "kubernetes, systemd or compose")->required();
+  ex->add_option("-o,--out", o.out, "The folder to write into (created)")->required();
+  ex->add_option("--release", o.release_version, "The release (v12; default: the current one)");
+  ex->add_option("--image", o.image, "kubernetes, compose: the image's name (default APP:vN)");
+  ex->add_flag("--with-addons", o.with_addons,
+               "kubernetes: run Postgres and Redis in the cluster as StatefulSets");
+  ex->add_option("--base-image", o.base_image,
+                 "kubernetes: an OCI layout of the stack's image; the slug goes over it as an "
+                 "OCI image in OUT/image/oci");
+  ex->add_option("--prefix", o.prefix,
+                 "systemd: where OUT will be installed (default: OUT itself)");
+  ex->add_option("-p,--port", o.port, "systemd: the first dyno's PORT (default 5000)");
   auto* chaos = add_command(app, action, o, "chaos:add",
                             "Inject a fault into the running platform: KIND is crash (SIGKILL, "
                             "once), slow (H12; H15 --after-head), refuse (H19), reset (H13; H18 "

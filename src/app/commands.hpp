@@ -70,6 +70,12 @@ struct CommandOptions {
   bool after_head = false;              ///< chaos:add --after-head
   std::string addon;                    ///< chaos:add --addon
   std::optional<std::string> snapshot;  ///< exec --snapshot
+  std::string release_version;          ///< export --release
+  std::string out;                      ///< export -o
+  std::string image;                    ///< export --image
+  bool with_addons = false;             ///< export kubernetes --with-addons
+  std::string base_image;               ///< export kubernetes --base-image
+  std::string prefix;                   ///< export systemd --prefix
   /// deploy: the app.json to set a new app up from, instead of the directory's (review apps)
   std::optional<release::AppManifest> manifest;
 };
@@ -140,6 +146,7 @@ int run_drains(const CommandOptions& o);
 int run_metrics(const CommandOptions& o);
 int run_wait(const CommandOptions& o);
 int run_exec(const CommandOptions& o);
+int run_export(const CommandOptions& o);
 int run_clock(const CommandOptions& o);
 int run_state_export(const CommandOptions& o);
 int run_state_import(const CommandOptions& o);
