@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <iostream>
 #include <regex>
 #include <sys/stat.h>
 
@@ -297,6 +298,44 @@ TEST_F(Export, BadRequestsAreRefusedNamingWhatIsWrong) {
   auto tampered = h.run({"export", "compose", "-a", "web", "-o", out});
   EXPECT_EQ(tampered.exit_code, 1);
   EXPECT_NE(tampered.err.find("does not match its checksum"), std::string::npos) << tampered.err;
+}
+
+/// Deploys the bundled example `name` and exports it for each engine, each export checked as
+/// the tests above check them; the files are listed for the closing note.
+void export_example(const std::string& name) {
+  LokkuHome h;
+  const auto dir = h.root() / name;
+  fs::copy(fs::path(LOKKU_EXAMPLES_DIR) / name, dir, fs::copy_options::recursive);
+  auto deployed = h.run({"deploy"}, dir, 400s);
+  ASSERT_EQ(deployed.exit_code, 0) << deployed.out << deployed.err;
+  for (const auto* target : {"kubernetes", "systemd", "compose"}) {
+    const auto out = h.root() / "export" / target;
+    auto r = h.run({"export", target, "-a", name, "-o", out.string()}, dir);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    std::cout << r.out;
+  }
+  auto k8s = validate("kubernetes", h.root() / "export" / "kubernetes");
+  EXPECT_EQ(k8s.code, 0) << k8s.out;
+  EXPECT_NE(k8s.out.find("ok job-release.yaml batch/v1 Job"), std::string::npos) << k8s.out;
+  EXPECT_NE(k8s.out.find("ok secret-addons.yaml v1 Secret"), std::string::npos) << k8s.out;
+  auto compose = validate("compose", h.root() / "export" / "compose" / "compose.yaml");
+  EXPECT_EQ(compose.code, 0) << compose.out;
+  EXPECT_NE(read_text(h.root() / "export" / "compose" / "compose.yaml").find("image: postgres:16"),
+            std::string::npos);
+  auto units = shell("cd " + shell_quote((h.root() / "export" / "systemd").string()) + " && " +
+                     "systemd-analyze verify ./*.target ./*.service");
+  EXPECT_EQ(units.code, 0) << units.out;
+  EXPECT_EQ(units.out, "");
+  EXPECT_TRUE(fs::exists(h.root() / "export" / "systemd" / "app" / "package.json"));
+}
+
+TEST(Examples, GuestbookExportsForKubernetesSystemdAndCompose) {
+  export_example("guestbook");
+}
+
+// The taskboard builds TypeScript with npm packages: in the walkthroughs' longer time limit.
+TEST(Examples, TaskboardExportsForKubernetesSystemdAndCompose) {
+  export_example("taskboard");
 }
 
 }  // namespace
