@@ -2,6 +2,7 @@
 
 #include "common/ids.hpp"
 #include "store/files.hpp"
+#include "store/yaml_emitter.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -20,7 +21,7 @@ fs::path builds_dir(const store::Store& store, const std::string& app) {
 void write_build_record(const fs::path& dir, const BuildRecord& r) {
   const auto now = common::iso8601_now();
   auto before = read_build_record(dir, r.id);
-  YAML::Emitter y;
+  store::Emitter y;  // a buildpack named with a control character reads back the same
   y << YAML::BeginMap;
   y << YAML::Key << "id" << YAML::Value << r.id;
   y << YAML::Key << "status" << YAML::Value << r.status;
