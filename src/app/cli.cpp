@@ -520,6 +520,10 @@ Action parse(int argc, char** argv, int& exit_code, std::optional<std::string>& 
   up->add_option("--api-port", o.api_port,
                  "The Platform API's port on 127.0.0.1 (default 5001; 0: any free port)")
       ->check(CLI::Range(0, 65535));
+  up->add_option("--tls-port", o.tls_port,
+                 "The router's HTTPS port (default 5443, left off when taken; 0: any free "
+                 "port)")
+      ->check(CLI::Range(0, 65535));
   up->add_flag("--no-metrics", o.no_metrics,
                "Measure nothing: no metrics store, threshold alerts or autoscaling (the "
                "router's own cost, for a benchmark)");
@@ -562,6 +566,10 @@ Action parse(int argc, char** argv, int& exit_code, std::optional<std::string>& 
   exec->add_option("--snapshot", o.snapshot,
                    "Load this state:export file into the private platform instead of "
                    "deploying a directory");
+  add_command(app, action, o, "tls:trust",
+              "Show how to trust lokku's local certificate authority (it signs the router's "
+              "HTTPS certificates); changes nothing",
+              run_tls_trust, false);
   auto* ex =
       add_command(app, action, o, "export",
                   "Write an app's release and formation for another engine: TARGET is kubernetes "

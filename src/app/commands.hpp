@@ -30,6 +30,7 @@ struct CommandOptions {
   std::string colour = "auto";
   std::optional<std::string> size;   ///< run --size
   std::optional<unsigned> api_port;  ///< up --api-port (default 5001; 0: any free port)
+  std::optional<unsigned> tls_port;  ///< up --tls-port (default 5443; 0: any free port)
   bool detach = false;               ///< up --detach
   bool no_metrics = false;           ///< up --no-metrics
   /// run:detached's part in the background (hidden option): the one-off's dyno name.
@@ -147,6 +148,7 @@ int run_metrics(const CommandOptions& o);
 int run_wait(const CommandOptions& o);
 int run_exec(const CommandOptions& o);
 int run_export(const CommandOptions& o);
+int run_tls_trust(const CommandOptions& o);
 int run_clock(const CommandOptions& o);
 int run_state_export(const CommandOptions& o);
 int run_state_import(const CommandOptions& o);

@@ -138,7 +138,7 @@ class PrivatePlatform {
   /// Starts `lokku up` on free ports; returns once it has published platform.json.
   platform::PlatformInfo start(const std::vector<std::string>& up_args) {
     common::ChildSpec spec;
-    spec.argv = {self(), "up", "-p", "0", "--api-port", "0", "--color", "never"};
+    spec.argv = {self(), "up", "-p", "0", "--api-port", "0", "--tls-port", "0", "--color", "never"};
     spec.argv.insert(spec.argv.end(), up_args.begin(), up_args.end());
     spec.env = env();
     spec.group = common::ChildGroup::own;  // Ctrl-C on this terminal is the command's

@@ -42,6 +42,10 @@ int run_foreground(const CommandOptions& o, store::Store& st, std::uintmax_t log
   p.router_threads = o.router_threads;
   p.log_max_bytes = log_limit;
   p.metrics = !o.no_metrics;
+  if (o.tls_port) {
+    p.tls_port = *o.tls_port;
+    p.tls_port_given = true;
+  }
   const char* term = std::getenv("TERM");
   p.colour =
       o.colour == "always" || (o.colour == "auto" && ::isatty(1) == 1 && !std::getenv("NO_COLOR") &&

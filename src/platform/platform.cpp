@@ -14,6 +14,7 @@
 #include "metrics/app_metrics.hpp"
 #include "metrics/autoscaler.hpp"
 #include "platform/chaos.hpp"
+#include "platform/local_ca.hpp"
 #include "platform/platform_file.hpp"
 #include "platform/rendezvous.hpp"
 #include "platform/runtime.hpp"
@@ -22,6 +23,7 @@
 #include "release/error.hpp"
 #include "release/schedule.hpp"
 #include "router/router.hpp"
+#include "router/tls_front.hpp"
 #include "store/files.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -295,6 +297,8 @@ class Platform : public PlatformControl {
   /// Faults on purpose (platform/chaos.hpp): applies what `chaos.json` asks, takes back
   /// what ended, removes what is done.
   void apply_chaos();
+  /// Gives each custom domain of `app` a certificate of its own on the TLS port.
+  void certify_domains(const store::App& app);
   std::vector<Fault> chaos_;
   std::optional<store::FileVersion> chaos_seen_;
   /// PIPE-3.6: notes when the review app becomes stale; retire_stale() destroys it then.
@@ -329,6 +333,10 @@ class Platform : public PlatformControl {
   /// Delivers every app's drains; made with the first drain, gone after the apps.
   std::unique_ptr<drains::DrainHub> drain_hub_;
   std::unique_ptr<router::Router> router_;
+  /// What the TLS port serves (issue #23): lokku's `*.localhost` certificate, and each custom
+  /// domain's own from the local CA (Automated Certificate Management, locally).
+  std::shared_ptr<router::TlsCertificates> certificates_;
+  std::set<std::string> certified_;  ///< domains served their own certificate
   std::map<std::string, std::unique_ptr<AppRuntime>> apps_;
   struct Retiring {
     std::unique_ptr<dyno::Manager> manager;
@@ -564,6 +572,7 @@ void Platform::reconcile(AppRuntime& rt) {
       }
     }
   } hosts{routes_, rt, *app};
+  certify_domains(*app);
   // The add-ons' servers run whether or not there is a release to run yet: a first
   // deploy's release phase needs them.
   sync_addons(rt, *app);
@@ -920,6 +929,29 @@ std::chrono::system_clock::duration Platform::cycle_after() {
   static thread_local std::mt19937_64 random{std::random_device{}()};
   std::uniform_int_distribution<int> jitter(0, 216 * 60);  // CYC-1: up to 216 minutes
   return std::chrono::hours(24) + std::chrono::seconds(jitter(random));
+}
+
+void Platform::certify_domains(const store::App& app) {
+  if (!certificates_) {
+    return;
+  }
+  // The app's default domain too: a wildcard for `*.localhost` is one no client accepts
+  // (a wildcard needs two labels under it).
+  std::vector<std::string> names = app.domains;
+  names.push_back(app.name + ".localhost");
+  for (const auto& d : names) {
+    if (certified_.contains(d) || d.find('*') != std::string::npos) {
+      continue;
+    }
+    try {
+      const auto c = ensure_certificate(store_.home(), "domain-" + d, "DNS:" + d);
+      certificates_->set(d, c.cert, c.key);
+      certified_.insert(d);
+    } catch (const std::exception& e) {
+      log::platform().error("{}: no certificate for {}: {}", app.name, d, e.what());
+      certified_.insert(d);  // said once
+    }
+  }
 }
 
 void Platform::apply_chaos() {
@@ -1453,6 +1485,20 @@ int Platform::run() {
         fmt::format("port {} is already in use; choose another with -p PORT", o_.port));
   }
   router::RouterOptions ropts;
+  if (o_.tls_port) {
+    try {
+      const auto c = ensure_certificate(store_.home(), "router", kLoopbackNames);
+      certificates_ = std::make_shared<router::TlsCertificates>(c.cert, c.key);
+      ropts.tls_port = *o_.tls_port;
+      ropts.tls_required = o_.tls_port_given;
+      ropts.certificates = certificates_;
+    } catch (const std::exception& e) {
+      if (o_.tls_port_given) {
+        throw;
+      }
+      log::platform().warn("HTTPS is off: {}", e.what());
+    }
+  }
   ropts.address = o_.address;
   ropts.port = o_.port;
   ropts.legacy = o_.legacy_router;
@@ -1473,11 +1519,19 @@ int Platform::run() {
   PlatformInfo info;
   info.pid = static_cast<int>(::getpid());
   info.router_port = router_->port();
+  info.tls_port = router_->tls_port();
   info.api_port = api_port;
   info.started_at = common::iso8601_now();
   write_platform_info(store_, info);
   log::platform().info("lokku platform up: apps answer at http://<app>.localhost:{}/ (home {})",
                        router_->port(), store_.home().string());
+  if (router_->tls_port() != 0) {
+    log::platform().info("HTTPS on https://<app>.localhost:{}/ (lokku's CA: {}; lokku tls:trust)",
+                         router_->tls_port(), (store_.home() / "tls" / "ca.crt").string());
+  } else if (o_.tls_port) {
+    log::platform().warn("HTTPS is off: port {} is taken (choose one with --tls-port)",
+                         *o_.tls_port);
+  }
   if (api_port != 0) {
     log::platform().info("Platform API on http://127.0.0.1:{} (token in {})", api_port,
                          (store_.home() / "api-token").string());

@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -91,7 +92,11 @@ struct PlatformOptions {
   std::chrono::milliseconds poll{200};
   /// Measure requests and dynos (the metrics store, alerts, autoscaling); off: `up --no-metrics`.
   bool metrics = true;
-  unsigned api_port = 0;   ///< recorded in platform.json (0: no API)
+  unsigned api_port = 0;  ///< recorded in platform.json (0: no API)
+  /// The router's TLS port (0: any free one; nullopt: none); `tls_port_given`: asked for on
+  /// the command line, so that a port taken is an error rather than HTTPS left off.
+  std::optional<unsigned> tls_port = 5443;
+  bool tls_port_given = false;
   ServiceFactory service;  ///< the API server, when set
 };
 

@@ -33,6 +33,7 @@ void write_platform_info(const store::Store& store, const PlatformInfo& info) {
   json::object o;
   o["pid"] = info.pid;
   o["router_port"] = info.router_port;
+  o["tls_port"] = info.tls_port;
   o["api_port"] = info.api_port;
   o["started_at"] = info.started_at;
   o["home"] = store.home().string();
@@ -58,6 +59,7 @@ std::optional<PlatformInfo> running_platform(const store::Store& store) {
   };
   info.pid = static_cast<int>(num("pid"));
   info.router_port = static_cast<unsigned>(num("router_port"));
+  info.tls_port = static_cast<unsigned>(num("tls_port"));
   info.api_port = static_cast<unsigned>(num("api_port"));
   if (auto it = o.find("started_at"); it != o.end() && it->value().is_string()) {
     info.started_at = std::string(it->value().as_string());

@@ -14,6 +14,7 @@ namespace lokku::platform {
 struct PlatformInfo {
   int pid = 0;
   unsigned router_port = 0;
+  unsigned tls_port = 0;  ///< 0: no HTTPS
   unsigned api_port = 0;  ///< 0: no API
   std::string started_at;
 };

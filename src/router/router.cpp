@@ -9,6 +9,7 @@
 #include "router/headers.hpp"
 #include "router/router_error.hpp"
 #include "router/stream.hpp"
+#include "router/tls_front.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -31,6 +32,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <sstream>
 #include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
@@ -112,6 +114,9 @@ struct Router::State : std::enable_shared_from_this<Router::State> {
   common::RouteTable& routes;
   const RouterOptions opts;
   std::shared_ptr<Acceptor> acceptor;
+  /// On 127.0.0.1: what the TLS port has decrypted (tls_front.hpp), each connection after its
+  /// first line.
+  std::shared_ptr<Acceptor> inner;
   std::atomic<bool> stopping{false};
   std::atomic<bool> quarantined_any{false};  ///< once a dyno was quarantined, pick() locks
 
@@ -134,8 +139,9 @@ struct Router::State : std::enable_shared_from_this<Router::State> {
     }
   }
 
-  Task<> accept_loop(std::shared_ptr<Acceptor> acc);
-  Task<> serve(Socket socket, Sweeper& sweeper);
+  Task<> accept_loop(std::shared_ptr<Acceptor> acc, bool from_tls);
+  /// `from_tls`: the connection comes from the TLS port and starts with its first line.
+  Task<> serve(Socket socket, Sweeper& sweeper, bool from_tls);
 
   std::optional<std::size_t> pick(const common::WebDynoTable& table, const Tried& tried) {
     if (!quarantined_any.load(std::memory_order_acquire)) {
@@ -289,7 +295,9 @@ Router::~Router() {
   }
   // I/O objects go before their context; the context then destroys what connections were
   // left, and with them the last references to the shared state.
+  tls_.reset();
   state_->acceptor.reset();
+  state_->inner.reset();
   state_->close_pool();
   // The state may outlive a context (a connection's coroutine on a later one holds it): the
   // sweepers' timers go now, while every context is still there.
@@ -302,32 +310,51 @@ Router::~Router() {
 
 void Router::start() {
   auto& s = *state_;
-  tcp::endpoint ep(net::ip::make_address(s.opts.address), static_cast<unsigned short>(s.opts.port));
-  error_code ec;
-  s.acceptor->open(ep.protocol(), ec);
-  if (!ec) {
-    s.acceptor->set_option(net::socket_base::reuse_address(true), ec);
-    s.acceptor->bind(ep, ec);
+  port_ = listen_on(*s.acceptor, s.opts.address, s.opts.port, "router");
+  net::co_spawn(s.acceptor->get_executor(), state_->accept_loop(s.acceptor, false), net::detached);
+  if (s.opts.tls_port) {
+    try {
+      start_tls();
+    } catch (const std::system_error&) {
+      tls_.reset();
+      s.inner.reset();
+      if (s.opts.tls_required) {
+        throw;
+      }
+    }
   }
-  if (!ec) {
-    s.acceptor->listen(net::socket_base::max_listen_connections, ec);
-  }
-  if (ec) {
-    throw std::system_error(
-        ec, fmt::format("router: cannot listen on {}:{}", s.opts.address, s.opts.port));
-  }
-  port_ = s.acceptor->local_endpoint(ec).port();
-  net::co_spawn(s.acceptor->get_executor(), state_->accept_loop(s.acceptor), net::detached);
   for (auto& ioc : iocs_) {
     work_.push_back(net::make_work_guard(*ioc));
     threads_.emplace_back([ioc = ioc.get()] { ioc->run(); });
   }
 }
 
+void Router::start_tls() {
+  auto& s = *state_;
+  s.inner = std::make_shared<Acceptor>(s.executors.front());
+  TlsFrontOptions t;
+  t.inner_port = listen_on(*s.inner, "127.0.0.1", 0, "router, for its TLS port");
+  t.address = s.opts.address;
+  t.port = *s.opts.tls_port;
+  t.handshake = s.d(s.opts.request_head);
+  tls_ = std::make_unique<TlsFront>(s.executors, s.opts.certificates, t);
+  tls_->start();
+  net::co_spawn(s.inner->get_executor(), state_->accept_loop(s.inner, true), net::detached);
+}
+
 void Router::stop() {
   auto& s = *state_;
   if (s.stopping.exchange(true)) {
     return;
+  }
+  if (tls_) {
+    tls_->stop();
+  }
+  if (auto acc = s.inner) {
+    net::post(acc->get_executor(), [acc] {
+      error_code ec;
+      acc->close(ec);
+    });
   }
   if (auto acc = s.acceptor) {
     net::post(acc->get_executor(), [acc] {
@@ -348,7 +375,11 @@ unsigned Router::port() const {
   return port_;
 }
 
-Task<> Router::State::accept_loop(std::shared_ptr<Acceptor> acc) {
+unsigned Router::tls_port() const {
+  return tls_ ? tls_->port() : 0;
+}
+
+Task<> Router::State::accept_loop(std::shared_ptr<Acceptor> acc, bool from_tls) {
   auto self = shared_from_this();
   for (;;) {
     error_code ec;
@@ -362,7 +393,8 @@ Task<> Router::State::accept_loop(std::shared_ptr<Acceptor> acc) {
     }
     socket.set_option(tcp::no_delay(true), ec);
     socket.non_blocking(true, ec);
-    net::co_spawn(executors[thread], serve(std::move(socket), *sweepers[thread]), net::detached);
+    net::co_spawn(executors[thread], serve(std::move(socket), *sweepers[thread], from_tls),
+                  net::detached);
   }
 }
 
@@ -626,14 +658,14 @@ Task<> send_bare(Stream& client, http::status status, std::chrono::nanoseconds t
 
 }  // namespace
 
-Task<> Router::State::serve(Socket socket, Sweeper& sweeper) {
+Task<> Router::State::serve(Socket socket, Sweeper& sweeper, bool from_tls) {
   auto self = shared_from_this();
-  const auto peer_ip = [&] {
+  auto peer_ip = [&] {
     error_code ec;
     auto ep = socket.remote_endpoint(ec);
     return ec ? std::string("unknown") : ep.address().to_string();
   }();
-  const std::string listen_port_text = [&] {
+  std::string listen_port_text = [&] {
     error_code ec;
     auto ep = socket.local_endpoint(ec);
     return std::to_string(ec ? 0u : ep.port());
@@ -666,6 +698,35 @@ Task<> Router::State::serve(Socket socket, Sweeper& sweeper) {
     }
     ~Held() { release(); }
   } held{*this, nullptr, 0, {}};
+  // From the TLS port (tls_front.hpp): its first line names the client, the port it came to
+  // and the TLS version (the log line's, Router 2.0's: LOG-3).
+  std::string protocol_text;
+  if (from_tls) {
+    client.expires_after(d(opts.request_head));
+    std::size_t eol = std::string_view::npos;
+    while (eol == std::string_view::npos) {
+      error_code ec;
+      if (buffer.size() > 256) {
+        co_return;
+      }
+      const std::size_t n = co_await client.async_read_some(buffer.prepare(256), use_ec(ec));
+      if (ec) {
+        co_return;
+      }
+      buffer.commit(n);
+      eol = std::string_view(static_cast<const char*>(buffer.data().data()), buffer.size())
+                .find("\r\n");
+    }
+    const std::string line(static_cast<const char*>(buffer.data().data()), eol);
+    buffer.consume(eol + 2);
+    std::istringstream words(line);
+    std::string tag, version;
+    words >> tag >> peer_ip >> listen_port_text >> version;
+    if (tag != "LOKKU-TLS" || version.empty()) {
+      co_return;
+    }
+    protocol_text = opts.legacy ? std::string("https") : "http1.1 tls=true tls_version=" + version;
+  }
   Exchange ex;        // one request's record at a time; its strings' storage serves them all
   std::string added;  // the fields the router adds to a request
   std::string head;   // the head on its way out, to the dyno and then to the client
@@ -723,6 +784,9 @@ Task<> Router::State::serve(Socket socket, Sweeper& sweeper) {
     }
     auto& req = req_p.get();
     ex.rec.clear();
+    if (from_tls) {
+      ex.rec.protocol = protocol_text;
+    }
     ex.accepted = head_waited ? Clock::now() : head_started;  // one clock read when it came whole
     const auto accepted_wall = std::chrono::system_clock::now();
     ex.rec.method.assign(req.method_string());
@@ -790,7 +854,7 @@ Task<> Router::State::serve(Socket socket, Sweeper& sweeper) {
     ex.rec.fwd = append_list(scan.forwarded_for, peer_ip);
     append_field(added, "X-Forwarded-For", ex.rec.fwd);
     // HDR-3, HDR-4, HDR-5
-    append_field(added, "X-Forwarded-Proto", "http");
+    append_field(added, "X-Forwarded-Proto", from_tls ? "https" : "http");
     append_field(added, "X-Forwarded-Port", listen_port_text);
     const fmt::format_int start_ms(
         std::chrono::duration_cast<std::chrono::milliseconds>(accepted_wall.time_since_epoch())

@@ -8,11 +8,15 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 namespace lokku::router {
+
+class TlsCertificates;
+class TlsFront;
 
 /// Durations are Heroku's nominal ones (router.md §5); `scale` divides them.
 struct RouterOptions {
@@ -31,6 +35,11 @@ struct RouterOptions {
   std::chrono::nanoseconds request_head = std::chrono::seconds(30);  ///< CONVENTIONS: head deadline
   int max_attempts = 10;                                             ///< LB-2
   unsigned threads = 0;                                              ///< 0: one per core
+  /// The TLS port (issue #23): nullopt, none; 0, any free port. It serves `certificates`.
+  std::optional<unsigned> tls_port;
+  std::shared_ptr<TlsCertificates> certificates;
+  /// false: a TLS port that cannot be bound is left off (tls_port() 0), not an error.
+  bool tls_required = true;
 };
 
 /// Heroku's router in front of one app's web dynos (router.md): accepts clients on the
@@ -53,15 +62,20 @@ class Router {
   void stop();
   /// The bound port (useful with port 0).
   unsigned port() const;
+  /// The TLS port, once bound (0: none).
+  unsigned tls_port() const;
 
   struct State;
 
  private:
+  void start_tls();
+
   std::vector<std::unique_ptr<net::io_context>> iocs_;
   /// Keeps each thread's io_context running while it has no connection yet.
   std::vector<net::executor_work_guard<net::io_context::executor_type>> work_;
   std::shared_ptr<State> state_;
   std::vector<std::thread> threads_;
+  std::unique_ptr<TlsFront> tls_;
   unsigned port_ = 0;
 };
 

@@ -50,6 +50,8 @@ struct AccessRecord {
   std::optional<long> service_ms;
   int status = 0;
   std::optional<unsigned long long> bytes;
+  /// `http`; over the TLS port, Router 2.0's `http1.1 tls=true tls_version=tls1.3` (the
+  /// legacy router's `https`).
   std::string protocol = "http";
 
   /// Back to the record of a new request, keeping its strings' storage (the router keeps

@@ -1,5 +1,7 @@
 #include "router/stream.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 namespace lokku::router {
@@ -10,6 +12,24 @@ namespace {
 // millisecond at most, and no timeout fires more than this late.
 constexpr auto kSlack = std::chrono::milliseconds(1);
 }  // namespace
+
+unsigned listen_on(Acceptor& acceptor, const std::string& address, unsigned port,
+                   std::string_view what) {
+  tcp::endpoint ep(net::ip::make_address(address), static_cast<unsigned short>(port));
+  boost::system::error_code ec;
+  acceptor.open(ep.protocol(), ec);
+  if (!ec) {
+    acceptor.set_option(net::socket_base::reuse_address(true), ec);
+    acceptor.bind(ep, ec);
+  }
+  if (!ec) {
+    acceptor.listen(net::socket_base::max_listen_connections, ec);
+  }
+  if (ec) {
+    throw std::system_error(ec, fmt::format("{}: cannot listen on {}:{}", what, address, port));
+  }
+  return acceptor.local_endpoint(ec).port();
+}
 
 Sweeper::Sweeper(const Executor& ex) : timer_(std::in_place, ex) {
   head_.prev = head_.next = &head_;

@@ -18,6 +18,8 @@
 
 #include <chrono>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <utility>
 
 namespace lokku::router {
@@ -35,6 +37,11 @@ using Timer = net::basic_waitable_timer<Clock, net::wait_traits<Clock>, Executor
 template <class T = void>
 using Task = net::awaitable<T, Executor>;
 inline constexpr net::use_awaitable_t<Executor> use_task;
+
+/// Opens, binds (address reuse on) and listens on `address`:`port`; returns the port bound.
+/// Throws std::system_error saying `what` cannot listen there.
+unsigned listen_on(Acceptor& acceptor, const std::string& address, unsigned port,
+                   std::string_view what);
 
 /// The sockets of one router thread: their deadlines, and which of them are clients waiting
 /// for their next request. Used on that thread only.

@@ -22,24 +22,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-struct Shell {
-  int code = -1;
-  std::string out;
-};
-
-/// `command` in /bin/sh, its stdout and stderr together.
-Shell shell(const std::string& command) {
-  Shell r;
-  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
-  char buf[4096];
-  while (std::fgets(buf, sizeof buf, p)) {
-    r.out += buf;
-  }
-  const int st = ::pclose(p);
-  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
-
 std::string read_text(const fs::path& p) {
   std::ifstream f(p);
   return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
@@ -51,9 +33,9 @@ unsigned mode_of(const fs::path& p) {
   return st.st_mode & 0777;
 }
 
-Shell validate(const std::string& what, const fs::path& target) {
-  return shell("node " + shell_quote(std::string(LOKKU_EXPORT_VALIDATORS) + "/validate.mjs") + " " +
-               what + " " + shell_quote(target.string()));
+ShellResult validate(const std::string& what, const fs::path& target) {
+  return run_shell("node " + shell_quote(std::string(LOKKU_EXPORT_VALIDATORS) + "/validate.mjs") +
+                   " " + what + " " + shell_quote(target.string()));
 }
 
 /// The pyweb fixture deployed as `web`, with what an export carries: config vars a shell or a
@@ -160,12 +142,12 @@ TEST_F(Export, TheSlugBecomesAnOciImageOverALocalBaseImage) {
   const auto base = h.root() / "base";
   fs::create_directories(base / "rootfs" / "etc");
   std::ofstream(base / "rootfs" / "etc" / "base-marker") << "from the base\n";
-  ASSERT_EQ(
-      shell("python3 " + shell_quote(std::string(LOKKU_TEST_HELPERS_DIR) + "/make_oci_layout.py") +
-            " " + shell_quote((base / "rootfs").string()) + " " +
-            shell_quote((base / "oci").string()))
-          .code,
-      0);
+  ASSERT_EQ(run_shell("python3 " +
+                      shell_quote(std::string(LOKKU_TEST_HELPERS_DIR) + "/make_oci_layout.py") +
+                      " " + shell_quote((base / "rootfs").string()) + " " +
+                      shell_quote((base / "oci").string()))
+                .code,
+            0);
   const auto dir = h.root() / "k8s";
   auto r = export_to(
       "kubernetes", dir,
@@ -173,8 +155,9 @@ TEST_F(Export, TheSlugBecomesAnOciImageOverALocalBaseImage) {
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("  image/oci\n"), std::string::npos) << r.out;
   const auto bundle = h.root() / "bundle";
-  auto u = shell("umoci unpack --rootless --image " + shell_quote((dir / "image/oci").string()) +
-                 ":v5 " + shell_quote(bundle.string()));
+  auto u =
+      run_shell("umoci unpack --rootless --image " + shell_quote((dir / "image/oci").string()) +
+                ":v5 " + shell_quote(bundle.string()));
   ASSERT_EQ(u.code, 0) << u.out;
   EXPECT_EQ(read_text(bundle / "rootfs" / "etc" / "base-marker"), "from the base\n");
   EXPECT_TRUE(fs::exists(bundle / "rootfs" / "app" / "server.py"));
@@ -200,8 +183,8 @@ TEST_F(Export, SystemdUnitsVerifyAndTheWebDynoRunsFromThem) {
     EXPECT_TRUE(fs::exists(dir / f)) << f;
   }
   EXPECT_EQ(mode_of(dir / "web.env"), 0600u);
-  auto v = shell("cd " + shell_quote(dir.string()) +
-                 " && systemd-analyze verify ./web.target ./*.service ./*.timer");
+  auto v = run_shell("cd " + shell_quote(dir.string()) +
+                     " && systemd-analyze verify ./web.target ./*.service ./*.timer");
   EXPECT_EQ(v.code, 0) << v.out;
   EXPECT_EQ(v.out, "");  // not a warning either
   const auto unit = read_text(dir / "web-web-1.service");
@@ -221,7 +204,7 @@ TEST_F(Export, SystemdUnitsVerifyAndTheWebDynoRunsFromThem) {
   auto exec_start = unit.substr(unit.find("ExecStart=") + 10);
   exec_start = exec_start.substr(0, exec_start.find('\n'));
   exec_start = std::regex_replace(exec_start, std::regex("\\$\\$"), "$");  // systemd's $$
-  const auto started = shell(
+  const auto started = run_shell(
       "cd " + shell_quote((dir / "app").string()) + " && set -a && . ../web.env && set +a && " +
       "DYNO=web.1 PORT=" + port + " setsid " + exec_start + " >/dev/null 2>&1 & echo $!");
   ASSERT_EQ(started.code, 0);
@@ -322,8 +305,8 @@ void export_example(const std::string& name) {
   EXPECT_EQ(compose.code, 0) << compose.out;
   EXPECT_NE(read_text(h.root() / "export" / "compose" / "compose.yaml").find("image: postgres:16"),
             std::string::npos);
-  auto units = shell("cd " + shell_quote((h.root() / "export" / "systemd").string()) + " && " +
-                     "systemd-analyze verify ./*.target ./*.service");
+  auto units = run_shell("cd " + shell_quote((h.root() / "export" / "systemd").string()) + " && " +
+                         "systemd-analyze verify ./*.target ./*.service");
   EXPECT_EQ(units.code, 0) << units.out;
   EXPECT_EQ(units.out, "");
   EXPECT_TRUE(fs::exists(h.root() / "export" / "systemd" / "app" / "package.json"));

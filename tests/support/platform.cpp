@@ -26,7 +26,8 @@ RunResult LokkuHome::run(const std::vector<std::string>& args, const fs::path& c
 }
 
 std::unique_ptr<LokkuProcess> LokkuHome::up(unsigned port, std::vector<std::string> more) const {
-  std::vector<std::string> args = {"up", "-p", std::to_string(port), "--api-port", "0"};
+  std::vector<std::string> args = {"up",         "-p", std::to_string(port), "--api-port", "0",
+                                   "--tls-port", "0"};
   args.insert(args.end(), more.begin(), more.end());
   return std::make_unique<LokkuProcess>(args, root(), env());
 }
@@ -58,16 +59,24 @@ std::string LokkuHome::app_yaml(const std::string& app) const {
   return ss.str();
 }
 
-unsigned LokkuHome::api_port() const {
+unsigned LokkuHome::platform_port(const std::string& key) const {
   std::ifstream in(home() / "platform.json");
   std::stringstream ss;
   ss << in.rdbuf();
   std::smatch m;
   std::string text = ss.str();
-  if (std::regex_search(text, m, std::regex(R"("api_port":(\d+))"))) {
+  if (std::regex_search(text, m, std::regex("\"" + key + R"(":(\d+))"))) {
     return static_cast<unsigned>(std::stoul(m[1]));
   }
   return 0;
+}
+
+unsigned LokkuHome::api_port() const {
+  return platform_port("api_port");
+}
+
+unsigned LokkuHome::tls_port() const {
+  return platform_port("tls_port");
 }
 
 std::string LokkuHome::token() const {

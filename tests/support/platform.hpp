@@ -40,12 +40,15 @@ class LokkuHome {
   }
   /// The running platform's API port (platform.json), 0 when none.
   unsigned api_port() const;
+  /// The running platform's router TLS port (platform.json), 0 when none.
+  unsigned tls_port() const;
   /// The API token (api-token in the home).
   std::string token() const;
   /// The app's store record (apps/<app>/app.yaml).
   std::string app_yaml(const std::string& app) const;
 
  private:
+  unsigned platform_port(const std::string& key) const;
   TempDir dir_;
 };
 

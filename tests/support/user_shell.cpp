@@ -78,6 +78,10 @@ ShellResult collect(const std::string& full) {
 
 }  // namespace
 
+ShellResult run_shell(const std::string& command) {
+  return collect(command + " 2>&1");
+}
+
 ShellResult UserShell::run(const std::string& command, const fs::path& cwd, bool with_token) const {
   return collect("cd " + shell_quote(cwd.string()) + " && " + environment(with_token) +
                  " timeout 170 bash -c " + shell_quote(command) + " </dev/null 2>&1");

@@ -18,6 +18,9 @@ struct ShellResult {
 /// `s` quoted for bash.
 std::string shell_quote(const std::string& s);
 
+/// `command` in /bin/sh: its stdout and stderr together, and its exit code.
+ShellResult run_shell(const std::string& command);
+
 class UserShell {
  public:
   /// `user_home`: HOME for the commands (made when missing).
