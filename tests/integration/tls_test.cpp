@@ -94,6 +94,17 @@ TEST_F(Tls, AnAppsOwnRedirectToHttpsWorksAndKeepAliveHoldsOverTls) {
       << two.out;
 }
 
+// RSP-9 over TLS: a WebSocket's upgrade and its frames both ways, through the TLS port.
+TEST_F(Tls, AWebSocketWorksOverTls) {
+  auto r = run_shell(fmt::format("python3 {} {} web.localhost {} /ws 'hello over tls' 'and again'",
+                                 shell_quote(std::string(LOKKU_TEST_HELPERS_DIR) + "/ws_client.py"),
+                                 shell_quote((h.home() / "tls" / "ca.crt").string()), tls));
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(r.out, "HELLO OVER TLS\nAND AGAIN\n");
+  EXPECT_TRUE(up->wait_for(
+      R"(heroku\[router\]: at=info method=GET path="/ws" .* status=101 .* tls=true tls_version=tls1\.3$)"));
+}
+
 TEST_F(Tls, SNIPicksTheCustomDomainsOwnCertificate) {
   auto cert = [&](const std::string& name) {
     return run_shell(
