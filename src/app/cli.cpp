@@ -566,6 +566,13 @@ Action parse(int argc, char** argv, int& exit_code, std::optional<std::string>& 
   exec->add_option("--snapshot", o.snapshot,
                    "Load this state:export file into the private platform instead of "
                    "deploying a directory");
+  auto* restart = add_command(
+      app, action, o, "ps:restart",
+      "Restart every dyno of the app, those of one process type, or one dyno (a running "
+      "platform's: each stops with SIGTERM and starts again)",
+      run_ps_restart);
+  restart->add_option("-d,--dyno-name", o.dyno, "Only this dyno (web.1)");
+  restart->add_option("-p,--process-type", o.process_type, "Only the dynos of this type");
   add_command(app, action, o, "tls:trust",
               "Show how to trust lokku's local certificate authority (it signs the router's "
               "HTTPS certificates); changes nothing",

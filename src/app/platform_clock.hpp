@@ -11,6 +11,12 @@
 
 namespace lokku::app {
 
+/// `method` `path` on the running platform's API, with the token: its answer's JSON (an
+/// empty object when it has none). Throws InputError when no platform runs or it refuses (its
+/// message), runtime_error when it does not answer.
+boost::json::object platform_api(const store::Store& st, const std::string& method,
+                                 const std::string& path, const boost::json::object& body = {});
+
 /// `GET` (show) or `POST` (freeze, resume, advance) /lokku/clock; the platform's answer.
 /// Throws InputError when no platform runs or it refuses (its message), runtime_error when
 /// it does not answer.
