@@ -265,8 +265,10 @@ TEST_F(Chaos, RouterFaultsAreTheHCodesHerokusRouterLogs) {
   }
   EXPECT_GE(ok, 8);
   EXPECT_GE(bad, 8);
-  EXPECT_TRUE(up->wait_for_count(R"(at=error code=H17 desc="Poorly formatted HTTP response" )",
-                                 static_cast<std::size_t>(bad)));
+  // Each one met is an H17 (a loaded machine may add a rare other 503: not counted here).
+  const std::string h17 = R"(at=error code=H17 desc="Poorly formatted HTTP response" )";
+  EXPECT_TRUE(up->wait_for_count(h17, 8));
+  EXPECT_LE(up->count(h17), static_cast<std::size_t>(bad));
 
   // drop: the request never reaches the dyno; the router waits its 30 s (3 s): H12.
   router_fault({"chaos:clear", "-a", "web"});
