@@ -1013,9 +1013,7 @@ void Platform::apply_chaos() {
       for (const auto& d : rt->manager->dynos()) {
         double held = 0;
         for (const auto* f : faults) {
-          const bool mine =
-              f->dyno.empty() ? (f->type.empty() || d->type() == f->type) : d->name() == f->dyno;
-          if (f->kind == "memory" && mine) {
+          if (f->kind == "memory" && f->applies_to(d->name(), d->type())) {
             held = std::max(held, f->rate * d->spec().size.quota_mb);
           }
         }
