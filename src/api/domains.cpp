@@ -6,6 +6,7 @@
 #include "api/routes.hpp"
 #include "api/schema.hpp"
 #include "common/ids.hpp"
+#include "platform/sni_endpoint.hpp"
 #include "store/changes.hpp"
 
 #include <fmt/format.h>
@@ -56,18 +57,19 @@ Response create(Context& c) {
   if (!host) {
     invalid("hostname is required.");
   }
-  if (auto cert = identity_field(o, "sni_endpoint")) {
+  auto cert = identity_field(o, "sni_endpoint");
+  if (cert && !platform::find_sni_endpoint(app, *cert)) {
     fail(404, "not_found", "Couldn't find that SNI endpoint.");
   }
   auto [written, h] = store::add_custom_domain(c.store, app.name, *host);
-  app = std::move(written);
+  app = cert ? platform::attach_sni_endpoint(c.store, app.name, h, cert) : std::move(written);
   return json_response(201, domain_json(app, h, true));
 }
 
 Response destroy(Context& c) {
   auto app = c.app();
   auto host = custom_domain(c, app);
-  app = c.store.update(app.name, [&](store::App& a) { std::erase(a.domains, host); });
+  app = c.store.update(app.name, [&](store::App& a) { a.remove_domain(host); });
   return json_response(200, domain_json(app, host, true));
 }
 

@@ -1,8 +1,10 @@
 #include "api/schema.hpp"
 
 #include "common/ids.hpp"
+#include "platform/sni_endpoint.hpp"
 #include "release/dyno_size.hpp"
 #include "store/changes.hpp"
+#include "store/files.hpp"
 
 #include <fmt/format.h>
 
@@ -74,7 +76,7 @@ json::object app_json(const Context& c, const store::App& a) {
   auto build_stack = stack_json(build_stack_name);
   return {{"id", a.id},
           {"name", a.name},
-          {"acm", false},
+          {"acm", a.acm},
           {"archived_at", nullptr},
           {"buildpack_provided_description",
            described.empty() ? json::value(nullptr) : json::value(described)},
@@ -241,15 +243,70 @@ std::string domain_id(const store::App& app, const std::string& host) {
   return common::uuid_v4(h(app.id + "\n" + host), h(host + "\n" + app.id));
 }
 
+namespace {
+
+/// The endpoint serving a domain, as Heroku's domain object names it: `{id, name}` or null.
+json::value sni_ref(const store::App& app, const std::string& host) {
+  if (const auto* e = platform::endpoint_of_domain(app, host)) {
+    return json::object{{"id", e->id}, {"name", e->name}};
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+json::object sni_endpoint_json(const std::filesystem::path& home, const store::App& app,
+                               const store::SniEndpoint* e) {
+  const std::string name = e ? e->name : platform::acm_endpoint_name(app.name);
+  const auto crt = e ? store::Store(home).sni_files(app.name, e->name).first
+                     : platform::acm_certificate_file(home, app.name);
+  const std::string chain = store::read_file(crt).value_or("");
+  json::array domains;
+  for (const auto& d : e ? e->domains : app.domains) {
+    domains.push_back(json::value(domain_id(app, d)));
+  }
+  json::object ssl{{"acm", e == nullptr}};
+  try {
+    auto d = platform::certificate_details(chain, home / "tls" / "ca.crt");
+    json::array names;
+    for (const auto& n : d.domains) {
+      names.push_back(json::value(n));
+    }
+    ssl["ca_signed?"] = d.ca_signed;
+    ssl["cert_domains"] = std::move(names);
+    ssl["expires_at"] = d.expires_at;
+    ssl["issuer"] = d.issuer;
+    ssl["self_signed?"] = d.self_signed;
+    ssl["starts_at"] = d.starts_at;
+    ssl["subject"] = d.subject;
+  } catch (const std::exception&) {
+    ssl["cert_domains"] = json::array{};  // a file gone: what the store says stays listed
+  }
+  std::hash<std::string> h;
+  const std::string id = e ? e->id : common::uuid_v4(h(app.id + "\nacm"), h("acm\n" + app.id));
+  ssl["id"] = id;
+  return {{"id", id},
+          {"name", name},
+          {"display_name", nullptr},
+          {"certificate_chain", chain},
+          {"app", app_ref(app)},
+          {"domains", std::move(domains)},
+          {"ssl_cert", std::move(ssl)},
+          {"created_at", e ? e->created_at : app.created_at},
+          {"updated_at", e ? e->updated_at : app.created_at}};
+}
+
 json::object domain_json(const store::App& app, const std::string& host, bool custom) {
   return {{"id", domain_id(app, host)},
           {"hostname", host},
           {"kind", custom ? "custom" : "heroku"},
           {"cname", custom ? json::value(app.name + ".localhost") : json::value(nullptr)},
           {"status", "succeeded"},
-          {"acm_status", nullptr},
+          {"acm_status", custom && app.acm && host.find('*') == std::string::npos
+                             ? json::value("cert issued")
+                             : json::value(nullptr)},
           {"acm_status_reason", nullptr},
-          {"sni_endpoint", nullptr},
+          {"sni_endpoint", sni_ref(app, host)},
           {"app", app_ref(app)},
           {"created_at", app.created_at},
           {"updated_at", app.created_at}};

@@ -10,6 +10,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
+#include <filesystem>
 #include <string>
 #include <utility>
 #include <vector>
@@ -39,6 +40,10 @@ std::string domain_id(const store::App& app, const std::string& host);
 /// A domain of the app: its default one (`custom` false) or a custom one.
 boost::json::object domain_json(const store::App& app, const std::string& host, bool custom);
 /// A threshold alert (lokku's own resource: Heroku's alerts live in its Dashboard).
+/// An SNI endpoint as Heroku's `sni-endpoints` show it, read from its certificate file;
+/// `e` nullptr: ACM's certificate of the app's custom domains.
+boost::json::object sni_endpoint_json(const std::filesystem::path& home, const store::App& app,
+                                      const store::SniEndpoint* e);
 boost::json::object alert_json(const store::App& a, const store::Alert& x);
 boost::json::object region_json();
 boost::json::object stack_json(const std::string& name);

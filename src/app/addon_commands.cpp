@@ -103,22 +103,6 @@ bool platform_runs(const store::Store& st) {
   return platform::running_platform(st).has_value();
 }
 
-/// A typed confirmation (the app's name), or --confirm; throws when it does not match.
-void confirm_destructive(const CommandOptions& o, const std::string& app, const std::string& what) {
-  std::string confirm = o.confirm.value_or("");
-  if (confirm.empty() && ::isatty(0) == 1) {
-    std::cerr << " !    WARNING: Destructive Action\n"
-              << " !    This command will affect the app " << app << ": " << what << ".\n"
-              << " !    To proceed, type " << app << " or re-run this command with --confirm "
-              << app << "\n\n> ";
-    std::getline(std::cin, confirm);
-  }
-  if (confirm != app) {
-    throw release::InputError(
-        fmt::format("Confirmation did not match {}. Re-run with --confirm {}.", app, app));
-  }
-}
-
 }  // namespace
 
 int run_addons_create(const CommandOptions& o) {

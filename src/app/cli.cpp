@@ -266,6 +266,50 @@ Action parse(int argc, char** argv, int& exit_code, std::optional<std::string>& 
   add_command(app, action, o, "domains:wait",
               "Wait for domains to be ready (they are at once here)", run_domains_wait)
       ->add_option("hostname", o.args, "Hostname");
+  auto* dupdate = add_command(app, action, o, "domains:update",
+                              "Serve a custom domain an SNI endpoint's certificate (--cert NAME)",
+                              run_domains_update);
+  dupdate->add_option("hostname", o.args, "Hostname")->required();
+  dupdate->add_option("--cert", o.cert_name, "The SNI endpoint (see lokku certs)")->required();
+  add_command(app, action, o, "certs", "List the app's SSL certificates", run_certs)
+      ->add_flag("--json", o.json, "Output as JSON");
+  for (auto [name, help, run, pair] :
+       {std::tuple{"certs:add", "Add an SSL certificate (CRT KEY, PEM) to the app", &run_certs_add,
+                   true},
+        std::tuple{"certs:update", "Replace an SSL certificate's certificate and key (CRT KEY)",
+                   &run_certs_update, true},
+        std::tuple{"certs:info", "Show an SSL certificate", &run_certs_info, false},
+        std::tuple{"certs:remove", "Remove an SSL certificate from the app", &run_certs_remove,
+                   false}}) {
+    auto* c = add_command(app, action, o, name, help, run);
+    if (pair) {
+      c->add_option("files", o.args, "CRT KEY: the certificate (chain) and key files")
+          ->expected(2)
+          ->required();
+    }
+    if (std::string(name) == "certs:add") {
+      c->add_option("--domains", o.cert_domains,
+                    "Custom domains to serve it (comma-separated; default: every one it names)")
+          ->delimiter(',');
+    } else {
+      c->add_option("--name", o.cert_name, "The certificate's name (when the app has several)");
+    }
+    if (std::string(name) == "certs:update" || std::string(name) == "certs:remove") {
+      c->add_option("--confirm", o.confirm, "The app's name, to confirm without a prompt");
+    }
+    if (std::string(name) == "certs:info") {
+      c->add_flag("--json", o.json, "Output as JSON");
+    }
+  }
+  add_command(app, action, o, "certs:auto", "Show Automatic Certificate Management's status",
+              run_certs_auto)
+      ->add_flag("--json", o.json, "Output as JSON");
+  add_command(app, action, o, "certs:auto:enable",
+              "Enable Automatic Certificate Management (lokku's CA issues, renews)",
+              run_certs_auto_enable);
+  add_command(app, action, o, "certs:auto:disable", "Disable Automatic Certificate Management",
+              run_certs_auto_disable)
+      ->add_option("--confirm", o.confirm, "The app's name, to confirm without a prompt");
   for (auto [name, help, run, takes_feature] :
        {std::tuple{"labs", "List the app's beta features", &run_labs, false},
         std::tuple{"labs:info", "Show a beta feature", &run_labs_info, true},

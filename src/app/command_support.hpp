@@ -31,6 +31,10 @@ std::string router_url(const store::Store& st, const std::string& app);
 /// `DOING ⬢ app... done, vN`, waiting for a running platform to run a new slug release.
 void print_release_outcome(const store::Release& r, const char* doing, const std::string& app);
 
+/// A typed confirmation (the app's name, asked on a terminal), or --confirm; throws
+/// InputError when it does not match.
+void confirm_destructive(const CommandOptions& o, const std::string& app, const std::string& what);
+
 /// Removes the app from the store (a running platform stops its dynos, then its add-ons'
 /// servers), then its add-ons' data, and takes it out of its pipeline.
 void destroy_app(store::Store& st, const store::App& app, const platform::Runtime& rt);

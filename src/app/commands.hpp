@@ -56,27 +56,29 @@ struct CommandOptions {
   std::string since = "1h";         ///< metrics --since
   std::string resolution;        ///< metrics --resolution (default 1m; on a terminal, ~60 points)
   std::optional<double> p95_ms;  ///< alerts:add --p95
-  std::optional<double> error_rate;     ///< alerts:add --error-rate
-  int sensitivity = 1;                  ///< alerts:add --sensitivity
-  std::optional<int> autoscale_min;     ///< ps:autoscale:enable --min
-  std::optional<int> autoscale_max;     ///< ps:autoscale:enable --max
-  bool notifications = false;           ///< ps:autoscale:enable --notifications
-  std::string timeout = "120s";         ///< wait --timeout
-  bool confirmed = false;               ///< state:import / state:reset --confirm
-  bool fresh_ports = false;             ///< state:import --fresh-ports
-  int stale_days = 5;                   ///< review-apps:create --stale-days
-  std::string for_duration;             ///< chaos:add --for
-  std::optional<double> rate;           ///< chaos:add --rate
-  std::string delay;                    ///< chaos:add --delay
-  bool after_head = false;              ///< chaos:add --after-head
-  std::string addon;                    ///< chaos:add --addon
-  std::optional<std::string> snapshot;  ///< exec --snapshot
-  std::string release_version;          ///< export --release
-  std::string out;                      ///< export -o
-  std::string image;                    ///< export --image
-  bool with_addons = false;             ///< export kubernetes --with-addons
-  std::string base_image;               ///< export kubernetes --base-image
-  std::string prefix;                   ///< export systemd --prefix
+  std::optional<double> error_rate;       ///< alerts:add --error-rate
+  int sensitivity = 1;                    ///< alerts:add --sensitivity
+  std::optional<int> autoscale_min;       ///< ps:autoscale:enable --min
+  std::optional<int> autoscale_max;       ///< ps:autoscale:enable --max
+  bool notifications = false;             ///< ps:autoscale:enable --notifications
+  std::string timeout = "120s";           ///< wait --timeout
+  bool confirmed = false;                 ///< state:import / state:reset --confirm
+  bool fresh_ports = false;               ///< state:import --fresh-ports
+  int stale_days = 5;                     ///< review-apps:create --stale-days
+  std::string for_duration;               ///< chaos:add --for
+  std::optional<double> rate;             ///< chaos:add --rate
+  std::string delay;                      ///< chaos:add --delay
+  bool after_head = false;                ///< chaos:add --after-head
+  std::string addon;                      ///< chaos:add --addon
+  std::optional<std::string> snapshot;    ///< exec --snapshot
+  std::string release_version;            ///< export --release
+  std::string cert_name;                  ///< certs:* --name, domains:update --cert
+  std::vector<std::string> cert_domains;  ///< certs:add --domains
+  std::string out;                        ///< export -o
+  std::string image;                      ///< export --image
+  bool with_addons = false;               ///< export kubernetes --with-addons
+  std::string base_image;                 ///< export kubernetes --base-image
+  std::string prefix;                     ///< export systemd --prefix
   /// deploy: the app.json to set a new app up from, instead of the directory's (review apps)
   std::optional<release::AppManifest> manifest;
 };
@@ -171,6 +173,15 @@ int run_domains_remove(const CommandOptions& o);
 int run_domains_info(const CommandOptions& o);
 int run_domains_clear(const CommandOptions& o);
 int run_domains_wait(const CommandOptions& o);
+int run_domains_update(const CommandOptions& o);
+int run_certs(const CommandOptions& o);
+int run_certs_add(const CommandOptions& o);
+int run_certs_info(const CommandOptions& o);
+int run_certs_update(const CommandOptions& o);
+int run_certs_remove(const CommandOptions& o);
+int run_certs_auto(const CommandOptions& o);
+int run_certs_auto_enable(const CommandOptions& o);
+int run_certs_auto_disable(const CommandOptions& o);
 int run_labs(const CommandOptions& o);
 int run_labs_info(const CommandOptions& o);
 int run_labs_enable(const CommandOptions& o);

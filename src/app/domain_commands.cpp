@@ -3,6 +3,7 @@
 // serves a domain as soon as it is added.
 #include "app/command_support.hpp"
 #include "app/commands.hpp"
+#include "platform/sni_endpoint.hpp"
 #include "release/error.hpp"
 #include "store/changes.hpp"
 
@@ -88,7 +89,7 @@ int run_domains_remove(const CommandOptions& o) {
   auto st = open_store();
   auto app = st.load(app_of(o));
   auto h = custom_domain(app, host);
-  st.update(app.name, [&](store::App& a) { std::erase(a.domains, h); });
+  st.update(app.name, [&](store::App& a) { a.remove_domain(h); });
   std::cout << "Removing " << h << " from ⬢ " << app.name << "... done\n";
   return 0;
 }
@@ -112,9 +113,30 @@ int run_domains_info(const CommandOptions& o) {
   return 0;
 }
 
+int run_domains_update(const CommandOptions& o) {
+  const auto& host = hostname_arg(o, "domains:update");
+  auto st = open_store();
+  auto app = st.load(app_of(o));
+  const auto h = custom_domain(app, host);
+  if (!platform::find_sni_endpoint(app, o.cert_name)) {
+    throw release::InputError(
+        fmt::format("{} has no SSL certificate named {} (see lokku certs -a {})", app.name,
+                    o.cert_name, app.name));
+  }
+  std::cout << "Updating " << h << " to use " << o.cert_name << " certificate... " << std::flush;
+  platform::attach_sni_endpoint(st, app.name, h, o.cert_name);
+  std::cout << "done\n";
+  return 0;
+}
+
 int run_domains_clear(const CommandOptions& o) {
   auto st = open_store();
-  auto app = st.update(app_of(o), [](store::App& a) { a.domains.clear(); });
+  auto app = st.update(app_of(o), [](store::App& a) {
+    a.domains.clear();
+    for (auto& e : a.sni_endpoints) {
+      e.domains.clear();
+    }
+  });
   std::cout << "Removing all domains from ⬢ " << app.name << "... done\n";
   return 0;
 }

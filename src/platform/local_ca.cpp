@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <ctime>
 #include <fcntl.h>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
@@ -79,8 +81,9 @@ void add_extension(X509* cert, X509* issuer, int nid, const std::string& value) 
   }
 }
 
-/// A certificate with a fresh random serial, valid from a minute ago for `days`.
-X509* new_cert(EVP_PKEY* key, const char* common_name, long days) {
+/// A certificate with a fresh random serial, valid from a minute before `now` (or the real
+/// time, if earlier) for `days` after `now` (0: the real time).
+X509* new_cert(EVP_PKEY* key, const char* common_name, long days, std::time_t now = 0) {
   X509* cert = X509_new();
   if (!cert) {
     openssl_failed("certificate");
@@ -93,8 +96,11 @@ X509* new_cert(EVP_PKEY* key, const char* common_name, long days) {
   Owned<BIGNUM, BN_free> bn(BN_bin2bn(serial, sizeof serial, nullptr));
   X509_set_version(cert, 2);
   BN_to_ASN1_INTEGER(bn.p, X509_get_serialNumber(cert));
-  X509_gmtime_adj(X509_getm_notBefore(cert), -60);
-  X509_gmtime_adj(X509_getm_notAfter(cert), 60L * 60 * 24 * days);
+  const std::time_t real = std::time(nullptr);
+  std::time_t from = now == 0 ? real : std::min(now, real);
+  std::time_t base = now == 0 ? real : now;
+  X509_time_adj_ex(X509_getm_notBefore(cert), 0, -60, &from);
+  X509_time_adj_ex(X509_getm_notAfter(cert), static_cast<int>(days), 0, &base);
   X509_set_pubkey(cert, key);
   X509_NAME* name = X509_get_subject_name(cert);
   X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
@@ -161,8 +167,8 @@ std::pair<X509*, EVP_PKEY*> load_or_make_ca(const fs::path& dir) {
   return {cert, key};
 }
 
-/// Whether `cert` is signed by `ca` and names exactly `sans`.
-bool still_good(X509* cert, EVP_PKEY* key, X509* ca, const std::string& sans) {
+/// Whether `cert` is signed by `ca`, names exactly `sans`, and lasts past `until`.
+bool still_good(X509* cert, EVP_PKEY* key, X509* ca, const std::string& sans, std::time_t until) {
   if (!cert || !key || X509_check_private_key(cert, key) != 1) {
     return false;
   }
@@ -170,7 +176,7 @@ bool still_good(X509* cert, EVP_PKEY* key, X509* ca, const std::string& sans) {
   if (!ca_key.p || X509_verify(cert, ca_key.p) != 1) {
     return false;
   }
-  if (X509_cmp_time(X509_get0_notAfter(cert), nullptr) <= 0) {
+  if (X509_cmp_time(X509_get0_notAfter(cert), &until) <= 0) {
     return false;
   }
   // The names: compared as the extension prints them.
@@ -214,8 +220,10 @@ fs::path ensure_ca(const fs::path& home) {
 }
 
 Certificate ensure_certificate(const fs::path& home, const std::string& name,
-                               const std::string& subject_alt_names) {
+                               const std::string& subject_alt_names, const Validity& validity) {
   const fs::path dir = home / "tls";
+  const std::time_t now = validity.now == 0 ? std::time(nullptr) : validity.now;
+  const std::time_t until = now + validity.renew_before_days * 24 * 60 * 60;
   DirLock lock(dir);
   auto [ca_raw, ca_key_raw] = load_or_make_ca(dir);
   Cert ca(ca_raw);
@@ -224,7 +232,7 @@ Certificate ensure_certificate(const fs::path& home, const std::string& name,
   {
     Cert cert(read_cert(out.cert));
     Key key(read_key(out.key));
-    if (still_good(cert.p, key.p, ca.p, subject_alt_names)) {
+    if (still_good(cert.p, key.p, ca.p, subject_alt_names, until)) {
       return out;
     }
   }
@@ -232,7 +240,7 @@ Certificate ensure_certificate(const fs::path& home, const std::string& name,
   if (!key.p) {
     openssl_failed("key");
   }
-  Cert cert(new_cert(key.p, fmt::format("lokku {}", name).c_str(), 825));
+  Cert cert(new_cert(key.p, fmt::format("lokku {}", name).c_str(), validity.days, validity.now));
   X509_set_issuer_name(cert.p, X509_get_subject_name(ca.p));
   add_extension(cert.p, ca.p, NID_subject_alt_name, subject_alt_names);
   add_extension(cert.p, ca.p, NID_basic_constraints, "critical,CA:FALSE");

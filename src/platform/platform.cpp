@@ -18,6 +18,7 @@
 #include "platform/platform_file.hpp"
 #include "platform/rendezvous.hpp"
 #include "platform/runtime.hpp"
+#include "platform/sni_endpoint.hpp"
 #include "platform/stale_review_apps.hpp"
 #include "release/dyno_size.hpp"
 #include "release/error.hpp"
@@ -123,6 +124,10 @@ struct AppRuntime {
   bool retiring = false;
   std::optional<std::chrono::system_clock::time_point> retry_at;
   std::shared_ptr<common::AppRoute> route;
+  /// The hosts the TLS port serves a certificate of this app's for, and when ACM's is renewed
+  /// (a month before it ends, on the platform's clock).
+  std::set<std::string> tls_hosts;
+  std::optional<std::chrono::system_clock::time_point> acm_renew_at;
   std::unique_ptr<dyno::Manager> manager;
   int version = 0;
   std::map<std::string, store::FormationRow> formation;
@@ -298,7 +303,7 @@ class Platform : public PlatformControl {
   /// what ended, removes what is done.
   void apply_chaos();
   /// Gives each custom domain of `app` a certificate of its own on the TLS port.
-  void certify_domains(const store::App& app);
+  void certify_domains(AppRuntime& rt, const store::App& app);
   std::vector<Fault> chaos_;
   std::optional<store::FileVersion> chaos_seen_;
   /// PIPE-3.6: notes when the review app becomes stale; retire_stale() destroys it then.
@@ -336,7 +341,6 @@ class Platform : public PlatformControl {
   /// What the TLS port serves (issue #23): lokku's `*.localhost` certificate, and each custom
   /// domain's own from the local CA (Automated Certificate Management, locally).
   std::shared_ptr<router::TlsCertificates> certificates_;
-  std::set<std::string> certified_;  ///< domains served their own certificate
   std::map<std::string, std::unique_ptr<AppRuntime>> apps_;
   struct Retiring {
     std::unique_ptr<dyno::Manager> manager;
@@ -572,7 +576,7 @@ void Platform::reconcile(AppRuntime& rt) {
       }
     }
   } hosts{routes_, rt, *app};
-  certify_domains(*app);
+  certify_domains(rt, *app);
   // The add-ons' servers run whether or not there is a release to run yet: a first
   // deploy's release phase needs them.
   sync_addons(rt, *app);
@@ -750,6 +754,11 @@ void Platform::remove_app(const std::string& name) {
     return;
   }
   routes_.remove_app(name);
+  if (certificates_) {
+    for (const auto& h : it->second->tls_hosts) {
+      certificates_->remove(h);
+    }
+  }
   {
     std::lock_guard lock(snapshot_mu_);
     snapshot_.erase(name);
@@ -931,26 +940,66 @@ std::chrono::system_clock::duration Platform::cycle_after() {
   return std::chrono::hours(24) + std::chrono::seconds(jitter(random));
 }
 
-void Platform::certify_domains(const store::App& app) {
+void Platform::certify_domains(AppRuntime& rt, const store::App& app) {
   if (!certificates_) {
     return;
   }
-  // The app's default domain too: a wildcard for `*.localhost` is one no client accepts
-  // (a wildcard needs two labels under it).
-  std::vector<std::string> names = app.domains;
-  names.push_back(app.name + ".localhost");
-  for (const auto& d : names) {
-    if (certified_.contains(d) || d.find('*') != std::string::npos) {
-      continue;
-    }
+  const auto home = store_.home();
+  // What each host is served: the app's default domain its own certificate (a wildcard for
+  // `*.localhost` is one no client accepts: a wildcard needs two labels under it); a custom
+  // domain the SNI endpoint attached to it, else ACM's certificate, else none of its own (the
+  // default one, which names it not: as Heroku's herokuapp.com certificate on a custom domain).
+  std::map<std::string, Certificate> serve;
+  auto issue = [&](const std::string& what, auto make) {
     try {
-      const auto c = ensure_certificate(store_.home(), "domain-" + d, "DNS:" + d);
-      certificates_->set(d, c.cert, c.key);
-      certified_.insert(d);
+      return std::optional<Certificate>(make());
     } catch (const std::exception& e) {
-      log::platform().error("{}: no certificate for {}: {}", app.name, d, e.what());
-      certified_.insert(d);  // said once
+      log::platform().error("{}: no certificate for {}: {}", app.name, what, e.what());
+      return std::optional<Certificate>();
     }
+  };
+  const std::string own = app.name + ".localhost";
+  if (auto c =
+          issue(own, [&] { return ensure_certificate(home, "domain-" + own, "DNS:" + own); })) {
+    serve[own] = *c;
+  }
+  const auto acm_file = acm_certificate_file(home, app.name);
+  const auto acm_before = store::file_version(acm_file);
+  const std::time_t t = std::chrono::system_clock::to_time_t(now());
+  const auto acm = issue("ACM", [&] { return acm_certificate(home, app, t); });
+  rt.acm_renew_at.reset();
+  if (acm) {
+    try {
+      const auto d = certificate_details(*store::read_file(acm_file), {});
+      rt.acm_renew_at = std::chrono::system_clock::from_time_t(d.not_after) - std::chrono::days(30);
+    } catch (const std::exception&) {
+    }
+  }
+  for (const auto& d : app.domains) {
+    if (const auto* e = endpoint_of_domain(app, d)) {
+      auto [crt, key] = store_.sni_files(app.name, e->name);
+      serve[d] = Certificate{crt, key};
+    } else if (acm && d.find('*') == std::string::npos) {
+      serve[d] = *acm;
+    }
+  }
+  for (const auto& h : rt.tls_hosts) {
+    if (!serve.contains(h)) {
+      certificates_->remove(h);
+    }
+  }
+  rt.tls_hosts.clear();
+  for (const auto& [host, c] : serve) {
+    try {
+      certificates_->set(host, c.cert, c.key);
+      rt.tls_hosts.insert(host);
+    } catch (const std::exception& e) {
+      log::platform().error("{}: cannot serve {} over TLS: {}", app.name, host, e.what());
+    }
+  }
+  if (acm && store::file_version(acm_file) != acm_before) {  // said once it is served
+    log::platform().info("{}: ACM {} the certificate of its custom domains (lokku's CA)", app.name,
+                         acm_before ? "renewed" : "issued");
   }
 }
 
@@ -1333,6 +1382,11 @@ void Platform::poll() {
     autoscale(*rt);
     cycle(*rt);
     retire_stale(*rt);
+    if (rt->acm_renew_at && now() >= *rt->acm_renew_at) {
+      if (auto app = store_.try_load(name)) {
+        certify_domains(*rt, *app);  // ACM renews a month before the end
+      }
+    }
   }
   apply_chaos();
   save_clock();

@@ -322,6 +322,7 @@ StateSummary export_state(const store::Store& store, const fs::path& file,
     store::write_file_atomic(dir / "app.yaml", store::to_yaml(*app), 0600);
     take_files(store.app_dir(name) / "slugs", dir / "slugs", true);
     take_files(buildpack::builds_dir(store, name), dir / "builds", false);
+    take_files(store.app_dir(name) / "tls", dir / "tls", false);  // certs:add's, keys 0600
     if (!app->addons.empty()) {
       addons::ServerScope servers(store.home(), *app, rt.init_path, platform_runs);
       for (const auto& a : app->addons) {
@@ -433,7 +434,7 @@ StateSummary import_state(store::Store& store, const fs::path& file, const Impor
     fs::create_directories(dir);
     store::write_file_atomic(dir / "app.yaml", store::to_yaml(app), 0600);
     std::error_code ec;
-    for (const char* part : {"slugs", "builds"}) {
+    for (const char* part : {"slugs", "builds", "tls"}) {
       if (fs::exists(u.root / "apps" / app.name / part, ec)) {
         fs::rename(u.root / "apps" / app.name / part, dir / part);
       }

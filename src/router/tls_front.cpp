@@ -62,7 +62,11 @@ struct TlsCertificates::Impl {
       c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     }
     std::lock_guard lock(self->mu);
-    if (auto it = self->by_host.find(host); it != self->by_host.end()) {
+    auto it = self->by_host.find(host);
+    if (auto dot = host.find('.'); it == self->by_host.end() && dot != std::string::npos) {
+      it = self->by_host.find("*" + host.substr(dot));  // a wildcard domain's (HOST-1)
+    }
+    if (it != self->by_host.end()) {
       SSL_set_SSL_CTX(ssl, it->second->native_handle());
     }
     return SSL_TLSEXT_ERR_OK;

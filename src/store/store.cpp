@@ -80,6 +80,13 @@ const Release* App::find(int version) const {
   return const_cast<App*>(this)->find(version);
 }
 
+void App::remove_domain(const std::string& host) {
+  std::erase(domains, host);
+  for (auto& e : sni_endpoints) {
+    std::erase(e.domains, host);
+  }
+}
+
 const Addon* App::find_addon(const std::string& key) const {
   for (const auto& a : addons) {
     if (a.name == key || a.attachment == key || a.config_var() == key) {
@@ -104,6 +111,9 @@ std::string to_yaml(const App& app) {
   }
   out << YAML::Key << "created_at" << YAML::Value << app.created_at;
   out << YAML::Key << "maintenance" << YAML::Value << app.maintenance;
+  if (app.acm) {
+    out << YAML::Key << "acm" << YAML::Value << app.acm;
+  }
   for (auto [key, list] :
        {std::pair{"buildpacks", &app.buildpacks}, std::pair{"features", &app.features},
         std::pair{"domains", &app.domains}}) {
@@ -176,6 +186,23 @@ std::string to_yaml(const App& app) {
     out << YAML::EndMap;
   }
   out << YAML::EndSeq;
+  if (!app.sni_endpoints.empty()) {
+    out << YAML::Key << "sni_endpoints" << YAML::Value << YAML::BeginSeq;
+    for (const auto& e : app.sni_endpoints) {
+      out << YAML::BeginMap;
+      out << YAML::Key << "id" << YAML::Value << e.id;
+      out << YAML::Key << "name" << YAML::Value << e.name;
+      out << YAML::Key << "domains" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+      for (const auto& d : e.domains) {
+        out << d;
+      }
+      out << YAML::EndSeq;
+      out << YAML::Key << "created_at" << YAML::Value << e.created_at;
+      out << YAML::Key << "updated_at" << YAML::Value << e.updated_at;
+      out << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+  }
   if (!app.drains.empty()) {
     out << YAML::Key << "drains" << YAML::Value << YAML::BeginSeq;
     for (const auto& d : app.drains) {
@@ -277,6 +304,7 @@ App app_from_yaml(const std::string& text, const std::string& file) {
     app.build_stack = get<std::string>(n, "build_stack", "");
     app.created_at = get<std::string>(n, "created_at", "");
     app.maintenance = get<bool>(n, "maintenance", false);
+    app.acm = get<bool>(n, "acm", false);
     for (auto [key, list] :
          {std::pair{"buildpacks", &app.buildpacks}, std::pair{"features", &app.features},
           std::pair{"domains", &app.domains}}) {
@@ -335,6 +363,21 @@ App app_from_yaml(const std::string& text, const std::string& file) {
         j.command = get<std::string>(e, "command", "");
         j.created_at = get<std::string>(e, "created_at", "");
         app.scheduler.push_back(std::move(j));
+      }
+    }
+    if (auto es = n["sni_endpoints"]; es && es.IsSequence()) {
+      for (const auto& e : es) {
+        SniEndpoint x;
+        x.id = get<std::string>(e, "id", "");
+        x.name = get<std::string>(e, "name", "");
+        if (auto ds = e["domains"]; ds && ds.IsSequence()) {
+          for (const auto& d : ds) {
+            x.domains.push_back(d.as<std::string>());
+          }
+        }
+        x.created_at = get<std::string>(e, "created_at", "");
+        x.updated_at = get<std::string>(e, "updated_at", "");
+        app.sni_endpoints.push_back(std::move(x));
       }
     }
     if (auto ds = n["drains"]; ds && ds.IsSequence()) {

@@ -14,6 +14,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace lokku::store {
@@ -92,6 +93,16 @@ struct LogDrain {
   std::string created_at;
 };
 
+/// A certificate of the user's own (`heroku certs:add`, Platform API `sni-endpoints`). The
+/// chain and key are kept beside app.yaml (Store::sni_files), the key 0600.
+struct SniEndpoint {
+  std::string id;
+  std::string name;                  ///< `<word>-<number>`, as Heroku names them
+  std::vector<std::string> domains;  ///< the custom domains it serves (`domains:update`)
+  std::string created_at;
+  std::string updated_at;
+};
+
 /// An app webhook (drains-webhooks-metrics.md §3): the app's changes of the entities it
 /// includes are POSTed to `url`, signed with `secret`.
 struct Webhook {
@@ -144,6 +155,10 @@ struct App {
   bool maintenance = false;
   std::vector<std::string> features;  ///< enabled app features (`http-session-affinity`)
   std::vector<std::string> domains;   ///< custom domains the router answers for
+  /// Automated Certificate Management (`heroku certs:auto:enable`): the custom domains get a
+  /// certificate from lokku's CA, renewed a month before it expires.
+  bool acm = false;
+  std::vector<SniEndpoint> sni_endpoints;
   std::vector<Addon> addons;
   std::vector<AddonAttachment> attachments;  ///< add-ons of other apps attached here
   std::vector<SchedulerJob> scheduler;
@@ -159,6 +174,8 @@ struct App {
   int review_stale_days = 0;
 
   const Addon* find_addon(const std::string& name_or_attachment) const;
+  /// Removes a custom domain, from the SNI endpoint serving it too.
+  void remove_domain(const std::string& host);
 
   /// The newest succeeded release that has a slug, or nullptr (REL-5).
   const Release* current() const;
@@ -201,6 +218,10 @@ class Store {
   fs::path app_dir(const std::string& app) const { return home_ / "apps" / app; }
   fs::path app_file(const std::string& app) const { return app_dir(app) / "app.yaml"; }
   fs::path slug_file(const std::string& app, const std::string& slug_id) const;
+  /// An SNI endpoint's certificate chain and key (mode 0600).
+  std::pair<fs::path, fs::path> sni_files(const std::string& app, const std::string& name) const {
+    return {app_dir(app) / "tls" / (name + ".crt"), app_dir(app) / "tls" / (name + ".key")};
+  }
   fs::path cache_dir(const std::string& app) const { return app_dir(app) / "cache"; }
   fs::path log_file(const std::string& app) const { return app_dir(app) / "log"; }
   /// What the platform measured of the app (metrics/metrics_store.hpp).

@@ -105,13 +105,20 @@ TEST_F(Tls, AWebSocketWorksOverTls) {
       R"(heroku\[router\]: at=info method=GET path="/ws" .* status=101 .* tls=true tls_version=tls1\.3$)"));
 }
 
-TEST_F(Tls, SNIPicksTheCustomDomainsOwnCertificate) {
+TEST_F(Tls, SNIPicksTheCustomDomainsOwnCertificateOnceAcmIssuesIt) {
   auto cert = [&](const std::string& name) {
     return run_shell(
         fmt::format("openssl s_client -connect 127.0.0.1:{} -servername {} </dev/null "
                     "2>/dev/null | openssl x509 -noout -ext subjectAltName",
                     tls, name));
   };
+  // A custom domain has no certificate of its own until ACM (or certs:add) gives it one: the
+  // default one does not name it, as Heroku's herokuapp.com one does not a custom domain.
+  auto before = cert("www.example.test");
+  EXPECT_NE(before.out.find("DNS:*.localhost"), std::string::npos) << before.out;
+  EXPECT_EQ(curl("www.example.test", "/").code, 60);  // curl: the name is not the certificate's
+  ASSERT_EQ(h.run({"certs:auto:enable", "-a", "web"}).exit_code, 0);
+  ASSERT_TRUE(up->wait_for_diagnostic("web: ACM issued the certificate of its custom domains"));
   auto custom = cert("www.example.test");
   EXPECT_NE(custom.out.find("DNS:www.example.test"), std::string::npos) << custom.out;
   EXPECT_EQ(custom.out.find("*.localhost"), std::string::npos) << custom.out;
