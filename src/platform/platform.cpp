@@ -949,7 +949,16 @@ void Platform::certify_domains(AppRuntime& rt, const store::App& app) {
   // `*.localhost` is one no client accepts: a wildcard needs two labels under it); a custom
   // domain the SNI endpoint attached to it, else ACM's certificate, else none of its own (the
   // default one, which names it not: as Heroku's herokuapp.com certificate on a custom domain).
-  std::map<std::string, Certificate> serve;
+  struct Served {
+    Certificate c;
+    bool h2 = false;
+  };
+  std::map<std::string, Served> serve;
+  // HOST-3: HTTP/2 on custom domains with a valid certificate (ACM's, or the user's own that
+  // a root or lokku's CA verifies), Router 2.0 only, unless the app's lab turns it off.
+  const bool h2_allowed =
+      !o_.legacy_router && std::find(app.features.begin(), app.features.end(),
+                                     "http-disable-http2") == app.features.end();
   auto issue = [&](const std::string& what, auto make) {
     try {
       return std::optional<Certificate>(make());
@@ -961,7 +970,7 @@ void Platform::certify_domains(AppRuntime& rt, const store::App& app) {
   const std::string own = app.name + ".localhost";
   if (auto c =
           issue(own, [&] { return ensure_certificate(home, "domain-" + own, "DNS:" + own); })) {
-    serve[own] = *c;
+    serve[own] = {*c, false};
   }
   const auto acm_file = acm_certificate_file(home, app.name);
   const auto acm_before = store::file_version(acm_file);
@@ -978,9 +987,15 @@ void Platform::certify_domains(AppRuntime& rt, const store::App& app) {
   for (const auto& d : app.domains) {
     if (const auto* e = endpoint_of_domain(app, d)) {
       auto [crt, key] = store_.sni_files(app.name, e->name);
-      serve[d] = Certificate{crt, key};
+      bool valid = false;
+      try {
+        valid = certificate_details(store::read_file(crt).value_or(""), home / "tls" / "ca.crt")
+                    .ca_signed;
+      } catch (const std::exception&) {
+      }
+      serve[d] = {Certificate{crt, key}, h2_allowed && valid};
     } else if (acm && d.find('*') == std::string::npos) {
-      serve[d] = *acm;
+      serve[d] = {*acm, h2_allowed};
     }
   }
   for (const auto& h : rt.tls_hosts) {
@@ -989,9 +1004,9 @@ void Platform::certify_domains(AppRuntime& rt, const store::App& app) {
     }
   }
   rt.tls_hosts.clear();
-  for (const auto& [host, c] : serve) {
+  for (const auto& [host, x] : serve) {
     try {
-      certificates_->set(host, c.cert, c.key);
+      certificates_->set(host, x.c.cert, x.c.key, x.h2);
       rt.tls_hosts.insert(host);
     } catch (const std::exception& e) {
       log::platform().error("{}: cannot serve {} over TLS: {}", app.name, host, e.what());

@@ -337,6 +337,7 @@ void Router::start_tls() {
   t.address = s.opts.address;
   t.port = *s.opts.tls_port;
   t.handshake = s.d(s.opts.request_head);
+  t.idle = s.d(s.opts.keepalive);  // T-4, for an HTTP/2 connection with no stream open
   tls_ = std::make_unique<TlsFront>(s.executors, s.opts.certificates, t);
   tls_->start();
   net::co_spawn(s.inner->get_executor(), state_->accept_loop(s.inner, true), net::detached);
@@ -701,6 +702,7 @@ Task<> Router::State::serve(Socket socket, Sweeper& sweeper, bool from_tls) {
   // From the TLS port (tls_front.hpp): its first line names the client, the port it came to
   // and the TLS version (the log line's, Router 2.0's: LOG-3).
   std::string protocol_text;
+  Code client_gone = Code::H27;  ///< what a client that goes away mid-request is
   if (from_tls) {
     client.expires_after(d(opts.request_head));
     std::size_t eol = std::string_view::npos;
@@ -720,12 +722,19 @@ Task<> Router::State::serve(Socket socket, Sweeper& sweeper, bool from_tls) {
     const std::string line(static_cast<const char*>(buffer.data().data()), eol);
     buffer.consume(eol + 2);
     std::istringstream words(line);
-    std::string tag, version;
-    words >> tag >> peer_ip >> listen_port_text >> version;
+    std::string tag, version, h2;
+    words >> tag >> peer_ip >> listen_port_text >> version >> h2;
     if (tag != "LOKKU-TLS" || version.empty()) {
       co_return;
     }
-    protocol_text = opts.legacy ? std::string("https") : "http1.1 tls=true tls_version=" + version;
+    // A stream of an HTTP/2 connection (h2_front.hpp): logged as such, and a client that
+    // breaks it off is H33, Router 2.0's "HTTP/2 Stream Broken".
+    if (h2 == "h2") {
+      client_gone = Code::H33;
+    }
+    protocol_text = opts.legacy ? std::string("https")
+                                : (h2 == "h2" ? "http2.0" : "http1.1") +
+                                      std::string(" tls=true tls_version=") + version;
   }
   Exchange ex;        // one request's record at a time; its strings' storage serves them all
   std::string added;  // the fields the router adds to a request
@@ -1148,7 +1157,7 @@ Task<> Router::State::serve(Socket socket, Sweeper& sweeper, bool from_tls) {
         }
         if (ec) {
           // T-3: the client went silent (H28) or away (H27) while sending its body.
-          ex.rec.code = ec == net::error::timed_out ? Code::H28 : Code::H27;
+          ex.rec.code = ec == net::error::timed_out ? Code::H28 : client_gone;
           ex.rec.status = 499;
           ex.rec.service_ms = ms_since(service_started);
           ex.rec.bytes = 0;
@@ -1412,7 +1421,7 @@ Task<> Router::State::serve(Socket socket, Sweeper& sweeper, bool from_tls) {
       }
       response_head_sent = true;
       if (ec) {
-        mid_failure = Code::H27;
+        mid_failure = client_gone;
       }
     }
     if (fault_after_head && !mid_failure) {
@@ -1459,7 +1468,7 @@ Task<> Router::State::serve(Socket socket, Sweeper& sweeper, bool from_tls) {
         }
         response_head_sent = true;
         if (ec) {
-          mid_failure = Code::H27;
+          mid_failure = client_gone;
           break;
         }
       }

@@ -8,7 +8,7 @@
 namespace lokku::router {
 
 const CodeInfo& info(Code code) {
-  static const std::array<CodeInfo, 17> kInfo{{
+  static const std::array<CodeInfo, 18> kInfo{{
       {"H10", "App crashed", 503, "error"},
       {"H12", "Request timeout", 503, "error"},
       {"H13", "Connection closed without response", 503, "error"},
@@ -23,6 +23,7 @@ const CodeInfo& info(Code code) {
       {"H26", "Request Error", 400, "error"},
       {"H27", "Client Request Interrupted", 499, "warning"},
       {"H28", "Client Connection Idle", 499, "warning"},
+      {"H33", "HTTP/2 Stream Broken", 499, "warning"},
       {"H80", "Maintenance mode", 503, "info"},
       {"H81", "Blank app", 503, "info"},
       {"H99", "Platform error", 503, "error"},
@@ -88,7 +89,7 @@ void append_access(std::string& out, const AccessRecord& r) {
   Writer w(out.data() + at);
   if (r.code == Code::H18) {
     w << "sock=backend ";
-  } else if (r.code == Code::H27 || r.code == Code::H28) {
+  } else if (r.code == Code::H27 || r.code == Code::H28 || r.code == Code::H33) {
     w << "sock=client ";
   }
   if (r.code) {

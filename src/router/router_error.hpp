@@ -23,6 +23,7 @@ enum class Code {
   H26,
   H27,
   H28,
+  H33,  ///< Router 2.0: a client broke an HTTP/2 stream off (logged only)
   H80,
   H81,
   H99

@@ -1,5 +1,7 @@
 #include "router/tls_front.hpp"
 
+#include "router/h2_front.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -10,6 +12,7 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <cstring>
 #include <atomic>
 
 namespace lokku::router {
@@ -20,9 +23,27 @@ using namespace net::experimental::awaitable_operators;
 
 namespace {
 
+/// ALPN (RFC 7301): `h2` where the context's host may speak it (`arg`: its flag), else
+/// `http/1.1`; a client that offers neither gets no protocol named (it speaks HTTP/1.1).
+int select_protocol(SSL*, const unsigned char** out, unsigned char* outlen,
+                    const unsigned char* in, unsigned inlen, void* arg) {
+  static constexpr unsigned char kH2[] = "\x02h2\x08http/1.1";
+  static constexpr unsigned char kH1[] = "\x08http/1.1";
+  const bool h2 = *static_cast<const bool*>(arg);
+  unsigned char* chosen = nullptr;
+  if (SSL_select_next_proto(&chosen, outlen, h2 ? kH2 : kH1,
+                            h2 ? sizeof kH2 - 1 : sizeof kH1 - 1, in,
+                            inlen) != OPENSSL_NPN_NEGOTIATED) {
+    return SSL_TLSEXT_ERR_NOACK;
+  }
+  *out = chosen;
+  return SSL_TLSEXT_ERR_OK;
+}
+
 std::unique_ptr<ssl::context> server_context(const std::filesystem::path& cert,
-                                             const std::filesystem::path& key) {
+                                             const std::filesystem::path& key, const bool* h2) {
   auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
+  SSL_CTX_set_alpn_select_cb(ctx->native_handle(), select_protocol, const_cast<bool*>(h2));
   ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                    ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
                    ssl::context::single_dh_use);
@@ -46,9 +67,15 @@ auto use_ec(error_code& ec) {
 }  // namespace
 
 struct TlsCertificates::Impl {
+  static constexpr bool kNoH2 = false;
   std::unique_ptr<ssl::context> fallback;
   std::mutex mu;
-  std::map<std::string, std::shared_ptr<ssl::context>, std::less<>> by_host;
+  /// A host's context, and whether it speaks HTTP/2 (its ALPN callback reads the flag).
+  struct Host {
+    std::unique_ptr<bool> h2;
+    std::shared_ptr<ssl::context> ctx;
+  };
+  std::map<std::string, Host, std::less<>> by_host;
 
   /// SNI (OpenSSL's servername callback): the certificate of the name asked for.
   static int on_servername(SSL* ssl, int*, void* arg) {
@@ -67,7 +94,7 @@ struct TlsCertificates::Impl {
       it = self->by_host.find("*" + host.substr(dot));  // a wildcard domain's (HOST-1)
     }
     if (it != self->by_host.end()) {
-      SSL_set_SSL_CTX(ssl, it->second->native_handle());
+      SSL_set_SSL_CTX(ssl, it->second.ctx->native_handle());
     }
     return SSL_TLSEXT_ERR_OK;
   }
@@ -76,7 +103,7 @@ struct TlsCertificates::Impl {
 TlsCertificates::TlsCertificates(const std::filesystem::path& cert,
                                  const std::filesystem::path& key)
     : impl_(std::make_unique<Impl>()) {
-  impl_->fallback = server_context(cert, key);
+  impl_->fallback = server_context(cert, key, &Impl::kNoH2);
   // SSL_CTX_set_tlsext_servername_callback and _arg, which are macros with C casts.
   using Callback = void (*)();
   SSL_CTX_callback_ctrl(impl_->fallback->native_handle(), SSL_CTRL_SET_TLSEXT_SERVERNAME_CB,
@@ -88,10 +115,11 @@ TlsCertificates::TlsCertificates(const std::filesystem::path& cert,
 TlsCertificates::~TlsCertificates() = default;
 
 void TlsCertificates::set(const std::string& host, const std::filesystem::path& cert,
-                          const std::filesystem::path& key) {
-  std::shared_ptr<ssl::context> ctx = server_context(cert, key);
+                          const std::filesystem::path& key, bool http2) {
+  Impl::Host h{std::make_unique<bool>(http2), nullptr};
+  h.ctx = server_context(cert, key, h.h2.get());
   std::lock_guard lock(impl_->mu);
-  impl_->by_host[host] = std::move(ctx);
+  impl_->by_host[host] = std::move(h);
 }
 
 void TlsCertificates::remove(const std::string& host) {
@@ -167,6 +195,22 @@ Task<> TlsFront::State::connection(Socket socket) {
   const std::string_view version = SSL_version(tls.native_handle()) == TLS1_3_VERSION   ? "tls1.3"
                                    : SSL_version(tls.native_handle()) == TLS1_2_VERSION ? "tls1.2"
                                                                                         : "unknown";
+
+  const unsigned char* alpn = nullptr;
+  unsigned alpn_len = 0;
+  SSL_get0_alpn_selected(tls.native_handle(), &alpn, &alpn_len);
+  if (alpn_len == 2 && std::memcmp(alpn, "h2", 2) == 0) {
+    H2Options h2;
+    h2.inner = tcp::endpoint(net::ip::make_address_v4("127.0.0.1"),
+                             static_cast<unsigned short>(opts.inner_port));
+    h2.first_line = fmt::format("LOKKU-TLS {} {} {} h2\r\n", client, opts.port, version);
+    h2.idle = opts.idle;
+    co_await serve_h2(tls, std::move(h2));
+    error_code ignored;
+    SSL_shutdown(tls.native_handle());
+    tls.lowest_layer().close(ignored);
+    co_return;
+  }
 
   Socket inner(ex);
   co_await inner.async_connect(tcp::endpoint(net::ip::make_address_v4("127.0.0.1"),

@@ -8,6 +8,9 @@
 //
 //   LOKKU-TLS <client address> <TLS port> <tls1.2|tls1.3>\r\n
 //
+// A client that chose HTTP/2 (ALPN `h2`, offered on custom domains only) is served by
+// h2_front.hpp instead, which sends each stream on as HTTP/1.1 after the same line with ` h2`.
+//
 // OpenSSL through Asio's ssl::stream; no framing of lokku's own.
 
 #include "router/stream.hpp"
@@ -32,10 +35,12 @@ class TlsCertificates {
   TlsCertificates(const TlsCertificates&) = delete;
   TlsCertificates& operator=(const TlsCertificates&) = delete;
 
-  /// Serves `host` (lower case) with this certificate from now on. Throws std::runtime_error
-  /// naming the file when it cannot be loaded or the key does not match.
+  /// Serves `host` (lower case) with this certificate from now on, and offers HTTP/2 (ALPN
+  /// `h2`) to its clients when `http2` (Router 2.0: custom domains with a valid certificate,
+  /// HOST-3). Throws std::runtime_error naming the file when it cannot be loaded or the key
+  /// does not match.
   void set(const std::string& host, const std::filesystem::path& cert,
-           const std::filesystem::path& key);
+           const std::filesystem::path& key, bool http2 = false);
   void remove(const std::string& host);
 
   struct Impl;
@@ -50,6 +55,7 @@ struct TlsFrontOptions {
   unsigned port = 5443;     ///< 0: any free port (tests)
   unsigned inner_port = 0;  ///< the router's port for what comes through here
   std::chrono::nanoseconds handshake = std::chrono::seconds(30);  ///< the head deadline
+  std::chrono::nanoseconds idle = std::chrono::seconds(60);  ///< an HTTP/2 connection's idle end
 };
 
 class TlsFront {

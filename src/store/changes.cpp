@@ -276,7 +276,11 @@ const std::vector<AppFeature>& app_features() {
       {"log-runtime-metrics", "beta",
        "Log each dyno's load and memory (sample#memory_total, sample#load_avg_1m) every 20 "
        "seconds, from the next start of its dynos.",
-       "https://devcenter.heroku.com/articles/log-runtime-metrics"}};
+       "https://devcenter.heroku.com/articles/log-runtime-metrics"},
+      {"http-disable-http2", "beta",
+       "Serve HTTP/1.1 only on the TLS port (Router 2.0 speaks HTTP/2 to clients of custom "
+       "domains with a valid certificate unless this is on).",
+       "https://devcenter.heroku.com/articles/http-routing#http-2"}};
   return features;
 }
 
