@@ -9,13 +9,13 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <nghttp2/nghttp2.h>
 
 #include <array>
 #include <cctype>
 #include <cstring>
 #include <map>
 #include <memory>
+#include <nghttp2/nghttp2.h>
 #include <vector>
 
 namespace lokku::router {
@@ -38,8 +38,8 @@ auto use_ec(error_code& ec) {
 
 /// The connection-specific fields HTTP/2 forbids (RFC 9113 §8.2.2).
 bool hop_by_hop(std::string_view name) {
-  for (std::string_view h : {"connection", "keep-alive", "proxy-connection", "transfer-encoding",
-                             "upgrade", "te"}) {
+  for (std::string_view h :
+       {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te"}) {
     if (name.size() == h.size() &&
         std::equal(name.begin(), name.end(), h.begin(), [](char a, char b) {
           return std::tolower(static_cast<unsigned char>(a)) == b;
@@ -106,9 +106,8 @@ class H2Connection : public std::enable_shared_from_this<H2Connection> {
                      std::size_t len, void* user);
   static int on_frame(nghttp2_session*, const nghttp2_frame* f, void* user);
   static int on_close(nghttp2_session*, std::int32_t id, std::uint32_t code, void* user);
-  static ssize_t read_body(nghttp2_session*, std::int32_t id, std::uint8_t* buf,
-                           std::size_t length, std::uint32_t* flags, nghttp2_data_source*,
-                           void* user);
+  static ssize_t read_body(nghttp2_session*, std::int32_t id, std::uint8_t* buf, std::size_t length,
+                           std::uint32_t* flags, nghttp2_data_source*, void* user);
 
   net::ssl::stream<Socket>& tls_;
   H2Options o_;
@@ -175,8 +174,8 @@ int H2Connection::on_header(nghttp2_session*, const nghttp2_frame* f, const std:
   return 0;
 }
 
-int H2Connection::on_data(nghttp2_session*, std::uint8_t, std::int32_t id,
-                          const std::uint8_t* data, std::size_t len, void* user) {
+int H2Connection::on_data(nghttp2_session*, std::uint8_t, std::int32_t id, const std::uint8_t* data,
+                          std::size_t len, void* user) {
   auto& c = self(user);
   auto it = c.streams_.find(id);
   if (it == c.streams_.end()) {
@@ -221,8 +220,11 @@ int H2Connection::on_close(nghttp2_session*, std::int32_t id, std::uint32_t, voi
   }
   auto& s = *it->second;
   s.closed = true;
-  if (s.inner) {  // reset while its request runs: abandon it (the router logs H33)
+  if (s.inner) {
+    // Reset while its request runs: abandoned, with a reset the router meets when it answers
+    // (a close would let its answer be written, and logged as delivered): H33.
     error_code ignored;
+    s.inner->set_option(net::socket_base::linger(true, 0), ignored);
     s.inner->close(ignored);
   }
   if (s.space) {
@@ -402,8 +404,8 @@ Task<> H2Connection::forward(std::shared_ptr<H2Stream> s) {
   std::vector<nghttp2_nv> nva;
   auto field = [&](std::string_view n, std::string_view v) {
     nva.push_back({reinterpret_cast<std::uint8_t*>(const_cast<char*>(n.data())),
-                   reinterpret_cast<std::uint8_t*>(const_cast<char*>(v.data())), n.size(),
-                   v.size(), NGHTTP2_NV_FLAG_NONE});
+                   reinterpret_cast<std::uint8_t*>(const_cast<char*>(v.data())), n.size(), v.size(),
+                   NGHTTP2_NV_FLAG_NONE});
   };
   field(":status", status);
   for (const auto& f : res) {
@@ -419,8 +421,8 @@ Task<> H2Connection::forward(std::shared_ptr<H2Stream> s) {
   const bool body = !parser.is_done();
   nghttp2_data_provider provider{};
   provider.read_callback = read_body;
-  if (nghttp2_submit_response(session_, s->id, nva.data(), nva.size(), body ? &provider : nullptr) !=
-      0) {
+  if (nghttp2_submit_response(session_, s->id, nva.data(), nva.size(),
+                              body ? &provider : nullptr) != 0) {
     co_return;
   }
   wake_writer();
@@ -505,8 +507,12 @@ Task<> H2Connection::run() {
     last_active_ = Clock::now();
     // A malformed preface or frame: nghttp2 queues GOAWAY (PROTOCOL_ERROR) and says so.
     const ssize_t used = nghttp2_session_mem_recv(session_, buf.data(), n);
+    if (used < 0) {
+      nghttp2_session_terminate_session(session_, NGHTTP2_PROTOCOL_ERROR);  // GOAWAY says why
+    }
     co_await flush();
-    if (used < 0 || (!nghttp2_session_want_read(session_) && !nghttp2_session_want_write(session_))) {
+    if (used < 0 ||
+        (!nghttp2_session_want_read(session_) && !nghttp2_session_want_write(session_))) {
       break;
     }
   }

@@ -12,8 +12,8 @@
 #include <fmt/format.h>
 
 #include <array>
-#include <cstring>
 #include <atomic>
+#include <cstring>
 
 namespace lokku::router {
 
@@ -25,15 +25,14 @@ namespace {
 
 /// ALPN (RFC 7301): `h2` where the context's host may speak it (`arg`: its flag), else
 /// `http/1.1`; a client that offers neither gets no protocol named (it speaks HTTP/1.1).
-int select_protocol(SSL*, const unsigned char** out, unsigned char* outlen,
-                    const unsigned char* in, unsigned inlen, void* arg) {
+int select_protocol(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
+                    unsigned inlen, void* arg) {
   static constexpr unsigned char kH2[] = "\x02h2\x08http/1.1";
   static constexpr unsigned char kH1[] = "\x08http/1.1";
   const bool h2 = *static_cast<const bool*>(arg);
   unsigned char* chosen = nullptr;
-  if (SSL_select_next_proto(&chosen, outlen, h2 ? kH2 : kH1,
-                            h2 ? sizeof kH2 - 1 : sizeof kH1 - 1, in,
-                            inlen) != OPENSSL_NPN_NEGOTIATED) {
+  if (SSL_select_next_proto(&chosen, outlen, h2 ? kH2 : kH1, h2 ? sizeof kH2 - 1 : sizeof kH1 - 1,
+                            in, inlen) != OPENSSL_NPN_NEGOTIATED) {
     return SSL_TLSEXT_ERR_NOACK;
   }
   *out = chosen;
