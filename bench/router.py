@@ -218,7 +218,14 @@ def main():
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--seconds", type=int, default=2, help="of each measurement")
     ap.add_argument("--rounds", type=int, default=16)
+    ap.add_argument("--tls", action="store_true",
+                    help="the TLS rounds instead: HTTPS, HTTP/2 and handshakes through lokku up's "
+                         "TLS port, nginx and haproxy (bench/router_tls.py)")
     args = ap.parse_args()
+    if args.tls:
+        import router_tls
+        router_tls.run(args)
+        return
 
     work = tempfile.mkdtemp(prefix="lokku-router-bench-")
     os.makedirs(os.path.join(work, "tmp"))
