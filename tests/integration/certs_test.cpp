@@ -133,8 +133,8 @@ TEST_F(Certs, HerokuCertsAddAsksWhichDomainsAndTheTlsPortServesTheCertificate) {
   // certs:update: a new certificate, the same endpoint and domains; served once read.
   make("renewed", "300", "www.example.test api.example.test");
   const std::string old_end = served("www.example.test");
-  auto updated = heroku(fmt::format("certs:update {} {} -a web --confirm web", file("renewed.crt"),
-                                    file("renewed.key")));
+  auto updated = heroku("certs:update " + file("renewed.crt") + " " + file("renewed.key") +
+                        " -a web --confirm web");
   ASSERT_EQ(updated.code, 0) << updated.out;
   EXPECT_NE(updated.out.find("Updated certificate details:"), std::string::npos) << updated.out;
   for (int i = 0; i < 100 && served("www.example.test") == old_end; ++i) {
@@ -142,6 +142,12 @@ TEST_F(Certs, HerokuCertsAddAsksWhichDomainsAndTheTlsPortServesTheCertificate) {
   }
   EXPECT_NE(served("www.example.test"), old_end);
   EXPECT_EQ(listed()[0].at("name").as_string(), name);
+
+  // domains:update --cert: api (not picked at the prompt) is served it too.
+  auto moved = heroku("domains:update api.example.test --cert " + name + " -a web");
+  ASSERT_EQ(moved.code, 0) << moved.out;
+  EXPECT_TRUE(serves("api.example.test", "subject=CN = www.example.test"))
+      << served("api.example.test");
 
   // certs:remove: gone from the list and from the port.
   auto removed = heroku("certs:remove -a web --confirm web");
@@ -180,6 +186,12 @@ TEST_F(Certs, AutoEnableIssuesFromLokkusCaAndRenewsAMonthBeforeTheEnd) {
   EXPECT_TRUE(list[0].at("ssl_cert").at("acm").as_bool());
   const std::string first_end(list[0].at("ssl_cert").at("expires_at").as_string());
   const std::string first_served = served("www.example.test");
+
+  auto refreshed = heroku("certs:auto:refresh -a web");
+  EXPECT_EQ(refreshed.code, 0) << refreshed.out;
+  EXPECT_NE(refreshed.out.find("Refreshing Automatic Certificate Management... done"),
+            std::string::npos)
+      << refreshed.out;
 
   // 59 days on: not yet (a month before the 90-day end is day 60). 61: renewed.
   ASSERT_EQ(h.run({"clock", "advance", "59d"}).exit_code, 0);
