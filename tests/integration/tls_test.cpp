@@ -105,7 +105,7 @@ TEST_F(Tls, AWebSocketWorksOverTls) {
       R"(heroku\[router\]: at=info method=GET path="/ws" .* status=101 .* tls=true tls_version=tls1\.3$)"));
 }
 
-TEST_F(Tls, SNIPicksTheCustomDomainsOwnCertificateOnceAcmIssuesIt) {
+TEST_F(Tls, SNIPicksEachAppsAndCustomDomainsCertificateOnceAcmIssuesIt) {
   auto cert = [&](const std::string& name) {
     return run_shell(
         fmt::format("openssl s_client -connect 127.0.0.1:{} -servername {} </dev/null "
@@ -133,6 +133,16 @@ TEST_F(Tls, SNIPicksTheCustomDomainsOwnCertificateOnceAcmIssuesIt) {
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_EQ(r.out, "hello from web.1");
   EXPECT_TRUE(up->wait_for(R"(host=www\.example\.test .* tls=true tls_version=tls1\.3$)"));
+  // A second app, its own domains: SNI chooses between the two apps' certificates.
+  ASSERT_EQ(h.run({"apps:create", "other"}).exit_code, 0);
+  ASSERT_EQ(h.run({"domains:add", "-a", "other", "api.other.test"}).exit_code, 0);
+  ASSERT_EQ(h.run({"certs:auto:enable", "-a", "other"}).exit_code, 0);
+  ASSERT_TRUE(up->wait_for_diagnostic("other: ACM issued the certificate of its custom domains"));
+  auto theirs = cert("api.other.test");
+  EXPECT_NE(theirs.out.find("DNS:api.other.test"), std::string::npos) << theirs.out;
+  EXPECT_EQ(theirs.out.find("www.example.test"), std::string::npos) << theirs.out;
+  EXPECT_NE(cert("other.localhost").out.find("DNS:other.localhost"), std::string::npos);
+  EXPECT_NE(cert("www.example.test").out.find("DNS:www.example.test"), std::string::npos);
   // The key files are the owner's alone.
   for (const auto& e : fs::directory_iterator(h.home() / "tls")) {
     if (e.path().extension() == ".key") {
