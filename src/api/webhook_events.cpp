@@ -112,6 +112,35 @@ void domain_changes(const store::App& before, const store::App& after,
   }
 }
 
+/// api:sni-endpoint: a certificate of the user's added, replaced (or given other domains),
+/// removed. ACM's is not one (Heroku's webhooks tell of the SNI endpoints users manage).
+void sni_endpoint_changes(const Context& c, const store::App& before, const store::App& after,
+                          std::vector<WebhookChange>& out) {
+  const auto home = c.store.home();
+  auto find = [](const store::App& app, const std::string& id) -> const store::SniEndpoint* {
+    for (const auto& e : app.sni_endpoints) {
+      if (e.id == id) {
+        return &e;
+      }
+    }
+    return nullptr;
+  };
+  for (const auto& e : after.sni_endpoints) {
+    const auto* old = find(before, e.id);
+    if (!old) {
+      out.push_back(change("api:sni-endpoint", "create", sni_endpoint_json(home, after, &e)));
+    } else if (old->updated_at != e.updated_at || old->domains != e.domains) {
+      out.push_back(change("api:sni-endpoint", "update", sni_endpoint_json(home, after, &e),
+                           {{"updated_at", old->updated_at}}));
+    }
+  }
+  for (const auto& e : before.sni_endpoints) {
+    if (!find(after, e.id)) {
+      out.push_back(change("api:sni-endpoint", "destroy", sni_endpoint_json(home, before, &e)));
+    }
+  }
+}
+
 void alert_changes(const store::App& before, const store::App& after,
                    std::vector<WebhookChange>& out) {
   for (const auto& a : after.alerts) {
@@ -137,6 +166,7 @@ std::vector<WebhookChange> app_changes(const Context& c, const store::App& befor
   addon_changes(before, after, out);
   attachment_changes(c, before, after, out);
   domain_changes(before, after, out);
+  sni_endpoint_changes(c, before, after, out);
   alert_changes(before, after, out);
   return out;
 }

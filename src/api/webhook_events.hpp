@@ -24,7 +24,8 @@ struct WebhookChange {
 };
 
 /// api:release (create, and update when its status changes), api:formation (update),
-/// api:addon, api:addon-attachment and api:domain (create, destroy), api:app (update:
+/// api:addon, api:addon-attachment and api:domain (create, destroy), api:sni-endpoint
+/// (create, update, destroy), api:app (update:
 /// maintenance), and lokku's own alert (update: fired or resolved).
 std::vector<WebhookChange> app_changes(const Context& c, const store::App& before,
                                        const store::App& after);

@@ -3,6 +3,7 @@
 // delivery's signature as a user's endpoint would.
 #include "support/cli_platform.hpp"
 #include "support/drain_receiver.hpp"
+#include "support/user_shell.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -242,6 +243,57 @@ TEST_F(Webhooks, AnAddonAndItsAttachmentAreToldWhenMadeAndDestroyed) {
   EXPECT_EQ(bodies(receiver, "api:addon").at(1).at("action").as_string(), "destroy");
   ASSERT_GE(bodies(receiver, "api:addon-attachment").size(), 2u);
   EXPECT_EQ(bodies(receiver, "api:addon-attachment").at(1).at("action").as_string(), "destroy");
+}
+
+// api:sni-endpoint: a certificate added (certs:add), moved to another domain, and removed.
+TEST_F(Webhooks, ACertificatesAddUpdateAndRemoveAreTold) {
+  DrainReceiver receiver(DrainReceiver::Protocol::http);
+  ASSERT_EQ(heroku(fmt::format("webhooks:add -i api:sni-endpoint -l notify -u "
+                               "http://127.0.0.1:{}/ -a web",
+                               receiver.port()))
+                .code,
+            0);
+  ASSERT_EQ(h.run({"domains:add", "-a", "web", "www.example.test"}).exit_code, 0);
+  ASSERT_EQ(h.run({"domains:add", "-a", "web", "api.example.test"}).exit_code, 0);
+  auto made =
+      run_shell(fmt::format("cd {} && {}/make_certificate.sh own 30 www.example.test "
+                            "api.example.test",
+                            shell_quote(h.root().string()), LOKKU_TEST_HELPERS_DIR));
+  ASSERT_EQ(made.code, 0) << made.out;
+  const auto crt = (h.root() / "own.crt").string(), key = (h.root() / "own.key").string();
+  ASSERT_EQ(h.run({"certs:add", "-a", "web", crt, key, "--domains", "www.example.test"}).exit_code,
+            0);
+  ASSERT_TRUE(wait_until([&] { return !bodies(receiver, "api:sni-endpoint").empty(); }, 20s,
+                         "the endpoint's create"));
+  auto created = bodies(receiver, "api:sni-endpoint").at(0);
+  EXPECT_EQ(created.at("action").as_string(), "create");
+  EXPECT_EQ(created.at("resource").as_string(), "sni-endpoint");
+  const std::string name(created.at("data").at("name").as_string());
+  EXPECT_EQ(created.at("data").at("ssl_cert").at("cert_domains").as_array().size(), 2u);
+  EXPECT_EQ(created.at("data").as_object().count("private_key"), 0u);  // never told
+
+  // The platform tells what it sees change: certs:add's two writes (the endpoint, then its
+  // domain) may come as one create or as a create and an update.
+  ASSERT_EQ(h.run({"domains:update", "-a", "web", "api.example.test", "--cert", name}).exit_code,
+            0);
+  auto two_domains = [&] {
+    for (const auto& b : bodies(receiver, "api:sni-endpoint")) {
+      if (b.at("action").as_string() == "update" &&
+          b.at("data").at("domains").as_array().size() == 2) {
+        return true;
+      }
+    }
+    return false;
+  };
+  ASSERT_TRUE(wait_until(two_domains, 20s, "the update naming both domains"));
+  ASSERT_EQ(h.run({"certs:remove", "-a", "web", "--confirm", "web"}).exit_code, 0);
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto all = bodies(receiver, "api:sni-endpoint");
+        return all.back().at("action").as_string() == "destroy";
+      },
+      20s, "the destroy"));
+  EXPECT_EQ(bodies(receiver, "api:sni-endpoint").back().at("data").at("name").as_string(), name);
 }
 
 // Bad input is refused naming the field, and nothing is made.
