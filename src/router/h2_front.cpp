@@ -62,6 +62,7 @@ struct H2Stream {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string cookies;  ///< `cookie` fields, joined with "; " (RFC 9113 §8.2.3)
   std::size_t header_bytes = 0;
+  bool too_large = false;  ///< its fields passed kMaxHeaderBytes: answered 400, not forwarded
   std::string body;
   bool closed = false;  ///< nghttp2 closed it (done, or reset by the client)
   // The response on its way to the client.
@@ -154,8 +155,7 @@ int H2Connection::on_header(nghttp2_session*, const nghttp2_frame* f, const std:
   auto& s = *it->second;
   s.header_bytes += namelen + valuelen + 32;  // RFC 9113 §6.5.2's accounting
   if (s.header_bytes > kMaxHeaderBytes) {
-    c.refuse(s.id, NGHTTP2_REFUSED_STREAM);
-    c.streams_.erase(it);
+    s.too_large = true;  // answered 400, as Router 2.0 answers a request past its limits
     return 0;
   }
   std::string_view n(reinterpret_cast<const char*>(name), namelen);
@@ -334,6 +334,16 @@ Task<std::unique_ptr<Socket>> H2Connection::inner(bool& reused, error_code& ec) 
 }
 
 Task<> H2Connection::forward(std::shared_ptr<H2Stream> s) {
+  if (s->too_large) {
+    static const std::string k400 = "400";
+    const std::array<nghttp2_nv, 1> head{
+        {{reinterpret_cast<std::uint8_t*>(const_cast<char*>(":status")),
+          reinterpret_cast<std::uint8_t*>(const_cast<char*>(k400.data())), 7, 3,
+          NGHTTP2_NV_FLAG_NONE}}};
+    nghttp2_submit_response(session_, s->id, head.data(), head.size(), nullptr);
+    wake_writer();
+    co_return;
+  }
   http::request<http::string_body> req;
   req.method_string(s->method);
   req.target(s->path.empty() ? "/" : s->path);
