@@ -156,6 +156,18 @@ std::string new_endpoint_name(const store::App& app) {
   }
 }
 
+/// The endpoint `name_or_id` names in `app`, const or not as `app` is; nullptr when none.
+template <class AppRecord>
+auto* find_in(AppRecord& app, const std::string& name_or_id) {
+  decltype(&app.sni_endpoints.front()) found = nullptr;
+  for (auto& e : app.sni_endpoints) {
+    if (e.name == name_or_id || e.id == name_or_id) {
+      found = &e;
+    }
+  }
+  return found;
+}
+
 void write_pair(const store::Store& st, const std::string& app, const std::string& name,
                 const std::string& chain_pem, const std::string& key_pem) {
   auto [crt, key] = st.sni_files(app, name);
@@ -217,12 +229,7 @@ CertificateDetails check_certificate_pair(const std::string& chain_pem, const st
 }
 
 const store::SniEndpoint* find_sni_endpoint(const store::App& app, const std::string& name_or_id) {
-  for (const auto& e : app.sni_endpoints) {
-    if (e.name == name_or_id || e.id == name_or_id) {
-      return &e;
-    }
-  }
-  return nullptr;
+  return find_in(app, name_or_id);
 }
 
 store::SniEndpoint add_sni_endpoint(store::Store& st, const std::string& app,
@@ -245,7 +252,7 @@ store::SniEndpoint update_sni_endpoint(store::Store& st, const std::string& app,
   check_certificate_pair(chain_pem, key_pem, ensure_ca(st.home()));
   store::SniEndpoint out;
   st.update(app, [&](store::App& a) {
-    auto* e = const_cast<store::SniEndpoint*>(find_sni_endpoint(a, name_or_id));
+    auto* e = find_in(a, name_or_id);
     if (!e) {
       throw InputError(fmt::format("Couldn't find that SNI endpoint: {}.", name_or_id));
     }
@@ -283,7 +290,7 @@ store::App attach_sni_endpoint(store::Store& st, const std::string& app,
     }
     store::SniEndpoint* to = nullptr;
     if (endpoint) {
-      to = const_cast<store::SniEndpoint*>(find_sni_endpoint(a, *endpoint));
+      to = find_in(a, *endpoint);
       if (!to) {
         throw InputError(fmt::format("Couldn't find that SNI endpoint: {}.", *endpoint));
       }
