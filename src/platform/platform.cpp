@@ -124,9 +124,17 @@ struct AppRuntime {
   bool retiring = false;
   std::optional<std::chrono::system_clock::time_point> retry_at;
   std::shared_ptr<common::AppRoute> route;
-  /// The hosts the TLS port serves a certificate of this app's for, and when ACM's is renewed
-  /// (a month before it ends, on the platform's clock).
-  std::set<std::string> tls_hosts;
+  /// The hosts the TLS port serves a certificate of this app's for (which file, as it was
+  /// when loaded, and whether HTTP/2 is offered), and when ACM's is renewed (a month before
+  /// it ends, on the platform's clock).
+  struct TlsHost {
+    std::filesystem::path cert;
+    std::optional<store::FileVersion> version;
+    bool verified = false;  ///< a user's certificate a root or lokku's CA verifies
+    bool h2 = false;
+    bool operator==(const TlsHost&) const = default;
+  };
+  std::map<std::string, TlsHost> tls_hosts;
   std::optional<std::chrono::system_clock::time_point> acm_renew_at;
   std::unique_ptr<dyno::Manager> manager;
   int version = 0;
@@ -755,7 +763,7 @@ void Platform::remove_app(const std::string& name) {
   }
   routes_.remove_app(name);
   if (certificates_) {
-    for (const auto& h : it->second->tls_hosts) {
+    for (const auto& [h, _] : it->second->tls_hosts) {
       certificates_->remove(h);
     }
   }
@@ -951,9 +959,12 @@ void Platform::certify_domains(AppRuntime& rt, const store::App& app) {
   // default one, which names it not: as Heroku's herokuapp.com certificate on a custom domain).
   struct Served {
     Certificate c;
-    bool h2 = false;
+    AppRuntime::TlsHost host;
   };
   std::map<std::string, Served> serve;
+  auto served = [](const Certificate& c, bool h2) {
+    return Served{c, {c.cert, store::file_version(c.cert), false, h2}};
+  };
   // HOST-3: HTTP/2 on custom domains with a valid certificate (ACM's, or the user's own that
   // a root or lokku's CA verifies), Router 2.0 only, unless the app's lab turns it off.
   const bool h2_allowed =
@@ -970,7 +981,7 @@ void Platform::certify_domains(AppRuntime& rt, const store::App& app) {
   const std::string own = app.name + ".localhost";
   if (auto c =
           issue(own, [&] { return ensure_certificate(home, "domain-" + own, "DNS:" + own); })) {
-    serve[own] = {*c, false};
+    serve[own] = served(*c, false);
   }
   const auto acm_file = acm_certificate_file(home, app.name);
   const auto acm_before = store::file_version(acm_file);
@@ -987,27 +998,39 @@ void Platform::certify_domains(AppRuntime& rt, const store::App& app) {
   for (const auto& d : app.domains) {
     if (const auto* e = endpoint_of_domain(app, d)) {
       auto [crt, key] = store_.sni_files(app.name, e->name);
-      bool valid = false;
-      try {
-        valid = certificate_details(store::read_file(crt).value_or(""), home / "tls" / "ca.crt")
-                    .ca_signed;
-      } catch (const std::exception&) {
+      auto x = served(Certificate{crt, key}, false);
+      auto was = rt.tls_hosts.find(d);
+      if (was != rt.tls_hosts.end() && was->second.cert == crt &&
+          was->second.version == x.host.version) {
+        x.host.verified = was->second.verified;  // the same file: verified when loaded
+      } else {
+        try {
+          x.host.verified =
+              certificate_details(store::read_file(crt).value_or(""), home / "tls" / "ca.crt")
+                  .ca_signed;
+        } catch (const std::exception&) {
+        }
       }
-      serve[d] = {Certificate{crt, key}, h2_allowed && valid};
+      x.host.h2 = h2_allowed && x.host.verified;
+      serve[d] = x;
     } else if (acm && d.find('*') == std::string::npos) {
-      serve[d] = {*acm, h2_allowed};
+      serve[d] = served(*acm, h2_allowed);
     }
   }
-  for (const auto& h : rt.tls_hosts) {
+  for (const auto& [h, _] : rt.tls_hosts) {
     if (!serve.contains(h)) {
       certificates_->remove(h);
     }
   }
-  rt.tls_hosts.clear();
+  auto before = std::exchange(rt.tls_hosts, {});
   for (const auto& [host, x] : serve) {
+    if (auto was = before.find(host); was != before.end() && was->second == x.host) {
+      rt.tls_hosts[host] = x.host;  // loaded already: an app's every change reloads nothing
+      continue;
+    }
     try {
-      certificates_->set(host, x.c.cert, x.c.key, x.h2);
-      rt.tls_hosts.insert(host);
+      certificates_->set(host, x.c.cert, x.c.key, x.host.h2);
+      rt.tls_hosts[host] = x.host;
     } catch (const std::exception& e) {
       log::platform().error("{}: cannot serve {} over TLS: {}", app.name, host, e.what());
     }
