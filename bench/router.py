@@ -122,13 +122,16 @@ def cpu_ns(pids):
     return total
 
 
-def wrk(port, connections, seconds, pids=(), host=None):
+def wrk(port, connections, seconds, pids=(), host=None, scheme="http", headers=()):
     """wrk's requests/s, p50 and p99 (ms), non-2xx count, and the CPU µs per request of the
-    processes `pids` over the measurement (0 without pids). `host`: the Host header."""
+    processes `pids` over the measurement (0 without pids). `host`: the Host header;
+    `headers`: more of them; `scheme`: https for TLS (bench/router_tls.py)."""
     before = cpu_ns(pids)
     out = subprocess.run(["wrk", "-t2", "-c%d" % connections, "-d%ds" % seconds, "--latency"] +
                          (["-H", "Host: " + host] if host else []) +
-                         ["http://127.0.0.1:%d/" % port], capture_output=True, text=True).stdout
+                         [a for h in headers for a in ("-H", h)] +
+                         ["%s://127.0.0.1:%d/" % (scheme, port)], capture_output=True,
+                         text=True).stdout
     used = cpu_ns(pids) - before
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     requests = int(re.search(r"(\d+) requests in", out).group(1))

@@ -131,23 +131,10 @@ def start_platform(binary, work):
 
 
 def https(port, seconds, pids, close=False):
-    """wrk over TLS: requests/s, p50, p99 (ms), non-2xx, CPU µs per request."""
-    before = router.cpu_ns(pids)
-    out = subprocess.run(["wrk", "-t2", "-c%d" % (16 if close else 64), "-d%ds" % seconds,
-                          "--latency", "-H", "Host: " + DOMAIN] +
-                         (["-H", "Connection: close"] if close else []) +
-                         ["https://127.0.0.1:%d/" % port], capture_output=True, text=True).stdout
-    used = router.cpu_ns(pids) - before
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    requests = int(re.search(r"(\d+) requests in", out).group(1))
-
-    def pct(name):
-        m = re.search(r"\s%s%%\s+([\d.]+)(us|ms|s)" % name, out)
-        v, unit = float(m.group(1)), m.group(2)
-        return v / 1000.0 if unit == "us" else v * 1000.0 if unit == "s" else v
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return (rps, pct("50"), pct("99"), int(errors.group(1)) if errors else 0,
-            used / 1000.0 / requests if requests else 0.0)
+    """wrk over TLS (router.wrk): requests/s, p50, p99 (ms), non-2xx, CPU µs per request;
+    `close`: a new connection, so a handshake, per request."""
+    return router.wrk(port, 16 if close else 64, seconds, pids, host=DOMAIN, scheme="https",
+                      headers=["Connection: close"] if close else [])
 
 
 def h2load(port, seconds, pids, work):
