@@ -41,11 +41,7 @@ std::pair<std::string, std::string> pair_args(const CommandOptions& o, const cha
 }
 
 std::string day(const json::value& iso) {
-  if (!iso.is_string()) {
-    return "";
-  }
-  std::string t(iso.as_string());
-  return t.size() >= 16 ? t.substr(0, 10) + " " + t.substr(11, 5) + " UTC" : t;
+  return iso.is_string() ? platform::certificate_time(std::string(iso.as_string())) : "";
 }
 
 std::string joined(const json::value& names, const char* sep) {

@@ -136,11 +136,6 @@ CertificateDetails details_of(const std::vector<X509Ptr>& chain, const fs::path&
   return d;
 }
 
-std::string day(const std::string& iso_time) {
-  return iso_time.size() >= 16 ? iso_time.substr(0, 10) + " " + iso_time.substr(11, 5) + " UTC"
-                               : iso_time;
-}
-
 /// `<word>-<number>`, as Heroku names SNI endpoints, unused in the app.
 std::string new_endpoint_name(const store::App& app) {
   static constexpr std::array kWords{
@@ -215,17 +210,22 @@ CertificateDetails check_certificate_pair(const std::string& chain_pem, const st
   }
   auto d = details_of(chain, ca_file);
   if (X509_cmp_current_time(X509_get0_notAfter(chain.front().get())) <= 0) {
-    throw InputError(
-        fmt::format("The certificate has expired: it expired at {}.", day(d.expires_at)));
+    throw InputError(fmt::format("The certificate has expired: it expired at {}.",
+                                 certificate_time(d.expires_at)));
   }
   if (X509_cmp_current_time(X509_get0_notBefore(chain.front().get())) > 0) {
-    throw InputError(
-        fmt::format("The certificate is not valid yet: it starts at {}.", day(d.starts_at)));
+    throw InputError(fmt::format("The certificate is not valid yet: it starts at {}.",
+                                 certificate_time(d.starts_at)));
   }
   if (d.domains.empty()) {
     throw InputError("The certificate names no domain (no DNS subjectAltName or common name).");
   }
   return d;
+}
+
+std::string certificate_time(const std::string& iso_time) {
+  return iso_time.size() >= 16 ? iso_time.substr(0, 10) + " " + iso_time.substr(11, 5) + " UTC"
+                               : iso_time;
 }
 
 const store::SniEndpoint* find_sni_endpoint(const store::App& app, const std::string& name_or_id) {

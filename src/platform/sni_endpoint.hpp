@@ -39,6 +39,9 @@ CertificateDetails certificate_details(const std::string& chain_pem, const fs::p
 CertificateDetails check_certificate_pair(const std::string& chain_pem, const std::string& key_pem,
                                           const fs::path& ca_file);
 
+/// `2027-01-06 10:46 UTC`: a certificate's ISO 8601 time as the CLI shows it.
+std::string certificate_time(const std::string& iso_time);
+
 /// The endpoint `name_or_id` names, or nullptr.
 const store::SniEndpoint* find_sni_endpoint(const store::App& app, const std::string& name_or_id);
 
