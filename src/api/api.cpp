@@ -39,7 +39,9 @@ Api::Api(store::Store& store, PlatformControl& platform, std::string token, plat
     , rt_(std::move(rt))
     , api_port_(api_port)
     , routes_(make_routes())
-    , public_routes_(make_public_routes()) {}
+    , public_routes_(make_public_routes())
+    , sessions_(token_)
+    , dashboard_(sessions_, LOKKU_DASHBOARD_ASSETS) {}
 
 Api::~Api() = default;
 
@@ -74,16 +76,58 @@ bool Api::authorized(const std::string& header) const {
          common::constant_time_equal(std::string_view(decoded).substr(colon + 1), token_);
 }
 
+namespace {
+
+bool loopback(std::string_view address) {
+  while (!address.empty() && address.front() == ' ') {
+    address.remove_prefix(1);
+  }
+  return address.rfind("127.", 0) == 0 || address == "::1" || address.rfind("::ffff:127.", 0) == 0;
+}
+
+}  // namespace
+
+void Api::authorize_session(const Request& r) {
+  auto session = sessions_.find(r.header("cookie"));
+  if (!session) {
+    fail(401, "unauthorized", "Invalid credentials provided.");
+  }
+  if (r.method == "GET" || r.method == "HEAD") {
+    return;
+  }
+  if (dashboard::cross_site(r.header("origin"), r.header("sec-fetch-site"), r.header("host")) ||
+      !common::constant_time_equal(r.header("x-csrf-token"), session->csrf)) {
+    fail(403, "forbidden",
+         "This request carries the dashboard's session but not its CSRF token, or comes from "
+         "another site: refused.");
+  }
+}
+
 Response Api::handle(const Request& r) {
   try {
+    // The API answers loopback only; through the router (dashboard.localhost), the client
+    // the router saw is the last X-Forwarded-For.
+    if (auto fwd = r.header("x-forwarded-for"); !fwd.empty()) {
+      auto comma = fwd.rfind(',');
+      if (!loopback(comma == std::string::npos ? fwd : fwd.substr(comma + 1))) {
+        fail(403, "forbidden", "lokku's API and dashboard answer clients on this machine only.");
+      }
+    }
+    if (auto page = dashboard_.handle(r)) {
+      return std::move(*page);
+    }
     // lokku's own endpoints that a probe reads (the API listens on loopback only).
     if (auto m = public_routes_.match(r.method, r.path); m.handler) {
       Context c{store_, platform_, rt_, api_port_.load(), streams_, jobs_, r, std::move(m.params)};
       return (*m.handler)(c);
     }
     // Auth first: a Bearer token; no token, no answer.
-    if (!authorized(r.header("authorization"))) {
-      fail(401, "unauthorized", "Invalid credentials provided.");
+    if (auto header = r.header("authorization"); !header.empty() || r.header("cookie").empty()) {
+      if (!authorized(header)) {
+        fail(401, "unauthorized", "Invalid credentials provided.");
+      }
+    } else {
+      authorize_session(r);
     }
     auto accept = r.header("accept");
     if (accept.find("application/vnd.heroku+json") == std::string::npos ||

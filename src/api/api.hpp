@@ -8,6 +8,8 @@
 #include "api/message.hpp"
 #include "api/range.hpp"
 #include "api/streams.hpp"
+#include "dashboard/dashboard.hpp"
+#include "dashboard/sessions.hpp"
 #include "platform/platform.hpp"
 #include "platform/runtime.hpp"
 #include "store/store.hpp"
@@ -42,6 +44,9 @@ class Api {
   Response route(const Request& r);
   /// `Bearer <token>` or `Basic` of `:<token>`.
   bool authorized(const std::string& header) const;
+  /// The dashboard's session cookie in place of the token: a request that changes something
+  /// must also carry the session's CSRF token and come from the dashboard's own site.
+  void authorize_session(const Request& r);
 
   store::Store& store_;
   PlatformControl& platform_;
@@ -50,6 +55,8 @@ class Api {
   std::atomic<unsigned> api_port_;
   Routes routes_;
   Routes public_routes_;  ///< lokku's own, answered without the token (`/lokku/health`)
+  dashboard::Sessions sessions_;
+  dashboard::Dashboard dashboard_;  ///< its pages, at `/` (issue #24)
   Streams streams_;
   BackgroundJobs jobs_;  ///< last: joined first, while the rest still stands
 };

@@ -621,6 +621,12 @@ Action parse(int argc, char** argv, int& exit_code, std::optional<std::string>& 
               "Show how to trust lokku's local certificate authority (it signs the router's "
               "HTTPS certificates); changes nothing",
               run_tls_trust, false);
+  add_command(app, action, o, "dashboard",
+              "Print where the running platform serves its dashboard, and how to log in",
+              run_dashboard, false);
+  add_command(app, action, o, "auth:token",
+              "Print the API token (the Platform API's, and the dashboard's login)", run_auth_token,
+              false);
   auto* ex =
       add_command(app, action, o, "export",
                   "Write an app's release and formation for another engine: TARGET is kubernetes "

@@ -151,6 +151,8 @@ int run_wait(const CommandOptions& o);
 int run_exec(const CommandOptions& o);
 int run_export(const CommandOptions& o);
 int run_tls_trust(const CommandOptions& o);
+int run_dashboard(const CommandOptions& o);
+int run_auth_token(const CommandOptions& o);
 int run_ps_restart(const CommandOptions& o);
 int run_clock(const CommandOptions& o);
 int run_state_export(const CommandOptions& o);

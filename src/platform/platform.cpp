@@ -342,6 +342,8 @@ class Platform : public PlatformControl {
   net::io_context ioc_;
   net::steady_timer poll_;
   net::signal_set signals_;
+  /// Where the router's lines for dashboard.localhost go: nowhere (it is no app's).
+  std::shared_ptr<common::AppLog> dashboard_log_;
   common::RouteTable routes_;
   /// Delivers every app's drains; made with the first drain, gone after the apps.
   std::unique_ptr<drains::DrainHub> drain_hub_;
@@ -1606,6 +1608,18 @@ int Platform::run() {
     }
     service_ = o_.service(*this, api_port);
   }
+  if (api_port != 0) {
+    // The dashboard (issue #24) at dashboard.localhost on the router's port: the router
+    // forwards it to the API's server, which serves it at `/` too, as if it were an app of
+    // one dyno.
+    dashboard_log_ = std::make_shared<common::AppLog>(-1, false);
+    auto route = std::make_shared<common::AppRoute>("dashboard", *dashboard_log_);
+    common::WebDynoTable table;
+    table.dynos.push_back(
+        {"dashboard.1", common::WebDynoState::up, static_cast<std::uint16_t>(api_port)});
+    route->feed.publish(std::move(table));
+    routes_.add_host("dashboard.localhost", std::move(route));
+  }
   PlatformInfo info;
   info.pid = static_cast<int>(::getpid());
   info.router_port = router_->port();
@@ -1625,6 +1639,9 @@ int Platform::run() {
   if (api_port != 0) {
     log::platform().info("Platform API on http://127.0.0.1:{} (token in {})", api_port,
                          (store_.home() / "api-token").string());
+    log::platform().info(
+        "Dashboard on http://dashboard.localhost:{}/ (log in with lokku auth:token)",
+        router_->port());
   }
   if (!o_.metrics) {
     log::platform().warn(

@@ -47,6 +47,13 @@ void validate_app_name(std::string_view name) {
   }
 }
 
+void refuse_reserved_app_name(std::string_view name) {
+  if (name == "dashboard") {
+    throw release::InputError(fmt::format(
+        "'{}' is a reserved app name: lokku serves its dashboard at {}.localhost", name, name));
+  }
+}
+
 std::string resolve_app(const std::optional<std::string>& flag, const std::filesystem::path& dir) {
   std::string name;
   if (flag && !flag->empty()) {

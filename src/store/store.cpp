@@ -678,6 +678,7 @@ std::vector<App> Store::take_changes(const std::string& app) {
 }
 
 App Store::create(const std::string& app) {
+  refuse_reserved_app_name(app);
   fs::create_directories(app_dir(app));
   FileLock lock(app_dir(app) / ".lock");
   if (exists(app)) {
@@ -700,6 +701,9 @@ App Store::update(const std::string& app, const std::function<void(App&)>& chang
 }
 
 App Store::update_or_create(const std::string& app, const std::function<void(App&)>& change) {
+  if (!exists(app)) {
+    refuse_reserved_app_name(app);
+  }
   fs::create_directories(app_dir(app));
   FileLock lock(app_dir(app) / ".lock");
   auto loaded = try_load(app);
@@ -720,6 +724,7 @@ void Store::destroy(const std::string& app) {
 
 void Store::rename(const std::string& from, const std::string& to) {
   validate_app_name(to);
+  refuse_reserved_app_name(to);
   load(from);  // throws the "Couldn't find that app" error
   // Both apps' locks, in one order (no two renames wait for each other): the new name's
   // directory holds nothing but its lock until the exchange.
