@@ -101,6 +101,9 @@ struct AppRoute {
   RouterFaults faults;
   AppLog& sink;
   const std::shared_ptr<RequestObserver> observer;
+  /// The router's deadlines stay real time whatever the time scale: lokku's own dashboard,
+  /// not an app.
+  bool real_time = false;
 };
 
 /// Which app a request is for (router.md HOST-1): by Host header, case-insensitive, port

@@ -55,6 +55,7 @@ std::string login_html(std::string_view problem) {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Log in · lokku dashboard</title>
 <link rel="stylesheet" href="/assets/app.css">
+<link rel="icon" href="data:,">
 </head>
 <body class="login">
 <main>

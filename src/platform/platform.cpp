@@ -1614,6 +1614,7 @@ int Platform::run() {
     // one dyno.
     dashboard_log_ = std::make_shared<common::AppLog>(-1, false);
     auto route = std::make_shared<common::AppRoute>("dashboard", *dashboard_log_);
+    route->real_time = true;
     common::WebDynoTable table;
     table.dynos.push_back(
         {"dashboard.1", common::WebDynoState::up, static_cast<std::uint16_t>(api_port)});

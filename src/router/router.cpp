@@ -845,6 +845,11 @@ Task<> Router::State::serve(Socket socket, Sweeper& sweeper, bool from_tls) {
                          opts.legacy, d(opts.idle));
       co_return;
     }
+    // The route's deadlines: the time-scaled ones of an app, or real time for lokku's own
+    // dashboard, whose pages and live streams a scaled 30 s (H12) or 55 s (T-3) would cut.
+    const auto rd = [&](std::chrono::nanoseconds nominal) {
+      return route->real_time ? nominal : d(nominal);
+    };
     auto& feed = route->feed;
     const bool has_body =
         req_p.chunked() || (req_p.content_length() && *req_p.content_length() > 0);
@@ -884,7 +889,7 @@ Task<> Router::State::serve(Socket socket, Sweeper& sweeper, bool from_tls) {
         ex.rec.status = 417;
         log_to(*route, ex.rec);
         co_await send_page(client, req.version(), http::status::expectation_failed,
-                           error_page(kApplicationErrorUrl), false, opts.legacy, d(opts.idle));
+                           error_page(kApplicationErrorUrl), false, opts.legacy, rd(opts.idle));
         co_return;
       }
     }
@@ -895,7 +900,7 @@ Task<> Router::State::serve(Socket socket, Sweeper& sweeper, bool from_tls) {
       ex.rec.status = 400;
       log_to(*route, ex.rec);
       co_await send_page(client, req.version(), http::status::bad_request,
-                         error_page(kApplicationErrorUrl), false, opts.legacy, d(opts.idle));
+                         error_page(kApplicationErrorUrl), false, opts.legacy, rd(opts.idle));
       co_return;
     }
     const bool is_upgrade = scan.connection_upgrade;
@@ -927,8 +932,8 @@ Task<> Router::State::serve(Socket socket, Sweeper& sweeper, bool from_tls) {
       failure = Code::H14;
     } else {
       tried.clear();
-      const auto hold_deadline = ex.accepted + d(opts.boot_hold);
-      const auto connect_deadline = ex.accepted + d(opts.connect_total);
+      const auto hold_deadline = ex.accepted + rd(opts.boot_hold);
+      const auto connect_deadline = ex.accepted + rd(opts.connect_total);
       int attempts = 0;
       int table_refreshes = 0;
       std::optional<Code> last_connect_failure;
@@ -988,7 +993,7 @@ Task<> Router::State::serve(Socket socket, Sweeper& sweeper, bool from_tls) {
           // The dyno takes no connection (its backlog full): the attempt times out (T-1).
           ++attempts;
           Timer t(context);
-          t.expires_after(d(opts.connect_timeout));
+          t.expires_after(rd(opts.connect_timeout));
           co_await t.async_wait(use_ec(ec));
           last_connect_failure = Code::H19;
           quarantine_dyno(chosen);
@@ -1019,7 +1024,7 @@ Task<> Router::State::serve(Socket socket, Sweeper& sweeper, bool from_tls) {
         }
         ++attempts;
         upstream = std::make_unique<Stream>(sweeper, context);
-        upstream->expires_after(d(opts.connect_timeout));
+        upstream->expires_after(rd(opts.connect_timeout));
         auto connect_started = Clock::now();
         co_await upstream->socket().async_connect(
             tcp::endpoint(net::ip::make_address_v4("127.0.0.1"), chosen.port), use_ec(ec));
@@ -1055,7 +1060,7 @@ Task<> Router::State::serve(Socket socket, Sweeper& sweeper, bool from_tls) {
       ex.rec.status = info(*failure).status;
       if (*failure == Code::H19) {
         ex.rec.connect_ms =
-            std::chrono::duration_cast<std::chrono::milliseconds>(d(opts.connect_timeout)).count();
+            std::chrono::duration_cast<std::chrono::milliseconds>(rd(opts.connect_timeout)).count();
         ex.rec.dyno = chosen.name;
       }
       log_to(*route, ex.rec);
@@ -1067,7 +1072,7 @@ Task<> Router::State::serve(Socket socket, Sweeper& sweeper, bool from_tls) {
       // A request body we never read makes the connection unusable for another request.
       bool keep = client_keep_alive && !has_body && !is_upgrade;
       co_await send_page(client, req.version(), static_cast<http::status>(ex.rec.status),
-                         error_page(url), keep, opts.legacy, d(opts.idle));
+                         error_page(url), keep, opts.legacy, rd(opts.idle));
       if (!keep) {
         co_return;
       }
@@ -1116,7 +1121,7 @@ Task<> Router::State::serve(Socket socket, Sweeper& sweeper, bool from_tls) {
       if (std::size_t sent = 0;
           !send_now(client, net::buffer(kContinue.data(), kContinue.size()), sent, ec)) {
         co_await send_rest(client, net::buffer(kContinue.data(), kContinue.size()), sent,
-                           d(opts.idle), ec);
+                           rd(opts.idle), ec);
       }
     }
     bool upstream_broken = false;
@@ -1126,7 +1131,7 @@ Task<> Router::State::serve(Socket socket, Sweeper& sweeper, bool from_tls) {
     if (!dropped && !req_p.is_done() && buffer.size() == 0) {
       // None of the body is here yet: the dyno gets the head now.
       if (std::size_t sent = 0; !send_now(*upstream, net::buffer(head), sent, ec)) {
-        co_await send_rest(*upstream, net::buffer(head), sent, d(opts.idle), ec);
+        co_await send_rest(*upstream, net::buffer(head), sent, rd(opts.idle), ec);
       }
       head_sent = true;
       upstream_broken = static_cast<bool>(ec);
@@ -1138,7 +1143,7 @@ Task<> Router::State::serve(Socket socket, Sweeper& sweeper, bool from_tls) {
         req_p.body().data = relay.data();
         req_p.body().size = relay.size();
         if (!parse_buffered(buffer, req_p, ec)) {
-          client.expires_after(d(opts.idle));  // a deadline only for a read that may wait
+          client.expires_after(rd(opts.idle));  // a deadline only for a read that may wait
           co_await parse_some(client, buffer, req_p, ec);
         }
         if (ec && ec == http::error::need_buffer) {
@@ -1152,7 +1157,7 @@ Task<> Router::State::serve(Socket socket, Sweeper& sweeper, bool from_tls) {
           ex.rec.service_ms = ms_since(service_started);
           log_to(*route, ex.rec);
           co_await send_page(client, req.version(), http::status::bad_request,
-                             error_page(kApplicationErrorUrl), false, opts.legacy, d(opts.idle));
+                             error_page(kApplicationErrorUrl), false, opts.legacy, rd(opts.idle));
           co_return;
         }
         if (ec) {
@@ -1171,7 +1176,7 @@ Task<> Router::State::serve(Socket socket, Sweeper& sweeper, bool from_tls) {
                         chunked_request, last);
       if (!piece.empty()) {
         if (std::size_t sent = 0; !send_now(*upstream, piece.buffers(), sent, ec)) {
-          co_await send_rest(*upstream, piece.buffers(), sent, d(opts.idle), ec);
+          co_await send_rest(*upstream, piece.buffers(), sent, rd(opts.idle), ec);
         }
         head_sent = true;
         upstream_broken = static_cast<bool>(ec);
@@ -1199,7 +1204,7 @@ Task<> Router::State::serve(Socket socket, Sweeper& sweeper, bool from_tls) {
     // A fault met before the answer's head: the dyno is late (slow; drop: never answers), it
     // closed the connection (reset) or its answer is not HTTP (garbage).
     bool injected = false;
-    auto first_byte = d(opts.first_byte);
+    auto first_byte = rd(opts.first_byte);
     if (fault && !upstream_broken && !fault->after_head) {
       injected = true;
       if (fault->kind == common::RouterFaultKind::slow || dropped) {
@@ -1325,7 +1330,7 @@ Task<> Router::State::serve(Socket socket, Sweeper& sweeper, bool from_tls) {
       co_await send_page(
           client, req.version(), static_cast<http::status>(ex.rec.status),
           error_page(table->error_page_url.empty() ? kApplicationErrorUrl : table->error_page_url),
-          keep, opts.legacy, d(opts.idle));
+          keep, opts.legacy, rd(opts.idle));
       if (!keep) {
         co_return;
       }
@@ -1417,7 +1422,7 @@ Task<> Router::State::serve(Socket socket, Sweeper& sweeper, bool from_tls) {
       // stalls or dies is H15/H18 to a client that has the head, T-3). Otherwise head and
       // body leave together in one write.
       if (std::size_t sent = 0; !send_now(client, net::buffer(head), sent, ec)) {
-        co_await send_rest(client, net::buffer(head), sent, d(opts.idle), ec);
+        co_await send_rest(client, net::buffer(head), sent, rd(opts.idle), ec);
       }
       response_head_sent = true;
       if (ec) {
@@ -1428,7 +1433,7 @@ Task<> Router::State::serve(Socket socket, Sweeper& sweeper, bool from_tls) {
       if (fault->kind == common::RouterFaultKind::reset) {
         mid_failure = Code::H18;
       } else {
-        const auto idle = d(opts.idle);
+        const auto idle = rd(opts.idle);
         const auto late = fault->delay.count() > 0 ? d(fault->delay) : idle;
         Timer t(context);
         t.expires_after(std::min(late, idle));
@@ -1445,7 +1450,7 @@ Task<> Router::State::serve(Socket socket, Sweeper& sweeper, bool from_tls) {
         res_p.body().data = relay.data();
         res_p.body().size = relay.size();
         if (!parse_buffered(up_buffer, res_p, ec)) {
-          upstream->expires_after(d(opts.idle));  // a deadline only for a read that may wait
+          upstream->expires_after(rd(opts.idle));  // a deadline only for a read that may wait
           co_await parse_some(*upstream, up_buffer, res_p, ec);
         }
         if (ec && ec == http::error::need_buffer) {
@@ -1464,7 +1469,7 @@ Task<> Router::State::serve(Socket socket, Sweeper& sweeper, bool from_tls) {
                         relay.data(), got, chunked_response, last);
       if (!piece.empty()) {
         if (std::size_t sent = 0; !send_now(client, piece.buffers(), sent, ec)) {
-          co_await send_rest(client, piece.buffers(), sent, d(opts.idle), ec);
+          co_await send_rest(client, piece.buffers(), sent, rd(opts.idle), ec);
         }
         response_head_sent = true;
         if (ec) {

@@ -165,7 +165,10 @@ try {
     return s && Number(s.dataset.requests) >= 6 && document.querySelectorAll('.uplot').length >= 4;
   }, null, { timeout: 60000 });
   await page.getByRole('radio', { name: '24h' }).check();
-  await page.waitForFunction(() => Number(document.querySelector('[data-requests]')?.dataset.requests) >= 6, null, { timeout: 30000 });
+  await page.waitForFunction(() => {
+    const s = document.querySelector('[data-requests]');
+    return s?.dataset.zoom === '24h' && Number(s.dataset.requests) >= 6;
+  }, null, { timeout: 30000 });
   await page.getByRole('radio', { name: '1h' }).check();
   await shot('metrics');
 

@@ -9,7 +9,9 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <future>
 #include <regex>
+#include <thread>
 
 namespace lokku::test {
 namespace {
@@ -180,6 +182,39 @@ TEST_F(Dashboard, AClientOnAnotherMachineIsRefusedEvenWithTheToken) {
   auto local = get_by_host(router, "dashboard.localhost", "/login");
   ASSERT_TRUE(local);
   EXPECT_EQ(local->status, 200);
+}
+
+TEST(DashboardTimeScale, ItsPagesAndStreamsKeepRealTimeDeadlinesWhileTheAppsRunScaled) {
+  // At --time-scale 1000 an app's router deadlines are 30 ms to the first byte (H12) and
+  // 55 ms idle (T-3); the dashboard's are the real 30 s and 55 s, so its live log stream
+  // (through the router, as the browser reads it) outlives a second without a line.
+  LokkuHome h;
+  ASSERT_EQ(h.deploy("web").exit_code, 0);
+  const unsigned router = free_port();
+  auto up = h.up(router, {"--time-scale", "1000"});
+  ASSERT_TRUE(up->wait_for(R"(heroku\[web\.1\]: State changed from starting to up$)"));
+  auto session = api_request(h.api_port(), "POST", "/apps/web/log-sessions", h.token(),
+                             R"({"tail":true,"lines":0})", "Content-Type: application/json\r\n");
+  ASSERT_TRUE(session);
+  ASSERT_EQ(session->status, 201) << session->body;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(session->body, m,
+                                std::regex(R"re("logplex_url":"http://[^/]+(/streams/[^"]+)")re")));
+  const std::string stream = m[1].str();
+  auto later = std::async(std::launch::async, [&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    return get_by_host(router, "web.localhost", "/after-a-quiet-second");
+  });
+  auto r = run_shell(
+      fmt::format("curl -sS -N --max-time 4 -H 'Host: dashboard.localhost' http://127.0.0.1:{}{}",
+                  router, stream));
+  auto answered = later.get();
+  ASSERT_TRUE(answered);
+  EXPECT_EQ(answered->status, 200);
+  EXPECT_NE(r.out.find(R"(path="/after-a-quiet-second")"), std::string::npos) << r.out;
+  // The app's own deadlines are scaled: its router line is on the stream, then curl's timeout
+  // (28) ends it, not the router.
+  EXPECT_EQ(r.code, 28) << r.out;
 }
 
 TEST(DashboardBrowser, InChromiumALearnerScalesConfiguresRollsBackWatchesCrashesAndPromotes) {

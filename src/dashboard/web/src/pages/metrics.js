@@ -80,9 +80,11 @@ export function Metrics({ app, live }) {
   const [zoom, setZoom] = useState('1h');
   const [type, setType] = useState('web');
   const base = appPath(app.name);
-  const report = useData(() => {
+  // The answer remembers its zoom: until the new one arrives, the last one stays on screen
+  // and says what it is.
+  const report = useData(async () => {
     const z = ZOOMS[zoom];
-    return get(`${base}/metrics?since=${z.since}&resolution=${z.resolution}`);
+    return { zoom, ...(await get(`${base}/metrics?since=${z.since}&resolution=${z.resolution}`)) };
   }, [base, zoom]);
   useLiveReload(live, report.reload);
   useEffect(() => {
@@ -107,9 +109,9 @@ export function Metrics({ app, live }) {
       </select></label>
     </form>
     <${Problem} error=${report.error} />
-    ${r && rows.length === 0 && html`<${Empty}>No metrics for ${type} in the last ${zoom} yet.</${Empty}>`}
+    ${r && rows.length === 0 && html`<${Empty}>No metrics for ${type} in the last ${r.zoom} yet.</${Empty}>`}
     ${rows.length > 0 && html`
-      <p role="status" class="muted" data-requests=${total}>${total} requests in the last ${zoom}. Dashed lines: deploys, config changes, restarts; red: crashes.</p>
+      <p role="status" class="muted" data-requests=${total} data-zoom=${r.zoom}>${total} requests in the last ${r.zoom}. Dashed lines: deploys, config changes, restarts; red: crashes.</p>
       <${Chart} title="Response time" unit="ms" names=${['p50', 'p95', 'p99', 'max']}
         data=${columns(rows, [(x) => x.p50, (x) => x.p95, (x) => x.p99, (x) => x.max])} events=${events} />
       <${Chart} title="Throughput" unit="requests" names=${['2xx', '3xx', '4xx', '5xx']}
