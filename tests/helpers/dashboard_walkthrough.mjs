@@ -138,11 +138,15 @@ try {
 
   step('deploy: the new release, and a rollback to the one before it');
   await tab('Deploy');
+  await page.getByText(/In the pipeline shop as its staging app/).waitFor();
   const current = page.locator('tr.current');
   await current.filter({ hasText: 'Set GREETING config vars' }).waitFor();
   const version = Number((await current.locator('td').first().innerText()).match(/v(\d+)/)[1]);
   await page.getByRole('button', { name: `Roll back to v${version - 1}` }).click();
   await page.locator('tr.current', { hasText: `Rollback to v${version - 1}` }).waitFor();
+  // The build's whole output, with the buildpacks' `-----> ` steps.
+  await page.getByRole('button', { name: /Show the output of the build/ }).first().click();
+  await page.locator('pre.output', { hasText: '-----> ' }).waitFor();
   await shot('deploy');
 
   step('logs: a request, and an app logging markup, appear live and as text');
@@ -179,6 +183,8 @@ try {
   await crash.waitFor({ timeout: 60000 });
   check(/restarted at once/.test(await crash.innerText()), 'the first crash is explained (CRASH-2)');
   await page.locator('.timeline li.kind-up').first().waitFor();
+  // buildpack → slug → release → dynos: the build that made the slug is there too.
+  await page.locator('.timeline li.kind-build', { hasText: /Build( of \w+)? succeeded/ }).filter({ hasText: 'bin/compile' }).waitFor();
   await shot('timeline');
 
   step('pipelines: promote to production');

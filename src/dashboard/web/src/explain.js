@@ -211,3 +211,24 @@ function explainOne(l, crashes) {
   }
   return null;
 }
+
+/// A build (GET /apps/A/builds) as a timeline event: buildpack → slug, the first steps of a
+/// deploy, which the app's log does not tell.
+export function explainBuild(build) {
+  const ok = build.status === 'succeeded';
+  const pending = build.status === 'pending';
+  const version = build.source_blob?.version ? ` of ${String(build.source_blob.version).slice(0, 12)}` : '';
+  return {
+    time: build.created_at,
+    dyno: 'build',
+    kind: ok ? 'build' : pending ? 'build' : 'crash',
+    title: `Build${version} ${build.status}`,
+    why: ok
+      ? 'The buildpacks detected the app (bin/detect), compiled it (bin/compile) and their output was packed into a slug: the compressed app that every dyno of the release will run (BP-2, BP-4, SLUG-1). A release follows.'
+      : pending
+        ? 'The buildpacks are running: detect, then compile; the output is at the Deploy tab (BP-8).'
+        : 'A buildpack failed (bin/compile exited non-zero): no slug, no release; the app keeps running its current release (BP-9).',
+    rule: ok ? 'BP-2, BP-4, SLUG-1' : pending ? 'BP-8' : 'BP-9',
+    link: `${DEV}slug-compiler`,
+  };
+}

@@ -1,7 +1,7 @@
 // node --test: the teaching view's reading of log lines (explain.js).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { explain, parseLine } from './explain.js';
+import { explain, explainBuild, parseLine } from './explain.js';
 
 const t = '2026-12-07T10:00:00.000000+00:00';
 
@@ -57,4 +57,13 @@ test('the release phase\'s exit decides the release (REL-6)', () => {
   assert.equal(ok.title, 'Release phase succeeded');
   assert.equal(bad.kind, 'crash');
   assert.match(bad.why, /previous one/);
+});
+
+test('a build is buildpack → slug, or a failure that leaves the release alone (BP-9)', () => {
+  const ok = explainBuild({ status: 'succeeded', created_at: t, source_blob: { version: 'abc1234def5678' } });
+  assert.equal(ok.title, 'Build of abc1234def56 succeeded');
+  assert.match(ok.why, /slug/);
+  const failed = explainBuild({ status: 'failed', created_at: t, source_blob: {} });
+  assert.equal(failed.kind, 'crash');
+  assert.equal(failed.rule, 'BP-9');
 });

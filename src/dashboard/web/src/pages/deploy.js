@@ -32,13 +32,21 @@ function BuildOutput({ base, build }) {
 export function Deploy({ app, live }) {
   const base = appPath(app.name);
   const data = useData(async () => {
-    const [releases, builds] = await Promise.all([get(`${base}/releases`), get(`${base}/builds`)]);
-    return { releases: releases.slice().reverse(), builds: builds.slice().reverse() };
+    const [releases, builds, coupling] = await Promise.all([
+      get(`${base}/releases`),
+      get(`${base}/builds`),
+      get(`${base}/pipeline-couplings`).catch((e) => (e.status === 404 ? null : Promise.reject(e))),
+    ]);
+    return { releases: releases.slice().reverse(), builds: builds.slice().reverse(), coupling };
   }, [base]);
   useLiveReload(live, data.reload);
   const d = data.data;
   return html`
     <${Problem} error=${data.error} />
+    <h2>Pipeline</h2>
+    ${d && (d.coupling
+      ? html`<p>In the pipeline <strong>${d.coupling.pipeline?.name}</strong> as its <strong>${d.coupling.stage}</strong> app. <a href="#/pipelines">Pipelines</a> has Promote.</p>`
+      : html`<${Empty}>Not in a pipeline. <code>lokku pipelines:create NAME -a ${app.name}</code> makes one.</${Empty}>`)}
     <h2>Releases</h2>
     ${d?.releases.length === 0 && html`<${Empty}>No releases yet.</${Empty}>`}
     <table class="list">

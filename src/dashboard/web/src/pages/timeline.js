@@ -3,11 +3,11 @@
 // purpose (a restart, a crash, scaling to zero, maintenance) to watch the platform answer.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { app as appPath, get, patch, post, del } from '../api.js';
-import { explain, parseLine } from '../explain.js';
+import { explain, explainBuild, parseLine } from '../explain.js';
 import { when } from '../format.js';
 import { html } from '../html.js';
 import { follow } from '../live.js';
-import { useData } from '../hooks.js';
+import { useData, useLiveReload } from '../hooks.js';
 import { Action, Empty, Problem } from '../widgets.js';
 
 function Faults({ app, reloadApp }) {
@@ -34,7 +34,9 @@ function Faults({ app, reloadApp }) {
     </section>`;
 }
 
-export function Timeline({ app, reloadApp }) {
+export function Timeline({ app, live, reloadApp }) {
+  const builds = useData(() => get(`${appPath(app.name)}/builds`), [app.name]);
+  useLiveReload(live, builds.reload);
   const [lines, setLines] = useState([]);
   const [error, setError] = useState(null);
   const pending = useRef([]);
@@ -59,7 +61,10 @@ export function Timeline({ app, reloadApp }) {
       { lines: 1500, onError: setError },
     );
   }, [app.name]);
-  const events = explain(lines).reverse();
+  // Newest first: the log's events and the builds, by time (ISO 8601 sorts as text).
+  const events = explain(lines)
+    .concat((builds.data ?? []).map(explainBuild))
+    .sort((a, b) => (a.time < b.time ? 1 : a.time > b.time ? -1 : 0));
   return html`
     <h2>What the platform did, and why</h2>
     <p class="muted">buildpack → slug → release → dynos → router: each step as it happens, with the rule of Heroku's behind it.</p>
