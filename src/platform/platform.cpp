@@ -124,6 +124,8 @@ struct AppRuntime {
   bool retiring = false;
   std::optional<std::chrono::system_clock::time_point> retry_at;
   std::shared_ptr<common::AppRoute> route;
+  /// The hosts the route table has for this app (its own first, then its domains).
+  std::vector<std::string> hosts;
   /// The hosts the TLS port serves a certificate of this app's for (which file, as it was
   /// when loaded, and whether HTTP/2 is offered), and when ACM's is renewed (a month before
   /// it ends, on the platform's clock).
@@ -579,11 +581,22 @@ void Platform::reconcile(AppRuntime& rt) {
     AppRuntime& rt;
     const store::App& app;
     ~Hosts() {
-      routes.remove_app(rt.name);
-      routes.add_host(rt.name + ".localhost", rt.route);
-      for (const auto& d : app.domains) {
-        routes.add_host(d, rt.route);
+      std::vector<std::string> now{rt.name + ".localhost"};
+      now.insert(now.end(), app.domains.begin(), app.domains.end());
+      if (now == rt.hosts) {
+        return;  // as the router has them: a request never finds the app missing
       }
+      // Taken out only when a host went (a removed domain); added over the old ones.
+      const bool gone = std::any_of(rt.hosts.begin(), rt.hosts.end(), [&](const auto& h) {
+        return std::find(now.begin(), now.end(), h) == now.end();
+      });
+      if (gone) {
+        routes.remove_app(rt.name);
+      }
+      for (const auto& h : now) {
+        routes.add_host(h, rt.route);
+      }
+      rt.hosts = std::move(now);
     }
   } hosts{routes_, rt, *app};
   certify_domains(rt, *app);
@@ -764,6 +777,7 @@ void Platform::remove_app(const std::string& name) {
     return;
   }
   routes_.remove_app(name);
+  it->second->hosts.clear();
   if (certificates_) {
     for (const auto& [h, _] : it->second->tls_hosts) {
       certificates_->remove(h);
