@@ -6,6 +6,7 @@
 #include "release/error.hpp"
 #include "store/files.hpp"
 
+#include <boost/asio/ip/address.hpp>
 #include <boost/json/object.hpp>
 
 #include <openssl/evp.h>
@@ -78,11 +79,21 @@ bool Api::authorized(const std::string& header) const {
 
 namespace {
 
-bool loopback(std::string_view address) {
-  while (!address.empty() && address.front() == ' ') {
-    address.remove_prefix(1);
+/// Whether an X-Forwarded-For entry is a loopback address (127.0.0.0/8, ::1, or 127.x mapped
+/// into IPv6); anything that is not an address is not.
+bool loopback(std::string_view entry) {
+  while (!entry.empty() && entry.front() == ' ') {
+    entry.remove_prefix(1);
   }
-  return address.rfind("127.", 0) == 0 || address == "::1" || address.rfind("::ffff:127.", 0) == 0;
+  boost::system::error_code ec;
+  auto a = boost::asio::ip::make_address(std::string(entry), ec);
+  if (ec) {
+    return false;
+  }
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
+    return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, a.to_v6()).is_loopback();
+  }
+  return a.is_loopback();
 }
 
 }  // namespace
@@ -95,7 +106,7 @@ void Api::authorize_session(const Request& r) {
   if (r.method == "GET" || r.method == "HEAD") {
     return;
   }
-  if (dashboard::cross_site(r.header("origin"), r.header("sec-fetch-site"), r.header("host")) ||
+  if (dashboard::from_another_site(r) ||
       !common::constant_time_equal(r.header("x-csrf-token"), session->csrf)) {
     fail(403, "forbidden",
          "This request carries the dashboard's session but not its CSRF token, or comes from "

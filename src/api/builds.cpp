@@ -13,7 +13,6 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <filesystem>
 
 namespace lokku::api {
@@ -48,11 +47,7 @@ std::string output_url(const Context& c, const std::string& app, const std::stri
   LogSession s;
   s.app = app;
   s.build_id = id;
-  // Scaled, but never under 30 s of real time: the client that fetches it lives in
-  // real time (at --time-scale 1000, 5 minutes would be 300 ms).
-  s.expires = std::chrono::steady_clock::now() +
-              std::max<std::chrono::nanoseconds>(c.rt.scale(std::chrono::minutes(30)),
-                                                 std::chrono::seconds(30));
+  s.expires = c.stream_expiry(std::chrono::minutes(30));
   return c.stream_url(std::move(s));
 }
 

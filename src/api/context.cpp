@@ -8,6 +8,8 @@
 #include <boost/url/url_view.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace lokku::api {
 
 namespace json = boost::json;
@@ -67,6 +69,10 @@ store::App Context::app() const {
 
 json::value Context::body() const {
   return parse_body(request.body);
+}
+
+std::chrono::steady_clock::time_point Context::stream_expiry(std::chrono::nanoseconds life) const {
+  return std::chrono::steady_clock::now() + std::max(rt.scale(life), life / 60);
 }
 
 std::string Context::stream_url(LogSession s) const {

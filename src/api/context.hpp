@@ -60,6 +60,10 @@ struct Context {
   boost::json::value body() const;
   /// A stream URL for `s` (streams.hpp).
   std::string stream_url(LogSession s) const;
+  /// When a stream URL handed out now stops working: its `life`, time-scaled, but never
+  /// under a sixtieth of it in real time (the client that fetches it lives in real time: at
+  /// --time-scale 1000, 5 minutes would be 300 ms).
+  std::chrono::steady_clock::time_point stream_expiry(std::chrono::nanoseconds life) const;
   /// A release made by a change of `app`, its `app[api]` lines in the app's log
   /// (platform::make_release).
   store::Release release(const std::string& app, const std::function<void(store::App&)>& change,

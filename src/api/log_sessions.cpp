@@ -23,11 +23,7 @@ Response create(Context& c) {
   s.tail = bool_field(o, "tail").value_or(false);
   s.source = string_field(o, "source").value_or("");
   s.dyno = string_field(o, "dyno").value_or("");
-  // Scaled, but never under 5 s of real time: the client that fetches it lives in
-  // real time (at --time-scale 1000, 5 minutes would be 300 ms).
-  s.expires = std::chrono::steady_clock::now() +
-              std::max<std::chrono::nanoseconds>(c.rt.scale(std::chrono::minutes(5)),
-                                                 std::chrono::seconds(5));
+  s.expires = c.stream_expiry(std::chrono::minutes(5));
   auto now = common::iso8601_now();
   return json_response(201, json::object{{"id", common::random_uuid()},
                                          {"logplex_url", c.stream_url(std::move(s))},

@@ -40,10 +40,6 @@ api::Response refused() {
           page_headers("text/plain; charset=utf-8")};
 }
 
-bool from_another_site(const api::Request& r) {
-  return cross_site(r.header("origin"), r.header("sec-fetch-site"), r.header("host"));
-}
-
 // The login page: no user data in it, and no script (it works without JavaScript).
 std::string login_html(std::string_view problem) {
   std::string alert =
@@ -76,6 +72,10 @@ std::string login_html(std::string_view problem) {
 }
 
 }  // namespace
+
+bool from_another_site(const api::Request& r) {
+  return cross_site(r.header("origin"), r.header("sec-fetch-site"), r.header("host"));
+}
 
 std::vector<std::pair<std::string, std::string>> page_headers(std::string content_type) {
   return {

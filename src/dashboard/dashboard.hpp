@@ -36,6 +36,10 @@ class Dashboard {
   api::RouteTable<Handler> routes_;
 };
 
+/// Whether the request comes from another site (sessions.hpp's cross_site, read from its
+/// Origin, Sec-Fetch-Site and Host).
+bool from_another_site(const api::Request& r);
+
 /// The headers every page of the dashboard carries: its content type, and what keeps other
 /// sites out (no framing, scripts and styles from lokku only, no sniffing, no referrer to
 /// another site).
