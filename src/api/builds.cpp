@@ -21,20 +21,7 @@ namespace json = boost::json;
 
 namespace {
 
-json::object build_json(const store::App& app, const buildpack::BuildRecord& b) {
-  return {
-      {"id", b.id},
-      {"status", b.status},
-      {"created_at", b.created_at},
-      {"updated_at", b.updated_at},
-      {"app", app_ref(app)},
-      {"slug", b.slug.empty() ? json::value(nullptr) : json::value(json::object{{"id", b.slug}})},
-      {"source_blob", {{"version", b.source_version}}},
-      {"stack", app.stack},
-      {"user", {{"email", store::local_user()}}}};
-}
-
-json::object build_json(const Context& c, const store::App& app, const std::string& id) {
+json::object recorded_build(const Context& c, const store::App& app, const std::string& id) {
   auto b = buildpack::read_build_record(buildpack::builds_dir(c.store, app.name), id);
   if (!b) {
     not_found("build");
@@ -62,7 +49,7 @@ Response list(Context& c) {
 
 Response info(Context& c) {
   auto app = c.app();
-  auto j = build_json(c, app, c.param("build"));
+  auto j = recorded_build(c, app, c.param("build"));
   j["output_stream_url"] = output_url(c, app.name, c.param("build"));
   return json_response(200, j);
 }
@@ -138,7 +125,7 @@ Response create(Context& c) {
   buildpack::write_build_record(dir, buildpack::BuildRecord{id, "pending"});
   c.jobs.start([&store = c.store, &platform = c.platform, rt = c.rt, app = app.name, id, path,
                 buildpacks] { build_and_release(store, platform, rt, app, id, path, buildpacks); });
-  auto j = build_json(c, app, id);
+  auto j = recorded_build(c, app, id);
   j["output_stream_url"] = output_url(c, app.name, id);
   json::array bps;
   for (const auto& b : buildpacks) {

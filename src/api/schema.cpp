@@ -312,6 +312,19 @@ json::object domain_json(const store::App& app, const std::string& host, bool cu
           {"updated_at", app.created_at}};
 }
 
+json::object build_json(const store::App& a, const buildpack::BuildRecord& b) {
+  return {
+      {"id", b.id},
+      {"status", b.status},
+      {"created_at", b.created_at},
+      {"updated_at", b.updated_at},
+      {"app", app_ref(a)},
+      {"slug", b.slug.empty() ? json::value(nullptr) : json::value(json::object{{"id", b.slug}})},
+      {"source_blob", {{"version", b.source_version}}},
+      {"stack", a.stack},
+      {"user", {{"email", store::local_user()}}}};
+}
+
 json::object alert_json(const store::App& a, const store::Alert& x) {
   return {{"id", x.id},
           {"app", app_ref(a)},

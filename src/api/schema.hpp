@@ -3,6 +3,7 @@
 // per resource, shared by every endpoint that answers with it.
 
 #include "api/context.hpp"
+#include "buildpack/build_record.hpp"
 #include "platform/platform_file.hpp"
 #include "store/pipelines.hpp"
 #include "store/store.hpp"
@@ -26,6 +27,7 @@ boost::json::object app_ref(const store::App& a);
 boost::json::object account_json();
 boost::json::object app_json(const Context& c, const store::App& a);
 boost::json::object release_json(const store::App& a, const store::Release& r);
+boost::json::object build_json(const store::App& a, const buildpack::BuildRecord& b);
 /// The formation of the current release's process types (all, or those in `only`).
 boost::json::array formation_json(const store::App& a, const std::vector<std::string>& only = {});
 boost::json::object addon_json(const store::App& a, const store::Addon& x);

@@ -190,6 +190,30 @@ std::vector<WebhookChange> dyno_changes(const store::App& app,
   return out;
 }
 
+std::vector<WebhookChange> build_changes(const store::App& app,
+                                         const std::vector<buildpack::BuildRecord>& before,
+                                         const std::vector<buildpack::BuildRecord>& after) {
+  std::vector<WebhookChange> out;
+  for (const auto& b : after) {
+    auto old = std::find_if(before.begin(), before.end(),
+                            [&](const buildpack::BuildRecord& x) { return x.id == b.id; });
+    if (old == before.end()) {
+      // Begun (and perhaps ended) since the last look: a build is created pending.
+      auto begun = b;
+      begun.status = "pending";
+      begun.slug.clear();
+      begun.updated_at = b.created_at;
+      out.push_back(change("api:build", "create", build_json(app, begun)));
+      if (b.status != "pending") {
+        out.push_back(change("api:build", "update", build_json(app, b), {{"status", "pending"}}));
+      }
+    } else if (old->status != b.status) {
+      out.push_back(change("api:build", "update", build_json(app, b), {{"status", old->status}}));
+    }
+  }
+  return out;
+}
+
 json::object webhook_payload(const WebhookChange& ch) {
   auto account = account_json();
   return {{"action", ch.action},

@@ -5,6 +5,7 @@
 // fields it had before.
 
 #include "api/context.hpp"
+#include "buildpack/build_record.hpp"
 #include "platform/platform_file.hpp"
 #include "store/store.hpp"
 
@@ -35,6 +36,12 @@ std::vector<WebhookChange> app_changes(const Context& c, const store::App& befor
 std::vector<WebhookChange> dyno_changes(const store::App& app,
                                         const std::vector<platform::ObservedDyno>& before,
                                         const std::vector<platform::ObservedDyno>& after);
+
+/// api:build: a build started (create) and its status changed (update: succeeded or failed),
+/// from two readings of the app's build records.
+std::vector<WebhookChange> build_changes(const store::App& app,
+                                         const std::vector<buildpack::BuildRecord>& before,
+                                         const std::vector<buildpack::BuildRecord>& after);
 
 /// The event's payload (its `payload` in the API; the body of a delivery adds the event's
 /// id and times and `webhook_metadata`).

@@ -1,6 +1,7 @@
 #include "api/webhook_service.hpp"
 
 #include "api/webhook_events.hpp"
+#include "buildpack/build_record.hpp"
 #include "common/ids.hpp"
 #include "common/log.hpp"
 #include "platform/platform_file.hpp"
@@ -13,6 +14,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <optional>
 #include <pthread.h>
 
@@ -25,6 +27,10 @@ using webhooks::DeliveryStore;
 struct WebhookService::Watched {
   std::optional<store::App> app;  ///< the last record compared
   std::vector<platform::ObservedDyno> dynos;
+  /// The build records last read (for webhooks that include api:build), and when their
+  /// folder had last changed then.
+  std::optional<std::vector<buildpack::BuildRecord>> builds;
+  std::filesystem::file_time_type builds_changed{};
 };
 
 namespace {
@@ -39,10 +45,43 @@ bool includes(const store::Webhook& w, const std::string& entity) {
   return std::find(w.include.begin(), w.include.end(), entity) != w.include.end();
 }
 
+bool wants(const std::vector<store::Webhook>& hooks, const char* entity) {
+  return std::any_of(hooks.begin(), hooks.end(),
+                     [&](const store::Webhook& w) { return includes(w, entity); });
+}
+
 bool wants_dynos(const std::vector<store::Webhook>& hooks) {
-  return std::any_of(hooks.begin(), hooks.end(), [](const store::Webhook& w) {
-    return includes(w, "dyno") || includes(w, "api:dyno");
-  });
+  return wants(hooks, "dyno") || wants(hooks, "api:dyno");
+}
+
+/// The app's builds begun or ended since the last look. A record is written by a rename into
+/// the builds folder, so the folder's time says when to read them again; the records are read
+/// again anyway while a build runs, and while the folder's change is too recent for its
+/// coarse time to tell two changes apart.
+std::vector<WebhookChange> new_builds(const store::Store& store, const store::App& app,
+                                      WebhookService::Watched& w) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  auto changed = fs::last_write_time(buildpack::builds_dir(store, app.name), ec);
+  if (ec) {
+    changed = {};
+  }
+  const bool running = w.builds && std::any_of(w.builds->begin(), w.builds->end(),
+                                               [](const buildpack::BuildRecord& b) {
+                                                 return b.status == "pending";
+                                               });
+  const bool recent = fs::file_time_type::clock::now() - changed < std::chrono::seconds(2);
+  if (w.builds && !running && !recent && changed == w.builds_changed) {
+    return {};
+  }
+  auto now = buildpack::read_build_records(store, app.name);
+  std::vector<WebhookChange> out;
+  if (w.builds) {
+    out = build_changes(app, *w.builds, now);
+  }
+  w.builds = std::move(now);
+  w.builds_changed = changed;
+  return out;
 }
 
 std::vector<platform::ObservedDyno> observed_dynos(const store::Store& store,
@@ -148,6 +187,12 @@ bool WebhookService::look(bool first) {
       auto more = dyno_changes(*w->app, w->dynos, dynos);
       changes.insert(changes.end(), more.begin(), more.end());
       w->dynos = std::move(dynos);
+    }
+    if (wants(w->app->webhooks, "api:build")) {
+      auto more = new_builds(store_, *w->app, *w);
+      changes.insert(changes.end(), more.begin(), more.end());
+    } else {
+      w->builds.reset();  // from the time a webhook includes them
     }
     std::vector<std::pair<webhooks::Event, std::vector<Delivery>>> events;
     for (const auto& ch : changes) {

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <regex>
@@ -294,6 +295,47 @@ TEST_F(Webhooks, ACertificatesAddUpdateAndRemoveAreTold) {
       },
       20s, "the destroy"));
   EXPECT_EQ(bodies(receiver, "api:sni-endpoint").back().at("data").at("name").as_string(), name);
+}
+
+// §3.3 api:build (create, update): a deploy's build is told when it begins (pending) and when
+// it ends (succeeded, with its slug); a build no buildpack detects ends failed, without one.
+TEST_F(Webhooks, ABuildIsToldWhenItBeginsAndWhenItEndsSucceededOrFailed) {
+  DrainReceiver receiver(DrainReceiver::Protocol::http);
+  ASSERT_EQ(heroku(fmt::format("webhooks:add -i api:build -l notify -u http://127.0.0.1:{}/ -a web",
+                               receiver.port()))
+                .code,
+            0);
+  ASSERT_EQ(h.deploy("web").exit_code, 0);
+  ASSERT_TRUE(wait_until([&] { return bodies(receiver, "api:build").size() >= 2; }, 20s,
+                         "the build's create and update"));
+  auto built = bodies(receiver, "api:build");
+  EXPECT_EQ(built[0].at("action").as_string(), "create");
+  EXPECT_EQ(built[0].at("resource").as_string(), "build");
+  EXPECT_EQ(built[0].at("data").at("status").as_string(), "pending");
+  EXPECT_EQ(built[0].at("data").at("app").at("name").as_string(), "web");
+  EXPECT_EQ(built[1].at("action").as_string(), "update");
+  EXPECT_EQ(built[1].at("data").at("id"), built[0].at("data").at("id"));
+  EXPECT_EQ(built[1].at("data").at("status").as_string(), "succeeded");
+  EXPECT_EQ(built[1].at("previous_data").at("status").as_string(), "pending");
+  EXPECT_TRUE(built[1].at("data").at("slug").is_object());
+  // The same build as the API lists it.
+  auto builds = api_request(port, "GET", "/apps/web/builds", h.token());
+  ASSERT_TRUE(builds);
+  EXPECT_NE(builds->body.find(std::string(built[0].at("data").at("id").as_string())),
+            std::string::npos)
+      << builds->body;
+
+  const auto broken = h.root() / "broken";
+  fs::create_directories(broken);
+  std::ofstream(broken / "Procfile") << "web: true\n";  // no buildpack detects anything here
+  EXPECT_NE(h.run({"deploy", "-a", "web"}, broken).exit_code, 0);
+  ASSERT_TRUE(wait_until([&] { return bodies(receiver, "api:build").size() >= 4; }, 20s,
+                         "the failed build's create and update"));
+  auto failed = bodies(receiver, "api:build");
+  EXPECT_EQ(failed[2].at("action").as_string(), "create");
+  EXPECT_EQ(failed[3].at("data").at("status").as_string(), "failed");
+  EXPECT_TRUE(failed[3].at("data").at("slug").is_null());
+  EXPECT_EQ(failed.size(), 4u);
 }
 
 // Bad input is refused naming the field, and nothing is made.
