@@ -230,25 +230,45 @@ bool WebhookService::look(bool first) {
 }
 
 void WebhookService::deliver() {
-  webhooks::Sender sender(ca_file_);
+  std::map<std::string, std::unique_ptr<DeliveryStore>> dbs;  // kept open while hooked
   std::string told;
   std::unique_lock lock(mu_);
   while (!stop_) {
+    for (auto it = workers_.begin(); it != workers_.end();) {
+      if (it->second.done) {
+        it->second.thread.join();  // it has ended: its last act was to say so
+        it = workers_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    auto hooks = hooks_;
     lock.unlock();
     try {
-      deliver_due(sender);
+      start_due(dbs, hooks);
       told.clear();
     } catch (const std::exception& e) {
       if (told != e.what()) {
         told = e.what();
         log::platform().error("webhooks: deliveries stopped: {}", told);
       }
+      dbs.clear();  // opened again on the next pass
     }
     lock.lock();
     // Retries fall due with time: look again within a quarter of a second (sooner when an
-    // event comes).
+    // event comes or a webhook's deliveries are done).
     cv_.wait_for(lock, std::chrono::milliseconds(250), [this] { return stop_ || kicked_; });
     kicked_ = false;
+  }
+  // A receiver that does not answer is not waited for.
+  auto workers = std::move(workers_);
+  workers_.clear();
+  lock.unlock();
+  for (auto& [id, w] : workers) {
+    w.sender->cancel();
+  }
+  for (auto& [id, w] : workers) {
+    w.thread.join();
   }
 }
 
@@ -256,30 +276,70 @@ std::int64_t WebhookService::now_ms() const {
   return std::chrono::duration_cast<std::chrono::milliseconds>(clock_().time_since_epoch()).count();
 }
 
-void WebhookService::deliver_due(webhooks::Sender& sender) {
-  std::map<std::string, std::vector<store::Webhook>> hooks;
-  {
-    std::lock_guard lock(mu_);
-    hooks = hooks_;
+void WebhookService::start_due(std::map<std::string, std::unique_ptr<DeliveryStore>>& dbs,
+                               const std::map<std::string, std::vector<store::Webhook>>& hooks) {
+  for (auto it = dbs.begin(); it != dbs.end();) {
+    it = hooks.count(it->first) ? std::next(it) : dbs.erase(it);
   }
   for (const auto& [app, list] : hooks) {
+    auto& db = dbs[app];
+    if (!db) {
+      db = std::make_unique<DeliveryStore>(store_.webhooks_file(app), DeliveryStore::Mode::write);
+    }
+    // Each webhook's due deliveries in order, by a worker of its own: a receiver that is slow
+    // or hangs (up to the 20 s limit of a try) delays its own deliveries, no one else's.
+    std::map<std::string, std::vector<Delivery>> by_hook;
+    for (auto& d : db->due(now_ms())) {
+      by_hook[d.webhook_id].push_back(std::move(d));
+    }
+    for (auto& [id, due] : by_hook) {
+      auto hook = std::find_if(list.begin(), list.end(),
+                               [&](const store::Webhook& w) { return w.id == id; });
+      if (hook == list.end()) {
+        for (const auto& d : due) {
+          webhooks::Attempt attempt;
+          attempt.id = common::random_uuid();
+          attempt.created_at = iso_ms(now_ms());
+          attempt.status = "failed";
+          attempt.error_class = "WebhookRemoved";
+          db->record(d.id, attempt, "failed", std::nullopt, attempt.created_at);
+        }
+        continue;
+      }
+      std::lock_guard lock(mu_);
+      if (stop_ || workers_.count(id)) {
+        continue;  // its worker takes these when it has done
+      }
+      auto& w = workers_[id];
+      w.sender = std::make_shared<webhooks::Sender>(ca_file_);
+      w.thread =
+          std::thread([this, app = app, hook = *hook, due = std::move(due), sender = w.sender] {
+            ::pthread_setname_np(::pthread_self(), "lokku-hook");
+            deliver_to(app, hook, due, *sender);
+          });
+    }
+    db->prune(now_ms());
+  }
+}
+
+void WebhookService::deliver_to(const std::string& app, const store::Webhook& hook,
+                                const std::vector<Delivery>& due, webhooks::Sender& sender) {
+  try {
     DeliveryStore db(store_.webhooks_file(app), DeliveryStore::Mode::write);
-    for (const auto& d : db.due(now_ms())) {
+    for (const auto& d : due) {
       {
         std::lock_guard lock(mu_);
         if (stop_) {
-          return;
+          break;
         }
       }
-      auto hook = std::find_if(list.begin(), list.end(),
-                               [&](const store::Webhook& w) { return w.id == d.webhook_id; });
       webhooks::Attempt attempt;
       attempt.id = common::random_uuid();
       attempt.created_at = iso_ms(now_ms());
       auto event = db.event(d.event_id);
-      if (hook == list.end() || !event) {
+      if (!event) {
         attempt.status = "failed";
-        attempt.error_class = "WebhookRemoved";
+        attempt.error_class = "EventRemoved";
         db.record(d.id, attempt, "failed", std::nullopt, attempt.created_at);
         continue;
       }
@@ -292,14 +352,17 @@ void WebhookService::deliver_due(webhooks::Sender& sender) {
       body["webhook_metadata"] = {{"attempt", {{"id", attempt.id}}},
                                   {"delivery", {{"id", d.id}}},
                                   {"event", {{"id", event->id}, {"include", event->include}}},
-                                  {"webhook", {{"id", hook->id}}}};
+                                  {"webhook", {{"id", hook.id}}}};
       const auto text = json::serialize(body);
       std::vector<std::pair<std::string, std::string>> headers = {
-          {"Heroku-Webhook-Hmac-SHA256", webhooks::signature(hook->secret, text)}};
-      if (!hook->authorization.empty()) {
-        headers.emplace_back("Authorization", hook->authorization);
+          {"Heroku-Webhook-Hmac-SHA256", webhooks::signature(hook.secret, text)}};
+      if (!hook.authorization.empty()) {
+        headers.emplace_back("Authorization", hook.authorization);
       }
-      auto result = sender.post(hook->url, headers, text);
+      auto result = sender.post(hook.url, headers, text);
+      if (result.error_class == "Cancelled") {
+        break;  // lokku up is stopping: tried again when it next runs
+      }
       attempt.code = result.code;
       attempt.error_class = result.error_class;
       const bool ok = result.code && *result.code >= 200 && *result.code < 300;
@@ -320,8 +383,15 @@ void WebhookService::deliver_due(webhooks::Sender& sender) {
       }
       db.record(d.id, attempt, status, next, iso_ms(now));
     }
-    db.prune(now_ms());
+  } catch (const std::exception& e) {
+    log::platform().error("webhooks: deliveries to {} stopped: {}", hook.url, e.what());
   }
+  {
+    std::lock_guard lock(mu_);
+    workers_[hook.id].done = true;
+    kicked_ = true;
+  }
+  cv_.notify_all();
 }
 
 }  // namespace lokku::api

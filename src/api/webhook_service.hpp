@@ -5,12 +5,14 @@
 // API, a `lokku` command, a git push); each change a webhook includes becomes an event and a
 // delivery per webhook in the app's DeliveryStore. Another thread POSTs the deliveries that
 // are due, signed, and records each attempt: `notify` once, `sync` again on failure
-// (webhook_rules.hpp), on lokku's time scale.
+// (webhook_rules.hpp), on lokku's time scale; each webhook's deliveries are POSTed in order
+// by a worker thread of its own, so one receiver that hangs delays no other.
 //
 // Dyno states are looked at every 100 ms: one shorter than that may not be told.
 
 #include "api/api.hpp"
 #include "store/store.hpp"
+#include "webhooks/delivery_store.hpp"
 #include "webhooks/sender.hpp"
 
 #include <chrono>
@@ -43,8 +45,13 @@ class WebhookService {
   void deliver();
   /// One look at every app (`first`: where changes start from); whether events were recorded.
   bool look(bool first = false);
-  /// One pass over the apps' due deliveries.
-  void deliver_due(webhooks::Sender& sender);
+  /// One pass over the apps' due deliveries: starts a worker for each webhook that has some
+  /// and none under way. `dbs`: the apps' delivery stores, kept open.
+  void start_due(std::map<std::string, std::unique_ptr<webhooks::DeliveryStore>>& dbs,
+                 const std::map<std::string, std::vector<store::Webhook>>& hooks);
+  /// A worker: POSTs `due` (one webhook's, oldest first) and records each attempt.
+  void deliver_to(const std::string& app, const store::Webhook& hook,
+                  const std::vector<webhooks::Delivery>& due, webhooks::Sender& sender);
 
   Api& api_;
   store::Store& store_;
@@ -60,6 +67,12 @@ class WebhookService {
   bool stop_ = false;                                         ///< mu_
   bool kicked_ = false;                                       ///< mu_
   std::map<std::string, std::vector<store::Webhook>> hooks_;  ///< mu_: apps with webhooks
+  struct Worker {
+    std::thread thread;
+    std::shared_ptr<webhooks::Sender> sender;
+    bool done = false;  ///< mu_
+  };
+  std::map<std::string, Worker> workers_;  ///< mu_: by webhook id, those under way
   std::thread watcher_;
   std::thread deliverer_;
 };

@@ -39,6 +39,9 @@ class Sender {
                   const std::vector<std::pair<std::string, std::string>>& headers,
                   const std::string& body);
 
+  /// Ends the send under way at once ("Cancelled") and refuses later ones: any thread.
+  void cancel();
+
   struct Impl;
 
  private:

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <fstream>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -336,6 +337,34 @@ TEST_F(Webhooks, ABuildIsToldWhenItBeginsAndWhenItEndsSucceededOrFailed) {
   EXPECT_EQ(failed[3].at("data").at("status").as_string(), "failed");
   EXPECT_TRUE(failed[3].at("data").at("slug").is_null());
   EXPECT_EQ(failed.size(), 4u);
+}
+
+// A receiver that reads a POST and never answers delays its own webhook's deliveries only:
+// another webhook of the app is told of each change at once, and the platform stops at once.
+TEST_F(Webhooks, AReceiverThatHangsDelaysNoOtherWebhook) {
+  DrainReceiver stuck(DrainReceiver::Protocol::http);
+  stuck.hang(true);
+  DrainReceiver fine(DrainReceiver::Protocol::http);
+  for (const auto* r : {&stuck, &fine}) {
+    ASSERT_EQ(heroku(fmt::format("webhooks:add -i api:formation -l notify -u "
+                                 "http://127.0.0.1:{}/ -a web",
+                                 r->port()))
+                  .code,
+              0);
+  }
+  ASSERT_EQ(heroku("ps:scale worker=1 -a web").code, 0);
+  ASSERT_TRUE(stuck.wait_for_posts(1));  // read, and left unanswered (20 s to time out)
+  ASSERT_TRUE(fine.wait_for_posts(1));
+  ASSERT_EQ(heroku("ps:scale worker=0 -a web").code, 0);
+  const auto asked = std::chrono::steady_clock::now();
+  ASSERT_TRUE(wait_until([&] { return fine.posts().size() >= 2; }, 10s, "the second change"));
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, 5s);
+  EXPECT_EQ(stuck.posts().size(), 1u);  // its second waits behind its first
+  // Stopping does not wait out the hung POST's 20 s.
+  const auto stopping = std::chrono::steady_clock::now();
+  up->signal(SIGINT);
+  EXPECT_TRUE(up->wait_exit(15s).has_value());
+  EXPECT_LT(std::chrono::steady_clock::now() - stopping, 10s);
 }
 
 // Bad input is refused naming the field, and nothing is made.
