@@ -112,8 +112,15 @@ struct Drain::State {
   const Reporter report;
   const Framing framing;
 
+  /// Framed messages (octet-counted, back to back) waiting to be sent, at most kBatchBytes
+  /// each but for a single longer message: each is the body of one batch.
+  struct Chunk {
+    std::string bytes;
+    std::size_t count = 0;
+  };
   mutable std::mutex mu;
-  std::deque<std::string> messages;  ///< mu
+  std::deque<Chunk> chunks;          ///< mu
+  std::size_t buffered = 0;          ///< mu: messages in `chunks`
   std::size_t dropped = 0;           ///< mu: lost and not yet reported by an L10
   common::SystemTime dropped_since;  ///< mu
   DrainStats stats;                  ///< mu
@@ -162,12 +169,18 @@ struct Drain::State {
                                                   dropped_since, framing));
       ++count;
     }
-    while (!messages.empty() &&
-           (count == 0 || body.size() + messages.front().size() + 8 <= kBatchBytes)) {
-      append_octet_counted(body, messages.front());
-      messages.pop_front();
-      ++count;
+    if (chunks.empty()) {
+      return body;
     }
+    auto& front = chunks.front();
+    if (body.empty()) {
+      body = std::move(front.bytes);
+    } else {
+      body += front.bytes;
+    }
+    count += front.count;
+    buffered -= front.count;
+    chunks.pop_front();
     return body;
   }
 
@@ -243,7 +256,8 @@ struct Drain::State {
   }
 
   /// One try of a batch.
-  net::awaitable<Outcome> send(const std::string& body, std::size_t count, const std::string& id) {
+  /// `body` is lent to the request (not copied) and is back when this returns.
+  net::awaitable<Outcome> send(std::string& body, std::size_t count, const std::string& id) {
     const auto now = std::chrono::steady_clock::now();
     if (connected() && now - last_used > hub.timing.idle) {
       disconnect();  // Logplex closes idle connections: a receiver may have forgotten it
@@ -291,10 +305,11 @@ struct Drain::State {
       req.set(http::field::authorization, url.authorization);
     }
     req.keep_alive(true);
-    req.body() = body;
+    req.body() = std::move(body);
     req.prepare_payload();
     auto [error, status] =
         secure ? co_await exchange(*secure, req) : co_await exchange(*plain, req);
+    body = std::move(req.body());
     if (error) {
       disconnect();
       co_return Outcome::failed;
@@ -359,33 +374,51 @@ void Drain::log(const spdlog::details::log_msg& msg) {
   if (state_->stopped) {
     return;
   }
-  std::vector<std::string> framed;
-  common::for_each_line(std::string_view(msg.payload.data(), msg.payload.size()),
-                        [&](const common::LogLine& line) {
-                          framed.push_back(syslog_message(line, state_->framing));
-                        });
+  auto& st = *state_;
   {
-    std::lock_guard lock(state_->mu);
-    for (auto& m : framed) {
-      if (state_->messages.size() >= kBufferMessages) {
-        state_->messages.pop_front();  // Logplex keeps the newest
-        if (state_->dropped == 0) {
-          state_->dropped_since = std::chrono::system_clock::now();
-        }
-        ++state_->dropped;
-        ++state_->stats.overflowed;
+    // Framed straight into the batch being filled: no string per message.
+    std::lock_guard lock(st.mu);
+    common::for_each_line(std::string_view(msg.payload.data(), msg.payload.size()),
+                          [&](const common::LogLine& line) {
+                            if (st.chunks.empty() || st.chunks.back().bytes.size() >= kBatchBytes) {
+                              st.chunks.emplace_back().bytes.reserve(kBatchBytes + 1024);
+                            }
+                            auto* back = &st.chunks.back();
+                            const std::size_t before = back->bytes.size();
+                            append_syslog_frame(back->bytes, line, st.framing);
+                            if (back->bytes.size() > kBatchBytes && back->count > 0) {
+                              // It starts the next batch.
+                              State::Chunk next;
+                              next.bytes.reserve(kBatchBytes + 1024);
+                              next.bytes.assign(back->bytes, before);
+                              back->bytes.resize(before);
+                              st.chunks.push_back(std::move(next));
+                              back = &st.chunks.back();
+                            }
+                            ++back->count;
+                            ++st.buffered;
+                          });
+    // Logplex keeps the newest: past the bound, the oldest batches go (counted for L10).
+    while (st.buffered > kBufferMessages && st.chunks.size() > 1) {
+      const auto lost = st.chunks.front().count;
+      st.chunks.pop_front();
+      st.buffered -= lost;
+      if (st.dropped == 0) {
+        st.dropped_since = std::chrono::system_clock::now();
       }
-      state_->messages.push_back(std::move(m));
+      st.dropped += lost;
+      st.stats.overflowed += lost;
     }
   }
-  state_->nudge(state_);
+  st.nudge(state_);
 }
 
 void Drain::stop() {
   if (!state_->stopped.exchange(true)) {
     {
       std::lock_guard lock(state_->mu);
-      state_->messages.clear();
+      state_->chunks.clear();
+      state_->buffered = 0;
     }
     state_->nudge(state_);
   }

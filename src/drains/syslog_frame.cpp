@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+
 namespace lokku::drains {
 
 namespace {
@@ -59,6 +61,34 @@ std::string overflow_message(common::SystemTime now, std::size_t dropped, common
                  fmt::format("Error L10 (output buffer overflow): {} messages dropped since {}.",
                              dropped, whole_seconds(since)),
                  framing);
+}
+
+void append_syslog_frame(std::string& out, const common::LogLine& line, const Framing& framing) {
+  // Its length first: `<PRI>1 ` + a 32-character timestamp + the fields, each after a space.
+  const int pri = priority(line.source, line.dyno);
+  char pri_text[8];
+  const auto pri_end = std::to_chars(pri_text, pri_text + sizeof pri_text, pri).ptr;
+  const std::string_view proc = line.dyno.empty() ? std::string_view("-") : line.dyno;
+  const std::string_view sd = framing.structured_data ? " - - " : " - ";
+  const std::size_t start = out.size();
+  out += '<';
+  out.append(pri_text, pri_end);
+  out += ">1 ";
+  common::append_timestamp(out, line.time);
+  out += ' ';
+  out += framing.hostname;
+  out += ' ';
+  out += line.source;
+  out += ' ';
+  out += proc;
+  out += sd;
+  out += line.message;
+  out += '\n';
+  // Then its octet count before it (a few bytes moved: no second buffer).
+  char count[24];
+  const auto count_end = std::to_chars(count, count + sizeof count, out.size() - start).ptr;
+  *count_end = ' ';
+  out.insert(start, count, static_cast<std::size_t>(count_end - count) + 1);
 }
 
 void append_octet_counted(std::string& out, std::string_view message) {

@@ -48,6 +48,27 @@ TEST(SyslogFrame, OctetCountingCountsTheTrailingNewline) {
   EXPECT_EQ(out.substr(out.size() - 4), "2 x\n");
 }
 
+// The drains' hot path frames a line straight into a batch: the same bytes as the message
+// octet-counted, after what the batch holds already, for both framings and a dyno-less line.
+TEST(SyslogFrame, FramingIntoABatchIsTheOctetCountedMessage) {
+  const Framing https{"host", false};
+  const Framing syslog{"d.0b8e2c4a-1111-4222-8333-444455556666", true};
+  const std::string long_one(5000, 'x');
+  const common::LogLine lines[] = {
+      {at(5, 112000), 0, "app", "web.1", "listening on 5000"},
+      {at(59, 999999), 0, "heroku", "router", long_one},
+      {at(0, 0), 0, "app", "", "no dyno"},
+  };
+  for (const auto* framing : {&https, &syslog}) {
+    std::string batch = "12 earlier one\n", expected = batch;
+    for (const auto& line : lines) {
+      append_syslog_frame(batch, line, *framing);
+      append_octet_counted(expected, syslog_message(line, *framing));
+    }
+    EXPECT_EQ(batch, expected);
+  }
+}
+
 // §2.4: L10 says how many messages were dropped since when, as a `heroku logplex` warning.
 TEST(SyslogFrame, OverflowMessageIsLogplexsL10) {
   EXPECT_EQ(overflow_message(at(9, 250000), 500, at(4, 999999), {"host", false}),
