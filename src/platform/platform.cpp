@@ -525,11 +525,11 @@ void Platform::feed_drains() {
     if (!rt->drain_reader) {
       continue;
     }
-    for (const auto& text : rt->drain_reader->read_new()) {
+    rt->drain_reader->read_new_each([&](std::string_view text) {
       if (auto line = common::parse_log_line(text)) {
         rt->drained->add(*line);
       }
-    }
+    });
     rt->drained->push();
   }
 }

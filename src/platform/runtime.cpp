@@ -302,7 +302,7 @@ LogFollower::~LogFollower() {
   }
 }
 
-void LogFollower::read_to_end(int fd, std::deque<std::string>& lines, std::size_t keep_last) {
+void LogFollower::read_to_end(int fd, const Each& each) {
   char buf[65536];
   for (;;) {
     ssize_t n = ::read(fd, buf, sizeof buf);
@@ -320,10 +320,7 @@ void LogFollower::read_to_end(int fd, std::deque<std::string>& lines, std::size_
       }
       std::string_view line(partial_.data() + start, nl - start);
       if (log_line_matches(line, source_, dyno_)) {
-        lines.emplace_back(line);
-        if (lines.size() > keep_last) {
-          lines.pop_front();
-        }
+        each(line);
       }
       start = nl + 1;
     }
@@ -331,8 +328,7 @@ void LogFollower::read_to_end(int fd, std::deque<std::string>& lines, std::size_
   }
 }
 
-void LogFollower::read_rotated(std::deque<std::string>& lines, std::size_t keep_last,
-                               std::optional<FileId> seen) {
+void LogFollower::read_rotated(const Each& each, std::optional<FileId> seen) {
   // A line cut by a rotation is not put together with another.
   offset_ = 0;
   partial_.clear();
@@ -343,7 +339,7 @@ void LogFollower::read_rotated(std::deque<std::string>& lines, std::size_t keep_
   }
   struct stat st {};
   if (!seen || (::fstat(fd, &st) == 0 && FileId{st.st_dev, st.st_ino} != *seen)) {
-    read_to_end(fd, lines, keep_last);
+    read_to_end(fd, each);
   }
   ::close(fd);
   offset_ = 0;
@@ -362,13 +358,23 @@ void LogFollower::start_at_end() {
 
 std::vector<std::string> LogFollower::read_new(std::size_t keep_last) {
   std::deque<std::string> lines;
+  read_new_each([&](std::string_view line) {
+    lines.emplace_back(line);
+    if (lines.size() > keep_last) {
+      lines.pop_front();
+    }
+  });
+  return {std::make_move_iterator(lines.begin()), std::make_move_iterator(lines.end())};
+}
+
+void LogFollower::read_new_each(const Each& each) {
   if (!std::exchange(started_, true)) {
-    read_rotated(lines, keep_last, std::nullopt);  // the backlog starts in the older file
+    read_rotated(each, std::nullopt);  // the backlog starts in the older file
   }
   if (fd_ < 0) {
     fd_ = ::open(file_.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd_ < 0) {
-      return {std::make_move_iterator(lines.begin()), std::make_move_iterator(lines.end())};
+      return;
     }
   }
   struct stat st {};
@@ -377,22 +383,21 @@ std::vector<std::string> LogFollower::read_new(std::size_t keep_last) {
     partial_.clear();
     ::lseek(fd_, 0, SEEK_SET);
   }
-  read_to_end(fd_, lines, keep_last);
+  read_to_end(fd_, each);
   // Rotated meanwhile (the name is another file now): the rest of the old one is read
   // above; go on with the new one from its start.
   struct stat named {};
   if (::stat(file_.c_str(), &named) == 0 && ::fstat(fd_, &st) == 0 &&
       (named.st_ino != st.st_ino || named.st_dev != st.st_dev)) {
-    read_to_end(fd_, lines, keep_last);  // what was written before the rename
+    read_to_end(fd_, each);  // what was written before the rename
     ::close(fd_);
     // Rotated twice since the last read: `log.1` is then a file not read yet.
-    read_rotated(lines, keep_last, FileId{st.st_dev, st.st_ino});
+    read_rotated(each, FileId{st.st_dev, st.st_ino});
     fd_ = ::open(file_.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd_ >= 0) {
-      read_to_end(fd_, lines, keep_last);
+      read_to_end(fd_, each);
     }
   }
-  return {std::make_move_iterator(lines.begin()), std::make_move_iterator(lines.end())};
 }
 
 std::uintmax_t app_log_limit() {

@@ -14,6 +14,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -91,18 +92,21 @@ class LogFollower {
   LogFollower& operator=(const LogFollower&) = delete;
   /// `keep_last`: only the newest that many (the backlog of `logs -n`, memory bounded).
   std::vector<std::string> read_new(std::size_t keep_last = static_cast<std::size_t>(-1));
+  /// The same lines, each handed to `each` as it is read, with no string of its own (a log
+  /// drain's feed: every line of the app). A view lives until `each` returns.
+  using Each = std::function<void(std::string_view)>;
+  void read_new_each(const Each& each);
   /// Skips what the file holds now: read_new() then returns only lines added after this (a
   /// log drain gets the lines from when it was added).
   void start_at_end();
 
  private:
-  /// Reads `fd` from `offset_` to its end, keeping the newest `keep_last` matching lines.
-  void read_to_end(int fd, std::deque<std::string>& lines, std::size_t keep_last);
+  /// Reads `fd` from `offset_` to its end, handing each matching line to `each`.
+  void read_to_end(int fd, const Each& each);
   using FileId = std::pair<std::uint64_t, std::uint64_t>;  ///< device, inode
   /// Reads the rotated `<file>.1` whole, unless it is the file `seen` (read already); then
   /// the next file starts from its beginning.
-  void read_rotated(std::deque<std::string>& lines, std::size_t keep_last,
-                    std::optional<FileId> seen);
+  void read_rotated(const Each& each, std::optional<FileId> seen);
 
   fs::path file_;
   std::string source_, dyno_;
