@@ -64,13 +64,23 @@ std::string overflow_message(common::SystemTime now, std::size_t dropped, common
 }
 
 void append_syslog_frame(std::string& out, const common::LogLine& line, const Framing& framing) {
-  // Its length first: `<PRI>1 ` + a 32-character timestamp + the fields, each after a space.
   const int pri = priority(line.source, line.dyno);
   char pri_text[8];
   const auto pri_end = std::to_chars(pri_text, pri_text + sizeof pri_text, pri).ptr;
   const std::string_view proc = line.dyno.empty() ? std::string_view("-") : line.dyno;
   const std::string_view sd = framing.structured_data ? " - - " : " - ";
+  // Its length first, so that the count goes before it without moving it: `<PRI>1 `, the
+  // timestamp (32 characters: `2026-01-02T12:00:05.112000+00:00`), and the fields.
+  constexpr std::size_t kStamp = 32;
+  const std::size_t length = 1 + static_cast<std::size_t>(pri_end - pri_text) + 3 + kStamp + 1 +
+                             framing.hostname.size() + 1 + line.source.size() + 1 + proc.size() +
+                             sd.size() + line.message.size() + 1;
+  char count[24];
+  auto count_end = std::to_chars(count, count + sizeof count, length).ptr;
+  *count_end++ = ' ';
   const std::size_t start = out.size();
+  out.append(count, count_end);
+  const std::size_t frame = out.size();
   out += '<';
   out.append(pri_text, pri_end);
   out += ">1 ";
@@ -84,11 +94,12 @@ void append_syslog_frame(std::string& out, const common::LogLine& line, const Fr
   out += sd;
   out += line.message;
   out += '\n';
-  // Then its octet count before it (a few bytes moved: no second buffer).
-  char count[24];
-  const auto count_end = std::to_chars(count, count + sizeof count, out.size() - start).ptr;
-  *count_end = ' ';
-  out.insert(start, count, static_cast<std::size_t>(count_end - count) + 1);
+  if (out.size() - frame != length) {
+    // A timestamp of another length (a year past 9999): counted again, the slow way.
+    const std::string message = out.substr(frame);
+    out.resize(start);
+    append_octet_counted(out, message);
+  }
 }
 
 void append_octet_counted(std::string& out, std::string_view message) {
