@@ -106,6 +106,7 @@ struct AppRuntime {
   std::shared_ptr<metrics::AlertMonitor> alerts;
   store::Autoscale autoscale;         ///< as the store last had it
   std::size_t autoscale_minutes = 0;  ///< the alert monitor's minutes_closed() last decided on
+  std::deque<metrics::AutoscaleMinute> autoscale_hour;  ///< web's past hour, newest first
   /// CYC-1: when each formation dyno is cycled, on the platform's clock, from its last start.
   struct Cycle {
     std::uint64_t starts = 0;  ///< the dyno's starts() when its day began
@@ -1381,15 +1382,17 @@ void Platform::autoscale(AppRuntime& rt) {
   if (minutes == rt.autoscale_minutes) {
     return;
   }
+  // The minutes closed since the last look (several when the time scale is large; the count
+  // starts again when the monitor does).
+  const auto recent = rt.alerts->recent();
+  const auto fresh = std::min(
+      minutes > rt.autoscale_minutes ? minutes - rt.autoscale_minutes : minutes, recent.size());
   rt.autoscale_minutes = minutes;
-  const auto& x = rt.autoscale;
-  if (!x.active) {
+  if (recent.empty()) {
     return;
   }
-  const auto recent = rt.alerts->recent();
-  const metrics::AutoscaleTarget target{x.min, x.max, static_cast<double>(x.p95_ms)};
-  const auto p95 =
-      recent.empty() ? std::nullopt : recent.front().value(metrics::AlertKind::latency);
+  const auto& x = rt.autoscale;
+  const auto p95 = recent.front().value(metrics::AlertKind::latency);
   int from = 0, to = 0;
   std::string size;
   try {
@@ -1399,8 +1402,19 @@ void Platform::autoscale(AppRuntime& rt) {
     }
     const auto& web = app->formation.at("web");
     from = web.quantity;
-    to = metrics::autoscale_quantity(target, from, recent);
     size = web.size;
+    // The past hour, remembered whether autoscaling is on or not (DC:autoscaling).
+    for (std::size_t i = fresh; i-- > 0;) {
+      rt.autoscale_hour.push_front(metrics::autoscale_minute(recent[i], from));
+    }
+    while (rt.autoscale_hour.size() > metrics::kAutoscaleHistory) {
+      rt.autoscale_hour.pop_back();
+    }
+    if (!x.active) {
+      return;
+    }
+    const metrics::AutoscaleTarget target{x.min, x.max, static_cast<double>(x.p95_ms)};
+    to = metrics::autoscale_quantity(target, from, rt.autoscale_hour);
     if (to == from) {
       return;
     }
