@@ -157,8 +157,8 @@ struct Drain::State {
     secure.reset();
   }
 
-  /// The next batch: an L10 first when lines were lost (`reported` of them), then as many
-  /// messages as fit.
+  /// The next batch: an L10 first when lines were lost (`reported` of them), then the oldest
+  /// chunk of framed messages.
   std::string take(std::size_t& count, std::size_t& reported) {
     std::lock_guard lock(mu);
     std::string body;

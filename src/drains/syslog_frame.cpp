@@ -25,9 +25,14 @@ std::string whole_seconds(common::SystemTime t) {
   return stamp;
 }
 
-std::string message(int pri, common::SystemTime time, std::string_view app_name,
-                    std::string_view proc, std::string_view text, const Framing& framing) {
-  std::string out = fmt::format("<{}>1 ", pri);
+/// `<PRI>1 TIME HOSTNAME APP-NAME PROCID - [- ]MSG\n` appended to `out`: the one place that
+/// lays a message out.
+void append_message(std::string& out, std::string_view pri, common::SystemTime time,
+                    std::string_view app_name, std::string_view proc, std::string_view text,
+                    const Framing& framing) {
+  out += '<';
+  out += pri;
+  out += ">1 ";
   common::append_timestamp(out, time);
   out += ' ';
   out += framing.hostname;
@@ -38,6 +43,12 @@ std::string message(int pri, common::SystemTime time, std::string_view app_name,
   out += framing.structured_data ? " - - " : " - ";
   out += text;
   out += '\n';
+}
+
+std::string message(int pri, common::SystemTime time, std::string_view app_name,
+                    std::string_view proc, std::string_view text, const Framing& framing) {
+  std::string out;
+  append_message(out, std::to_string(pri), time, app_name, proc, text, framing);
   return out;
 }
 }  // namespace
@@ -64,41 +75,29 @@ std::string overflow_message(common::SystemTime now, std::size_t dropped, common
 }
 
 void append_syslog_frame(std::string& out, const common::LogLine& line, const Framing& framing) {
-  const int pri = priority(line.source, line.dyno);
   char pri_text[8];
-  const auto pri_end = std::to_chars(pri_text, pri_text + sizeof pri_text, pri).ptr;
+  const auto pri_end =
+      std::to_chars(pri_text, pri_text + sizeof pri_text, priority(line.source, line.dyno)).ptr;
+  const std::string_view pri(pri_text, static_cast<std::size_t>(pri_end - pri_text));
   const std::string_view proc = line.dyno.empty() ? std::string_view("-") : line.dyno;
-  const std::string_view sd = framing.structured_data ? " - - " : " - ";
   // Its length first, so that the count goes before it without moving it: `<PRI>1 `, the
   // timestamp (32 characters: `2026-01-02T12:00:05.112000+00:00`), and the fields.
   constexpr std::size_t kStamp = 32;
-  const std::size_t length = 1 + static_cast<std::size_t>(pri_end - pri_text) + 3 + kStamp + 1 +
-                             framing.hostname.size() + 1 + line.source.size() + 1 + proc.size() +
-                             sd.size() + line.message.size() + 1;
+  const std::size_t length = 1 + pri.size() + 3 + kStamp + 1 + framing.hostname.size() + 1 +
+                             line.source.size() + 1 + proc.size() +
+                             (framing.structured_data ? 5 : 3) + line.message.size() + 1;
   char count[24];
   auto count_end = std::to_chars(count, count + sizeof count, length).ptr;
   *count_end++ = ' ';
   const std::size_t start = out.size();
   out.append(count, count_end);
   const std::size_t frame = out.size();
-  out += '<';
-  out.append(pri_text, pri_end);
-  out += ">1 ";
-  common::append_timestamp(out, line.time);
-  out += ' ';
-  out += framing.hostname;
-  out += ' ';
-  out += line.source;
-  out += ' ';
-  out += proc;
-  out += sd;
-  out += line.message;
-  out += '\n';
+  append_message(out, pri, line.time, line.source, proc, line.message, framing);
   if (out.size() - frame != length) {
     // A timestamp of another length (a year past 9999): counted again, the slow way.
-    const std::string message = out.substr(frame);
+    const std::string whole = out.substr(frame);
     out.resize(start);
-    append_octet_counted(out, message);
+    append_octet_counted(out, whole);
   }
 }
 
